@@ -1,0 +1,340 @@
+/* geodata.h: base map layers, article events and named views, loaded once and read-only after. */
+#ifndef BRIEFMAP_GEODATA_H
+#define BRIEFMAP_GEODATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/**
+ * Conventions of this module.
+ *
+ * Ownership: every object returned by a `_create` or `_load` function belongs
+ * to the caller and is released with the matching `_destroy` (or
+ * `geodata_events_unref`); `_destroy(NULL)` is a no-op. Pointers returned by
+ * accessors (features, names, geometry) borrow from their parent and live as
+ * long as it does.
+ *
+ * Thread safety: loading is done by one thread; once loaded, a `geodata`,
+ * `geodata_events` or `geodata_views` is immutable and may be read from any
+ * number of threads without locking. `geodata_events_ref/unref` are atomic.
+ * Each loading call creates and destroys its own PROJ context, so loads may
+ * run concurrently in different threads.
+ *
+ * Errors: functions return 0 on success or a negative `GEODATA_E*` code, or
+ * NULL; a human-readable message (one line, no trailing newline) is written
+ * to the caller's `geodata_error` when one is given. Nothing here exits the
+ * process or prints.
+ */
+
+/** Highest zoom level with its own generalised geometry; tiles go up to it. */
+#define GEODATA_MAX_ZOOM 12
+#define GEODATA_LEVELS (GEODATA_MAX_ZOOM + 1)
+
+/** Half the width of the EPSG:3857 world, metres. */
+#define GEODATA_MERC_HALF 20037508.342789244
+
+enum {
+	GEODATA_OK = 0,
+	GEODATA_EINVAL = -1,   /**< bad argument or bad input data */
+	GEODATA_ENOMEM = -2,   /**< allocation failed */
+	GEODATA_EIO = -3,      /**< a source could not be opened or read */
+	GEODATA_EPROJ = -4,    /**< PROJ could not build or run a transformation */
+	GEODATA_ENOTFOUND = -5 /**< no such view, event or layer */
+};
+
+/** An error message buffer owned by the caller. */
+typedef struct geodata_error {
+	char msg[512];
+} geodata_error;
+
+typedef struct geodata_bbox {
+	double minx, miny, maxx, maxy;
+} geodata_bbox;
+
+/* ---- base layers ------------------------------------------------------ */
+
+/** The base layers, drawn bottom to top in this order. */
+typedef enum geodata_layer_id {
+	GEODATA_LAND_LOW,      /**< world land, coarse (Natural Earth 50m), zooms 0-3 */
+	GEODATA_COUNTRIES_LOW, /**< world countries, coarse, zooms 0-3 */
+	GEODATA_LAND,          /**< land of the region, Natural Earth 10m, zoom 4 up */
+	GEODATA_COUNTRIES,     /**< countries of the region, 10m, zoom 4 up */
+	GEODATA_STATES,        /**< admin-1 states and provinces of the region */
+	GEODATA_CITIES,        /**< populated places with population and capital flag */
+	GEODATA_LAYER_COUNT
+} geodata_layer_id;
+
+typedef enum geodata_geom_type {
+	GEODATA_GEOM_NONE,
+	GEODATA_GEOM_POINT,
+	GEODATA_GEOM_LINE,
+	GEODATA_GEOM_POLYGON
+} geodata_geom_type;
+
+/**
+ * A geometry as flat coordinate runs: `nparts` runs (polygon rings, line
+ * strings or single points) of `part_len[i]` vertices each, coordinates
+ * interleaved x,y. Polygon rings of one piece are meant to be filled with
+ * the even-odd rule (holes are rings too).
+ */
+typedef struct geodata_geom {
+	geodata_geom_type type;
+	uint32_t nparts;
+	uint32_t npoints;
+	const uint32_t *part_len;
+	const double *xy;
+	geodata_bbox bbox;
+} geodata_geom;
+
+/** City capital status, from the SimpleMaps `capital` column. */
+typedef enum geodata_capital {
+	GEODATA_CAPITAL_NONE,
+	GEODATA_CAPITAL_MINOR,
+	GEODATA_CAPITAL_ADMIN,  /**< capital of a state or province */
+	GEODATA_CAPITAL_PRIMARY /**< national capital */
+} geodata_capital;
+
+/** One feature's attributes, shared by all its pieces. */
+typedef struct geodata_feature {
+	const char *name;    /**< label text, UTF-8 (never NULL, may be "") */
+	const char *code;    /**< ISO 3166-2 for states, country id or ISO code otherwise */
+	const char *country; /**< ISO 3166-1 alpha-3 of a state's country, alpha-2 of a city's */
+	long population;     /**< cities; 0 if unknown */
+	geodata_capital capital;
+	int rank;            /**< label priority, lower is more important */
+	double label_x, label_y; /**< label anchor in EPSG:3857 */
+	double lon, lat;         /**< the same anchor in degrees */
+	double area;             /**< area of the largest piece, square metres of EPSG:3857 */
+} geodata_feature;
+
+/**
+ * A piece is one polygon with its holes (or one point) of a feature; big
+ * multi-polygons are split into pieces so that the spatial index stays tight.
+ */
+typedef struct geodata_piece {
+	uint32_t feature;                 /**< index into the layer's features */
+	geodata_geom level[GEODATA_LEVELS]; /**< EPSG:3857, generalised for each zoom */
+	geodata_geom lonlat;               /**< source geometry in degrees, full detail */
+} geodata_piece;
+
+typedef struct geodata geodata;
+typedef struct geodata_layer geodata_layer;
+
+/** Where the base data comes from. Any field left NULL takes the default. */
+typedef struct geodata_options {
+	/** Folder with the prepared `base.gpkg`; default "var/data". */
+	const char *data_dir;
+	/**
+	 * Replacement OGR source per layer (GeoPackage, Shapefile, GeoJSON,
+	 * FlatGeobuf, "PG:..."), as "SOURCE" or "SOURCE|LAYERNAME". The source
+	 * must be in a CRS with a known definition; it is reprojected.
+	 */
+	const char *layer_source[GEODATA_LAYER_COUNT];
+} geodata_options;
+
+/** Load timing and size of one layer, for `briefmap check`. */
+typedef struct geodata_layer_stats {
+	size_t features, pieces, vertices;
+	geodata_bbox extent_lonlat;
+	double load_ms;
+} geodata_layer_stats;
+
+/**
+ * Opens every base layer through GDAL/OGR, reprojects it to EPSG:3857 with
+ * PROJ, generalises it for each zoom level, builds its spatial index and
+ * label anchors. Returns NULL on error, with `err` filled.
+ */
+geodata *geodata_load(const geodata_options *opts, geodata_error *err);
+void geodata_destroy(geodata *gd);
+
+const geodata_layer *geodata_layer_get(const geodata *gd, geodata_layer_id id);
+const char *geodata_layer_name(geodata_layer_id id);
+/** Attribution text of the layer's source, e.g. "Natural Earth". */
+const char *geodata_layer_attribution(const geodata_layer *layer);
+size_t geodata_layer_feature_count(const geodata_layer *layer);
+const geodata_feature *geodata_layer_feature(const geodata_layer *layer, size_t i);
+size_t geodata_layer_piece_count(const geodata_layer *layer);
+const geodata_piece *geodata_layer_piece(const geodata_layer *layer, size_t i);
+void geodata_layer_stats_get(const geodata_layer *layer, geodata_layer_stats *out);
+/** Finds a state by ISO 3166-2 code ("MX-SIN"); returns its feature index or -1. */
+long geodata_state_find(const geodata *gd, const char *iso_3166_2);
+/** All pieces of feature `feature` of `layer`: writes their indices, returns the count. */
+size_t geodata_layer_feature_pieces(const geodata_layer *layer, size_t feature, size_t *out,
+				    size_t cap);
+
+/** Called for each piece whose bbox meets the query box; return non-zero to stop. */
+typedef int (*geodata_piece_fn)(const geodata_piece *piece, const geodata_feature *feature,
+				void *ud);
+/**
+ * Visits the pieces of `layer` whose EPSG:3857 bbox intersects `bbox`, in
+ * source order (so that drawing order is stable across tiles). Returns the
+ * callback's non-zero value if it stopped the walk, else 0.
+ */
+int geodata_layer_query(const geodata_layer *layer, const geodata_bbox *bbox, geodata_piece_fn fn,
+			void *ud);
+
+/* ---- projection helpers ----------------------------------------------- */
+
+/**
+ * A PROJ transformation between two CRSs with its own context: create one
+ * per thread. `from`/`to` are anything PROJ understands ("EPSG:4326",
+ * "EPSG:6372", a PROJ string). Axis order is always x=longitude/easting,
+ * y=latitude/northing.
+ */
+typedef struct geodata_proj geodata_proj;
+geodata_proj *geodata_proj_create(const char *from, const char *to, geodata_error *err);
+void geodata_proj_destroy(geodata_proj *p);
+/** Transforms `n` interleaved x,y pairs in place; returns 0 or GEODATA_EPROJ. */
+int geodata_proj_trans(geodata_proj *p, double *xy, size_t n, int inverse);
+/** Whether the target CRS is geographic (degrees). */
+int geodata_proj_target_is_geographic(const geodata_proj *p);
+
+/**
+ * Geodesic distance (metres) and initial azimuth (degrees) on WGS 84 between
+ * two points in degrees, through PROJ's geodesic routines.
+ */
+double geodata_geodesic_inverse(double lon1, double lat1, double lon2, double lat2,
+				double *azimuth1);
+/** Fills `n` points (lon,lat pairs) along the geodesic between two points, ends included. */
+void geodata_geodesic_line(double lon1, double lat1, double lon2, double lat2, double *xy,
+			   size_t n);
+
+/** Spherical Web Mercator through PROJ for a single point (degrees in, metres out). */
+int geodata_lonlat_to_merc(geodata_proj *p, double lon, double lat, double *x, double *y);
+
+/* ---- generalisation and index (exposed for tests) --------------------- */
+
+/**
+ * Douglas-Peucker simplification of one run of `n` points with tolerance
+ * `tol`; writes the kept points to `out` (capacity `n`), returns their count.
+ * Closed rings keep their closing point. Never returns fewer than 2 points
+ * for a line or 4 for a closed ring unless the input had fewer.
+ */
+size_t geodata_simplify(const double *xy, size_t n, double tol, int closed, double *out);
+
+/** Width of one pixel in EPSG:3857 metres at a zoom level, for 256 px tiles. */
+double geodata_zoom_resolution(int zoom);
+
+/* ---- named views ------------------------------------------------------ */
+
+typedef struct geodata_view {
+	const char *name;  /**< slug used on the command line and in URLs */
+	const char *title; /**< human title, used as the sheet title */
+	const char *description;
+	geodata_bbox bbox; /**< west, south, east, north in degrees */
+} geodata_view;
+
+typedef struct geodata_views geodata_views;
+/** Loads named views from a JSON file (`geodata/views.json`). */
+geodata_views *geodata_views_load(const char *path, geodata_error *err);
+void geodata_views_destroy(geodata_views *v);
+size_t geodata_views_count(const geodata_views *v);
+const geodata_view *geodata_views_get(const geodata_views *v, size_t i);
+const geodata_view *geodata_views_find(const geodata_views *v, const char *name);
+
+/**
+ * Parses "W,S,E,N" in degrees. Rejects NaN, infinities, longitudes outside
+ * -180..180, latitudes outside -85.06..85.06 (Web Mercator's limit), west >=
+ * east or south >= north. Returns 0 or GEODATA_EINVAL with `err` filled.
+ */
+int geodata_bbox_parse(const char *text, geodata_bbox *out, geodata_error *err);
+
+/* ---- article events --------------------------------------------------- */
+
+typedef enum geodata_event_kind {
+	GEODATA_KIND_STRIKE_ZONE,
+	GEODATA_KIND_BOAT_STRIKE,
+	GEODATA_KIND_RAID,
+	GEODATA_KIND_THREAT,
+	GEODATA_KIND_DIPLOMATIC,
+	GEODATA_KIND_STAGING_BASE,
+	GEODATA_KIND_PUBLIC_OPINION,
+	GEODATA_KIND_OTHER,
+	GEODATA_KIND_COUNT
+} geodata_event_kind;
+
+typedef enum geodata_event_status {
+	GEODATA_STATUS_CONFIRMED,
+	GEODATA_STATUS_REPORTED,
+	GEODATA_STATUS_CLAIMED,
+	GEODATA_STATUS_THREATENED,
+	GEODATA_STATUS_HYPOTHETICAL,
+	GEODATA_STATUS_DISPUTED,
+	GEODATA_STATUS_COUNT
+} geodata_event_status;
+
+typedef enum geodata_precision {
+	GEODATA_PRECISION_EXACT,
+	GEODATA_PRECISION_APPROXIMATE,
+	GEODATA_PRECISION_REGION
+} geodata_precision;
+
+/** The property names of the design's data model, as strings. */
+const char *geodata_event_kind_name(geodata_event_kind k);
+const char *geodata_event_status_name(geodata_event_status s);
+
+/** Days since 1970-01-01 for an ISO date; INT32_MAX stands for an open end. */
+typedef int32_t geodata_day;
+#define GEODATA_DAY_OPEN INT32_MAX
+/**
+ * Parses "YYYY-MM-DD" (also "YYYY-MM" and "YYYY", taken as their first day)
+ * into days since the epoch. Returns 0 or GEODATA_EINVAL.
+ */
+int geodata_date_parse(const char *text, geodata_day *out);
+/** Parses a date or an interval "START/END" ("START/.." is open-ended). */
+int geodata_interval_parse(const char *text, geodata_day *start, geodata_day *end);
+
+typedef struct geodata_event {
+	const char *id, *title, *summary, *date, *date_precision, *source, *area;
+	geodata_event_kind kind;
+	geodata_event_status status;
+	geodata_precision geo_precision;
+	const char *const *actors;
+	size_t nactors;
+	long count; /**< -1 when absent */
+	geodata_day start, end; /**< from `date`; end is GEODATA_DAY_OPEN if open */
+	/** Geometry in degrees (for `area` events: the state's polygon pieces). */
+	size_t ngeoms;
+	const geodata_geom *lonlat;
+	/** The same in EPSG:3857, full detail. */
+	const geodata_geom *merc;
+	geodata_bbox merc_bbox;
+	double anchor_lon, anchor_lat; /**< where its symbol and label go */
+	double anchor_x, anchor_y;     /**< the same in EPSG:3857 */
+} geodata_event;
+
+typedef struct geodata_events geodata_events;
+
+/** Problems found in an events file, one line each ("feature 3 (id 'x'): field 'kind': ..."). */
+typedef struct geodata_problems {
+	char **lines;
+	size_t count, cap;
+} geodata_problems;
+void geodata_problems_finish(geodata_problems *p);
+
+/**
+ * Reads and validates an events file through OGR. On any problem returns
+ * NULL and lists every problem found in `problems` (if given); nothing is
+ * half-loaded. `gd` resolves `area` codes to state polygons. The result has
+ * a reference count of 1.
+ */
+geodata_events *geodata_events_load(const geodata *gd, const char *path,
+				    geodata_problems *problems);
+/** The same from bytes in memory (used by the fuzzer and tests). */
+geodata_events *geodata_events_load_buffer(const geodata *gd, const void *data, size_t len,
+					   geodata_problems *problems);
+geodata_events *geodata_events_ref(geodata_events *ev);
+void geodata_events_unref(geodata_events *ev);
+size_t geodata_events_count(const geodata_events *ev);
+const geodata_event *geodata_events_get(const geodata_events *ev, size_t i);
+const geodata_event *geodata_events_find(const geodata_events *ev, const char *id);
+/** A hash of the file's content, for ETags: changes whenever the events do. */
+uint64_t geodata_events_hash(const geodata_events *ev);
+/** The whole set as an RFC 7946 FeatureCollection, serialised once at load. */
+const char *geodata_events_geojson(const geodata_events *ev);
+/** One event as an RFC 7946 Feature, serialised once at load. */
+const char *geodata_event_geojson(const geodata_events *ev, size_t i);
+/** Whether an event has begun by `until` (GEODATA_DAY_OPEN: no filter). */
+int geodata_event_visible(const geodata_event *e, geodata_day until);
+
+#endif

@@ -1,0 +1,178 @@
+/* tiles.h: rendering views, tiles and briefing sheets with cairo; label placement; tile cache. */
+#ifndef BRIEFMAP_TILES_H
+#define BRIEFMAP_TILES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "geodata.h"
+
+/**
+ * Conventions of this module.
+ *
+ * Ownership: `_create` results belong to the caller and are released with
+ * `_destroy`; refcounted objects (`tile_scene`, `tile_blob`) with `_unref`.
+ * `_destroy(NULL)` and `_unref(NULL)` are no-ops. A `tile_buffer` is the
+ * caller's storage: `tile_buffer_finish` frees what it holds.
+ *
+ * Thread safety: a `tile_scene` is immutable once created, except for its
+ * label placements, which are computed lazily per zoom under an internal
+ * lock; any number of threads may render from one scene at once. Each
+ * rendering call uses its own cairo surface and the calling thread's pango
+ * font map. The `tile_cache` is internally locked.
+ *
+ * Errors: 0 or a negative `TILE_E*` code; a one-line message in the caller's
+ * `tile_error` when one is given. Every cairo status is checked. Nothing here
+ * exits, prints, or knows about HTTP.
+ */
+
+enum {
+	TILE_OK = 0,
+	TILE_EINVAL = -1,  /**< malformed request (bad bbox, zoom, size, format) */
+	TILE_ENOMEM = -2,  /**< allocation failed */
+	TILE_ECAIRO = -3,  /**< cairo or pango reported an error */
+	TILE_ETOOBIG = -4, /**< the requested image exceeds the size limits */
+	TILE_ECRS = -5,    /**< unknown or unusable CRS */
+	TILE_ERANGE = -6,  /**< tile coordinates out of range */
+	TILE_EIO = -7      /**< writing the output failed */
+};
+
+typedef struct tile_error {
+	char msg[512];
+} tile_error;
+
+/** Largest side and area of any image we draw, in device pixels. */
+#define TILE_MAX_SIDE 8192
+#define TILE_MAX_PIXELS (40L * 1000 * 1000)
+#define TILE_SIZE 256
+
+/** A growable byte buffer in the caller's storage; zero-initialise it. */
+typedef struct tile_buffer {
+	unsigned char *data;
+	size_t len, cap;
+} tile_buffer;
+void tile_buffer_finish(tile_buffer *b);
+
+/* ---- tile maths -------------------------------------------------------- */
+
+/** The EPSG:3857 extent of XYZ tile z/x/y (y = 0 at the north). */
+int tile_xyz_bbox(int z, long x, long y, geodata_bbox *out);
+/** The tile containing a point in degrees at zoom z. */
+void tile_lonlat_to_xyz(double lon, double lat, int z, long *x, long *y);
+/** Whether z/x/y names a tile of the pyramid (0 <= z <= GEODATA_MAX_ZOOM). */
+int tile_xyz_valid(int z, long x, long y);
+
+/* ---- scene: data + events + label placement ----------------------------- */
+
+typedef struct tile_scene tile_scene;
+
+/**
+ * Builds what rendering needs from loaded data and events: style tables and
+ * the label candidates. Takes a reference on `events` (may be NULL for no
+ * events); `gd` must outlive the scene. With `eager`, the global label
+ * placement of every zoom is computed now; otherwise on first use.
+ */
+tile_scene *tile_scene_create(const geodata *gd, geodata_events *events, int eager,
+			      tile_error *err);
+tile_scene *tile_scene_ref(tile_scene *s);
+void tile_scene_unref(tile_scene *s);
+geodata_events *tile_scene_events(const tile_scene *s);
+const geodata *tile_scene_data(const tile_scene *s);
+
+/* ---- rendering ----------------------------------------------------------- */
+
+typedef enum tile_tileset {
+	TILE_TILESET_BRIEFING, /**< base map and events, opaque */
+	TILE_TILESET_BASE,     /**< base map only, opaque */
+	TILE_TILESET_EVENTS,   /**< events only, transparent */
+	TILE_TILESET_COUNT
+} tile_tileset;
+const char *tile_tileset_name(tile_tileset t);
+/** Returns the tileset for a name, or -1. */
+int tile_tileset_from_name(const char *name);
+
+/** What one image shows. */
+typedef struct tile_view {
+	geodata_bbox extent; /**< EPSG:3857 metres */
+	int width, height;   /**< logical pixels */
+	int scale;           /**< 1 or 2: device pixels per logical pixel */
+	tile_tileset tileset;
+	geodata_day until;   /**< GEODATA_DAY_OPEN for no filter */
+} tile_view;
+
+/**
+ * Draws a view in EPSG:3857 into a new ARGB32 image surface of
+ * width*scale x height*scale. When the view's resolution is that of an
+ * integer zoom, labels come from that zoom's global placement, so tiles and
+ * renders of the same extent agree pixel for pixel. The caller destroys the
+ * surface (cairo_surface_t *, passed as void * to keep cairo out of this
+ * header's users that do not draw).
+ */
+int tile_view_render(const tile_scene *s, const tile_view *v, void **surface, tile_error *err);
+
+/** Renders XYZ tile z/x/y of a tileset as PNG bytes appended to `png`. */
+int tile_render_xyz(const tile_scene *s, tile_tileset ts, int z, long x, long y, int scale,
+		    geodata_day until, tile_buffer *png, tile_error *err);
+
+/** Text metadata stored in a PNG (tEXt chunks); any field may be NULL. */
+typedef struct tile_png_meta {
+	const char *title, *source, *software, *creation_time, *description;
+} tile_png_meta;
+/** Encodes an image surface as PNG (fast zlib settings), appending to `out`. */
+int tile_png_encode(void *surface, const tile_png_meta *meta, tile_buffer *out, tile_error *err);
+
+/* ---- briefing sheets ----------------------------------------------------- */
+
+typedef enum tile_format { TILE_FORMAT_PNG, TILE_FORMAT_PDF, TILE_FORMAT_SVG } tile_format;
+/** Returns the format for "png"/"pdf"/"svg", or -1. */
+int tile_format_from_name(const char *name);
+
+typedef struct tile_sheet_request {
+	geodata_bbox bbox;  /**< west, south, east, north in degrees */
+	int width, height;  /**< logical pixels (points for PDF/SVG) */
+	int scale;          /**< 1 or 2, PNG only */
+	tile_format format;
+	const char *crs;    /**< anything PROJ understands; NULL for EPSG:3857 */
+	const char *title;  /**< NULL: the caller's default */
+	geodata_day until;  /**< GEODATA_DAY_OPEN for no filter */
+	int bare;           /**< the map alone, no title, legend or footer */
+} tile_sheet_request;
+
+/**
+ * Renders a briefing sheet (or with `bare` the map alone) in the requested
+ * format, appending the file's bytes to `out`. Sizes beyond TILE_MAX_SIDE or
+ * TILE_MAX_PIXELS give TILE_ETOOBIG; a CRS PROJ cannot use gives TILE_ECRS.
+ */
+int tile_sheet_render(const tile_scene *s, const tile_sheet_request *req, tile_buffer *out,
+		      tile_error *err);
+
+/* ---- tile cache ----------------------------------------------------------- */
+
+/** An immutable refcounted byte string (a cached, encoded tile). */
+typedef struct tile_blob {
+	size_t len;
+	uint64_t tag; /**< the caller's version stamp, e.g. the events hash */
+	unsigned char data[];
+} tile_blob;
+tile_blob *tile_blob_create(const void *data, size_t len, uint64_t tag);
+tile_blob *tile_blob_ref(tile_blob *b);
+void tile_blob_unref(tile_blob *b);
+
+typedef struct tile_cache tile_cache;
+/** A least-recently-used cache holding at most `max_bytes` of blobs and keys. */
+tile_cache *tile_cache_create(size_t max_bytes);
+void tile_cache_destroy(tile_cache *c);
+/** Returns a new reference to the cached blob, or NULL. */
+tile_blob *tile_cache_get(tile_cache *c, const char *key);
+/** Stores a blob (the cache takes its own reference); evicts as needed. */
+void tile_cache_put(tile_cache *c, const char *key, tile_blob *b);
+/** Drops every entry for which `stale(key, blob, ud)` returns non-zero. */
+void tile_cache_purge(tile_cache *c, int (*stale)(const char *key, const tile_blob *b, void *ud),
+		      void *ud);
+typedef struct tile_cache_stats {
+	size_t entries, bytes, max_bytes;
+	uint64_t hits, misses, evictions;
+} tile_cache_stats;
+void tile_cache_stats_get(tile_cache *c, tile_cache_stats *out);
+
+#endif
