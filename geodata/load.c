@@ -1,0 +1,764 @@
+/* load.c: reads the base layers through GDAL/OGR once, reprojects, generalises and indexes them. */
+#include <cpl_conv.h>
+#include <gdal.h>
+#include <math.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "private.h"
+
+#define MERC_MAX_LAT 85.05112878
+
+static const struct {
+	const char *name;
+	const char *attribution;
+	int point;
+} layer_info[GEODATA_LAYER_COUNT] = {
+    [GEODATA_LAND_LOW] = {"land_low", "Natural Earth", 0},
+    [GEODATA_COUNTRIES_LOW] = {"countries_low", "Natural Earth", 0},
+    [GEODATA_LAND] = {"land", "Natural Earth", 0},
+    [GEODATA_COUNTRIES] = {"countries", "Natural Earth", 0},
+    [GEODATA_STATES] = {"states", "Natural Earth", 0},
+    [GEODATA_CITIES] = {"cities", "SimpleMaps World Cities (CC BY 4.0)", 1},
+};
+
+const char *geodata_layer_name(geodata_layer_id id)
+{
+	return (unsigned)id < GEODATA_LAYER_COUNT ? layer_info[id].name : "?";
+}
+
+/* ---- growable arrays ------------------------------------------------------ */
+
+typedef struct {
+	double *v;
+	size_t len, cap;
+} dvec;
+typedef struct {
+	uint32_t *v;
+	size_t len, cap;
+} uvec;
+
+static int dvec_reserve(dvec *d, size_t extra)
+{
+	if (d->len + extra <= d->cap)
+		return 0;
+	size_t cap = d->cap ? d->cap : 4096;
+	while (cap < d->len + extra)
+		cap *= 2;
+	double *v = realloc(d->v, cap * sizeof(double));
+	if (!v)
+		return GEODATA_ENOMEM;
+	d->v = v;
+	d->cap = cap;
+	return 0;
+}
+
+static int uvec_push(uvec *u, uint32_t x)
+{
+	if (u->len == u->cap) {
+		size_t cap = u->cap ? u->cap * 2 : 1024;
+		uint32_t *v = realloc(u->v, cap * sizeof(uint32_t));
+		if (!v)
+			return GEODATA_ENOMEM;
+		u->v = v;
+		u->cap = cap;
+	}
+	u->v[u->len++] = x;
+	return 0;
+}
+
+/* ---- building a layer ----------------------------------------------------- */
+
+#define SLOT_LONLAT GEODATA_LEVELS
+#define SLOT_MERC (GEODATA_LEVELS + 1)
+#define SLOTS (GEODATA_LEVELS + 2)
+
+/* While loading, geometry lives as offsets into growable arrays that move. */
+typedef struct {
+	size_t coff[SLOTS], loff[SLOTS];
+	uint32_t nparts[SLOTS], npts[SLOTS];
+} piece_build;
+
+typedef struct {
+	geodata_layer *layer;
+	dvec coords;
+	uvec lens;
+	piece_build *pb;
+	size_t npb, cappb;
+	size_t capfeat;
+	OGRGeometryH best_poly; /* largest polygon of the current feature, for its label */
+	double best_area;
+} builder;
+
+static void set_err(geodata_error *err, const char *fmt, const char *a, const char *b)
+{
+	if (err)
+		snprintf(err->msg, sizeof(err->msg), fmt, a, b ? b : "");
+}
+
+static int add_piece(builder *b, uint32_t feature)
+{
+	if (b->npb == b->cappb) {
+		size_t cap = b->cappb ? b->cappb * 2 : 256;
+		piece_build *p = realloc(b->pb, cap * sizeof(*p));
+		if (!p)
+			return GEODATA_ENOMEM;
+		b->pb = p;
+		b->cappb = cap;
+	}
+	piece_build *p = &b->pb[b->npb++];
+	memset(p, 0, sizeof(*p));
+	p->coff[SLOT_LONLAT] = b->coords.len;
+	p->loff[SLOT_LONLAT] = b->lens.len;
+	(void)feature;
+	return 0;
+}
+
+static int add_run(builder *b, OGRGeometryH g)
+{
+	int n = OGR_G_GetPointCount(g);
+	if (n <= 0)
+		return 0;
+	if (dvec_reserve(&b->coords, 2 * (size_t)n))
+		return GEODATA_ENOMEM;
+	double *dst = b->coords.v + b->coords.len;
+	OGR_G_GetPoints(g, dst, 2 * sizeof(double), dst + 1, 2 * sizeof(double), NULL, 0);
+	b->coords.len += 2 * (size_t)n;
+	if (uvec_push(&b->lens, (uint32_t)n))
+		return GEODATA_ENOMEM;
+	piece_build *p = &b->pb[b->npb - 1];
+	p->nparts[SLOT_LONLAT]++;
+	p->npts[SLOT_LONLAT] += (uint32_t)n;
+	return 0;
+}
+
+static int add_polygon(builder *b, OGRGeometryH poly, uint32_t feature)
+{
+	int nrings = OGR_G_GetGeometryCount(poly);
+	if (nrings <= 0)
+		return 0;
+	if (add_piece(b, feature))
+		return GEODATA_ENOMEM;
+	for (int r = 0; r < nrings; r++)
+		if (add_run(b, OGR_G_GetGeometryRef(poly, r)))
+			return GEODATA_ENOMEM;
+	if (b->pb[b->npb - 1].npts[SLOT_LONLAT] == 0)
+		b->npb--;
+	double area = OGR_G_Area(poly);
+	if (area > b->best_area) {
+		b->best_area = area;
+		b->best_poly = poly;
+	}
+	return 0;
+}
+
+static int add_geometry(builder *b, OGRGeometryH g, uint32_t feature)
+{
+	OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+	int rc = 0;
+	switch (t) {
+	case wkbPoint:
+		if (OGR_G_IsEmpty(g))
+			return 0;
+		if ((rc = add_piece(b, feature)))
+			return rc;
+		return add_run(b, g);
+	case wkbLineString:
+		if ((rc = add_piece(b, feature)))
+			return rc;
+		return add_run(b, g);
+	case wkbPolygon:
+		return add_polygon(b, g, feature);
+	case wkbMultiPolygon:
+	case wkbMultiPoint:
+	case wkbMultiLineString:
+	case wkbGeometryCollection:
+		for (int i = 0; i < OGR_G_GetGeometryCount(g) && !rc; i++)
+			rc = add_geometry(b, OGR_G_GetGeometryRef(g, i), feature);
+		return rc;
+	default:
+		return 0; /* curves and the like are not part of a briefing map */
+	}
+}
+
+static char *dup_field(OGRFeatureH f, int idx)
+{
+	const char *s =
+	    idx >= 0 && OGR_F_IsFieldSetAndNotNull(f, idx) ? OGR_F_GetFieldAsString(f, idx) : "";
+	return strdup(s ? s : "");
+}
+
+static geodata_capital parse_capital(const char *s)
+{
+	if (!strcmp(s, "primary"))
+		return GEODATA_CAPITAL_PRIMARY;
+	if (!strcmp(s, "admin"))
+		return GEODATA_CAPITAL_ADMIN;
+	if (!strcmp(s, "minor"))
+		return GEODATA_CAPITAL_MINOR;
+	return GEODATA_CAPITAL_NONE;
+}
+
+/* A label point inside the polygon: its centroid when that falls inside, else a point on its
+ * surface. */
+static void polygon_anchor(OGRGeometryH poly, double *lon, double *lat)
+{
+	OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
+	if (!pt)
+		return;
+	if (OGR_G_Centroid(poly, pt) == OGRERR_NONE && OGR_G_Contains(poly, pt)) {
+		*lon = OGR_G_GetX(pt, 0);
+		*lat = OGR_G_GetY(pt, 0);
+	} else {
+		OGRGeometryH s = OGR_G_PointOnSurface(poly);
+		if (s) {
+			*lon = OGR_G_GetX(s, 0);
+			*lat = OGR_G_GetY(s, 0);
+			OGR_G_DestroyGeometry(s);
+		}
+	}
+	OGR_G_DestroyGeometry(pt);
+}
+
+static int add_feature(builder *b, OGRFeatureH f, const int *fi)
+{
+	geodata_layer *L = b->layer;
+	OGRGeometryH g = OGR_F_GetGeometryRef(f);
+	if (!g || OGR_G_IsEmpty(g))
+		return 0;
+	if (L->nfeatures == b->capfeat) {
+		size_t cap = b->capfeat ? b->capfeat * 2 : 256;
+		geodata_feature *nf = realloc(L->features, cap * sizeof(*nf));
+		uint32_t *np = realloc(L->feature_first_piece, (cap + 1) * sizeof(uint32_t));
+		if (nf)
+			L->features = nf;
+		if (np)
+			L->feature_first_piece = np;
+		if (!nf || !np)
+			return GEODATA_ENOMEM;
+		b->capfeat = cap;
+	}
+	uint32_t idx = (uint32_t)L->nfeatures;
+	size_t first = b->npb;
+	b->best_poly = NULL;
+	b->best_area = -1;
+	int rc = add_geometry(b, g, idx);
+	if (rc)
+		return rc;
+	if (b->npb == first)
+		return 0;
+	geodata_feature *ft = &L->features[L->nfeatures++];
+	memset(ft, 0, sizeof(*ft));
+	L->feature_first_piece[idx] = (uint32_t)first;
+	ft->name = dup_field(f, fi[0]);
+	ft->code = dup_field(f, fi[1]);
+	ft->country = dup_field(f, fi[2]);
+	if (!ft->name || !ft->code || !ft->country)
+		return GEODATA_ENOMEM;
+	ft->population = fi[3] >= 0 ? (long)OGR_F_GetFieldAsInteger64(f, fi[3]) : 0;
+	ft->capital = fi[4] >= 0 ? parse_capital(OGR_F_GetFieldAsString(f, fi[4])) : 0;
+	ft->rank = fi[5] >= 0 ? OGR_F_GetFieldAsInteger(f, fi[5]) : 0;
+	ft->lon = ft->lat = NAN;
+	if (fi[6] >= 0 && fi[7] >= 0 && OGR_F_IsFieldSetAndNotNull(f, fi[6])) {
+		ft->lat = OGR_F_GetFieldAsDouble(f, fi[6]);
+		ft->lon = OGR_F_GetFieldAsDouble(f, fi[7]);
+	}
+	if (!isfinite(ft->lon) || !isfinite(ft->lat) || (ft->lon == 0 && ft->lat == 0)) {
+		if (b->best_poly) {
+			polygon_anchor(b->best_poly, &ft->lon, &ft->lat);
+		} else {
+			const piece_build *p = &b->pb[first];
+			ft->lon = b->coords.v[p->coff[SLOT_LONLAT]];
+			ft->lat = b->coords.v[p->coff[SLOT_LONLAT] + 1];
+		}
+	}
+	return 0;
+}
+
+/* Generalises one run into the coordinate array; returns the kept count (0 = dropped). */
+static uint32_t simplify_run(builder *b, size_t src_off, uint32_t n, double tol, int polygon,
+                             double min_extent)
+{
+	if (dvec_reserve(&b->coords, 2 * (size_t)n))
+		return 0;
+	const double *src = b->coords.v + src_off;
+	if (polygon) {
+		double x0 = src[0], x1 = src[0], y0 = src[1], y1 = src[1];
+		for (uint32_t i = 1; i < n; i++) {
+			x0 = fmin(x0, src[2 * i]);
+			x1 = fmax(x1, src[2 * i]);
+			y0 = fmin(y0, src[2 * i + 1]);
+			y1 = fmax(y1, src[2 * i + 1]);
+		}
+		/* Rings smaller than a pixel would only add noise at this zoom. */
+		if (x1 - x0 < min_extent && y1 - y0 < min_extent)
+			return 0;
+	}
+	double *dst = b->coords.v + b->coords.len;
+	size_t m = geodata_simplify(src, n, tol, polygon, dst);
+	b->coords.len += 2 * m;
+	return (uint32_t)m;
+}
+
+static int generalise(builder *b, int point)
+{
+	for (size_t i = 0; i < b->npb; i++) {
+		piece_build *p = &b->pb[i];
+		for (int z = GEODATA_MAX_ZOOM; z >= 0; z--) {
+			/* Each level simplifies the one above it: cheaper, and errors stay within a
+			 * pixel. */
+			int from = z == GEODATA_MAX_ZOOM ? SLOT_MERC : z + 1;
+			if (point) {
+				p->coff[z] = p->coff[from];
+				p->loff[z] = p->loff[from];
+				p->nparts[z] = p->nparts[from];
+				p->npts[z] = p->npts[from];
+				continue;
+			}
+			size_t soff = p->coff[from], slen = p->loff[from];
+			uint32_t sparts = p->nparts[from];
+			double res = geodata_zoom_resolution(z);
+			p->coff[z] = b->coords.len;
+			p->loff[z] = b->lens.len;
+			p->nparts[z] = p->npts[z] = 0;
+			for (uint32_t r = 0; r < sparts; r++) {
+				uint32_t n = b->lens.v[slen + r];
+				uint32_t m = simplify_run(b, soff, n, 0.5 * res, 1, res);
+				soff += 2 * (size_t)n;
+				if (m == 0 && r == 0)
+					break; /* the outer ring is gone: so are its holes */
+				if (m == 0)
+					continue;
+				if (uvec_push(&b->lens, m))
+					return GEODATA_ENOMEM;
+				p->nparts[z]++;
+				p->npts[z] += m;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Appends a Web Mercator copy of every lon/lat coordinate, in one PROJ call. */
+static int project_layer(builder *b, geodata_proj *to_merc)
+{
+	size_t total = b->coords.len;
+	if (dvec_reserve(&b->coords, total))
+		return GEODATA_ENOMEM;
+	double *merc = b->coords.v + total;
+	memcpy(merc, b->coords.v, total * sizeof(double));
+	for (size_t i = 1; i < total; i += 2)
+		merc[i] = fmax(-MERC_MAX_LAT, fmin(MERC_MAX_LAT, merc[i]));
+	if (geodata_proj_trans(to_merc, merc, total / 2, 0))
+		return GEODATA_EPROJ;
+	b->coords.len += total;
+	for (size_t i = 0; i < b->npb; i++) {
+		piece_build *p = &b->pb[i];
+		p->coff[SLOT_MERC] = p->coff[SLOT_LONLAT] + total;
+		p->loff[SLOT_MERC] = p->loff[SLOT_LONLAT];
+		p->nparts[SLOT_MERC] = p->nparts[SLOT_LONLAT];
+		p->npts[SLOT_MERC] = p->npts[SLOT_LONLAT];
+	}
+	return 0;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void finalise_geom(geodata_geom *g, const piece_build *p, int slot, geodata_geom_type type,
+                          const double *coords, const uint32_t *lens)
+{
+	g->type = p->npts[slot] ? type : GEODATA_GEOM_NONE;
+	g->nparts = p->nparts[slot];
+	g->npoints = p->npts[slot];
+	g->xy = coords + p->coff[slot];
+	g->part_len = lens + p->loff[slot];
+	g->bbox.minx = g->bbox.miny = INFINITY;
+	g->bbox.maxx = g->bbox.maxy = -INFINITY;
+	for (uint32_t i = 0; i < g->npoints; i++) {
+		double x = g->xy[2 * i], y = g->xy[2 * i + 1];
+		g->bbox.minx = fmin(g->bbox.minx, x);
+		g->bbox.maxx = fmax(g->bbox.maxx, x);
+		g->bbox.miny = fmin(g->bbox.miny, y);
+		g->bbox.maxy = fmax(g->bbox.maxy, y);
+	}
+}
+
+static double ring_area(const double *xy, uint32_t n)
+{
+	double a = 0;
+	for (uint32_t i = 0; i + 1 < n; i++)
+		a += xy[2 * i] * xy[2 * i + 3] - xy[2 * i + 2] * xy[2 * i + 1];
+	return fabs(a) * 0.5;
+}
+
+static char *source_name(const char *spec, const char **layer_name)
+{
+	char *s = strdup(spec);
+	if (!s)
+		return NULL;
+	char *bar = strrchr(s, '|');
+	if (bar) {
+		*bar = 0;
+		*layer_name = spec + (bar - s) + 1;
+	}
+	return s;
+}
+
+static char *srs_definition(OGRSpatialReferenceH srs)
+{
+	if (!srs)
+		return strdup("EPSG:4326");
+	const char *auth = OSRGetAuthorityName(srs, NULL);
+	const char *code = OSRGetAuthorityCode(srs, NULL);
+	if (auth && code) {
+		size_t n = strlen(auth) + strlen(code) + 2;
+		char *s = malloc(n);
+		if (s)
+			snprintf(s, n, "%s:%s", auth, code);
+		return s;
+	}
+	char *wkt = NULL;
+	const char *opts[] = {"FORMAT=WKT2_2019", NULL};
+	if (OSRExportToWktEx(srs, &wkt, opts) != OGRERR_NONE) {
+		CPLFree(wkt);
+		return NULL;
+	}
+	char *s = strdup(wkt);
+	CPLFree(wkt);
+	return s;
+}
+
+static int load_layer(geodata_layer *L, geodata_layer_id id, const char *spec,
+                      const char *default_layer, geodata_error *err)
+{
+	double t0 = now_ms();
+	builder b = {.layer = L};
+	GDALDatasetH ds = NULL;
+	char *path = NULL, *srsdef = NULL;
+	geodata_proj *to_lonlat = NULL, *to_merc = NULL;
+	int rc = GEODATA_EIO;
+	const char *lname = default_layer;
+
+	L->id = id;
+	L->attribution = layer_info[id].attribution;
+	path = source_name(spec, &lname);
+	if (!path) {
+		rc = GEODATA_ENOMEM;
+		goto out;
+	}
+	ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+	if (!ds) {
+		set_err(err, "cannot open data source '%s'%s", path,
+		        "; run the setup (tools/prepare-data.sh) or pass --data DIR");
+		goto out;
+	}
+	OGRLayerH ol = lname ? GDALDatasetGetLayerByName(ds, lname) : GDALDatasetGetLayer(ds, 0);
+	if (!ol) {
+		set_err(err, "no layer '%s' in '%s'", lname ? lname : "?", path);
+		goto out;
+	}
+	srsdef = srs_definition(OGR_L_GetSpatialRef(ol));
+	if (!srsdef) {
+		set_err(err, "layer '%s' of '%s' has a CRS that cannot be described", lname, path);
+		goto out;
+	}
+	geodata_error perr;
+	if (strcmp(srsdef, "EPSG:4326") != 0) {
+		to_lonlat = geodata_proj_create(srsdef, "EPSG:4326", &perr);
+		if (!to_lonlat) {
+			set_err(err, "layer '%s': %s", lname, perr.msg);
+			rc = GEODATA_EPROJ;
+			goto out;
+		}
+	}
+	to_merc = geodata_proj_create("EPSG:4326", "EPSG:3857", &perr);
+	if (!to_merc) {
+		set_err(err, "%s%s", perr.msg, NULL);
+		rc = GEODATA_EPROJ;
+		goto out;
+	}
+
+	OGRFeatureDefnH defn = OGR_L_GetLayerDefn(ol);
+	const char *code_field = id == GEODATA_STATES   ? "iso_3166_2"
+	                         : id == GEODATA_CITIES ? "iso2"
+	                                                : "id";
+	const char *country_field = id == GEODATA_STATES ? "adm0_a3" : "iso2";
+	int fi[8] = {
+	    OGR_FD_GetFieldIndex(defn, "name"),        OGR_FD_GetFieldIndex(defn, code_field),
+	    OGR_FD_GetFieldIndex(defn, country_field), OGR_FD_GetFieldIndex(defn, "population"),
+	    OGR_FD_GetFieldIndex(defn, "capital"),     OGR_FD_GetFieldIndex(defn, "labelrank"),
+	    OGR_FD_GetFieldIndex(defn, "latitude"),    OGR_FD_GetFieldIndex(defn, "longitude"),
+	};
+	OGR_L_ResetReading(ol);
+	OGRFeatureH f;
+	while ((f = OGR_L_GetNextFeature(ol))) {
+		rc = add_feature(&b, f, fi);
+		OGR_F_Destroy(f);
+		if (rc)
+			goto out;
+	}
+	rc = GEODATA_EPROJ;
+	if (to_lonlat && geodata_proj_trans(to_lonlat, b.coords.v, b.coords.len / 2, 0)) {
+		set_err(err, "layer '%s': cannot reproject to EPSG:4326%s", lname, NULL);
+		goto out;
+	}
+	if (project_layer(&b, to_merc)) {
+		set_err(err, "layer '%s': cannot reproject to EPSG:3857%s", lname, NULL);
+		goto out;
+	}
+	rc = GEODATA_ENOMEM;
+	if (generalise(&b, layer_info[id].point))
+		goto out;
+
+	/* Freeze: turn offsets into pointers now that the arrays no longer move. */
+	L->coords = b.coords.v;
+	L->lens = b.lens.v;
+	b.coords.v = NULL;
+	b.lens.v = NULL;
+	L->npieces = b.npb;
+	L->pieces = calloc(b.npb ? b.npb : 1, sizeof(geodata_piece));
+	L->piece_boxes = calloc(b.npb ? b.npb : 1, sizeof(geodata_bbox));
+	if (!L->pieces || !L->piece_boxes)
+		goto out;
+	geodata_geom_type gt = layer_info[id].point ? GEODATA_GEOM_POINT : GEODATA_GEOM_POLYGON;
+	uint32_t fidx = 0;
+	for (size_t i = 0; i < b.npb; i++) {
+		geodata_piece *pc = &L->pieces[i];
+		while (fidx + 1 < L->nfeatures && L->feature_first_piece[fidx + 1] <= i)
+			fidx++;
+		pc->feature = fidx;
+		for (int z = 0; z < GEODATA_LEVELS; z++)
+			finalise_geom(&pc->level[z], &b.pb[i], z, gt, L->coords, L->lens);
+		finalise_geom(&pc->lonlat, &b.pb[i], SLOT_LONLAT, gt, L->coords, L->lens);
+		/* The index uses the full-detail box: simplified boxes only ever shrink. */
+		geodata_geom full;
+		finalise_geom(&full, &b.pb[i], SLOT_MERC, gt, L->coords, L->lens);
+		L->piece_boxes[i] = full.bbox;
+		if (gt == GEODATA_GEOM_POLYGON && full.nparts) {
+			double a = ring_area(full.xy, full.part_len[0]);
+			if (a > L->features[fidx].area)
+				L->features[fidx].area = a;
+		}
+	}
+	L->feature_first_piece[L->nfeatures] = (uint32_t)b.npb;
+	for (size_t i = 0; i < L->nfeatures; i++) {
+		geodata_feature *ft = &L->features[i];
+		if (geodata_lonlat_to_merc(to_merc, ft->lon, ft->lat, &ft->label_x, &ft->label_y)) {
+			ft->label_x = ft->label_y = NAN;
+		}
+	}
+	if (rtree_build(&L->index, L->piece_boxes, L->npieces))
+		goto out;
+
+	L->stats.features = L->nfeatures;
+	L->stats.pieces = L->npieces;
+	geodata_bbox ext = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+	for (size_t i = 0; i < L->npieces; i++) {
+		const geodata_geom *g = &L->pieces[i].lonlat;
+		L->stats.vertices += g->npoints;
+		if (g->npoints) {
+			ext.minx = fmin(ext.minx, g->bbox.minx);
+			ext.miny = fmin(ext.miny, g->bbox.miny);
+			ext.maxx = fmax(ext.maxx, g->bbox.maxx);
+			ext.maxy = fmax(ext.maxy, g->bbox.maxy);
+		}
+	}
+	L->stats.extent_lonlat = ext;
+	L->stats.load_ms = now_ms() - t0;
+	rc = 0;
+out:
+	if (rc && rc != GEODATA_EIO && rc != GEODATA_EPROJ && err && !err->msg[0])
+		snprintf(err->msg, sizeof(err->msg), "out of memory loading layer '%s'",
+		         geodata_layer_name(id));
+	free(b.coords.v);
+	free(b.lens.v);
+	free(b.pb);
+	geodata_proj_destroy(to_merc);
+	geodata_proj_destroy(to_lonlat);
+	free(srsdef);
+	if (ds)
+		GDALClose(ds);
+	free(path);
+	return rc;
+}
+
+static void layer_finish(geodata_layer *L)
+{
+	for (size_t i = 0; i < L->nfeatures; i++) {
+		free((char *)L->features[i].name);
+		free((char *)L->features[i].code);
+		free((char *)L->features[i].country);
+	}
+	free(L->features);
+	free(L->feature_first_piece);
+	free(L->pieces);
+	free(L->piece_boxes);
+	rtree_finish(&L->index);
+	free(L->coords);
+	free(L->lens);
+	memset(L, 0, sizeof(*L));
+}
+
+geodata *geodata_load(const geodata_options *opts, geodata_error *err)
+{
+	geodata_options defaults = {0};
+	if (!opts)
+		opts = &defaults;
+	if (err)
+		err->msg[0] = 0;
+	geodata *gd = calloc(1, sizeof(*gd));
+	char *base = NULL;
+	if (!gd)
+		goto nomem;
+	const char *dir = opts->data_dir ? opts->data_dir : "var/data";
+	size_t n = strlen(dir) + 16;
+	base = malloc(n);
+	if (!base)
+		goto nomem;
+	snprintf(base, n, "%s/base.gpkg", dir);
+	GDALAllRegister();
+	for (int i = 0; i < GEODATA_LAYER_COUNT; i++) {
+		const char *spec = opts->layer_source[i] ? opts->layer_source[i] : base;
+		const char *lname = opts->layer_source[i] ? NULL : layer_info[i].name;
+		if (load_layer(&gd->layers[i], (geodata_layer_id)i, spec, lname, err))
+			goto fail;
+	}
+	free(base);
+	return gd;
+nomem:
+	if (err)
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+fail:
+	free(base);
+	geodata_destroy(gd);
+	return NULL;
+}
+
+void geodata_destroy(geodata *gd)
+{
+	if (!gd)
+		return;
+	for (int i = 0; i < GEODATA_LAYER_COUNT; i++)
+		layer_finish(&gd->layers[i]);
+	free(gd);
+}
+
+const geodata_layer *geodata_layer_get(const geodata *gd, geodata_layer_id id)
+{
+	return gd && (unsigned)id < GEODATA_LAYER_COUNT ? &gd->layers[id] : NULL;
+}
+
+const char *geodata_layer_attribution(const geodata_layer *layer)
+{
+	return layer->attribution;
+}
+
+size_t geodata_layer_feature_count(const geodata_layer *layer)
+{
+	return layer->nfeatures;
+}
+
+const geodata_feature *geodata_layer_feature(const geodata_layer *layer, size_t i)
+{
+	return i < layer->nfeatures ? &layer->features[i] : NULL;
+}
+
+size_t geodata_layer_piece_count(const geodata_layer *layer)
+{
+	return layer->npieces;
+}
+
+const geodata_piece *geodata_layer_piece(const geodata_layer *layer, size_t i)
+{
+	return i < layer->npieces ? &layer->pieces[i] : NULL;
+}
+
+void geodata_layer_stats_get(const geodata_layer *layer, geodata_layer_stats *out)
+{
+	*out = layer->stats;
+}
+
+long geodata_state_find(const geodata *gd, const char *iso_3166_2)
+{
+	if (!gd || !iso_3166_2)
+		return -1;
+	const geodata_layer *L = &gd->layers[GEODATA_STATES];
+	for (size_t i = 0; i < L->nfeatures; i++)
+		if (!strcasecmp(L->features[i].code, iso_3166_2))
+			return (long)i;
+	return -1;
+}
+
+size_t geodata_layer_feature_pieces(const geodata_layer *layer, size_t feature, size_t *out,
+                                    size_t cap)
+{
+	if (feature >= layer->nfeatures)
+		return 0;
+	size_t a = layer->feature_first_piece[feature], b = layer->feature_first_piece[feature + 1];
+	size_t n = 0;
+	for (size_t i = a; i < b; i++, n++)
+		if (n < cap)
+			out[n] = i;
+	return n;
+}
+
+typedef struct {
+	uint32_t *v;
+	size_t len, cap;
+	uint32_t small[512];
+} hits;
+
+static int collect(uint32_t item, void *ud)
+{
+	hits *h = ud;
+	if (h->len == h->cap) {
+		size_t cap = h->cap * 2;
+		uint32_t *v = h->v == h->small ? malloc(cap * sizeof(uint32_t))
+		                               : realloc(h->v, cap * sizeof(uint32_t));
+		if (!v)
+			return GEODATA_ENOMEM;
+		if (h->v == h->small)
+			memcpy(v, h->small, sizeof(h->small));
+		h->v = v;
+		h->cap = cap;
+	}
+	h->v[h->len++] = item;
+	return 0;
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+int geodata_layer_query(const geodata_layer *layer, const geodata_bbox *bbox, geodata_piece_fn fn,
+                        void *ud)
+{
+	hits h;
+	h.v = h.small;
+	h.len = 0;
+	h.cap = sizeof(h.small) / sizeof(h.small[0]);
+	int rc = rtree_search(&layer->index, layer->piece_boxes, bbox, collect, &h);
+	if (!rc) {
+		/* Source order keeps overlapping strokes identical from one tile to the next. */
+		qsort(h.v, h.len, sizeof(uint32_t), u32_cmp);
+		for (size_t i = 0; i < h.len && !rc; i++) {
+			const geodata_piece *p = &layer->pieces[h.v[i]];
+			rc = fn(p, &layer->features[p->feature], ud);
+		}
+	}
+	if (h.v != h.small)
+		free(h.v);
+	return rc;
+}

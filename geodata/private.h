@@ -1,0 +1,55 @@
+/* private.h: structures shared by the files of geodata/; not for other folders. */
+#ifndef BRIEFMAP_GEODATA_PRIVATE_H
+#define BRIEFMAP_GEODATA_PRIVATE_H
+
+#include "geodata.h"
+
+/** A packed R-tree (sort-tile-recursive) over piece bounding boxes. */
+typedef struct rtree_node {
+	geodata_bbox box;
+	uint32_t first; /**< first child node, or first item for a leaf */
+	uint32_t count;
+	uint8_t leaf;
+} rtree_node;
+
+typedef struct rtree {
+	rtree_node *nodes;
+	size_t nnodes;
+	uint32_t *items; /**< piece indices in leaf order */
+	size_t nitems;
+	size_t root;
+} rtree;
+
+int rtree_build(rtree *t, const geodata_bbox *boxes, size_t n);
+void rtree_finish(rtree *t);
+/** Calls fn for each item whose box meets `q`, in arbitrary order; non-zero stops. */
+int rtree_search(const rtree *t, const geodata_bbox *boxes, const geodata_bbox *q,
+                 int (*fn)(uint32_t item, void *ud), void *ud);
+
+struct geodata_layer {
+	geodata_layer_id id;
+	const char *attribution;
+	geodata_feature *features;
+	size_t nfeatures;
+	uint32_t *feature_first_piece; /**< pieces of feature i: [first[i], first[i+1]) */
+	geodata_piece *pieces;
+	size_t npieces;
+	geodata_bbox *piece_boxes;
+	rtree index;
+	/* Storage behind the pointers above. */
+	double *coords;
+	uint32_t *lens;
+	char *strings;
+	geodata_layer_stats stats;
+};
+
+struct geodata {
+	geodata_layer layers[GEODATA_LAYER_COUNT];
+};
+
+static inline int bbox_meets(const geodata_bbox *a, const geodata_bbox *b)
+{
+	return a->minx <= b->maxx && b->minx <= a->maxx && a->miny <= b->maxy && b->miny <= a->maxy;
+}
+
+#endif

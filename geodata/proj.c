@@ -1,0 +1,163 @@
+/* proj.c: PROJ transformations and geodesics, one PROJ context per object. */
+#include <geodesic.h>
+#include <math.h>
+#include <proj.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "geodata.h"
+
+struct geodata_proj {
+	PJ_CONTEXT *ctx;
+	PJ *pj;
+	int target_geographic;
+};
+
+static void set_error(geodata_error *err, const char *what, const char *crs, PJ_CONTEXT *ctx)
+{
+	if (!err)
+		return;
+	int e = ctx ? proj_context_errno(ctx) : 0;
+	snprintf(err->msg, sizeof(err->msg), "%s '%s'%s%s", what, crs, e ? ": " : "",
+	         e ? proj_context_errno_string(ctx, e) : "");
+}
+
+static int is_geographic(PJ_CONTEXT *ctx, const char *def)
+{
+	PJ *crs = proj_create(ctx, def);
+	if (!crs)
+		return 0;
+	PJ_TYPE t = proj_get_type(crs);
+	proj_destroy(crs);
+	return t == PJ_TYPE_GEOGRAPHIC_2D_CRS || t == PJ_TYPE_GEOGRAPHIC_3D_CRS ||
+	       t == PJ_TYPE_GEOGRAPHIC_CRS;
+}
+
+geodata_proj *geodata_proj_create(const char *from, const char *to, geodata_error *err)
+{
+	geodata_proj *p = calloc(1, sizeof(*p));
+	PJ *raw = NULL;
+	if (!p) {
+		if (err)
+			snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return NULL;
+	}
+	p->ctx = proj_context_create();
+	if (!p->ctx) {
+		set_error(err, "cannot create a PROJ context for", to, NULL);
+		goto fail;
+	}
+	/* Unknown CRSs must fail fast rather than print to stderr. */
+	proj_log_level(p->ctx, PJ_LOG_NONE);
+	PJ *src = proj_create(p->ctx, from);
+	if (!src) {
+		set_error(err, "unknown CRS", from, p->ctx);
+		goto fail;
+	}
+	proj_destroy(src);
+	PJ *dst = proj_create(p->ctx, to);
+	if (!dst) {
+		set_error(err, "unknown CRS", to, p->ctx);
+		goto fail;
+	}
+	PJ_TYPE t = proj_get_type(dst);
+	proj_destroy(dst);
+	if (t != PJ_TYPE_GEOGRAPHIC_2D_CRS && t != PJ_TYPE_GEOGRAPHIC_3D_CRS &&
+	    t != PJ_TYPE_GEOGRAPHIC_CRS && t != PJ_TYPE_PROJECTED_CRS &&
+	    t != PJ_TYPE_COMPOUND_CRS && t != PJ_TYPE_BOUND_CRS && t != PJ_TYPE_OTHER_CRS) {
+		set_error(err, "not a usable CRS", to, p->ctx);
+		goto fail;
+	}
+	raw = proj_create_crs_to_crs(p->ctx, from, to, NULL);
+	if (!raw) {
+		set_error(err, "no transformation to", to, p->ctx);
+		goto fail;
+	}
+	p->pj = proj_normalize_for_visualization(p->ctx, raw);
+	proj_destroy(raw);
+	if (!p->pj) {
+		set_error(err, "cannot normalise axis order of", to, p->ctx);
+		goto fail;
+	}
+	p->target_geographic = is_geographic(p->ctx, to);
+	return p;
+fail:
+	geodata_proj_destroy(p);
+	return NULL;
+}
+
+void geodata_proj_destroy(geodata_proj *p)
+{
+	if (!p)
+		return;
+	if (p->pj)
+		proj_destroy(p->pj);
+	if (p->ctx)
+		proj_context_destroy(p->ctx);
+	free(p);
+}
+
+int geodata_proj_trans(geodata_proj *p, double *xy, size_t n, int inverse)
+{
+	if (!p || (!xy && n))
+		return GEODATA_EINVAL;
+	if (n == 0)
+		return 0;
+	proj_errno_reset(p->pj);
+	size_t done = proj_trans_generic(p->pj, inverse ? PJ_INV : PJ_FWD, xy, 2 * sizeof(double),
+	                                 n, xy + 1, 2 * sizeof(double), n, NULL, 0, 0, NULL, 0, 0);
+	if (done != n)
+		return GEODATA_EPROJ;
+	/* A point outside a projection's domain comes back as HUGE_VAL; callers skip those. */
+	return 0;
+}
+
+int geodata_proj_target_is_geographic(const geodata_proj *p)
+{
+	return p ? p->target_geographic : 0;
+}
+
+int geodata_lonlat_to_merc(geodata_proj *p, double lon, double lat, double *x, double *y)
+{
+	double xy[2] = {lon, fmax(-85.05112878, fmin(85.05112878, lat))};
+	int rc = geodata_proj_trans(p, xy, 1, 0);
+	if (rc)
+		return rc;
+	*x = xy[0];
+	*y = xy[1];
+	return isfinite(xy[0]) && isfinite(xy[1]) ? 0 : GEODATA_EPROJ;
+}
+
+static void wgs84(struct geod_geodesic *g)
+{
+	geod_init(g, 6378137.0, 1 / 298.257223563);
+}
+
+double geodata_geodesic_inverse(double lon1, double lat1, double lon2, double lat2,
+                                double *azimuth1)
+{
+	struct geod_geodesic g;
+	double s12 = 0, azi1 = 0, azi2 = 0;
+	wgs84(&g);
+	geod_inverse(&g, lat1, lon1, lat2, lon2, &s12, &azi1, &azi2);
+	if (azimuth1)
+		*azimuth1 = azi1;
+	return s12;
+}
+
+void geodata_geodesic_line(double lon1, double lat1, double lon2, double lat2, double *xy, size_t n)
+{
+	struct geod_geodesic g;
+	struct geod_geodesicline l;
+	if (n == 0)
+		return;
+	wgs84(&g);
+	geod_inverseline(&l, &g, lat1, lon1, lat2, lon2, 0);
+	for (size_t i = 0; i < n; i++) {
+		double lat, lon;
+		double s = n > 1 ? l.s13 * (double)i / (double)(n - 1) : 0;
+		geod_position(&l, s, &lat, &lon, NULL);
+		xy[2 * i] = lon;
+		xy[2 * i + 1] = lat;
+	}
+}

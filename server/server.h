@@ -1,0 +1,30 @@
+/* server.h: the HTTP server behind `briefmap serve`. */
+#ifndef BRIEFMAP_SERVER_H
+#define BRIEFMAP_SERVER_H
+
+#include "tiles.h"
+
+/**
+ * Ownership: the caller owns `opts` and the strings in it for the duration
+ * of `server_run`. Thread safety: `server_run` blocks the calling thread
+ * until SIGINT or SIGTERM; it starts its own network and render threads.
+ * Errors: returns 0 after a clean stop, or a negative code with a one-line
+ * message in `err` (bind failure, data that cannot be loaded).
+ */
+typedef struct server_options {
+	const char *listen;      /**< "ADDR:PORT", default "127.0.0.1:8080" */
+	int threads;             /**< render workers; 0 = number of cores */
+	int cache_mb;            /**< tile cache bound in MiB; default 256 */
+	const char *static_dir;  /**< folder of the front end; default "static" */
+	const char *views_path;  /**< named views JSON; default "geodata/views.json" */
+	const char *events_path; /**< the events file, watched for changes */
+	geodata_options data;    /**< where the base layers come from */
+} server_options;
+
+typedef struct server_error {
+	char msg[512];
+} server_error;
+
+int server_run(const server_options *opts, server_error *err);
+
+#endif

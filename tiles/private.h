@@ -1,0 +1,112 @@
+/* private.h: what the files of tiles/ share among themselves; not for other folders. */
+#ifndef BRIEFMAP_TILES_PRIVATE_H
+#define BRIEFMAP_TILES_PRIVATE_H
+
+#include <cairo.h>
+#include <pango/pangocairo.h>
+#include <pthread.h>
+
+#include "tiles.h"
+
+/** One drawing pass: where the image sits and how to map coordinates to pixels. */
+typedef struct render_ctx {
+	cairo_t *cr;              /**< user space = logical pixels (device scale applied) */
+	const tile_scene *scene;
+	geodata_bbox extent;      /**< EPSG:3857 extent (for other CRSs: their units) */
+	double res;               /**< CRS units per logical pixel */
+	double ox, oy;            /**< CRS coordinate of logical pixel (0,0), top left */
+	int width, height, scale; /**< logical size and device scale */
+	int zoom;                 /**< generalisation level and style zoom, 0..GEODATA_MAX_ZOOM */
+	double zoomf;             /**< fractional zoom, for sizes that grow smoothly */
+	geodata_day until;
+	geodata_proj *proj;       /**< NULL for EPSG:3857; else lon/lat -> view CRS */
+	double *scratch;          /**< reprojection buffer for `proj` */
+	size_t scratch_cap;
+} render_ctx;
+
+static inline void render_merc_to_px(const render_ctx *ctx, double x, double y, double *px,
+				     double *py)
+{
+	*px = (x - ctx->ox) / ctx->res;
+	*py = (ctx->oy - y) / ctx->res;
+}
+
+/**
+ * Adds a geometry to the current path in logical pixels: `merc` for a
+ * Web Mercator view, `lonlat` reprojected when the view has another CRS.
+ * Points add nothing. Returns 0, or a negative TILE_E* code.
+ */
+int render_path_geom(render_ctx *ctx, const geodata_geom *merc, const geodata_geom *lonlat);
+/** Maps a point in degrees to logical pixels; returns 0, or -1 if it cannot be projected. */
+int render_lonlat_to_px(render_ctx *ctx, double lon, double lat, double *px, double *py);
+
+/* ---- symbols.c: the article's events ----------------------------------- */
+
+/**
+ * Draws the events visible at `ctx->until` whose extent meets the view:
+ * areas, uncertainty zones, distance lines and symbols (not their labels,
+ * which go through the global placement). Honest by status: solid for
+ * confirmed/reported, dashed for claimed/threatened, hatched for
+ * hypothetical, a distinct mark for disputed. Hatching is anchored to the
+ * map's coordinates so that it continues across tile edges.
+ */
+int symbols_draw_events(render_ctx *ctx, const geodata_events *ev);
+/** Draws the symbol of one kind and status centred on (x, y) of diameter `size`; for legends. */
+void symbols_draw_marker(cairo_t *cr, geodata_event_kind kind, geodata_event_status status,
+			 double x, double y, double size);
+/** Draws a legend swatch of a status (line or area treatment) in the box at (x, y, w, h). */
+void symbols_draw_status_swatch(cairo_t *cr, geodata_event_status status, double x, double y,
+				double w, double h);
+/** The label text of an event on the map ("Raid in Caracas", "35+ boats", "... (hypothetical)"). */
+void symbols_event_label(const geodata_event *e, char *buf, size_t n);
+/** Radius in logical pixels of the event's point symbol at a zoom: labels keep clear of it. */
+double symbols_event_radius(const geodata_event *e, int zoom);
+/** Colour of an event kind, for symbols, labels and legends. */
+void symbols_kind_color(geodata_event_kind kind, double rgb[3]);
+
+/* ---- labels.c: global label placement ----------------------------------- */
+
+typedef enum label_class {
+	LABEL_EVENT,
+	LABEL_COUNTRY,
+	LABEL_STATE,
+	LABEL_CAPITAL,
+	LABEL_CITY,
+	LABEL_WATER
+} label_class;
+
+/** A placed label, in global pixel coordinates of its zoom (logical pixels). */
+typedef struct placed_label {
+	const char *text;
+	label_class cls;
+	double x, y;         /**< top-left of the text's logical box */
+	double w, h;
+	double font_size;
+	int event_index;     /**< for LABEL_EVENT, the event it names; else -1 */
+} placed_label;
+
+typedef struct label_set {
+	placed_label *labels;
+	size_t count;
+	char *text_pool;
+} label_set;
+
+/** The placement of one zoom (computed once; see scene.c). */
+const label_set *scene_labels(const tile_scene *s, int zoom);
+/** Computes the placement of a zoom for the whole world. */
+int labels_place(const tile_scene *s, int zoom, label_set *out);
+/** Places labels for one arbitrary view (non-integer zoom or another CRS). */
+int labels_place_view(render_ctx *ctx, label_set *out);
+void labels_finish(label_set *ls);
+/** Draws the labels of `ls` meeting the view; `gx, gy` is the view's origin in the set's pixel space. */
+int labels_draw(render_ctx *ctx, const label_set *ls, double gx, double gy, int base, int events);
+
+/* ---- png.c ---------------------------------------------------------------- */
+int png_write_surface(cairo_surface_t *surface, const tile_png_meta *meta, int level,
+		      tile_buffer *out, tile_error *err);
+
+/* ---- shared helpers ------------------------------------------------------- */
+int tile_buffer_append(tile_buffer *b, const void *data, size_t len);
+void tile_error_set(tile_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
