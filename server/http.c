@@ -1,0 +1,2105 @@
+/* http.c: the HTTP server of `briefmap serve`: routing, HTTP semantics, render workers, events
+ * reload. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <microhttpd.h>
+
+#include "server.h"
+
+#ifndef BRIEFMAP_VERSION
+#define BRIEFMAP_VERSION "0.0.0"
+#endif
+
+/* Renders waiting beyond this are refused: a client retrying later beats a queue nobody drains. */
+#define QUEUE_MAX 64
+/* Longest path and query we parse; longer ones are refused with JSON before any work. */
+#define MAX_PATH_LEN 8192
+#define MAX_QUERY_LEN 4096
+#define MAX_PARAMS 32
+/* Per-connection memory: must hold a request of MAX_PATH_LEN + MAX_QUERY_LEN plus headers so that
+ * over-long URLs reach us (and get a JSON answer) instead of MHD's own HTML error. */
+#define CONN_MEMORY_LIMIT (64 * 1024)
+#define CONN_LIMIT 512
+#define CONN_TIMEOUT_S 30
+#define WATCH_INTERVAL_MS 500
+
+#define DEFAULT_LISTEN "127.0.0.1:8080"
+#define DEFAULT_STATIC "static"
+#define DEFAULT_VIEWS "geodata/views.json"
+#define DEFAULT_EVENTS "geodata/events/article.geojson"
+#define DEFAULT_CACHE_MB 256
+
+#define ALLOW_METHODS "GET, HEAD, OPTIONS"
+#define CC_TILES "public, max-age=300"
+#define CC_STATIC "public, max-age=60"
+#define CC_API "no-cache"
+#define CC_NONE "no-store"
+
+#define ATTRIBUTION_BASE "Natural Earth; cities: SimpleMaps (CC BY 4.0)"
+#define ATTRIBUTION_EVENTS "events from the article"
+
+/* ---- metrics ---------------------------------------------------------- */
+
+enum route {
+	ROUTE_INDEX,
+	ROUTE_EMBED,
+	ROUTE_STATIC,
+	ROUTE_TILE,
+	ROUTE_TILEJSON,
+	ROUTE_EVENTS,
+	ROUTE_EVENT,
+	ROUTE_VIEWS,
+	ROUTE_RENDER,
+	ROUTE_HEALTHZ,
+	ROUTE_METRICS,
+	ROUTE_OTHER,
+	ROUTE_COUNT
+};
+
+static const char *const route_names[ROUTE_COUNT] = {
+    "index", "embed", "static", "tile",    "tilejson", "events",
+    "event", "views", "render", "healthz", "metrics",  "other",
+};
+
+static const int status_codes[] = {200, 204, 304, 400, 404, 405, 413, 414, 500, 503};
+#define NSTATUS (sizeof status_codes / sizeof status_codes[0])
+
+static const double render_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                        0.5,   1.0,  2.5,   5.0,  10.0};
+#define NBUCKETS (sizeof render_buckets / sizeof render_buckets[0])
+
+enum job_kind { JOB_NONE, JOB_TILE, JOB_SHEET };
+
+typedef struct metrics {
+	atomic_ulong requests[ROUTE_COUNT][NSTATUS + 1];
+	atomic_ulong tiles_rendered[TILE_TILESET_COUNT];
+	/* Per job kind (tile, sheet): bucket counts (not cumulative), count, sum in microseconds.
+	 */
+	atomic_ulong render_bucket[2][NBUCKETS + 1];
+	atomic_ulong render_count[2];
+	atomic_ulong render_usec[2];
+	atomic_ulong render_errors;
+	atomic_ulong events_generation;
+	atomic_ulong reloads_rejected;
+} metrics;
+
+/* ---- server and request state ------------------------------------------ */
+
+typedef struct request request;
+
+typedef struct server {
+	const server_options *opts;
+	geodata *gd;
+	geodata_views *views;
+	char *views_json; /* /api/views body, built once */
+	char views_etag[24];
+	tile_cache *cache;
+	uint64_t data_version;
+	char *static_root;  /* realpath of static_dir, or NULL */
+	char *leaflet_root; /* realpath of node_modules/leaflet/dist beside it, or NULL */
+	const char *events_path;
+	char host[80]; /* "ADDR:PORT" as printed, for TileJSON without a usable Host header */
+
+	/* The current scene; requests take a reference so a reload never pulls it from under them.
+	 */
+	pthread_mutex_t scene_lock;
+	tile_scene *scene;
+
+	/* Render queue. */
+	pthread_mutex_t qlock;
+	pthread_cond_t qcond;
+	request *qhead, *qtail;
+	atomic_int qlen;
+	int stopping;
+	pthread_t *workers;
+	int nworkers;
+	atomic_int suspended;
+
+	/* Events watcher. */
+	pthread_t watcher;
+	int watcher_started;
+	pthread_mutex_t wlock;
+	pthread_cond_t wcond;
+	int wstop;
+	struct stat ev_stat;
+	int ev_stat_ok;
+
+	struct MHD_Daemon *daemon;
+	metrics m;
+} server;
+
+struct request {
+	server *srv;
+	struct MHD_Connection *conn;
+	char *uri; /* raw request target, as received */
+	struct timespec t0;
+	char method[16];
+	int is_head;
+	int route;
+	int status; /* 0 until a response is queued */
+	size_t bytes;
+
+	/* Render job, filled by the network thread, run by a worker. */
+	enum job_kind job;
+	int suspended;
+	request *qnext;
+	tile_scene *scene;
+	char etag[24];
+	int tileset, z, scale;
+	long x, y;
+	geodata_day until;
+	char key[96];
+	uint64_t tag;
+	tile_sheet_request sheet;
+	char *title, *crs;
+	char filename[96];
+	/* Job result. */
+	int rc;
+	int cancelled;
+	char errmsg[512];
+	tile_blob *blob;
+	tile_buffer out;
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+#define FNV_INIT 1469598103934665603ULL
+
+static uint64_t fnv_add(uint64_t h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static uint64_t fnv_str(uint64_t h, const char *s)
+{
+	/* The terminator goes in too, so that ("ab","c") and ("a","bc") differ. */
+	return fnv_add(h, s, strlen(s) + 1);
+}
+
+static uint64_t fnv_u64(uint64_t h, uint64_t v)
+{
+	return fnv_add(h, &v, sizeof v);
+}
+
+static void etag_format(char out[24], uint64_t h)
+{
+	snprintf(out, 24, "\"%016" PRIx64 "\"", h);
+}
+
+static double elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void set_err(server_error *err, const char *fmt, ...)
+{
+	if (!err)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+}
+
+/* Logs one line on stderr with a single write, so that lines of different threads never mix. */
+static void log_line(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof buf - 2)
+		n = sizeof buf - 2;
+	buf[n++] = '\n';
+	fwrite(buf, 1, (size_t)n, stderr);
+}
+
+/* A growable string for bodies built piece by piece (metrics). */
+typedef struct strbuf {
+	char *data;
+	size_t len, cap;
+	int failed;
+} strbuf;
+
+static void sb_printf(strbuf *b, const char *fmt, ...)
+{
+	if (b->failed)
+		return;
+	for (;;) {
+		size_t room = b->cap - b->len;
+		va_list ap;
+		va_start(ap, fmt);
+		int n = vsnprintf(b->data ? b->data + b->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->failed = 1;
+			return;
+		}
+		if ((size_t)n < room) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t cap = b->cap ? b->cap * 2 : 4096;
+		while (cap - b->len <= (size_t)n)
+			cap *= 2;
+		char *p = realloc(b->data, cap);
+		if (!p) {
+			b->failed = 1;
+			return;
+		}
+		b->data = p;
+		b->cap = cap;
+	}
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Percent-decodes `s` in place ('+' as a space too when `plus`). Fails on a
+ * malformed escape or an encoded NUL, so that a decoded string can never be
+ * cut short behind our back.
+ */
+static int pct_decode(char *s, int plus)
+{
+	char *w = s;
+	for (const char *p = s; *p; p++) {
+		if (*p == '%') {
+			int hi = hexval((unsigned char)p[1]);
+			int lo = hi < 0 ? -1 : hexval((unsigned char)p[2]);
+			if (hi < 0 || lo < 0)
+				return -1;
+			int c = hi * 16 + lo;
+			if (c == 0)
+				return -1;
+			*w++ = (char)c;
+			p += 2;
+		} else if (plus && *p == '+') {
+			*w++ = ' ';
+		} else {
+			*w++ = *p;
+		}
+	}
+	*w = '\0';
+	return 0;
+}
+
+/* Replaces bytes that are not valid UTF-8 by '?', so that JSON built from them stays valid. */
+static void utf8_sanitize(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	while (*p) {
+		int n = 0;
+		if (*p < 0x80)
+			n = 0;
+		else if ((*p & 0xe0) == 0xc0 && *p >= 0xc2)
+			n = 1;
+		else if ((*p & 0xf0) == 0xe0)
+			n = 2;
+		else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4)
+			n = 3;
+		else {
+			*p++ = '?';
+			continue;
+		}
+		int ok = 1;
+		for (int i = 1; i <= n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				ok = 0;
+		if (!ok) {
+			*p++ = '?';
+			continue;
+		}
+		p += n + 1;
+	}
+}
+
+/*
+ * Strict unsigned decimal: digits only, no sign, no leading zero (so one
+ * tile has one URL), no overflow past `max`. Returns 0 or -1.
+ */
+static int parse_uint(const char *s, size_t len, long max, long *out)
+{
+	if (len == 0 || len > 18 || (len > 1 && s[0] == '0'))
+		return -1;
+	long v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* ---- query strings ----------------------------------------------------- */
+
+typedef struct query {
+	char *buf;
+	size_t n;
+	const char *key[MAX_PARAMS];
+	const char *val[MAX_PARAMS];
+} query;
+
+/* Splits and decodes "a=1&b=2"; returns 0, -1 on a malformed escape, -2 on too many parameters. */
+static int query_parse(query *q, const char *raw)
+{
+	memset(q, 0, sizeof *q);
+	if (!raw || !*raw)
+		return 0;
+	q->buf = strdup(raw);
+	if (!q->buf)
+		return -1;
+	char *save = NULL;
+	for (char *tok = strtok_r(q->buf, "&", &save); tok; tok = strtok_r(NULL, "&", &save)) {
+		if (q->n == MAX_PARAMS)
+			return -2;
+		char *eq = strchr(tok, '=');
+		char *v = "";
+		if (eq) {
+			*eq = '\0';
+			v = eq + 1;
+		}
+		if (pct_decode(tok, 1) < 0 || pct_decode(v, 1) < 0)
+			return -1;
+		q->key[q->n] = tok;
+		q->val[q->n] = v;
+		q->n++;
+	}
+	return 0;
+}
+
+static void query_finish(query *q)
+{
+	free(q->buf);
+	q->buf = NULL;
+}
+
+static const char *query_get(const query *q, const char *key)
+{
+	for (size_t i = 0; i < q->n; i++)
+		if (strcmp(q->key[i], key) == 0)
+			return q->val[i];
+	return NULL;
+}
+
+/* ---- responses ---------------------------------------------------------- */
+
+typedef struct reply_opts {
+	const char *ctype;
+	const char *etag;
+	const char *cache;
+	int cors;
+	const char *disposition;
+	const char *last_modified;
+} reply_opts;
+
+static void add_header(struct MHD_Response *resp, const char *name, const char *value)
+{
+	/* Fails only for values with CR/LF, which we never build. */
+	if (value)
+		(void)MHD_add_response_header(resp, name, value);
+}
+
+static void add_common(struct MHD_Response *resp, const reply_opts *o)
+{
+	add_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, o->ctype);
+	add_header(resp, MHD_HTTP_HEADER_ETAG, o->etag);
+	add_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, o->cache);
+	add_header(resp, "Content-Disposition", o->disposition);
+	add_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, o->last_modified);
+	add_header(resp, "X-Content-Type-Options", "nosniff");
+	if (o->cors) {
+		add_header(resp, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+		add_header(resp, "Access-Control-Expose-Headers", "ETag, Content-Disposition");
+	}
+}
+
+/* Queues `resp` (taking it over) with status; records what the access log needs. */
+static enum MHD_Result reply_send(request *r, unsigned status, struct MHD_Response *resp,
+                                  size_t len, const reply_opts *o)
+{
+	if (!resp)
+		return MHD_NO;
+	if (o)
+		add_common(resp, o);
+	r->status = (int)status;
+	r->bytes = r->is_head ? 0 : len;
+	enum MHD_Result ret = MHD_queue_response(r->conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result reply_error(request *r, unsigned status, const char *msg)
+{
+	char clean[512];
+	snprintf(clean, sizeof clean, "%s", msg);
+	utf8_sanitize(clean);
+	json_object *o = json_object_new_object();
+	if (!o)
+		return MHD_NO;
+	json_object_object_add(o, "error", json_object_new_string(clean));
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	size_t len = strlen(s);
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(len, (void *)s, MHD_RESPMEM_MUST_COPY);
+	json_object_put(o);
+	if (!resp)
+		return MHD_NO;
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		add_header(resp, MHD_HTTP_HEADER_ALLOW, ALLOW_METHODS);
+	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+		add_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	reply_opts ro = {.ctype = "application/json", .cache = CC_NONE, .cors = 1};
+	return reply_send(r, status, resp, len, &ro);
+}
+
+/* Whether If-None-Match (a list of entity tags, or "*") matches our strong tag. */
+static int etag_matches(const char *inm, const char *etag)
+{
+	if (!inm || !etag)
+		return 0;
+	size_t elen = strlen(etag);
+	const char *p = inm;
+	while (*p) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (!*p)
+			break;
+		if (*p == '*')
+			return 1;
+		/* If-None-Match compares weakly: W/"x" matches "x". */
+		if (p[0] == 'W' && p[1] == '/')
+			p += 2;
+		const char *start = p;
+		if (*p == '"') {
+			const char *q = strchr(p + 1, '"');
+			p = q ? q + 1 : p + strlen(p);
+		} else {
+			while (*p && *p != ',')
+				p++;
+		}
+		if ((size_t)(p - start) == elen && memcmp(start, etag, elen) == 0)
+			return 1;
+		while (*p && *p != ',')
+			p++;
+	}
+	return 0;
+}
+
+static int not_modified(request *r, const char *etag)
+{
+	const char *inm =
+	    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	return etag_matches(inm, etag);
+}
+
+static enum MHD_Result reply_304(request *r, const reply_opts *o)
+{
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	reply_opts ro = *o;
+	ro.ctype = NULL;
+	ro.disposition = NULL;
+	return reply_send(r, MHD_HTTP_NOT_MODIFIED, resp, 0, &ro);
+}
+
+/* 200 with a body copied from `data`; answers 304 instead when the client has it. */
+static enum MHD_Result reply_copy(request *r, const void *data, size_t len, reply_opts *o)
+{
+	char tag[24];
+	if (!o->etag) {
+		/* Every 200 has a strong tag; for generated bodies the body's own hash does. */
+		etag_format(tag, fnv_add(FNV_INIT, data, len));
+		o->etag = tag;
+	}
+	if (not_modified(r, o->etag))
+		return reply_304(r, o);
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
+	return reply_send(r, MHD_HTTP_OK, resp, len, o);
+}
+
+static enum MHD_Result reply_json(request *r, json_object *j, reply_opts *o)
+{
+	if (!j)
+		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	const char *s = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
+	enum MHD_Result ret = reply_copy(r, s, strlen(s), o);
+	json_object_put(j);
+	return ret;
+}
+
+static void free_blob(void *cls)
+{
+	tile_blob_unref(cls);
+}
+
+static void free_events(void *cls)
+{
+	geodata_events_unref(cls);
+}
+
+static void free_buffer(void *cls)
+{
+	tile_buffer *b = cls;
+	tile_buffer_finish(b);
+	free(b);
+}
+
+/* ---- scene access -------------------------------------------------------- */
+
+static tile_scene *scene_get(server *s)
+{
+	pthread_mutex_lock(&s->scene_lock);
+	tile_scene *sc = tile_scene_ref(s->scene);
+	pthread_mutex_unlock(&s->scene_lock);
+	return sc;
+}
+
+static uint64_t scene_events_hash(const tile_scene *sc)
+{
+	const geodata_events *ev = tile_scene_events(sc);
+	return ev ? geodata_events_hash(ev) : 0;
+}
+
+/* ---- render queue -------------------------------------------------------- */
+
+/*
+ * Suspends the connection and queues its job, or returns -1 when the queue
+ * is full or the server is stopping. The connection is suspended before a
+ * worker can see the job, so a resume never precedes its suspend.
+ */
+static int job_submit(server *s, request *r)
+{
+	pthread_mutex_lock(&s->qlock);
+	if (s->stopping || atomic_load(&s->qlen) >= QUEUE_MAX) {
+		pthread_mutex_unlock(&s->qlock);
+		return -1;
+	}
+	MHD_suspend_connection(r->conn);
+	r->suspended = 1;
+	atomic_fetch_add(&s->suspended, 1);
+	r->qnext = NULL;
+	if (s->qtail)
+		s->qtail->qnext = r;
+	else
+		s->qhead = r;
+	s->qtail = r;
+	atomic_fetch_add(&s->qlen, 1);
+	pthread_cond_signal(&s->qcond);
+	pthread_mutex_unlock(&s->qlock);
+	return 0;
+}
+
+static void record_render(server *s, int kind, double seconds)
+{
+	size_t b = 0;
+	while (b < NBUCKETS && seconds > render_buckets[b])
+		b++;
+	atomic_fetch_add(&s->m.render_bucket[kind][b], 1);
+	atomic_fetch_add(&s->m.render_count[kind], 1);
+	atomic_fetch_add(&s->m.render_usec[kind], (unsigned long)(seconds * 1e6));
+}
+
+static void job_run(server *s, request *r)
+{
+	tile_error terr = {{0}};
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (r->job == JOB_TILE) {
+		r->rc = tile_render_xyz(r->scene, (tile_tileset)r->tileset, r->z, r->x, r->y,
+		                        r->scale, r->until, &r->out, &terr);
+		if (r->rc == 0) {
+			r->blob = tile_blob_create(r->out.data, r->out.len, r->tag);
+			if (r->blob) {
+				tile_cache_put(s->cache, r->key, r->blob);
+				atomic_fetch_add(&s->m.tiles_rendered[r->tileset], 1);
+			} else {
+				r->rc = TILE_ENOMEM;
+				snprintf(terr.msg, sizeof terr.msg, "out of memory");
+			}
+			tile_buffer_finish(&r->out);
+		}
+		record_render(s, 0, elapsed_ms(&t0) / 1e3);
+	} else {
+		r->rc = tile_sheet_render(r->scene, &r->sheet, &r->out, &terr);
+		record_render(s, 1, elapsed_ms(&t0) / 1e3);
+	}
+	if (r->rc != 0) {
+		atomic_fetch_add(&s->m.render_errors, 1);
+		snprintf(r->errmsg, sizeof r->errmsg, "%s",
+		         terr.msg[0] ? terr.msg : "render failed");
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	server *s = arg;
+	for (;;) {
+		pthread_mutex_lock(&s->qlock);
+		while (!s->qhead && !s->stopping)
+			pthread_cond_wait(&s->qcond, &s->qlock);
+		request *r = s->qhead;
+		if (!r) {
+			pthread_mutex_unlock(&s->qlock);
+			break;
+		}
+		s->qhead = r->qnext;
+		if (!s->qhead)
+			s->qtail = NULL;
+		atomic_fetch_sub(&s->qlen, 1);
+		int cancel = s->stopping;
+		pthread_mutex_unlock(&s->qlock);
+		if (cancel)
+			r->cancelled = 1;
+		else
+			job_run(s, r);
+		/* From here the network thread owns `r` again and may free it. */
+		MHD_resume_connection(r->conn);
+	}
+	return NULL;
+}
+
+/* ---- static files --------------------------------------------------------- */
+
+static const char *content_type_for(const char *path)
+{
+	static const struct {
+		const char *ext, *type;
+	} types[] = {
+	    {".html", "text/html; charset=utf-8"},
+	    {".js", "text/javascript; charset=utf-8"},
+	    {".mjs", "text/javascript; charset=utf-8"},
+	    {".css", "text/css; charset=utf-8"},
+	    {".svg", "image/svg+xml"},
+	    {".png", "image/png"},
+	    {".jpg", "image/jpeg"},
+	    {".ico", "image/x-icon"},
+	    {".json", "application/json"},
+	    {".geojson", "application/geo+json"},
+	    {".map", "application/json"},
+	    {".woff2", "font/woff2"},
+	    {".woff", "font/woff"},
+	    {".txt", "text/plain; charset=utf-8"},
+	};
+	const char *dot = strrchr(path, '.');
+	const char *slash = strrchr(path, '/');
+	if (dot && (!slash || dot > slash))
+		for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+			if (strcasecmp(dot, types[i].ext) == 0)
+				return types[i].type;
+	return "application/octet-stream";
+}
+
+/*
+ * Whether a decoded relative path may name a file: no "..", no segment
+ * starting with a dot (hidden files), no backslash, no control character,
+ * no empty segment. realpath() containment is checked after this.
+ */
+static int static_path_ok(const char *rel)
+{
+	if (!*rel || strstr(rel, ".."))
+		return 0;
+	const char *seg = rel;
+	for (const char *p = rel;; p++) {
+		if (*p == '/' || *p == '\0') {
+			if (p == seg || seg[0] == '.')
+				return 0;
+			if (!*p)
+				break;
+			seg = p + 1;
+			continue;
+		}
+		if (*p == '\\' || (unsigned char)*p < 0x20 || *p == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+static enum MHD_Result serve_file(request *r, const char *root, const char *rel)
+{
+	if (!root || !static_path_ok(rel))
+		return reply_error(r, MHD_HTTP_NOT_FOUND, "no such file");
+	size_t rootlen = strlen(root);
+	size_t n = rootlen + strlen(rel) + 2;
+	char *joined = malloc(n);
+	if (!joined)
+		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	snprintf(joined, n, "%s/%s", root, rel);
+	char *real = realpath(joined, NULL);
+	free(joined);
+	/* The resolved file must still lie under the root: a symlink pointing out is refused. */
+	if (!real || strncmp(real, root, rootlen) != 0 || real[rootlen] != '/') {
+		free(real);
+		return reply_error(r, MHD_HTTP_NOT_FOUND, "no such file");
+	}
+	int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	const char *ctype = content_type_for(real);
+	free(real);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		return reply_error(r, MHD_HTTP_NOT_FOUND, "no such file");
+	}
+	char etag[24];
+	uint64_t h = fnv_u64(FNV_INIT, (uint64_t)st.st_mtim.tv_sec);
+	h = fnv_u64(h, (uint64_t)st.st_mtim.tv_nsec);
+	h = fnv_u64(h, (uint64_t)st.st_size);
+	h = fnv_u64(h, (uint64_t)st.st_ino);
+	etag_format(etag, h);
+	char lm[64];
+	struct tm tm;
+	gmtime_r(&st.st_mtim.tv_sec, &tm);
+	strftime(lm, sizeof lm, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	reply_opts o = {.ctype = ctype, .etag = etag, .cache = CC_STATIC, .last_modified = lm};
+	if (not_modified(r, etag)) {
+		close(fd);
+		return reply_304(r, &o);
+	}
+	/* MHD owns the descriptor from here and closes it. */
+	struct MHD_Response *resp = MHD_create_response_from_fd((size_t)st.st_size, fd);
+	if (!resp) {
+		close(fd);
+		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot send file");
+	}
+	return reply_send(r, MHD_HTTP_OK, resp, (size_t)st.st_size, &o);
+}
+
+/* ---- route handlers -------------------------------------------------------- */
+
+static enum MHD_Result handle_embed(request *r, const query *q)
+{
+	const char *view = query_get(q, "view");
+	if (view && !geodata_views_find(r->srv->views, view))
+		return reply_error(r, MHD_HTTP_NOT_FOUND, "no such view");
+	return serve_file(r, r->srv->static_root, "embed.html");
+}
+
+static enum MHD_Result handle_static(request *r, const char *rel)
+{
+	server *s = r->srv;
+	if (strncmp(rel, "leaflet/", 8) == 0 && s->leaflet_root)
+		return serve_file(r, s->leaflet_root, rel + 8);
+	return serve_file(r, s->static_root, rel);
+}
+
+static int parse_until(const query *q, geodata_day *until)
+{
+	const char *u = query_get(q, "until");
+	*until = GEODATA_DAY_OPEN;
+	if (!u)
+		return 0;
+	return geodata_date_parse(u, until) == 0 ? 0 : -1;
+}
+
+static uint64_t tile_tag(int tileset, uint64_t evhash)
+{
+	return tileset == TILE_TILESET_BASE ? 0 : evhash;
+}
+
+static enum MHD_Result reply_tile_blob(request *r, tile_blob *blob, const char *etag)
+{
+	reply_opts o = {.ctype = "image/png", .etag = etag, .cache = CC_TILES, .cors = 1};
+	struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
+	    blob->len, blob->data, free_blob, blob);
+	if (!resp) {
+		tile_blob_unref(blob);
+		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	}
+	return reply_send(r, MHD_HTTP_OK, resp, blob->len, &o);
+}
+
+/* "/tiles/{tileset}/{z}/{x}/{y}.png" or "...{y}@2x.png"; `rest` is what follows "/tiles/". */
+static enum MHD_Result handle_tile(request *r, const char *rest, const query *q)
+{
+	server *s = r->srv;
+	const char *seg[4];
+	size_t len[4];
+	int nseg = 0;
+	const char *p = rest;
+	for (;;) {
+		const char *slash = strchr(p, '/');
+		if (nseg == 4)
+			return reply_error(r, MHD_HTTP_NOT_FOUND, "no such route");
+		seg[nseg] = p;
+		len[nseg] = slash ? (size_t)(slash - p) : strlen(p);
+		nseg++;
+		if (!slash)
+			break;
+		p = slash + 1;
+	}
+	if (nseg != 4)
+		return reply_error(r, MHD_HTTP_NOT_FOUND, "no such route");
+	char name[32];
+	if (len[0] >= sizeof name)
+		return reply_error(r, MHD_HTTP_NOT_FOUND, "no such tileset");
+	memcpy(name, seg[0], len[0]);
+	name[len[0]] = '\0';
+	int ts = tile_tileset_from_name(name);
+	if (ts < 0)
+		return reply_error(r, MHD_HTTP_NOT_FOUND, "no such tileset");
+	size_t ylen = len[3];
+	int scale = 1;
+	if (ylen > 7 && memcmp(seg[3] + ylen - 7, "@2x.png", 7) == 0) {
+		scale = 2;
+		ylen -= 7;
+	} else if (ylen > 4 && memcmp(seg[3] + ylen - 4, ".png", 4) == 0) {
+		ylen -= 4;
+	} else {
+		return reply_error(r, MHD_HTTP_NOT_FOUND, "tiles are {y}.png or {y}@2x.png");
+	}
+	long z, x, y;
+	/* Malformed numbers are 400; well-formed ones beyond the pyramid are 404. */
+	if (parse_uint(seg[1], len[1], 1L << 30, &z) < 0 ||
+	    parse_uint(seg[2], len[2], LONG_MAX / 4, &x) < 0 ||
+	    parse_uint(seg[3], ylen, LONG_MAX / 4, &y) < 0)
+		return reply_error(r, MHD_HTTP_BAD_REQUEST,
+		                   "tile coordinates must be plain decimal integers");
+	if (z > GEODATA_MAX_ZOOM || !tile_xyz_valid((int)z, x, y))
+		return reply_error(r, MHD_HTTP_NOT_FOUND, "tile out of range");
+	geodata_day until;
+	if (parse_until(q, &until) < 0)
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, "until must be a date YYYY-MM-DD");
+
+	tile_scene *sc = scene_get(s);
+	uint64_t tag = tile_tag(ts, scene_events_hash(sc));
+	/* Events do not change the base tileset, so its tag leaves them out. */
+	uint64_t h = fnv_str(FNV_INIT, name);
+	h = fnv_u64(h, (uint64_t)z);
+	h = fnv_u64(h, (uint64_t)x);
+	h = fnv_u64(h, (uint64_t)y);
+	h = fnv_u64(h, (uint64_t)scale);
+	h = fnv_u64(h, ts == TILE_TILESET_BASE ? 0 : (uint64_t)(uint32_t)until);
+	h = fnv_u64(h, s->data_version);
+	h = fnv_u64(h, tag);
+	etag_format(r->etag, h);
+	if (not_modified(r, r->etag)) {
+		tile_scene_unref(sc);
+		reply_opts o = {.etag = r->etag, .cache = CC_TILES, .cors = 1};
+		return reply_304(r, &o);
+	}
+	if (ts == TILE_TILESET_BASE)
+		snprintf(r->key, sizeof r->key, "%s/%ld/%ld/%ld@%d", name, z, x, y, scale);
+	else if (until == GEODATA_DAY_OPEN)
+		snprintf(r->key, sizeof r->key, "%s/%ld/%ld/%ld@%d", name, z, x, y, scale);
+	else
+		snprintf(r->key, sizeof r->key, "%s/%ld/%ld/%ld@%d?%" PRId32, name, z, x, y, scale,
+		         until);
+	tile_blob *blob = tile_cache_get(s->cache, r->key);
+	if (blob && blob->tag == tag) {
+		tile_scene_unref(sc);
+		return reply_tile_blob(r, blob, r->etag);
+	}
+	/* A blob from before an events reload that raced the purge counts as a miss. */
+	tile_blob_unref(blob);
+	r->job = JOB_TILE;
+	r->scene = sc;
+	r->tileset = ts;
+	r->z = (int)z;
+	r->x = x;
+	r->y = y;
+	r->scale = scale;
+	r->until = ts == TILE_TILESET_BASE ? GEODATA_DAY_OPEN : until;
+	r->tag = tag;
+	if (job_submit(s, r) < 0) {
+		r->job = JOB_NONE;
+		r->scene = NULL;
+		tile_scene_unref(sc);
+		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+		                   "render queue full, retry later");
+	}
+	return MHD_YES;
+}
+
+static int tile_status(int rc)
+{
+	switch (rc) {
+	case TILE_EINVAL:
+	case TILE_ECRS:
+		return MHD_HTTP_BAD_REQUEST;
+	case TILE_ERANGE:
+		return MHD_HTTP_NOT_FOUND;
+	case TILE_ETOOBIG:
+		return MHD_HTTP_CONTENT_TOO_LARGE;
+	default:
+		return MHD_HTTP_INTERNAL_SERVER_ERROR;
+	}
+}
+
+static const char *format_ctype(tile_format f)
+{
+	switch (f) {
+	case TILE_FORMAT_PDF:
+		return "application/pdf";
+	case TILE_FORMAT_SVG:
+		return "image/svg+xml";
+	default:
+		return "image/png";
+	}
+}
+
+static const char *format_ext(tile_format f)
+{
+	switch (f) {
+	case TILE_FORMAT_PDF:
+		return "pdf";
+	case TILE_FORMAT_SVG:
+		return "svg";
+	default:
+		return "png";
+	}
+}
+
+/* Called on the network thread once the worker has resumed the connection. */
+static enum MHD_Result job_finish(request *r)
+{
+	tile_scene_unref(r->scene);
+	r->scene = NULL;
+	if (r->cancelled)
+		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "server is stopping");
+	if (r->rc != 0) {
+		int st = tile_status(r->rc);
+		if (st == MHD_HTTP_INTERNAL_SERVER_ERROR)
+			log_line("briefmap: render failed: %s", r->errmsg);
+		return reply_error(r, (unsigned)st, r->errmsg);
+	}
+	if (r->job == JOB_TILE) {
+		tile_blob *b = r->blob;
+		r->blob = NULL;
+		return reply_tile_blob(r, b, r->etag);
+	}
+	tile_buffer *b = malloc(sizeof *b);
+	if (!b)
+		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	*b = r->out;
+	memset(&r->out, 0, sizeof r->out);
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer_with_free_callback_cls(b->len, b->data, free_buffer, b);
+	if (!resp) {
+		free_buffer(b);
+		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	}
+	char disp[160];
+	snprintf(disp, sizeof disp, "inline; filename=\"%s\"", r->filename);
+	reply_opts o = {.ctype = format_ctype(r->sheet.format),
+	                .etag = r->etag,
+	                .cache = CC_STATIC,
+	                .cors = 1,
+	                .disposition = disp};
+	return reply_send(r, MHD_HTTP_OK, resp, b->len, &o);
+}
+
+/* Parses "WxH" strictly; returns 0, -1 if malformed. */
+static int parse_size(const char *t, long *w, long *h)
+{
+	const char *xp = strchr(t, 'x');
+	if (!xp)
+		return -1;
+	if (parse_uint(t, (size_t)(xp - t), 1L << 30, w) < 0 ||
+	    parse_uint(xp + 1, strlen(xp + 1), 1L << 30, h) < 0)
+		return -1;
+	return *w >= 1 && *h >= 1 ? 0 : -1;
+}
+
+static enum MHD_Result handle_render(request *r, const char *ext, const query *q)
+{
+	server *s = r->srv;
+	int fmt = tile_format_from_name(ext);
+	if (fmt < 0)
+		return reply_error(r, MHD_HTTP_NOT_FOUND, "no such route");
+	const char *view = query_get(q, "view");
+	const char *bbox = query_get(q, "bbox");
+	const char *size = query_get(q, "size");
+	const char *scale_s = query_get(q, "scale");
+	const char *title = query_get(q, "title");
+	const char *crs = query_get(q, "crs");
+	tile_sheet_request *req = &r->sheet;
+	memset(req, 0, sizeof *req);
+	req->format = (tile_format)fmt;
+	const geodata_view *v = NULL;
+	if (view && bbox)
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, "give view or bbox, not both");
+	if (view) {
+		v = geodata_views_find(s->views, view);
+		if (!v)
+			return reply_error(r, MHD_HTTP_NOT_FOUND, "no such view");
+		req->bbox = v->bbox;
+	} else if (bbox) {
+		geodata_error gerr = {{0}};
+		if (geodata_bbox_parse(bbox, &req->bbox, &gerr) < 0)
+			return reply_error(r, MHD_HTTP_BAD_REQUEST,
+			                   gerr.msg[0] ? gerr.msg : "bad bbox");
+	} else {
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, "view or bbox is required");
+	}
+	long w = 1200, h = 800;
+	if (size && parse_size(size, &w, &h) < 0)
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, "size must be WxH in pixels");
+	long scale = 1;
+	if (scale_s &&
+	    (parse_uint(scale_s, strlen(scale_s), 9, &scale) < 0 || scale < 1 || scale > 2))
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, "scale must be 1 or 2");
+	if (fmt != TILE_FORMAT_PNG)
+		scale = 1;
+	/* Refused here rather than after queueing: the answer does not depend on the data. */
+	if (w * scale > TILE_MAX_SIDE || h * scale > TILE_MAX_SIDE ||
+	    w * h * scale * scale > TILE_MAX_PIXELS)
+		return reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "image too large");
+	geodata_day until;
+	if (parse_until(q, &until) < 0)
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, "until must be a date YYYY-MM-DD");
+	if (crs && (!*crs || strlen(crs) > 512))
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, "bad crs");
+	if (!title)
+		title = v ? v->title : "Briefing map";
+	r->title = strdup(title);
+	r->crs = crs ? strdup(crs) : NULL;
+	if (!r->title || (crs && !r->crs))
+		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	utf8_sanitize(r->title);
+	req->width = (int)w;
+	req->height = (int)h;
+	req->scale = (int)scale;
+	req->crs = r->crs;
+	req->title = r->title;
+	req->until = until;
+	snprintf(r->filename, sizeof r->filename, "briefmap-%s.%s", v ? v->name : "map",
+	         format_ext(req->format));
+	/* Quotes and backslashes would break the Content-Disposition header. */
+	for (char *c = r->filename; *c; c++)
+		if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20)
+			*c = '_';
+
+	tile_scene *sc = scene_get(s);
+	uint64_t hsh = fnv_str(FNV_INIT, "render");
+	hsh = fnv_add(hsh, &req->bbox, sizeof req->bbox);
+	hsh = fnv_u64(hsh, (uint64_t)w);
+	hsh = fnv_u64(hsh, (uint64_t)h);
+	hsh = fnv_u64(hsh, (uint64_t)scale);
+	hsh = fnv_u64(hsh, (uint64_t)req->format);
+	hsh = fnv_str(hsh, r->crs ? r->crs : "");
+	hsh = fnv_str(hsh, r->title);
+	hsh = fnv_u64(hsh, (uint64_t)(uint32_t)until);
+	hsh = fnv_u64(hsh, s->data_version);
+	hsh = fnv_u64(hsh, scene_events_hash(sc));
+	etag_format(r->etag, hsh);
+	if (not_modified(r, r->etag)) {
+		tile_scene_unref(sc);
+		reply_opts o = {.etag = r->etag, .cache = CC_STATIC, .cors = 1};
+		return reply_304(r, &o);
+	}
+	r->job = JOB_SHEET;
+	r->scene = sc;
+	if (job_submit(s, r) < 0) {
+		r->job = JOB_NONE;
+		r->scene = NULL;
+		tile_scene_unref(sc);
+		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+		                   "render queue full, retry later");
+	}
+	return MHD_YES;
+}
+
+/* A Host header we are willing to echo into URLs: a host name or address and a port, nothing else.
+ */
+static int host_ok(const char *h)
+{
+	size_t n = strlen(h);
+	if (n == 0 || n > 255)
+		return 0;
+	for (const char *p = h; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr(".-:[]_", *p)))
+			return 0;
+	return 1;
+}
+
+static enum MHD_Result handle_tilejson(request *r, const char *rest, const query *q)
+{
+	server *s = r->srv;
+	size_t n = strlen(rest) - 5; /* without ".json" */
+	char name[32];
+	if (n == 0 || n >= sizeof name)
+		return reply_error(r, MHD_HTTP_NOT_FOUND, "no such tileset");
+	memcpy(name, rest, n);
+	name[n] = '\0';
+	int ts = tile_tileset_from_name(name);
+	if (ts < 0)
+		return reply_error(r, MHD_HTTP_NOT_FOUND, "no such tileset");
+	geodata_day until;
+	const char *until_s = query_get(q, "until");
+	if (parse_until(q, &until) < 0)
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, "until must be a date YYYY-MM-DD");
+	const char *host =
+	    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	if (!host || !host_ok(host))
+		host = s->host;
+	const char *fwd =
+	    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
+	const char *proto = fwd && strcasecmp(fwd, "https") == 0 ? "https" : "http";
+	char url[512];
+	char untilq[48] = "";
+	if (until_s && ts != TILE_TILESET_BASE) {
+		/* Only digits and dashes pass geodata_date_parse, so the value needs no escaping.
+		 */
+		snprintf(untilq, sizeof untilq, "?until=%.32s", until_s);
+	}
+	snprintf(url, sizeof url, "%s://%s/tiles/%s/{z}/{x}/{y}.png%s", proto, host, name, untilq);
+
+	geodata_bbox b = {-120.0, 2.0, -58.0, 35.0};
+	const geodata_view *region = geodata_views_find(s->views, "region");
+	if (region)
+		b = region->bbox;
+	static const char *const descr[TILE_TILESET_COUNT] = {
+	    "Base map of the region with the article's events",
+	    "Base map of the region: land, countries, states and cities",
+	    "The article's events alone, transparent, to lay over another base map",
+	};
+	char attribution[160];
+	snprintf(attribution, sizeof attribution, "%s%s%s", ATTRIBUTION_BASE,
+	         ts == TILE_TILESET_BASE ? "" : "; ",
+	         ts == TILE_TILESET_BASE ? "" : ATTRIBUTION_EVENTS);
+	char title[64];
+	snprintf(title, sizeof title, "briefmap %s", name);
+
+	json_object *j = json_object_new_object();
+	json_object *tiles = json_object_new_array();
+	json_object *bounds = json_object_new_array();
+	json_object *center = json_object_new_array();
+	if (!j || !tiles || !bounds || !center) {
+		json_object_put(j);
+		json_object_put(tiles);
+		json_object_put(bounds);
+		json_object_put(center);
+		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	}
+	json_object_array_add(tiles, json_object_new_string(url));
+	json_object_array_add(bounds, json_object_new_double(b.minx));
+	json_object_array_add(bounds, json_object_new_double(b.miny));
+	json_object_array_add(bounds, json_object_new_double(b.maxx));
+	json_object_array_add(bounds, json_object_new_double(b.maxy));
+	json_object_array_add(center, json_object_new_double((b.minx + b.maxx) / 2));
+	json_object_array_add(center, json_object_new_double((b.miny + b.maxy) / 2));
+	json_object_array_add(center, json_object_new_int(4));
+	json_object_object_add(j, "tilejson", json_object_new_string("3.0.0"));
+	json_object_object_add(j, "name", json_object_new_string(title));
+	json_object_object_add(j, "description", json_object_new_string(descr[ts]));
+	json_object_object_add(j, "version", json_object_new_string(BRIEFMAP_VERSION));
+	json_object_object_add(j, "attribution", json_object_new_string(attribution));
+	json_object_object_add(j, "scheme", json_object_new_string("xyz"));
+	json_object_object_add(j, "tiles", tiles);
+	json_object_object_add(j, "minzoom", json_object_new_int(0));
+	json_object_object_add(j, "maxzoom", json_object_new_int(GEODATA_MAX_ZOOM));
+	json_object_object_add(j, "bounds", bounds);
+	json_object_object_add(j, "center", center);
+	json_object_object_add(j, "format", json_object_new_string("png"));
+	reply_opts o = {.ctype = "application/json", .cache = CC_API, .cors = 1};
+	return reply_json(r, j, &o);
+}
+
+static enum MHD_Result handle_events(request *r, const char *id)
+{
+	server *s = r->srv;
+	tile_scene *sc = scene_get(s);
+	geodata_events *ev = tile_scene_events(sc);
+	ev = ev ? geodata_events_ref(ev) : NULL;
+	tile_scene_unref(sc);
+	if (!ev) {
+		if (id)
+			return reply_error(r, MHD_HTTP_NOT_FOUND, "no such event");
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "type", json_object_new_string("FeatureCollection"));
+		json_object_object_add(j, "features", json_object_new_array());
+		reply_opts o = {.ctype = "application/geo+json", .cache = CC_API, .cors = 1};
+		return reply_json(r, j, &o);
+	}
+	const char *body = NULL;
+	if (id) {
+		size_t n = geodata_events_count(ev);
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(geodata_events_get(ev, i)->id, id) == 0) {
+				body = geodata_event_geojson(ev, i);
+				break;
+			}
+		if (!body) {
+			geodata_events_unref(ev);
+			return reply_error(r, MHD_HTTP_NOT_FOUND, "no such event");
+		}
+	} else {
+		body = geodata_events_geojson(ev);
+	}
+	uint64_t h = fnv_u64(FNV_INIT, geodata_events_hash(ev));
+	h = fnv_str(h, id ? id : "");
+	char etag[24];
+	etag_format(etag, h);
+	reply_opts o = {.ctype = "application/geo+json", .etag = etag, .cache = CC_API, .cors = 1};
+	if (not_modified(r, etag)) {
+		geodata_events_unref(ev);
+		return reply_304(r, &o);
+	}
+	size_t len = strlen(body);
+	/* The body is the events' own serialisation; the reference keeps it alive while sent. */
+	struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
+	    len, (void *)body, free_events, ev);
+	if (!resp) {
+		geodata_events_unref(ev);
+		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	}
+	return reply_send(r, MHD_HTTP_OK, resp, len, &o);
+}
+
+static enum MHD_Result handle_views(request *r)
+{
+	server *s = r->srv;
+	reply_opts o = {
+	    .ctype = "application/json", .etag = s->views_etag, .cache = CC_API, .cors = 1};
+	if (not_modified(r, s->views_etag))
+		return reply_304(r, &o);
+	size_t len = strlen(s->views_json);
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(len, s->views_json, MHD_RESPMEM_PERSISTENT);
+	return reply_send(r, MHD_HTTP_OK, resp, len, &o);
+}
+
+static enum MHD_Result handle_metrics(request *r)
+{
+	server *s = r->srv;
+	metrics *m = &s->m;
+	strbuf b = {0};
+	sb_printf(&b,
+	          "# HELP briefmap_requests_total HTTP requests answered, by route and status.\n");
+	sb_printf(&b, "# TYPE briefmap_requests_total counter\n");
+	for (int rt = 0; rt < ROUTE_COUNT; rt++)
+		for (size_t i = 0; i <= NSTATUS; i++) {
+			unsigned long v = atomic_load(&m->requests[rt][i]);
+			if (!v)
+				continue;
+			if (i < NSTATUS)
+				sb_printf(
+				    &b, "briefmap_requests_total{route=\"%s\",status=\"%d\"} %lu\n",
+				    route_names[rt], status_codes[i], v);
+			else
+				sb_printf(
+				    &b,
+				    "briefmap_requests_total{route=\"%s\",status=\"other\"} %lu\n",
+				    route_names[rt], v);
+		}
+	sb_printf(&b, "# HELP briefmap_tiles_rendered_total Tiles rendered (cache misses that were "
+	              "drawn).\n");
+	sb_printf(&b, "# TYPE briefmap_tiles_rendered_total counter\n");
+	for (int t = 0; t < TILE_TILESET_COUNT; t++)
+		sb_printf(&b, "briefmap_tiles_rendered_total{tileset=\"%s\"} %lu\n",
+		          tile_tileset_name((tile_tileset)t), atomic_load(&m->tiles_rendered[t]));
+	tile_cache_stats cs;
+	tile_cache_stats_get(s->cache, &cs);
+	sb_printf(&b,
+	          "# HELP briefmap_tile_cache_hits_total Tile cache lookups that found a tile.\n");
+	sb_printf(&b, "# TYPE briefmap_tile_cache_hits_total counter\n");
+	sb_printf(&b, "briefmap_tile_cache_hits_total %" PRIu64 "\n", cs.hits);
+	sb_printf(
+	    &b, "# HELP briefmap_tile_cache_misses_total Tile cache lookups that found nothing.\n");
+	sb_printf(&b, "# TYPE briefmap_tile_cache_misses_total counter\n");
+	sb_printf(&b, "briefmap_tile_cache_misses_total %" PRIu64 "\n", cs.misses);
+	sb_printf(
+	    &b,
+	    "# HELP briefmap_tile_cache_evictions_total Tiles evicted to stay within the bound.\n");
+	sb_printf(&b, "# TYPE briefmap_tile_cache_evictions_total counter\n");
+	sb_printf(&b, "briefmap_tile_cache_evictions_total %" PRIu64 "\n", cs.evictions);
+	sb_printf(&b, "# HELP briefmap_tile_cache_bytes Bytes held by the tile cache.\n");
+	sb_printf(&b, "# TYPE briefmap_tile_cache_bytes gauge\n");
+	sb_printf(&b, "briefmap_tile_cache_bytes %zu\n", cs.bytes);
+	sb_printf(&b, "# HELP briefmap_tile_cache_max_bytes Bound of the tile cache.\n");
+	sb_printf(&b, "# TYPE briefmap_tile_cache_max_bytes gauge\n");
+	sb_printf(&b, "briefmap_tile_cache_max_bytes %zu\n", cs.max_bytes);
+	sb_printf(&b, "# HELP briefmap_tile_cache_entries Tiles held by the tile cache.\n");
+	sb_printf(&b, "# TYPE briefmap_tile_cache_entries gauge\n");
+	sb_printf(&b, "briefmap_tile_cache_entries %zu\n", cs.entries);
+	sb_printf(&b, "# HELP briefmap_render_seconds Time spent rendering, by job kind.\n");
+	sb_printf(&b, "# TYPE briefmap_render_seconds histogram\n");
+	static const char *const kinds[2] = {"tile", "sheet"};
+	for (int k = 0; k < 2; k++) {
+		unsigned long cum = 0;
+		for (size_t i = 0; i < NBUCKETS; i++) {
+			cum += atomic_load(&m->render_bucket[k][i]);
+			sb_printf(&b, "briefmap_render_seconds_bucket{kind=\"%s\",le=\"%g\"} %lu\n",
+			          kinds[k], render_buckets[i], cum);
+		}
+		cum += atomic_load(&m->render_bucket[k][NBUCKETS]);
+		sb_printf(&b, "briefmap_render_seconds_bucket{kind=\"%s\",le=\"+Inf\"} %lu\n",
+		          kinds[k], cum);
+		sb_printf(&b, "briefmap_render_seconds_sum{kind=\"%s\"} %.6f\n", kinds[k],
+		          (double)atomic_load(&m->render_usec[k]) / 1e6);
+		sb_printf(&b, "briefmap_render_seconds_count{kind=\"%s\"} %lu\n", kinds[k],
+		          atomic_load(&m->render_count[k]));
+	}
+	sb_printf(&b, "# HELP briefmap_render_errors_total Renders that failed.\n");
+	sb_printf(&b, "# TYPE briefmap_render_errors_total counter\n");
+	sb_printf(&b, "briefmap_render_errors_total %lu\n", atomic_load(&m->render_errors));
+	sb_printf(&b, "# HELP briefmap_render_queue_depth Render jobs waiting for a worker.\n");
+	sb_printf(&b, "# TYPE briefmap_render_queue_depth gauge\n");
+	sb_printf(&b, "briefmap_render_queue_depth %d\n", atomic_load(&s->qlen));
+	sb_printf(&b, "# HELP briefmap_render_threads Render worker threads.\n");
+	sb_printf(&b, "# TYPE briefmap_render_threads gauge\n");
+	sb_printf(&b, "briefmap_render_threads %d\n", s->nworkers);
+	sb_printf(&b,
+	          "# HELP briefmap_events_generation Versions of the events file loaded so far.\n");
+	sb_printf(&b, "# TYPE briefmap_events_generation gauge\n");
+	sb_printf(&b, "briefmap_events_generation %lu\n", atomic_load(&m->events_generation));
+	sb_printf(&b, "# HELP briefmap_events_reloads_rejected_total Edits of the events file "
+	              "refused as invalid.\n");
+	sb_printf(&b, "# TYPE briefmap_events_reloads_rejected_total counter\n");
+	sb_printf(&b, "briefmap_events_reloads_rejected_total %lu\n",
+	          atomic_load(&m->reloads_rejected));
+	tile_scene *sc = scene_get(s);
+	const geodata_events *ev = tile_scene_events(sc);
+	sb_printf(&b, "# HELP briefmap_events Events currently served.\n");
+	sb_printf(&b, "# TYPE briefmap_events gauge\n");
+	sb_printf(&b, "briefmap_events %zu\n", ev ? geodata_events_count(ev) : (size_t)0);
+	tile_scene_unref(sc);
+	if (b.failed) {
+		free(b.data);
+		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	}
+	reply_opts o = {.ctype = "text/plain; version=0.0.4; charset=utf-8", .cache = CC_NONE};
+	enum MHD_Result ret = reply_copy(r, b.data, b.len, &o);
+	free(b.data);
+	return ret;
+}
+
+/* ---- dispatch ---------------------------------------------------------------- */
+
+static int route_of(const char *path)
+{
+	if (strcmp(path, "/") == 0)
+		return ROUTE_INDEX;
+	if (strcmp(path, "/embed") == 0)
+		return ROUTE_EMBED;
+	if (strncmp(path, "/static/", 8) == 0)
+		return ROUTE_STATIC;
+	if (strncmp(path, "/tiles/", 7) == 0) {
+		const char *rest = path + 7;
+		size_t n = strlen(rest);
+		if (!strchr(rest, '/') && n > 5 && strcmp(rest + n - 5, ".json") == 0)
+			return ROUTE_TILEJSON;
+		return ROUTE_TILE;
+	}
+	if (strcmp(path, "/api/events") == 0)
+		return ROUTE_EVENTS;
+	if (strncmp(path, "/api/events/", 12) == 0 && path[12] && !strchr(path + 12, '/'))
+		return ROUTE_EVENT;
+	if (strcmp(path, "/api/views") == 0)
+		return ROUTE_VIEWS;
+	if (strcmp(path, "/render.png") == 0 || strcmp(path, "/render.pdf") == 0 ||
+	    strcmp(path, "/render.svg") == 0)
+		return ROUTE_RENDER;
+	if (strcmp(path, "/healthz") == 0)
+		return ROUTE_HEALTHZ;
+	if (strcmp(path, "/metrics") == 0)
+		return ROUTE_METRICS;
+	return ROUTE_OTHER;
+}
+
+static enum MHD_Result reply_options(request *r)
+{
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	add_header(resp, MHD_HTTP_HEADER_ALLOW, ALLOW_METHODS);
+	add_header(resp, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+	add_header(resp, "Access-Control-Allow-Methods", ALLOW_METHODS);
+	add_header(resp, "Access-Control-Allow-Headers",
+	           "If-None-Match, Content-Type, Cache-Control");
+	add_header(resp, "Access-Control-Max-Age", "86400");
+	return reply_send(r, MHD_HTTP_NO_CONTENT, resp, 0, NULL);
+}
+
+/* First call for a request: everything is decided here, or handed to a render worker. */
+static enum MHD_Result dispatch(request *r, const char *method)
+{
+	const char *raw = r->uri ? r->uri : "/";
+	const char *qmark = strchr(raw, '?');
+	size_t pathlen = qmark ? (size_t)(qmark - raw) : strlen(raw);
+	const char *rawq = qmark ? qmark + 1 : NULL;
+	r->route = ROUTE_OTHER;
+	if (pathlen > MAX_PATH_LEN)
+		return reply_error(r, MHD_HTTP_URI_TOO_LONG, "URL too long");
+	if (rawq && strlen(rawq) > MAX_QUERY_LEN)
+		return reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "query string too long");
+	char path[MAX_PATH_LEN + 1];
+	memcpy(path, raw, pathlen);
+	path[pathlen] = '\0';
+	/* Fragments never reach a server; a raw '#' is as malformed as a bad escape. */
+	if (path[0] != '/' || strchr(path, '#') || pct_decode(path, 0) < 0)
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, "malformed URL");
+	r->route = route_of(path);
+
+	if (strcmp(method, "OPTIONS") == 0) {
+		if (r->route == ROUTE_OTHER)
+			return reply_error(r, MHD_HTTP_NOT_FOUND, "no such route");
+		return reply_options(r);
+	}
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
+
+	query q;
+	int qrc = query_parse(&q, rawq);
+	if (qrc < 0) {
+		query_finish(&q);
+		if (qrc == -2)
+			return reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE,
+			                   "too many query parameters");
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, "malformed query string");
+	}
+	enum MHD_Result ret;
+	server *s = r->srv;
+	switch (r->route) {
+	case ROUTE_INDEX:
+		ret = serve_file(r, s->static_root, "index.html");
+		break;
+	case ROUTE_EMBED:
+		ret = handle_embed(r, &q);
+		break;
+	case ROUTE_STATIC:
+		ret = handle_static(r, path + 8);
+		break;
+	case ROUTE_TILE:
+		ret = handle_tile(r, path + 7, &q);
+		break;
+	case ROUTE_TILEJSON:
+		ret = handle_tilejson(r, path + 7, &q);
+		break;
+	case ROUTE_EVENTS:
+		ret = handle_events(r, NULL);
+		break;
+	case ROUTE_EVENT:
+		ret = handle_events(r, path + 12);
+		break;
+	case ROUTE_VIEWS:
+		ret = handle_views(r);
+		break;
+	case ROUTE_RENDER:
+		ret = handle_render(r, path + 8, &q);
+		break;
+	case ROUTE_HEALTHZ: {
+		reply_opts o = {.ctype = "text/plain; charset=utf-8", .cache = CC_NONE};
+		ret = reply_copy(r, "ok\n", 3, &o);
+		break;
+	}
+	case ROUTE_METRICS:
+		ret = handle_metrics(r);
+		break;
+	default:
+		ret = reply_error(r, MHD_HTTP_NOT_FOUND, "no such route");
+		break;
+	}
+	query_finish(&q);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
+{
+	server *s = cls;
+	request *r = *req_cls;
+	if (!r) {
+		/* The URI callback always creates one; this is a safety net for memory failure. */
+		return MHD_NO;
+	}
+	if (r->suspended) {
+		r->suspended = 0;
+		atomic_fetch_sub(&s->suspended, 1);
+		return job_finish(r);
+	}
+	if (r->status) {
+		/* Already answered; a body still arriving is read and dropped. */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	r->conn = conn;
+	snprintf(r->method, sizeof r->method, "%s", method);
+	r->is_head = strcmp(method, "HEAD") == 0;
+	enum MHD_Result ret = dispatch(r, method);
+	if (ret == MHD_YES && !r->suspended && !r->status)
+		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "no answer");
+	return ret;
+}
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	request *r = calloc(1, sizeof *r);
+	if (!r)
+		return NULL;
+	r->srv = cls;
+	r->conn = conn;
+	r->uri = strdup(uri ? uri : "");
+	r->route = ROUTE_OTHER;
+	r->until = GEODATA_DAY_OPEN;
+	clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	return r;
+}
+
+static int status_slot(int status)
+{
+	for (size_t i = 0; i < NSTATUS; i++)
+		if (status_codes[i] == status)
+			return (int)i;
+	return (int)NSTATUS;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+	server *s = cls;
+	request *r = *req_cls;
+	if (!r)
+		return;
+	*req_cls = NULL;
+	char shown[256];
+	size_t n = 0;
+	/* The logged path is cut and made printable: it is whatever the client sent. */
+	for (const char *p = r->uri ? r->uri : ""; *p && n < sizeof shown - 4; p++)
+		shown[n++] = ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e) ? '?' : *p;
+	if (r->uri && strlen(r->uri) > n) {
+		memcpy(shown + n, "...", 3);
+		n += 3;
+	}
+	shown[n] = '\0';
+	if (r->status) {
+		atomic_fetch_add(&s->m.requests[r->route][status_slot(r->status)], 1);
+		log_line("%s %s %d %zu %.1fms%s", r->method[0] ? r->method : "-", shown, r->status,
+		         toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? r->bytes : (size_t)0,
+		         elapsed_ms(&r->t0),
+		         toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+	}
+	tile_scene_unref(r->scene);
+	tile_blob_unref(r->blob);
+	tile_buffer_finish(&r->out);
+	free(r->title);
+	free(r->crs);
+	free(r->uri);
+	free(r);
+}
+
+/* ---- events reload --------------------------------------------------------- */
+
+static int stat_same(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+typedef struct purge_ctx {
+	uint64_t tag;
+} purge_ctx;
+
+static int tile_stale(const char *key, const tile_blob *b, void *ud)
+{
+	const purge_ctx *pc = ud;
+	int has_events = strncmp(key, "briefing/", 9) == 0 || strncmp(key, "events/", 7) == 0;
+	return has_events && b->tag != pc->tag;
+}
+
+static void events_reload(server *s)
+{
+	geodata_problems probs = {0};
+	geodata_events *ev = geodata_events_load(s->gd, s->events_path, &probs);
+	if (!ev) {
+		atomic_fetch_add(&s->m.reloads_rejected, 1);
+		log_line("briefmap: events reload rejected: %s has %zu problem%s; keeping the last "
+		         "good version",
+		         s->events_path, probs.count, probs.count == 1 ? "" : "s");
+		for (size_t i = 0; i < probs.count; i++)
+			log_line("briefmap:   %s", probs.lines[i]);
+		geodata_problems_finish(&probs);
+		return;
+	}
+	geodata_problems_finish(&probs);
+	uint64_t hash = geodata_events_hash(ev);
+	tile_scene *cur = scene_get(s);
+	uint64_t old = scene_events_hash(cur);
+	tile_scene_unref(cur);
+	if (hash == old) {
+		geodata_events_unref(ev);
+		return;
+	}
+	tile_error terr = {{0}};
+	tile_scene *sc = tile_scene_create(s->gd, ev, 1, &terr);
+	size_t count = geodata_events_count(ev);
+	geodata_events_unref(ev);
+	if (!sc) {
+		log_line("briefmap: events reload failed: %s; keeping the last good version",
+		         terr.msg);
+		return;
+	}
+	pthread_mutex_lock(&s->scene_lock);
+	tile_scene *prev = s->scene;
+	s->scene = sc;
+	pthread_mutex_unlock(&s->scene_lock);
+	tile_scene_unref(prev);
+	purge_ctx pc = {hash};
+	tile_cache_purge(s->cache, tile_stale, &pc);
+	unsigned long gen = atomic_fetch_add(&s->m.events_generation, 1) + 1;
+	log_line("briefmap: events reloaded from %s: %zu events (generation %lu)", s->events_path,
+	         count, gen);
+}
+
+/* Sleeps up to `ms` or until asked to stop; returns non-zero when stopping. */
+static int watcher_sleep(server *s, long ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&s->wlock);
+	while (!s->wstop)
+		if (pthread_cond_timedwait(&s->wcond, &s->wlock, &until) == ETIMEDOUT)
+			break;
+	int stop = s->wstop;
+	pthread_mutex_unlock(&s->wlock);
+	return stop;
+}
+
+static void *watcher_main(void *arg)
+{
+	server *s = arg;
+	int gone_logged = 0;
+	while (!watcher_sleep(s, WATCH_INTERVAL_MS)) {
+		struct stat st;
+		if (stat(s->events_path, &st) != 0) {
+			if (!gone_logged)
+				log_line("briefmap: events file %s is gone (%s); serving the last "
+				         "good version",
+				         s->events_path, strerror(errno));
+			gone_logged = 1;
+			s->ev_stat_ok = 0;
+			continue;
+		}
+		if (s->ev_stat_ok && stat_same(&st, &s->ev_stat))
+			continue;
+		/* Wait for the writer to finish: the file must look the same twice, 100 ms apart.
+		 */
+		struct stat again;
+		int settled = 0;
+		for (int i = 0; i < 10 && !settled; i++) {
+			if (watcher_sleep(s, 100))
+				return NULL;
+			if (stat(s->events_path, &again) != 0)
+				break;
+			settled = stat_same(&st, &again);
+			st = again;
+		}
+		if (!settled)
+			continue;
+		if (gone_logged)
+			log_line("briefmap: events file %s is back", s->events_path);
+		gone_logged = 0;
+		s->ev_stat = st;
+		s->ev_stat_ok = 1;
+		events_reload(s);
+	}
+	return NULL;
+}
+
+/* ---- start-up and shut-down ------------------------------------------------- */
+
+/* "ADDR:PORT", "[V6]:PORT", "localhost:PORT" or ":PORT". */
+static int parse_listen(const char *spec, struct sockaddr_storage *ss, int *v6, char *hostout,
+                        size_t hostcap)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *portp;
+	memset(ss, 0, sizeof *ss);
+	*v6 = 0;
+	if (spec[0] == '[') {
+		const char *end = strchr(spec, ']');
+		if (!end || end[1] != ':' || (size_t)(end - spec - 1) >= sizeof host)
+			return -1;
+		memcpy(host, spec + 1, (size_t)(end - spec - 1));
+		host[end - spec - 1] = '\0';
+		portp = end + 2;
+		*v6 = 1;
+	} else {
+		const char *colon = strrchr(spec, ':');
+		if (!colon || (size_t)(colon - spec) >= sizeof host)
+			return -1;
+		memcpy(host, spec, (size_t)(colon - spec));
+		host[colon - spec] = '\0';
+		portp = colon + 1;
+	}
+	long port;
+	if (parse_uint(portp, strlen(portp), 65535, &port) < 0)
+		return -1;
+	if (*v6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
+			return -1;
+		snprintf(hostout, hostcap, "[%s]", host);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+		a->sin_family = AF_INET;
+		a->sin_port = htons((uint16_t)port);
+		if (!host[0] || strcmp(host, "localhost") == 0)
+			snprintf(host, sizeof host, "127.0.0.1");
+		if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
+			return -1;
+		snprintf(hostout, hostcap, "%s", host);
+	}
+	return 0;
+}
+
+static uint64_t stat_hash(uint64_t h, const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return fnv_str(h, path);
+	h = fnv_u64(h, (uint64_t)st.st_size);
+	h = fnv_u64(h, (uint64_t)st.st_mtim.tv_sec);
+	return fnv_u64(h, (uint64_t)st.st_mtim.tv_nsec);
+}
+
+/*
+ * A stamp of what the tiles are drawn from: the program itself (its style)
+ * and the base data files, so that tile ETags change when either does.
+ */
+static uint64_t data_version_compute(const geodata_options *d)
+{
+	uint64_t h = fnv_str(FNV_INIT, BRIEFMAP_VERSION);
+	h = stat_hash(h, "/proc/self/exe");
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/base.gpkg", d->data_dir ? d->data_dir : "var/data");
+	h = stat_hash(h, path);
+	for (int i = 0; i < GEODATA_LAYER_COUNT; i++) {
+		const char *src = d->layer_source[i];
+		if (!src)
+			continue;
+		snprintf(path, sizeof path, "%s", src);
+		char *bar = strchr(path, '|');
+		if (bar)
+			*bar = '\0';
+		h = fnv_str(h, src);
+		h = stat_hash(h, path);
+	}
+	return h;
+}
+
+static char *views_json_build(const geodata_views *v)
+{
+	json_object *arr = json_object_new_array();
+	if (!arr)
+		return NULL;
+	for (size_t i = 0; i < geodata_views_count(v); i++) {
+		const geodata_view *w = geodata_views_get(v, i);
+		json_object *o = json_object_new_object();
+		json_object *b = json_object_new_array();
+		json_object_array_add(b, json_object_new_double(w->bbox.minx));
+		json_object_array_add(b, json_object_new_double(w->bbox.miny));
+		json_object_array_add(b, json_object_new_double(w->bbox.maxx));
+		json_object_array_add(b, json_object_new_double(w->bbox.maxy));
+		json_object_object_add(o, "name", json_object_new_string(w->name));
+		json_object_object_add(o, "title",
+		                       json_object_new_string(w->title ? w->title : ""));
+		json_object_object_add(
+		    o, "description", json_object_new_string(w->description ? w->description : ""));
+		json_object_object_add(o, "bbox", b);
+		json_object_array_add(arr, o);
+	}
+	char *out = strdup(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
+	json_object_put(arr);
+	return out;
+}
+
+/* realpath of `dir`/../node_modules/leaflet/dist, where the front end's Leaflet lives. */
+static char *leaflet_root_find(const char *static_root)
+{
+	if (!static_root)
+		return NULL;
+	size_t n = strlen(static_root) + 40;
+	char *p = malloc(n);
+	if (!p)
+		return NULL;
+	snprintf(p, n, "%s/../node_modules/leaflet/dist", static_root);
+	char *real = realpath(p, NULL);
+	free(p);
+	return real;
+}
+
+static void workers_stop(server *s)
+{
+	pthread_mutex_lock(&s->qlock);
+	s->stopping = 1;
+	pthread_cond_broadcast(&s->qcond);
+	pthread_mutex_unlock(&s->qlock);
+	for (int i = 0; i < s->nworkers; i++)
+		pthread_join(s->workers[i], NULL);
+	s->nworkers = 0;
+}
+
+static void watcher_stop(server *s)
+{
+	if (!s->watcher_started)
+		return;
+	pthread_mutex_lock(&s->wlock);
+	s->wstop = 1;
+	pthread_cond_signal(&s->wcond);
+	pthread_mutex_unlock(&s->wlock);
+	pthread_join(s->watcher, NULL);
+	s->watcher_started = 0;
+}
+
+static int load_all(server *s, server_error *err)
+{
+	geodata_error gerr = {{0}};
+	const server_options *o = s->opts;
+	s->gd = geodata_load(&o->data, &gerr);
+	if (!s->gd) {
+		set_err(err, "cannot load base data: %s", gerr.msg);
+		return -1;
+	}
+	const char *views_path = o->views_path ? o->views_path : DEFAULT_VIEWS;
+	s->views = geodata_views_load(views_path, &gerr);
+	if (!s->views) {
+		set_err(err, "cannot load views %s: %s", views_path, gerr.msg);
+		return -1;
+	}
+	s->views_json = views_json_build(s->views);
+	if (!s->views_json) {
+		set_err(err, "out of memory");
+		return -1;
+	}
+	etag_format(s->views_etag, fnv_str(FNV_INIT, s->views_json));
+
+	/* Taken before loading so that an edit made during the load is seen by the watcher. */
+	s->ev_stat_ok = stat(s->events_path, &s->ev_stat) == 0;
+	geodata_problems probs = {0};
+	geodata_events *ev = geodata_events_load(s->gd, s->events_path, &probs);
+	if (!ev) {
+		for (size_t i = 0; i < probs.count; i++)
+			log_line("briefmap: %s: %s", s->events_path, probs.lines[i]);
+		set_err(err, "events file %s has %zu problem%s", s->events_path, probs.count,
+		        probs.count == 1 ? "" : "s");
+		geodata_problems_finish(&probs);
+		return -1;
+	}
+	geodata_problems_finish(&probs);
+	tile_error terr = {{0}};
+	s->scene = tile_scene_create(s->gd, ev, 1, &terr);
+	geodata_events_unref(ev);
+	if (!s->scene) {
+		set_err(err, "cannot build the map scene: %s", terr.msg);
+		return -1;
+	}
+	atomic_store(&s->m.events_generation, 1);
+
+	const char *static_dir = o->static_dir ? o->static_dir : DEFAULT_STATIC;
+	s->static_root = realpath(static_dir, NULL);
+	if (!s->static_root)
+		log_line("briefmap: static folder %s: %s; the web map will not be served",
+		         static_dir, strerror(errno));
+	s->leaflet_root = leaflet_root_find(s->static_root);
+	s->data_version = data_version_compute(&o->data);
+	size_t mb = o->cache_mb > 0 ? (size_t)o->cache_mb : DEFAULT_CACHE_MB;
+	s->cache = tile_cache_create(mb * 1024 * 1024);
+	if (!s->cache) {
+		set_err(err, "cannot create the tile cache");
+		return -1;
+	}
+	return 0;
+}
+
+static int daemon_start(server *s, server_error *err)
+{
+	const char *listen = s->opts->listen ? s->opts->listen : DEFAULT_LISTEN;
+	struct sockaddr_storage ss;
+	int v6;
+	char host[INET6_ADDRSTRLEN + 4];
+	if (parse_listen(listen, &ss, &v6, host, sizeof host) < 0) {
+		set_err(err, "bad listen address '%s' (expected ADDR:PORT or [ADDR]:PORT)", listen);
+		return -1;
+	}
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned io_threads = ncpu < 2 ? 2 : ncpu > 4 ? 4 : (unsigned)ncpu;
+	unsigned flags =
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	flags |=
+	    MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL : MHD_USE_POLL;
+	if (v6)
+		flags |= MHD_USE_IPv6;
+	uint16_t port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+	                         : ((struct sockaddr_in *)&ss)->sin_port);
+	s->daemon = MHD_start_daemon(
+	    flags, port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_THREAD_POOL_SIZE, io_threads, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)CONN_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_END);
+	if (!s->daemon) {
+		set_err(err, "cannot listen on %s: %s", listen,
+		        errno ? strerror(errno) : "libmicrohttpd refused to start");
+		return -1;
+	}
+	const union MHD_DaemonInfo *info =
+	    MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	if (info && info->port)
+		port = info->port;
+	snprintf(s->host, sizeof s->host, "%s:%u", host, (unsigned)port);
+	return 0;
+}
+
+int server_run(const server_options *opts, server_error *err)
+{
+	int rc = -1;
+	server *s = NULL;
+	sigset_t block, old;
+	/* Blocked before any thread exists, so that every thread inherits the mask and only
+	 * sigwait() below sees SIGINT/SIGTERM; SIGPIPE from a closed socket must not kill us. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	if (!opts) {
+		set_err(err, "no options");
+		goto out_mask;
+	}
+	s = calloc(1, sizeof *s);
+	if (!s) {
+		set_err(err, "out of memory");
+		goto out_mask;
+	}
+	s->opts = opts;
+	s->events_path = opts->events_path ? opts->events_path : DEFAULT_EVENTS;
+	pthread_mutex_init(&s->scene_lock, NULL);
+	pthread_mutex_init(&s->qlock, NULL);
+	pthread_cond_init(&s->qcond, NULL);
+	pthread_mutex_init(&s->wlock, NULL);
+	pthread_cond_init(&s->wcond, NULL);
+	if (load_all(s, err) < 0)
+		goto out_free;
+
+	int nthreads = opts->threads > 0 ? opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (nthreads < 1)
+		nthreads = 1;
+	if (nthreads > 256)
+		nthreads = 256;
+	s->workers = calloc((size_t)nthreads, sizeof *s->workers);
+	if (!s->workers) {
+		set_err(err, "out of memory");
+		goto out_free;
+	}
+	for (int i = 0; i < nthreads; i++) {
+		if (pthread_create(&s->workers[i], NULL, worker_main, s) != 0) {
+			set_err(err, "cannot start render threads");
+			goto out_workers;
+		}
+		s->nworkers++;
+	}
+	if (pthread_create(&s->watcher, NULL, watcher_main, s) != 0) {
+		set_err(err, "cannot start the events watcher");
+		goto out_workers;
+	}
+	s->watcher_started = 1;
+	if (daemon_start(s, err) < 0)
+		goto out_watcher;
+
+	log_line("briefmap: %d render threads, tile cache %d MiB, events from %s", s->nworkers,
+	         opts->cache_mb > 0 ? opts->cache_mb : DEFAULT_CACHE_MB, s->events_path);
+	log_line("briefmap: serving on http://%s/", s->host);
+	fflush(stderr);
+
+	sigset_t wait_set;
+	sigemptyset(&wait_set);
+	sigaddset(&wait_set, SIGINT);
+	sigaddset(&wait_set, SIGTERM);
+	int sig = 0;
+	while (sigwait(&wait_set, &sig) != 0)
+		;
+	log_line("briefmap: %s received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+
+	/* Stop accepting, let the workers answer or cancel what is queued, and wait for MHD to
+	 * take every suspended connection back: stopping MHD with one suspended is not allowed. */
+	MHD_socket lsock = MHD_quiesce_daemon(s->daemon);
+	workers_stop(s);
+	for (int i = 0; i < 5000 && atomic_load(&s->suspended) > 0; i++) {
+		struct timespec ms = {0, 1000000L};
+		nanosleep(&ms, NULL);
+	}
+	MHD_stop_daemon(s->daemon);
+	s->daemon = NULL;
+	if (lsock != MHD_INVALID_SOCKET)
+		close(lsock);
+	rc = 0;
+out_watcher:
+	watcher_stop(s);
+out_workers:
+	workers_stop(s);
+	if (s->daemon)
+		MHD_stop_daemon(s->daemon);
+out_free:
+	free(s->workers);
+	tile_cache_destroy(s->cache);
+	tile_scene_unref(s->scene);
+	free(s->views_json);
+	geodata_views_destroy(s->views);
+	geodata_destroy(s->gd);
+	free(s->static_root);
+	free(s->leaflet_root);
+	pthread_cond_destroy(&s->wcond);
+	pthread_mutex_destroy(&s->wlock);
+	pthread_cond_destroy(&s->qcond);
+	pthread_mutex_destroy(&s->qlock);
+	pthread_mutex_destroy(&s->scene_lock);
+	free(s);
+out_mask:
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
