@@ -1,0 +1,329 @@
+#!/usr/bin/python3
+# mapnik_tiles.py: renders the benchmark's tile list with Mapnik from the same GeoPackage, one process then every core.
+#
+# Run with Debian's /usr/bin/python3 (python3-mapnik lives in its dist-packages,
+# not in a pyenv or venv interpreter).
+import argparse
+import math
+import multiprocessing as mp
+import os
+import statistics
+import sys
+import time
+from xml.sax.saxutils import quoteattr, escape
+
+import mapnik
+
+HALF = 20037508.342789244
+RADIUS = 6378137.0
+REGION = (-120.0, 2.0, -58.0, 35.0)  # the `region` named view, degrees
+FONT_DIR = "/usr/share/fonts/truetype/dejavu"
+FACE = "DejaVu Sans Book"
+BOLD = "DejaVu Sans Bold"
+SRS_MERC = "epsg:3857"
+SRS_LONLAT = "epsg:4326"
+
+# Minimum population of a labelled city from each zoom on; national capitals
+# show from zoom 3. Cities thin out with zoom by population, as in briefmap.
+CITY_MIN_POP = {2: 8_000_000, 3: 4_000_000, 4: 2_000_000, 5: 1_000_000, 6: 500_000,
+                7: 250_000, 8: 100_000, 9: 50_000, 10: 20_000, 11: 0, 12: 0}
+
+
+def lonlat_to_merc(lon, lat):
+    return (lon * HALF / 180.0,
+            math.log(math.tan(math.pi / 4.0 + math.radians(lat) / 2.0)) * RADIUS)
+
+
+def lonlat_to_tile(lon, lat, z):
+    n = 1 << z
+    x = int((lon + 180.0) / 360.0 * n)
+    y = int((1.0 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2.0 * n)
+    return min(max(x, 0), n - 1), min(max(y, 0), n - 1)
+
+
+def tile_bbox(z, x, y):
+    span = 2.0 * HALF / (1 << z)
+    return (-HALF + x * span, HALF - (y + 1) * span, -HALF + (x + 1) * span, HALF - y * span)
+
+
+def build_list(zmin, zmax):
+    tiles = []
+    for z in range(zmin, zmax + 1):
+        x0, y0 = lonlat_to_tile(REGION[0], REGION[3], z)
+        x1, y1 = lonlat_to_tile(REGION[2], REGION[1], z)
+        tiles += [(z, x, y) for y in range(y0, y1 + 1) for x in range(x0, x1 + 1)]
+    return tiles
+
+
+def read_list(path):
+    tiles = []
+    with open(path) as f:
+        for line in f:
+            if line.strip():
+                z, x, y = (int(v) for v in line.split())
+                tiles.append((z, x, y))
+    return tiles
+
+
+def scale_denom(z):
+    """Mapnik's scale denominator of zoom z for 256 px tiles (0.28 mm pixels)."""
+    return 2.0 * HALF / 256.0 / (1 << z) / 0.00028
+
+
+def zoom_range(zmin=None, zmax=None):
+    """Scale attributes of a rule that applies from zmin to zmax inclusive."""
+    attrs = ""
+    if zmin is not None:
+        attrs += ' maximum-scale-denominator="%.1f"' % (scale_denom(zmin) * math.sqrt(2))
+    if zmax is not None:
+        attrs += ' minimum-scale-denominator="%.1f"' % (scale_denom(zmax) / math.sqrt(2))
+    return attrs
+
+
+def rule_zoom_range(zmin=None, zmax=None):
+    """The same bounds as elements of a Rule."""
+    el = ""
+    if zmin is not None:
+        el += "<MaxScaleDenominator>%.1f</MaxScaleDenominator>" % (scale_denom(zmin) * math.sqrt(2))
+    if zmax is not None:
+        el += "<MinScaleDenominator>%.1f</MinScaleDenominator>" % (scale_denom(zmax) / math.sqrt(2))
+    return el
+
+
+def ogr_layer(name, gpkg, table, style_names, zmin=None, zmax=None, srs=SRS_LONLAT):
+    styles = "".join("<StyleName>%s</StyleName>" % s for s in style_names)
+    # Layer visibility by zoom uses the same denominators as the rules.
+    vis = zoom_range(zmin, zmax)
+    return ('<Layer name=%s srs=%s%s>%s<Datasource>'
+            '<Parameter name="type">ogr</Parameter>'
+            '<Parameter name="file">%s</Parameter>'
+            '<Parameter name="layer">%s</Parameter>'
+            '</Datasource></Layer>\n'
+            % (quoteattr(name), quoteattr(srs), vis, styles, escape(gpkg), escape(table)))
+
+
+def text(field, size, fill, halo="#ffffff", halo_radius=1.5, face=FACE, extra=""):
+    return ('<TextSymbolizer face-name="%s" size="%g" fill="%s" halo-fill="%s" halo-radius="%g" '
+            'placement="interior" wrap-width="80" margin="4"%s>[%s]</TextSymbolizer>'
+            % (face, size, fill, halo, halo_radius, extra, field))
+
+
+def style_xml(gpkg, events=None):
+    """The benchmark style: land, country borders, dashed states from zoom 5,
+    city dots with labels thinned by population, country and state labels with
+    halos; the article's events on top when their file is given."""
+    city_rules = []
+    for z in range(2, 13):
+        pop = CITY_MIN_POP[z]
+        cap = " or [capital] = 'primary'" if z >= 3 else ""
+        flt = "[population] &gt;= %d%s" % (pop, cap)
+        size = 9 if z <= 4 else 10 if z <= 7 else 11
+        dot = 4 if z <= 5 else 5
+        city_rules.append(
+            '<Rule>%s<Filter>%s</Filter>'
+            '<MarkersSymbolizer marker-type="ellipse" width="%d" height="%d" fill="#3d3d3d" '
+            'stroke="#ffffff" stroke-width="1" allow-overlap="true" ignore-placement="true"/>'
+            '<TextSymbolizer face-name="%s" size="%d" fill="#222222" halo-fill="#ffffff" '
+            'halo-radius="1.5" placement="point" dx="4" dy="-4" margin="2">[name]</TextSymbolizer>'
+            '</Rule>' % (rule_zoom_range(z, z), flt, dot, dot, FACE, size))
+
+    country_text_low = text("name", 10, "#4a3f55", face=BOLD)
+    country_text = text("name", 12, "#4a3f55", face=BOLD)
+    xml = ['<?xml version="1.0" encoding="utf-8"?>\n'
+           '<Map srs="%s" background-color="#aacbe4" buffer-size="128">\n' % SRS_MERC]
+    xml.append('<Style name="land"><Rule><PolygonSymbolizer fill="#f4f1e8"/></Rule></Style>\n')
+    xml.append('<Style name="borders"><Rule><LineSymbolizer stroke="#7d6f86" stroke-width="0.8" '
+               'stroke-linejoin="round"/></Rule></Style>\n')
+    xml.append('<Style name="states"><Rule><LineSymbolizer stroke="#a197a8" stroke-width="0.6" '
+               'stroke-dasharray="3,2"/></Rule></Style>\n')
+    xml.append('<Style name="country-labels-low"><Rule>%s</Rule></Style>\n' % country_text_low)
+    xml.append('<Style name="country-labels"><Rule>%s</Rule></Style>\n' % country_text)
+    xml.append('<Style name="state-labels"><Rule>%s</Rule></Style>\n'
+               % text("name", 9, "#6b6173", halo_radius=1.2))
+    xml.append('<Style name="cities">%s</Style>\n' % "".join(city_rules))
+    xml.append('<Style name="events">'
+               '<Rule><Filter>[mapnik::geometry_type] = polygon</Filter>'
+               '<PolygonSymbolizer fill="#d7301f" fill-opacity="0.15"/>'
+               '<LineSymbolizer stroke="#d7301f" stroke-width="1.5" stroke-dasharray="6,3"/></Rule>'
+               '<Rule><Filter>[mapnik::geometry_type] = linestring</Filter>'
+               '<LineSymbolizer stroke="#d7301f" stroke-width="1.5" stroke-dasharray="6,3"/></Rule>'
+               '<Rule><Filter>[mapnik::geometry_type] = point</Filter>'
+               '<MarkersSymbolizer marker-type="ellipse" width="10" height="10" fill="#d7301f" '
+               'stroke="#ffffff" stroke-width="1.5" allow-overlap="true"/>'
+               '<TextSymbolizer face-name="%s" size="10" fill="#7a1a10" halo-fill="#ffffff" '
+               'halo-radius="1.5" placement="point" dy="-9" margin="2">[title]</TextSymbolizer>'
+               '</Rule></Style>\n' % BOLD)
+
+    xml.append(ogr_layer("land_low", gpkg, "land_low", ["land"], None, 3))
+    xml.append(ogr_layer("countries_low", gpkg, "countries_low", ["borders"], None, 3))
+    xml.append(ogr_layer("land", gpkg, "land", ["land"], 4, None))
+    xml.append(ogr_layer("countries", gpkg, "countries", ["borders"], 4, None))
+    xml.append(ogr_layer("states", gpkg, "states", ["states"], 5, None))
+    if events:
+        xml.append(ogr_layer("events", events, "article", ["events"]))
+    # Labels last, most important first: Mapnik places them in this order.
+    xml.append(ogr_layer("country_labels_low", gpkg, "countries_low", ["country-labels-low"],
+                         None, 3))
+    xml.append(ogr_layer("country_labels", gpkg, "countries", ["country-labels"], 4, None))
+    xml.append(ogr_layer("cities", gpkg, "cities", ["cities"]))
+    xml.append(ogr_layer("state_labels", gpkg, "states", ["state-labels"], 5, None))
+    xml.append('</Map>\n')
+    return "".join(xml)
+
+
+def make_map(gpkg, events, width=256, height=256):
+    mapnik.register_fonts(FONT_DIR)
+    m = mapnik.Map(width, height)
+    mapnik.load_map_from_string(m, style_xml(gpkg, events))
+    m.buffer_size = 128
+    return m
+
+
+def render_tile(m, z, x, y, fmt):
+    m.zoom_to_box(mapnik.Box2d(*tile_bbox(z, x, y)))
+    im = mapnik.Image(256, 256)
+    mapnik.render(m, im)
+    return im.tostring(fmt)
+
+
+def worker(gpkg, events, fmt, tiles, counter, barrier, results, slot):
+    m = make_map(gpkg, events)
+    render_tile(m, *tiles[0], fmt)  # untimed, as in bench_tiles
+    barrier.wait()
+    n = nbytes = 0
+    while True:
+        with counter.get_lock():
+            i = counter.value
+            counter.value += 1
+        if i >= len(tiles):
+            break
+        nbytes += len(render_tile(m, *tiles[i], fmt))
+        n += 1
+    results[2 * slot] = n
+    results[2 * slot + 1] = nbytes
+
+
+def run_parallel(gpkg, events, fmt, tiles, procs):
+    ctx = mp.get_context("fork")
+    counter = ctx.Value("l", 0)
+    barrier = ctx.Barrier(procs + 1)
+    results = ctx.Array("q", 2 * procs)
+    ps = [ctx.Process(target=worker, args=(gpkg, events, fmt, tiles, counter, barrier, results, i))
+          for i in range(procs)]
+    for p in ps:
+        p.start()
+    barrier.wait()
+    t0 = time.perf_counter()
+    for p in ps:
+        p.join()
+    seconds = time.perf_counter() - t0
+    if any(p.exitcode != 0 for p in ps):
+        sys.exit("mapnik_tiles: a worker failed")
+    done = sum(results[2 * i] for i in range(procs))
+    nbytes = sum(results[2 * i + 1] for i in range(procs))
+    if done != len(tiles):
+        sys.exit("mapnik_tiles: rendered %d of %d tiles" % (done, len(tiles)))
+    return seconds, nbytes
+
+
+def report(mode, procs, n, seconds, nbytes, fmt):
+    print("%-10s %2d process%s %6d tiles %8.3f s %9.1f tiles/s %8.2f ms/tile  mean PNG %6.0f bytes"
+          % (mode, procs, "  " if procs == 1 else "es", n, seconds, n / seconds,
+             1000.0 * seconds / n, nbytes / n))
+    print("result tool=mapnik mode=%s threads=%d tiles=%d seconds=%.4f tiles_per_s=%.2f "
+          "mean_png_bytes=%.0f format=%s" % (mode, procs, n, seconds, n / seconds, nbytes / n, fmt))
+    sys.stdout.flush()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--gpkg", default=os.path.join(os.environ.get("BRIEFMAP_DATA", "var/data"),
+                                                   "base.gpkg"))
+    ap.add_argument("--events", default="geodata/events/article.geojson",
+                    help="article events drawn on top (skipped if the file does not exist)")
+    ap.add_argument("--list", help='tile list, one "z x y" per line (default: built from --zoom)')
+    ap.add_argument("--zoom", default="2-8")
+    ap.add_argument("--processes", type=int, default=os.cpu_count())
+    ap.add_argument("--format", default="png",
+                    help="Mapnik image format: png (Mapnik's default, 8-bit palette), png32, ...")
+    ap.add_argument("--save", metavar="DIR", help="after timing, write tiles as DIR/z-x-y.png")
+    ap.add_argument("--save-every", type=int, default=1, help="with --save, every Nth tile only")
+    ap.add_argument("--region", metavar="PNG",
+                    help="also render the region view at --size to this file and time it")
+    ap.add_argument("--size", default="1600x1000")
+    ap.add_argument("--skip-tiles", action="store_true")
+    a = ap.parse_args()
+
+    gpkg = os.path.abspath(a.gpkg)
+    if not os.path.exists(gpkg):
+        sys.exit("mapnik_tiles: %s: no such file" % gpkg)
+    events = os.path.abspath(a.events) if a.events and os.path.exists(a.events) else None
+    if a.list:
+        tiles = read_list(a.list)
+    else:
+        zmin, _, zmax = a.zoom.partition("-")
+        tiles = build_list(int(zmin), int(zmax or zmin))
+    if not tiles:
+        sys.exit("mapnik_tiles: empty tile list")
+
+    print("Mapnik %s tile benchmark: %d tiles, ogr datasource on %s, buffer 128 px, format %s%s"
+          % (mapnik.mapnik_version(), len(tiles), os.path.relpath(gpkg), a.format,
+             ", with events" if events else ", no events file"))
+    t0 = time.perf_counter()
+    m = make_map(gpkg, events)
+    print("load: map and datasources %.3f s" % (time.perf_counter() - t0))
+
+    if not a.skip_tiles:
+        render_tile(m, *tiles[0], a.format)
+        zstats = {}
+        nbytes = 0
+        start = time.perf_counter()
+        t0 = start
+        for z, x, y in tiles:
+            size = len(render_tile(m, z, x, y, a.format))
+            t1 = time.perf_counter()
+            s = zstats.setdefault(z, [0, 0.0, 0])
+            s[0] += 1
+            s[1] += t1 - t0
+            s[2] += size
+            nbytes += size
+            t0 = t1
+        seconds = time.perf_counter() - start
+        print("zoom  tiles  seconds   tiles/s  ms/tile  mean PNG bytes")
+        for z in sorted(zstats):
+            n, sec, b = zstats[z]
+            print("%4d %6d %8.3f %9.1f %8.2f %15.0f" % (z, n, sec, n / sec, 1000 * sec / n, b / n))
+        report("sequential", 1, len(tiles), seconds, nbytes, a.format)
+
+        seconds, nbytes = run_parallel(gpkg, events, a.format, tiles, a.processes)
+        report("parallel", a.processes, len(tiles), seconds, nbytes, a.format)
+
+        if a.save:
+            os.makedirs(a.save, exist_ok=True)
+            for z, x, y in tiles[::max(1, a.save_every)]:
+                with open(os.path.join(a.save, "%d-%d-%d.png" % (z, x, y)), "wb") as f:
+                    f.write(render_tile(m, z, x, y, a.format))
+
+    if a.region:
+        w, _, h = a.size.partition("x")
+        w, h = int(w), int(h)
+        rm = make_map(gpkg, events, w, h)
+        minx, miny = lonlat_to_merc(REGION[0], REGION[1])
+        maxx, maxy = lonlat_to_merc(REGION[2], REGION[3])
+        times = []
+        for _ in range(10):
+            t0 = time.perf_counter()
+            rm.zoom_to_box(mapnik.Box2d(minx, miny, maxx, maxy))
+            im = mapnik.Image(w, h)
+            mapnik.render(rm, im)
+            data = im.tostring(a.format)
+            times.append(time.perf_counter() - t0)
+        with open(a.region, "wb") as f:
+            f.write(data)
+        print("region %dx%d in process: median %.4f s over %d renders"
+              % (w, h, statistics.median(times), len(times)))
+        print("result tool=mapnik mode=region_inprocess seconds=%.4f" % statistics.median(times))
+
+
+if __name__ == "__main__":
+    main()
