@@ -10,22 +10,24 @@
 
 /** One drawing pass: where the image sits and how to map coordinates to pixels. */
 typedef struct render_ctx {
-	cairo_t *cr;              /**< user space = logical pixels (device scale applied) */
+	cairo_t *cr; /**< user space = logical pixels (device scale applied) */
 	const tile_scene *scene;
-	geodata_bbox extent;      /**< EPSG:3857 extent (for other CRSs: their units) */
-	double res;               /**< CRS units per logical pixel */
-	double ox, oy;            /**< CRS coordinate of logical pixel (0,0), top left */
+	geodata_bbox extent; /**< EPSG:3857 extent (for other CRSs: their units) */
+	geodata_bbox query;  /**< EPSG:3857 box of what the image can show, for index queries */
+	double res;          /**< CRS units per logical pixel */
+	double ox, oy;       /**< CRS coordinate of logical pixel (0,0), top left */
 	int width, height, scale; /**< logical size and device scale */
 	int zoom;                 /**< generalisation level and style zoom, 0..GEODATA_MAX_ZOOM */
 	double zoomf;             /**< fractional zoom, for sizes that grow smoothly */
 	geodata_day until;
-	geodata_proj *proj;       /**< NULL for EPSG:3857; else lon/lat -> view CRS */
-	double *scratch;          /**< reprojection buffer for `proj` */
+	geodata_proj *proj;    /**< NULL for EPSG:3857; else lon/lat -> view CRS */
+	geodata_proj *to_merc; /**< lazily made for render_lonlat_to_px in Mercator views */
+	double *scratch;       /**< reprojection buffer for `proj` */
 	size_t scratch_cap;
 } render_ctx;
 
 static inline void render_merc_to_px(const render_ctx *ctx, double x, double y, double *px,
-				     double *py)
+                                     double *py)
 {
 	*px = (x - ctx->ox) / ctx->res;
 	*py = (ctx->oy - y) / ctx->res;
@@ -53,10 +55,10 @@ int render_lonlat_to_px(render_ctx *ctx, double lon, double lat, double *px, dou
 int symbols_draw_events(render_ctx *ctx, const geodata_events *ev);
 /** Draws the symbol of one kind and status centred on (x, y) of diameter `size`; for legends. */
 void symbols_draw_marker(cairo_t *cr, geodata_event_kind kind, geodata_event_status status,
-			 double x, double y, double size);
+                         double x, double y, double size);
 /** Draws a legend swatch of a status (line or area treatment) in the box at (x, y, w, h). */
 void symbols_draw_status_swatch(cairo_t *cr, geodata_event_status status, double x, double y,
-				double w, double h);
+                                double w, double h);
 /** The label text of an event on the map ("Raid in Caracas", "35+ boats", "... (hypothetical)"). */
 void symbols_event_label(const geodata_event *e, char *buf, size_t n);
 /** Radius in logical pixels of the event's point symbol at a zoom: labels keep clear of it. */
@@ -79,10 +81,12 @@ typedef enum label_class {
 typedef struct placed_label {
 	const char *text;
 	label_class cls;
-	double x, y;         /**< top-left of the text's logical box */
+	double x, y; /**< top-left of the text's logical box */
 	double w, h;
 	double font_size;
-	int event_index;     /**< for LABEL_EVENT, the event it names; else -1 */
+	double ax, ay;   /**< the anchor (city dot, event symbol) */
+	int dot;         /**< city dot style: 0 none, 1 town, 2 state capital, 3 national capital */
+	int event_index; /**< for LABEL_EVENT, the event it names; else -1 */
 } placed_label;
 
 typedef struct label_set {
@@ -98,12 +102,28 @@ int labels_place(const tile_scene *s, int zoom, label_set *out);
 /** Places labels for one arbitrary view (non-integer zoom or another CRS). */
 int labels_place_view(render_ctx *ctx, label_set *out);
 void labels_finish(label_set *ls);
-/** Draws the labels of `ls` meeting the view; `gx, gy` is the view's origin in the set's pixel space. */
+/** Draws the labels of `ls` meeting the view; `gx, gy` is the view's origin in the set's pixel
+ * space. */
 int labels_draw(render_ctx *ctx, const label_set *ls, double gx, double gy, int base, int events);
+
+/* ---- render.c ------------------------------------------------------------- */
+
+/**
+ * Draws the map into ctx (base layers if `base`, events if `events`) with
+ * the labels of `ls`, whose pixel space has the view's origin at (gx, gy).
+ */
+int render_map(render_ctx *ctx, int base, int events, const label_set *ls, double gx, double gy);
+/** Sets up ctx for a Web Mercator view; the caller owns ctx->cr. */
+void render_ctx_init_merc(render_ctx *ctx, const tile_scene *s, const tile_view *v, cairo_t *cr);
+void render_ctx_finish(render_ctx *ctx);
+/** The font family used for all text. */
+#define TILE_FONT_FAMILY "Noto Sans, DejaVu Sans, sans-serif"
+/** Font options that keep glyph metrics scale-independent, so @2x matches 1x layout. */
+void render_font_options(cairo_t *cr, PangoContext *pc);
 
 /* ---- png.c ---------------------------------------------------------------- */
 int png_write_surface(cairo_surface_t *surface, const tile_png_meta *meta, int level,
-		      tile_buffer *out, tile_error *err);
+                      tile_buffer *out, tile_error *err);
 
 /* ---- shared helpers ------------------------------------------------------- */
 int tile_buffer_append(tile_buffer *b, const void *data, size_t len);

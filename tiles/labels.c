@@ -1,0 +1,589 @@
+/* labels.c: greedy collision-free label placement, once per zoom for the whole map, and label
+ * drawing. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "private.h"
+
+#define HALO 2.5
+#define PAD 2.0
+
+typedef struct cand {
+	const char *text;
+	label_class cls;
+	double ax, ay; /* anchor in pixels */
+	double prio;   /* lower is placed first */
+	double size;   /* font size, logical pixels */
+	double gap;    /* distance from anchor for point labels; < 0 means centred */
+	int dot;
+	int event_index;
+	double area_px; /* for areas: only labelled when the text fits */
+} cand;
+
+typedef struct {
+	cand *v;
+	size_t len, cap;
+} cand_vec;
+
+static int cand_push(cand_vec *cv, const cand *c)
+{
+	if (cv->len == cv->cap) {
+		size_t cap = cv->cap ? cv->cap * 2 : 256;
+		cand *v = realloc(cv->v, cap * sizeof(*v));
+		if (!v)
+			return TILE_ENOMEM;
+		cv->v = v;
+		cv->cap = cap;
+	}
+	cv->v[cv->len++] = *c;
+	return 0;
+}
+
+/* ---- a spatial hash of placed boxes ------------------------------------------ */
+
+#define CELL 128.0
+#define NBUCKETS 4096
+
+typedef struct box {
+	double x0, y0, x1, y1;
+} box;
+
+typedef struct {
+	box *boxes;
+	size_t nboxes, capboxes;
+	/* per bucket: a list of box indices */
+	uint32_t *items[NBUCKETS];
+	uint32_t nitems[NBUCKETS], capitems[NBUCKETS];
+} grid;
+
+static size_t bucket(long cx, long cy)
+{
+	return (size_t)(((unsigned long)cx * 73856093UL) ^ ((unsigned long)cy * 19349663UL)) %
+	       NBUCKETS;
+}
+
+static int grid_hits(const grid *g, const box *b)
+{
+	for (long cy = (long)floor(b->y0 / CELL); cy <= (long)floor(b->y1 / CELL); cy++)
+		for (long cx = (long)floor(b->x0 / CELL); cx <= (long)floor(b->x1 / CELL); cx++) {
+			size_t k = bucket(cx, cy);
+			for (uint32_t i = 0; i < g->nitems[k]; i++) {
+				const box *o = &g->boxes[g->items[k][i]];
+				if (o->x0 < b->x1 && b->x0 < o->x1 && o->y0 < b->y1 &&
+				    b->y0 < o->y1)
+					return 1;
+			}
+		}
+	return 0;
+}
+
+static int grid_add(grid *g, const box *b)
+{
+	if (g->nboxes == g->capboxes) {
+		size_t cap = g->capboxes ? g->capboxes * 2 : 256;
+		box *v = realloc(g->boxes, cap * sizeof(box));
+		if (!v)
+			return TILE_ENOMEM;
+		g->boxes = v;
+		g->capboxes = cap;
+	}
+	uint32_t idx = (uint32_t)g->nboxes;
+	g->boxes[g->nboxes++] = *b;
+	for (long cy = (long)floor(b->y0 / CELL); cy <= (long)floor(b->y1 / CELL); cy++)
+		for (long cx = (long)floor(b->x0 / CELL); cx <= (long)floor(b->x1 / CELL); cx++) {
+			size_t k = bucket(cx, cy);
+			if (g->nitems[k] == g->capitems[k]) {
+				uint32_t cap = g->capitems[k] ? g->capitems[k] * 2 : 8;
+				uint32_t *v = realloc(g->items[k], cap * sizeof(uint32_t));
+				if (!v)
+					return TILE_ENOMEM;
+				g->items[k] = v;
+				g->capitems[k] = cap;
+			}
+			g->items[k][g->nitems[k]++] = idx;
+		}
+	return 0;
+}
+
+static void grid_finish(grid *g)
+{
+	for (size_t k = 0; k < NBUCKETS; k++)
+		free(g->items[k]);
+	free(g->boxes);
+}
+
+/* ---- styles ------------------------------------------------------------------- */
+
+static void class_font(label_class cls, double size, PangoFontDescription *fd)
+{
+	pango_font_description_set_family(fd, TILE_FONT_FAMILY);
+	pango_font_description_set_absolute_size(fd, size * PANGO_SCALE);
+	pango_font_description_set_style(
+	    fd, cls == LABEL_STATE || cls == LABEL_WATER ? PANGO_STYLE_ITALIC : PANGO_STYLE_NORMAL);
+	pango_font_description_set_weight(fd, cls == LABEL_EVENT     ? PANGO_WEIGHT_BOLD
+	                                      : cls == LABEL_CAPITAL ? PANGO_WEIGHT_SEMIBOLD
+	                                      : cls == LABEL_COUNTRY ? PANGO_WEIGHT_MEDIUM
+	                                                             : PANGO_WEIGHT_NORMAL);
+}
+
+static void class_color(label_class cls, double rgb[3])
+{
+	static const double c[][3] = {
+	    [LABEL_EVENT] = {0.15, 0.12, 0.1}, [LABEL_COUNTRY] = {0.42, 0.37, 0.32},
+	    [LABEL_STATE] = {0.55, 0.5, 0.45}, [LABEL_CAPITAL] = {0.13, 0.12, 0.11},
+	    [LABEL_CITY] = {0.22, 0.2, 0.19},  [LABEL_WATER] = {0.36, 0.5, 0.6},
+	};
+	memcpy(rgb, c[cls], sizeof(c[cls]));
+}
+
+void render_font_options(cairo_t *cr, PangoContext *pc)
+{
+	cairo_font_options_t *fo = cairo_font_options_create();
+	/* No hinting: glyph advances scale linearly, so a label measured at 1x fits at 2x too. */
+	cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+	cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+	cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
+	if (cr)
+		cairo_set_font_options(cr, fo);
+	if (pc)
+		pango_cairo_context_set_font_options(pc, fo);
+	cairo_font_options_destroy(fo);
+}
+
+static void set_layout(PangoLayout *lay, PangoFontDescription *fd, const cand *c, const char *text,
+                       label_class cls, double size)
+{
+	(void)c;
+	class_font(cls, size, fd);
+	pango_layout_set_font_description(lay, fd);
+	if (cls == LABEL_COUNTRY) {
+		/* Country names spaced out in capitals, the classic atlas look. */
+		PangoAttrList *al = pango_attr_list_new();
+		pango_attr_list_insert(
+		    al, pango_attr_letter_spacing_new((int)(size * 0.12 * PANGO_SCALE)));
+		pango_layout_set_attributes(lay, al);
+		pango_attr_list_unref(al);
+		char *up = g_utf8_strup(text, -1);
+		pango_layout_set_text(lay, up, -1);
+		g_free(up);
+	} else {
+		pango_layout_set_attributes(lay, NULL);
+		pango_layout_set_text(lay, text, -1);
+	}
+	/* Long event titles wrap rather than run across half the map. */
+	pango_layout_set_width(lay, cls == LABEL_EVENT ? (int)(size * 14 * PANGO_SCALE) : -1);
+	pango_layout_set_wrap(lay, PANGO_WRAP_WORD);
+	pango_layout_set_alignment(lay, PANGO_ALIGN_LEFT);
+}
+
+/* ---- candidates ------------------------------------------------------------------- */
+
+typedef struct mapper {
+	int global; /* 1: global pixel grid of a zoom; 0: a view */
+	double res;
+	render_ctx *ctx;
+	double w, h; /* view size for view placement */
+} mapper;
+
+static int map_pt(const mapper *m, double x, double y, double lon, double lat, double *px,
+                  double *py)
+{
+	if (m->global) {
+		*px = (x + GEODATA_MERC_HALF) / m->res;
+		*py = (GEODATA_MERC_HALF - y) / m->res;
+		return isfinite(x) && isfinite(y) ? 0 : -1;
+	}
+	if (!m->ctx->proj) {
+		render_merc_to_px(m->ctx, x, y, px, py);
+		return isfinite(x) && isfinite(y) ? 0 : -1;
+	}
+	return render_lonlat_to_px(m->ctx, lon, lat, px, py);
+}
+
+static int in_view(const mapper *m, double px, double py)
+{
+	return m->global || (px > -200 && py > -200 && px < m->w + 200 && py < m->h + 200);
+}
+
+static long city_min_population(int z)
+{
+	static const long t[] = {20000000, 10000000, 8000000, 5000000, 2000000, 1000000, 400000,
+	                         150000,   60000,    25000,   10000,   5000,    1000};
+	return t[z < 0 ? 0 : z > 12 ? 12 : z];
+}
+
+static double country_size(int z)
+{
+	return z <= 3 ? 10 : z == 4 ? 11 : z == 5 ? 12 : 13;
+}
+
+static int gather(const tile_scene *s, int z, const mapper *m, cand_vec *cv)
+{
+	const geodata *gd = tile_scene_data(s);
+	double res = m->global ? m->res : m->ctx->res;
+	int rc = 0;
+	/* Events first: they are the point of the map. */
+	geodata_events *ev = tile_scene_events(s);
+	for (size_t i = 0; ev && i < geodata_events_count(ev); i++) {
+		const geodata_event *e = geodata_events_get(ev, i);
+		cand c = {0};
+		if (map_pt(m, e->anchor_x, e->anchor_y, e->anchor_lon, e->anchor_lat, &c.ax,
+		           &c.ay) ||
+		    !in_view(m, c.ax, c.ay))
+			continue;
+		c.cls = LABEL_EVENT;
+		c.prio = (double)i;
+		c.size = z <= 4 ? 11 : 12;
+		c.gap = symbols_event_radius(e, z) + 3;
+		c.event_index = (int)i;
+		c.text = NULL; /* filled from the event at measure time */
+		if ((rc = cand_push(cv, &c)))
+			return rc;
+	}
+	const geodata_layer *countries =
+	    geodata_layer_get(gd, z <= 3 ? GEODATA_COUNTRIES_LOW : GEODATA_COUNTRIES);
+	for (size_t i = 0; i < geodata_layer_feature_count(countries); i++) {
+		const geodata_feature *f = geodata_layer_feature(countries, i);
+		cand c = {0};
+		if (!f->name[0] ||
+		    map_pt(m, f->label_x, f->label_y, f->lon, f->lat, &c.ax, &c.ay) ||
+		    !in_view(m, c.ax, c.ay))
+			continue;
+		c.cls = LABEL_COUNTRY;
+		c.text = f->name;
+		c.area_px = f->area / (res * res);
+		c.prio = 2000 - log10(f->area + 1);
+		c.size = country_size(z);
+		c.gap = -1;
+		c.event_index = -1;
+		if ((rc = cand_push(cv, &c)))
+			return rc;
+	}
+	if (z >= 5) {
+		const geodata_layer *states = geodata_layer_get(gd, GEODATA_STATES);
+		for (size_t i = 0; i < geodata_layer_feature_count(states); i++) {
+			const geodata_feature *f = geodata_layer_feature(states, i);
+			cand c = {0};
+			if (!f->name[0] ||
+			    map_pt(m, f->label_x, f->label_y, f->lon, f->lat, &c.ax, &c.ay) ||
+			    !in_view(m, c.ax, c.ay))
+				continue;
+			c.cls = LABEL_STATE;
+			c.text = f->name;
+			c.area_px = f->area / (res * res);
+			c.prio = 3000 + f->rank - log10(f->area + 1) * 0.1;
+			c.size = z <= 5 ? 9.5 : z <= 7 ? 10.5 : 11.5;
+			c.gap = -1;
+			c.event_index = -1;
+			if ((rc = cand_push(cv, &c)))
+				return rc;
+		}
+	}
+	const geodata_layer *cities = geodata_layer_get(gd, GEODATA_CITIES);
+	long minpop = city_min_population(z);
+	for (size_t i = 0; i < geodata_layer_feature_count(cities); i++) {
+		const geodata_feature *f = geodata_layer_feature(cities, i);
+		int primary = f->capital == GEODATA_CAPITAL_PRIMARY;
+		if (f->population < minpop && !(primary && z >= 3) &&
+		    !(f->capital == GEODATA_CAPITAL_ADMIN && z >= 6 && f->population >= minpop / 4))
+			continue;
+		cand c = {0};
+		if (!f->name[0] ||
+		    map_pt(m, f->label_x, f->label_y, f->lon, f->lat, &c.ax, &c.ay) ||
+		    !in_view(m, c.ax, c.ay))
+			continue;
+		double lp = log10((double)f->population + 10);
+		c.cls = primary ? LABEL_CAPITAL : LABEL_CITY;
+		c.text = f->name;
+		c.prio = primary ? 1000 - lp : f->population >= 1000000 ? 2500 - lp : 3500 - lp;
+		c.size = primary ? (z <= 5 ? 11.5 : 12.5) : (f->population >= 1000000 ? 11 : 10.5);
+		c.dot = primary ? 3 : f->capital == GEODATA_CAPITAL_ADMIN ? 2 : 1;
+		c.gap = primary ? 5 : 4;
+		c.event_index = -1;
+		if ((rc = cand_push(cv, &c)))
+			return rc;
+	}
+	return 0;
+}
+
+static int cand_cmp(const void *a, const void *b)
+{
+	const cand *x = a, *y = b;
+	return x->prio < y->prio ? -1 : x->prio > y->prio;
+}
+
+/* ---- placement ------------------------------------------------------------------- */
+
+typedef struct {
+	placed_label *v;
+	size_t len, cap;
+	char *pool;
+	size_t plen, pcap;
+} out_vec;
+
+static int out_text(out_vec *o, const char *t, size_t *off)
+{
+	size_t n = strlen(t) + 1;
+	if (o->plen + n > o->pcap) {
+		size_t cap = o->pcap ? o->pcap : 4096;
+		while (cap < o->plen + n)
+			cap *= 2;
+		char *p = realloc(o->pool, cap);
+		if (!p)
+			return TILE_ENOMEM;
+		o->pool = p;
+		o->pcap = cap;
+	}
+	memcpy(o->pool + o->plen, t, n);
+	*off = o->plen;
+	o->plen += n;
+	return 0;
+}
+
+static int place(const tile_scene *s, int z, const mapper *m, label_set *out)
+{
+	cand_vec cv = {0};
+	out_vec o = {0};
+	grid g;
+	memset(&g, 0, sizeof(g));
+	PangoFontMap *fm = pango_cairo_font_map_get_default();
+	PangoContext *pc = pango_font_map_create_context(fm);
+	PangoLayout *lay = NULL;
+	PangoFontDescription *fd = pango_font_description_new();
+	int rc = TILE_ENOMEM;
+	geodata_events *ev = tile_scene_events(s);
+	if (!pc || !fd)
+		goto done;
+	render_font_options(NULL, pc);
+	lay = pango_layout_new(pc);
+	if (!lay)
+		goto done;
+	if ((rc = gather(s, z, m, &cv)))
+		goto done;
+	qsort(cv.v, cv.len, sizeof(cand), cand_cmp);
+
+	/* Event symbols are obstacles for every other label. */
+	for (size_t i = 0; i < cv.len; i++) {
+		const cand *c = &cv.v[i];
+		if (c->cls != LABEL_EVENT)
+			continue;
+		double r = c->gap - 3;
+		box b = {c->ax - r, c->ay - r, c->ax + r, c->ay + r};
+		if ((rc = grid_add(&g, &b)))
+			goto done;
+	}
+	rc = TILE_ENOMEM;
+	char evtext[512];
+	for (size_t i = 0; i < cv.len; i++) {
+		const cand *c = &cv.v[i];
+		const char *text = c->text;
+		if (c->cls == LABEL_EVENT) {
+			symbols_event_label(geodata_events_get(ev, (size_t)c->event_index), evtext,
+			                    sizeof(evtext));
+			text = evtext;
+		}
+		if (!text || !text[0])
+			continue;
+		set_layout(lay, fd, c, text, c->cls, c->size);
+		PangoRectangle ink, logical;
+		pango_layout_get_pixel_extents(lay, &ink, &logical);
+		double w = logical.width, h = logical.height;
+		if (c->area_px > 0 && c->area_px < w * h * 0.9 && z < 7)
+			continue; /* the area is too small to carry its name at this zoom */
+		box dotbox = {c->ax - 3, c->ay - 3, c->ax + 3, c->ay + 3};
+		if (c->dot && grid_hits(&g, &dotbox))
+			continue;
+		double pos[6][2];
+		int npos = 0;
+		if (c->gap < 0) {
+			pos[npos][0] = c->ax - w / 2;
+			pos[npos++][1] = c->ay - h / 2;
+		} else {
+			pos[npos][0] = c->ax + c->gap;
+			pos[npos++][1] = c->ay - h / 2;
+			pos[npos][0] = c->ax - c->gap - w;
+			pos[npos++][1] = c->ay - h / 2;
+			pos[npos][0] = c->ax - w / 2;
+			pos[npos++][1] = c->ay - c->gap - h;
+			pos[npos][0] = c->ax - w / 2;
+			pos[npos++][1] = c->ay + c->gap;
+			pos[npos][0] = c->ax + c->gap * 0.7;
+			pos[npos++][1] = c->ay - c->gap * 0.7 - h;
+			pos[npos][0] = c->ax + c->gap * 0.7;
+			pos[npos++][1] = c->ay + c->gap * 0.7;
+		}
+		int chosen = -1;
+		for (int k = 0; k < npos && chosen < 0; k++) {
+			box b = {pos[k][0] - PAD, pos[k][1] - PAD, pos[k][0] + w + PAD,
+			         pos[k][1] + h + PAD};
+			if (!grid_hits(&g, &b))
+				chosen = k;
+		}
+		if (chosen < 0)
+			continue;
+		box b = {pos[chosen][0] - PAD, pos[chosen][1] - PAD, pos[chosen][0] + w + PAD,
+		         pos[chosen][1] + h + PAD};
+		if (grid_add(&g, &b) || (c->dot && grid_add(&g, &dotbox)))
+			goto done;
+		if (o.len == o.cap) {
+			size_t cap = o.cap ? o.cap * 2 : 128;
+			placed_label *v = realloc(o.v, cap * sizeof(*v));
+			if (!v)
+				goto done;
+			o.v = v;
+			o.cap = cap;
+		}
+		size_t off;
+		if (out_text(&o, text, &off))
+			goto done;
+		placed_label *pl = &o.v[o.len++];
+		pl->text = (const char *)(uintptr_t)off; /* fixed up below: the pool may move */
+		pl->cls = c->cls;
+		pl->x = pos[chosen][0];
+		pl->y = pos[chosen][1];
+		pl->w = w;
+		pl->h = h;
+		pl->font_size = c->size;
+		pl->ax = c->ax;
+		pl->ay = c->ay;
+		pl->dot = c->dot;
+		pl->event_index = c->event_index;
+	}
+	for (size_t i = 0; i < o.len; i++)
+		o.v[i].text = o.pool + (uintptr_t)o.v[i].text;
+	out->labels = o.v;
+	out->count = o.len;
+	out->text_pool = o.pool;
+	o.v = NULL;
+	o.pool = NULL;
+	rc = 0;
+done:
+	free(o.v);
+	free(o.pool);
+	grid_finish(&g);
+	free(cv.v);
+	if (lay)
+		g_object_unref(lay);
+	if (fd)
+		pango_font_description_free(fd);
+	if (pc)
+		g_object_unref(pc);
+	return rc;
+}
+
+int labels_place(const tile_scene *s, int zoom, label_set *out)
+{
+	mapper m = {.global = 1, .res = geodata_zoom_resolution(zoom)};
+	memset(out, 0, sizeof(*out));
+	return place(s, zoom, &m, out);
+}
+
+int labels_place_view(render_ctx *ctx, label_set *out)
+{
+	mapper m = {.global = 0, .ctx = ctx, .w = ctx->width, .h = ctx->height};
+	memset(out, 0, sizeof(*out));
+	return place(ctx->scene, ctx->zoom, &m, out);
+}
+
+void labels_finish(label_set *ls)
+{
+	if (!ls)
+		return;
+	free(ls->labels);
+	free(ls->text_pool);
+	memset(ls, 0, sizeof(*ls));
+}
+
+static void draw_dot(cairo_t *cr, int dot, double x, double y)
+{
+	cairo_new_path(cr);
+	if (dot == 3) {
+		/* National capital: a ringed dot. */
+		cairo_arc(cr, x, y, 4.2, 0, 2 * M_PI);
+		cairo_set_source_rgb(cr, 1, 1, 1);
+		cairo_fill_preserve(cr);
+		cairo_set_source_rgb(cr, 0.15, 0.14, 0.13);
+		cairo_set_line_width(cr, 1.2);
+		cairo_stroke(cr);
+		cairo_arc(cr, x, y, 2.0, 0, 2 * M_PI);
+		cairo_fill(cr);
+	} else {
+		double r = dot == 2 ? 2.8 : 2.2;
+		cairo_arc(cr, x, y, r, 0, 2 * M_PI);
+		cairo_set_source_rgb(cr, 0.3, 0.28, 0.26);
+		cairo_fill_preserve(cr);
+		cairo_set_source_rgba(cr, 1, 1, 1, 0.9);
+		cairo_set_line_width(cr, 0.8);
+		cairo_stroke(cr);
+	}
+}
+
+int labels_draw(render_ctx *ctx, const label_set *ls, double gx, double gy, int base, int events)
+{
+	if (!ls || !ls->count)
+		return 0;
+	cairo_t *cr = ctx->cr;
+	geodata_events *ev = tile_scene_events(ctx->scene);
+	double margin = 8;
+	/* Dots under every text, so that no label is hidden by a neighbour's dot. */
+	if (base) {
+		for (size_t i = 0; i < ls->count; i++) {
+			const placed_label *l = &ls->labels[i];
+			if (!l->dot)
+				continue;
+			double x = l->ax - gx, y = l->ay - gy;
+			if (x < -margin || y < -margin || x > ctx->width + margin ||
+			    y > ctx->height + margin)
+				continue;
+			draw_dot(cr, l->dot, x, y);
+		}
+	}
+	PangoLayout *lay = pango_cairo_create_layout(cr);
+	PangoFontDescription *fd = pango_font_description_new();
+	if (!lay || !fd) {
+		if (lay)
+			g_object_unref(lay);
+		if (fd)
+			pango_font_description_free(fd);
+		return TILE_ENOMEM;
+	}
+	render_font_options(cr, pango_layout_get_context(lay));
+	pango_cairo_update_layout(cr, lay);
+	for (size_t i = 0; i < ls->count; i++) {
+		const placed_label *l = &ls->labels[i];
+		int is_event = l->cls == LABEL_EVENT;
+		if ((is_event && !events) || (!is_event && !base))
+			continue;
+		double x = l->x - gx, y = l->y - gy;
+		if (x + l->w < -margin || y + l->h < -margin || x > ctx->width + margin ||
+		    y > ctx->height + margin)
+			continue;
+		double rgb[3];
+		class_color(l->cls, rgb);
+		if (is_event) {
+			const geodata_event *e = geodata_events_get(ev, (size_t)l->event_index);
+			if (!e || !geodata_event_visible(e, ctx->until))
+				continue;
+			double k[3];
+			symbols_kind_color(e->kind, k);
+			/* Darken the kind's colour so that text stays readable. */
+			for (int j = 0; j < 3; j++)
+				rgb[j] = k[j] * 0.75;
+		}
+		set_layout(lay, fd, NULL, l->text, l->cls, l->font_size);
+		cairo_new_path(cr);
+		cairo_move_to(cr, x, y);
+		pango_cairo_layout_path(cr, lay);
+		cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+		cairo_set_line_width(cr, is_event ? 2 * HALO + 0.5 : 2 * HALO);
+		cairo_set_source_rgba(cr, 1, 1, 1, is_event ? 0.92 : 0.8);
+		cairo_stroke(cr);
+		cairo_move_to(cr, x, y);
+		cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+		pango_cairo_show_layout(cr, lay);
+	}
+	g_object_unref(lay);
+	pango_font_description_free(fd);
+	return cairo_status(cr) == CAIRO_STATUS_SUCCESS ? 0 : TILE_ECAIRO;
+}

@@ -1,0 +1,52 @@
+#!/bin/sh
+# Installs what briefmap needs (Debian packages, pinned npm packages, prepared data) and builds it.
+# Idempotent: a second run only checks stamps. Usage: tools/setup.sh [run|test]
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+mode="${1:-run}"
+
+say() { printf 'briefmap setup: %s\n' "$*" >&2; }
+
+pkgs="gcc libc6-dev pkg-config meson ninja-build git ca-certificates
+libgdal-dev gdal-bin libproj-dev proj-data libcairo2-dev libpango1.0-dev libpng-dev
+libmicrohttpd-dev libjson-c-dev zlib1g-dev fonts-noto-core fonts-dejavu-core python3"
+if [ "$mode" = test ]; then
+	pkgs="$pkgs libcmocka-dev chromium poppler-utils libxml2-utils clang"
+fi
+if [ "$mode" = bench ]; then
+	pkgs="$pkgs python3-mapnik mapserver-bin"
+fi
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"
+
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	say "installing Debian packages:$missing"
+	if [ "$(id -u)" != 0 ]; then
+		say "run as root (or install these packages first):$missing"
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >&2
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing >&2
+fi
+
+# npm packages pinned by the committed lockfile; reinstalled only when it changes.
+lockhash=$(sha256sum package-lock.json | cut -c1-16)
+if [ ! -f node_modules/.briefmap-lock ] || [ "$(cat node_modules/.briefmap-lock)" != "$lockhash" ]; then
+	say "installing npm packages (package-lock.json)"
+	npm ci --no-audit --no-fund --loglevel=error >&2
+	echo "$lockhash" > node_modules/.briefmap-lock
+fi
+
+tools/prepare-data.sh "$top/var/data"
+
+builddir="$top/build"
+if [ ! -f "$builddir/build.ninja" ]; then
+	meson setup "$builddir" --buildtype=release -Dwerror=true >&2
+fi
+ninja -C "$builddir" >&2
