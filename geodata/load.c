@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "private.h"
@@ -97,8 +99,12 @@ typedef struct {
 
 static void set_err(geodata_error *err, const char *fmt, const char *a, const char *b)
 {
-	if (err)
-		snprintf(err->msg, sizeof(err->msg), fmt, a, b ? b : "");
+	if (!err)
+		return;
+	/* Messages are cut to the buffer: a long path must not hide the start of the message. */
+	char tmp[sizeof(err->msg) * 2];
+	snprintf(tmp, sizeof(tmp), fmt, a, b ? b : "");
+	snprintf(err->msg, sizeof(err->msg), "%.*s", (int)sizeof(err->msg) - 1, tmp);
 }
 
 static int add_piece(builder *b, uint32_t feature)
@@ -476,7 +482,7 @@ static int load_layer(geodata_layer *L, geodata_layer_id id, const char *spec,
 	if (strcmp(srsdef, "EPSG:4326") != 0) {
 		to_lonlat = geodata_proj_create(srsdef, "EPSG:4326", &perr);
 		if (!to_lonlat) {
-			set_err(err, "layer '%s': %s", lname, perr.msg);
+			set_err(err, "layer '%s': %s", lname ? lname : path, perr.msg);
 			rc = GEODATA_EPROJ;
 			goto out;
 		}
@@ -592,8 +598,15 @@ out:
 	return rc;
 }
 
-static void layer_finish(geodata_layer *L)
+void layer_finish(geodata_layer *L)
 {
+	if (L->mapped) {
+		/* Only the fixed-up copies are ours; the rest belongs to the mapping. */
+		free(L->features);
+		free(L->pieces);
+		memset(L, 0, sizeof(*L));
+		return;
+	}
 	for (size_t i = 0; i < L->nfeatures; i++) {
 		free((char *)L->features[i].name);
 		free((char *)L->features[i].code);
@@ -609,6 +622,20 @@ static void layer_finish(geodata_layer *L)
 	memset(L, 0, sizeof(*L));
 }
 
+/* Identifies one version of the prepared data: a snapshot made from another is ignored. */
+static uint64_t source_fingerprint(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st))
+		return 0;
+	uint64_t h = 1469598103934665603ULL;
+	uint64_t v[4] = {(uint64_t)st.st_size, (uint64_t)st.st_mtim.tv_sec,
+	                 (uint64_t)st.st_mtim.tv_nsec, (uint64_t)st.st_ino};
+	for (int i = 0; i < 4; i++)
+		h = (h ^ v[i]) * 1099511628211ULL;
+	return h;
+}
+
 geodata *geodata_load(const geodata_options *opts, geodata_error *err)
 {
 	geodata_options defaults = {0};
@@ -616,16 +643,28 @@ geodata *geodata_load(const geodata_options *opts, geodata_error *err)
 		opts = &defaults;
 	if (err)
 		err->msg[0] = 0;
-	geodata *gd = calloc(1, sizeof(*gd));
-	char *base = NULL;
-	if (!gd)
-		goto nomem;
+	geodata *gd = NULL;
+	char *base = NULL, *snap = NULL;
 	const char *dir = opts->data_dir ? opts->data_dir : "var/data";
-	size_t n = strlen(dir) + 16;
+	size_t n = strlen(dir) + 32;
 	base = malloc(n);
-	if (!base)
+	snap = malloc(n);
+	if (!base || !snap)
 		goto nomem;
 	snprintf(base, n, "%s/base.gpkg", dir);
+	snprintf(snap, n, "%s/base.snapshot", dir);
+	int overridden = 0;
+	for (int i = 0; i < GEODATA_LAYER_COUNT; i++)
+		overridden |= opts->layer_source[i] != NULL;
+	uint64_t fp = overridden ? 0 : source_fingerprint(base);
+	if (fp && (gd = snapshot_load(snap, fp))) {
+		free(snap);
+		free(base);
+		return gd;
+	}
+	gd = calloc(1, sizeof(*gd));
+	if (!gd)
+		goto nomem;
 	GDALAllRegister();
 	for (int i = 0; i < GEODATA_LAYER_COUNT; i++) {
 		const char *spec = opts->layer_source[i] ? opts->layer_source[i] : base;
@@ -633,12 +672,17 @@ geodata *geodata_load(const geodata_options *opts, geodata_error *err)
 		if (load_layer(&gd->layers[i], (geodata_layer_id)i, spec, lname, err))
 			goto fail;
 	}
+	/* A cache, not a requirement: a read-only data folder just means slower starts. */
+	if (fp)
+		snapshot_write(gd, snap, fp);
+	free(snap);
 	free(base);
 	return gd;
 nomem:
 	if (err)
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 fail:
+	free(snap);
 	free(base);
 	geodata_destroy(gd);
 	return NULL;
@@ -650,6 +694,8 @@ void geodata_destroy(geodata *gd)
 		return;
 	for (int i = 0; i < GEODATA_LAYER_COUNT; i++)
 		layer_finish(&gd->layers[i]);
+	if (gd->map)
+		munmap(gd->map, gd->map_len);
 	free(gd);
 }
 

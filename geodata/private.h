@@ -41,11 +41,20 @@ struct geodata_layer {
 	uint32_t *lens;
 	char *strings;
 	geodata_layer_stats stats;
+	int mapped; /**< coords, lens, boxes, index and strings live in the snapshot mapping */
 };
 
 struct geodata {
 	geodata_layer layers[GEODATA_LAYER_COUNT];
+	void *map; /**< the snapshot file mapping, when loaded from one */
+	size_t map_len;
 };
+
+/** Writes the loaded layers to a snapshot file (atomically); returns 0 or a GEODATA_E* code. */
+int snapshot_write(const geodata *gd, const char *path, uint64_t fingerprint);
+/** Maps a snapshot; NULL if it is missing, stale (other fingerprint) or damaged. */
+geodata *snapshot_load(const char *path, uint64_t fingerprint);
+void layer_finish(geodata_layer *L);
 
 static inline int bbox_meets(const geodata_bbox *a, const geodata_bbox *b)
 {
