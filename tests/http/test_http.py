@@ -1,0 +1,780 @@
+#!/usr/bin/env python3
+"""test_http.py: integration tests of `briefmap serve` against a real running server.
+
+Usage: test_http.py BRIEFMAP_EXE SOURCE_ROOT
+
+Starts the server on 127.0.0.1:0, reads the printed URL and checks every
+route with good and bad input, the HTTP semantics (ETag/304, CORS, HEAD,
+OPTIONS, 405), static file containment, the render queue, live reload of the
+events file and clean shutdown. Prints "N passed, N failed" and exits non-zero
+on any failure.
+"""
+
+import concurrent.futures
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+PASSED = 0
+FAILED = 0
+
+
+def check(name, cond, detail=""):
+    global PASSED, FAILED
+    if cond:
+        PASSED += 1
+    else:
+        FAILED += 1
+        print(f"FAIL: {name}" + (f" ({detail})" if detail else ""), flush=True)
+    return cond
+
+
+class Server:
+    """A running `briefmap serve` with its stderr collected line by line."""
+
+    def __init__(self, exe, cwd, extra_args=(), name="server"):
+        self.name = name
+        self.lines = []
+        self.cond = threading.Condition()
+        args = [exe, "serve", "--listen", "127.0.0.1:0", *extra_args]
+        self.proc = subprocess.Popen(args, cwd=cwd, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        m = self.wait_log(r"^briefmap: serving on http://([0-9.]+):(\d+)/$", 120)
+        if not m:
+            self.stop()
+            raise RuntimeError(f"{name} did not start:\n" + "\n".join(self.lines[-30:]))
+        self.host, self.port = m.group(1), int(m.group(2))
+
+    def _read(self):
+        for raw in self.proc.stderr:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            with self.cond:
+                self.lines.append(line)
+                self.cond.notify_all()
+        with self.cond:
+            self.cond.notify_all()
+
+    def wait_log(self, pattern, timeout, start=0):
+        """Waits for a stderr line matching `pattern` from line `start` on."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            i = start
+            while True:
+                while i < len(self.lines):
+                    m = rx.search(self.lines[i])
+                    if m:
+                        return m
+                    i += 1
+                left = deadline - time.monotonic()
+                if left <= 0 or (self.proc.poll() is not None and i >= len(self.lines)):
+                    return None
+                self.cond.wait(min(left, 0.2))
+
+    def mark(self):
+        with self.cond:
+            return len(self.lines)
+
+    def request(self, method, path, headers=None, timeout=60):
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+            hdrs = {"Host": f"{self.host}:{self.port}"}
+            hdrs.update(headers or {})
+            for k, v in hdrs.items():
+                conn.putheader(k, v)
+            conn.endheaders()
+            resp = conn.getresponse()
+            body = resp.read()
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, body
+        finally:
+            conn.close()
+
+    def get(self, path, headers=None, timeout=60):
+        return self.request("GET", path, headers, timeout)
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+            rc = f"killed after {timeout}s"
+        self.reader.join(5)
+        return rc
+
+    def tail(self, n=30):
+        with self.cond:
+            return "\n".join(self.lines[-n:])
+
+
+def png_size(body):
+    if len(body) < 33 or body[:8] != b"\x89PNG\r\n\x1a\n" or body[12:16] != b"IHDR":
+        return None
+    w, h = struct.unpack(">II", body[16:24])
+    return w, h, body[25]  # width, height, colour type
+
+
+def is_json_error(status, headers, body, want):
+    if status != want:
+        return False
+    if not headers.get("content-type", "").startswith("application/json"):
+        return False
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(doc, dict) and isinstance(doc.get("error"), str) and doc["error"] != ""
+
+
+def expect_error(srv, path, want, name=None, method="GET", headers=None):
+    st, h, b = srv.request(method, path, headers)
+    return check(name or f"{method} {path[:80]} -> {want}", is_json_error(st, h, b, want),
+                 f"got {st} {h.get('content-type')} {b[:120]!r}")
+
+
+def lonlat_to_tile(lon, lat, z):
+    import math
+    n = 2 ** z
+    x = int((lon + 180.0) / 360.0 * n)
+    lr = math.radians(lat)
+    y = int((1.0 - math.log(math.tan(lr) + 1 / math.cos(lr)) / math.pi) / 2.0 * n)
+    return x, y
+
+
+# ---- the checks -------------------------------------------------------------
+
+
+def test_basic_routes(srv, root):
+    st, h, b = srv.get("/healthz")
+    check("healthz 200 ok", st == 200 and b == b"ok\n", f"{st} {b!r}")
+    check("healthz text/plain", h.get("content-type", "").startswith("text/plain"))
+    check("healthz has strong ETag", re.fullmatch(r'"[0-9a-f]{16}"', h.get("etag", "")) is not None)
+
+    st, h, b = srv.get("/")
+    check("index 200 html", st == 200 and h.get("content-type", "").startswith("text/html"),
+          f"{st} {h.get('content-type')}")
+    with open(os.path.join(root, "static", "index.html"), "rb") as f:
+        check("index is static/index.html", b == f.read())
+    check("index Cache-Control", "max-age=60" in h.get("cache-control", ""))
+    check("index ETag", h.get("etag", "").startswith('"'))
+
+    st, h, b = srv.get("/embed?view=region")
+    check("embed 200 html", st == 200 and h.get("content-type", "").startswith("text/html"),
+          f"{st}")
+    with open(os.path.join(root, "static", "embed.html"), "rb") as f:
+        check("embed is static/embed.html", b == f.read())
+    expect_error(srv, "/embed?view=atlantis", 404)
+
+    for path, ctype in (("/static/leaflet/leaflet.js", "text/javascript"),
+                        ("/static/leaflet/leaflet.css", "text/css"),
+                        ("/static/leaflet/images/marker-icon.png", "image/png"),
+                        ("/static/index.html", "text/html")):
+        st, h, b = srv.get(path)
+        check(f"{path} 200 {ctype}", st == 200 and h.get("content-type", "").startswith(ctype),
+              f"{st} {h.get('content-type')}")
+    st, h, b = srv.get("/static/leaflet/leaflet.js")
+    with open(os.path.join(root, "node_modules", "leaflet", "dist", "leaflet.js"), "rb") as f:
+        check("leaflet.js comes from node_modules", b == f.read())
+    etag = h.get("etag")
+    st, h, b = srv.get("/static/leaflet/leaflet.js", {"If-None-Match": etag})
+    check("static 304 on If-None-Match", st == 304 and b == b"", f"{st}")
+    expect_error(srv, "/static/no-such-file.js", 404)
+    expect_error(srv, "/static/leaflet/no-such-file.js", 404)
+    expect_error(srv, "/nowhere", 404)
+
+
+def test_static_containment(srv):
+    secret = b"project('briefmap'"
+    paths = [
+        "/static/../meson.build",
+        "/static/%2e%2e/meson.build",
+        "/static/%2E%2E/meson.build",
+        "/static/%2e%2e%2fmeson.build",
+        "/static/..%2Fmeson.build",
+        "/static/.%2e/meson.build",
+        "/static%2F..%2Fmeson.build",
+        "/static/leaflet/../../meson.build",
+        "/static/leaflet/..%2F..%2F..%2Fmeson.build",
+        "/static/leaflet/%2e%2e/%2e%2e/%2e%2e/meson.build",
+        "/static/..\\meson.build",
+        "/static/%5c..%5cmeson.build",
+        "/static/index.html%00.js",
+        "/static/%252e%252e/meson.build",
+        "/static//etc/passwd",
+        "/static/%2Fetc%2Fpasswd",
+        "/static/.gitignore",
+        "/static/",
+    ]
+    for p in paths:
+        st, h, b = srv.get(p)
+        check(f"refused {p}", 400 <= st < 500 and secret not in b and b"root:" not in b,
+              f"{st} {b[:80]!r}")
+        check(f"refused {p} with JSON", h.get("content-type", "").startswith("application/json"))
+
+
+def test_tiles(srv):
+    st, h, b = srv.get("/tiles/base/0/0/0.png")
+    size = png_size(b)
+    check("base 0/0/0 PNG 256x256", st == 200 and size and size[:2] == (256, 256), f"{st} {size}")
+    check("tile content-type image/png", h.get("content-type") == "image/png")
+    check("tile CORS", h.get("access-control-allow-origin") == "*")
+    check("tile Cache-Control", h.get("cache-control") == "public, max-age=300", h.get("cache-control"))
+    etag = h.get("etag", "")
+    check("tile strong ETag", re.fullmatch(r'"[0-9a-f]{16}"', etag) is not None, etag)
+    check("tile content-length", h.get("content-length") == str(len(b)))
+
+    st2, h2, b2 = srv.get("/tiles/base/0/0/0.png")
+    check("cached tile identical", st2 == 200 and b2 == b and h2.get("etag") == etag)
+
+    for inm in (etag, f'"0000000000000000", {etag}', "*", f"W/{etag}"):
+        st, h3, b3 = srv.get("/tiles/base/0/0/0.png", {"If-None-Match": inm})
+        check(f"tile 304 for If-None-Match {inm}", st == 304 and b3 == b"" and h3.get("etag") == etag
+              and h3.get("access-control-allow-origin") == "*", f"{st}")
+    st, _, _ = srv.get("/tiles/base/0/0/0.png", {"If-None-Match": '"0000000000000000"'})
+    check("tile 200 for other If-None-Match", st == 200)
+
+    st, h, b = srv.request("HEAD", "/tiles/base/0/0/0.png")
+    check("HEAD tile: 200, no body, same headers", st == 200 and b == b"" and h.get("etag") == etag
+          and h.get("content-type") == "image/png" and h.get("content-length") == str(len(b2)),
+          f"{st} {h}")
+
+    st, h, b = srv.get("/tiles/briefing/1/0/0@2x.png")
+    size = png_size(b)
+    check("briefing @2x PNG 512x512", st == 200 and size and size[:2] == (512, 512), f"{st} {size}")
+    st, h, b = srv.get("/tiles/events/3/2/3.png")
+    size = png_size(b)
+    check("events tile is a PNG with alpha", st == 200 and size and size[:2] == (256, 256)
+          and size[2] in (4, 6), f"{st} {size}")
+
+    x, y = lonlat_to_tile(-99.13, 19.43, 12)
+    st, h, b = srv.get(f"/tiles/briefing/12/{x}/{y}.png")
+    check("zoom 12 tile", st == 200 and png_size(b) is not None, f"{st}")
+
+    # until: filters events, so the events tileset's ETag depends on it; base ignores it.
+    _, h_all, _ = srv.get("/tiles/events/4/3/7.png")
+    st, h_u, _ = srv.get("/tiles/events/4/3/7.png?until=2025-01-01")
+    check("until accepted", st == 200, f"{st}")
+    check("until changes events ETag", h_all.get("etag") != h_u.get("etag"))
+    _, hb1, _ = srv.get("/tiles/base/4/3/7.png")
+    _, hb2, _ = srv.get("/tiles/base/4/3/7.png?until=2025-01-01")
+    check("until does not change base ETag", hb1.get("etag") == hb2.get("etag"))
+
+    for p, want in (
+        ("/tiles/base/13/0/0.png", 404),
+        ("/tiles/base/1/2/0.png", 404),
+        ("/tiles/base/1/0/2.png", 404),
+        ("/tiles/base/12/4096/0.png", 404),
+        ("/tiles/base/-1/0/0.png", 400),
+        ("/tiles/base/1/-1/0.png", 400),
+        ("/tiles/base/1/+1/0.png", 400),
+        ("/tiles/base/1/0/+0.png", 400),
+        ("/tiles/base/01/0/0.png", 400),
+        ("/tiles/base/1/0x1/0.png", 400),
+        ("/tiles/base/1/1a/0.png", 400),
+        ("/tiles/base/1/%201/0.png", 400),
+        ("/tiles/base/1//0.png", 400),
+        ("/tiles/base/1/0/.png", 400),
+        ("/tiles/base/1/99999999999999999999999/0.png", 400),
+        ("/tiles/base/99999999999999999999/0/0.png", 400),
+        ("/tiles/base/1/0/0@3x.png", 400),
+        ("/tiles/base/1/0/0.jpg", 404),
+        ("/tiles/base/1/0.png", 404),
+        ("/tiles/base/1/0/0/0.png", 404),
+        ("/tiles/nope/0/0/0.png", 404),
+        ("/tiles/nope.json", 404),
+        ("/tiles/base/0/0/0.png?until=2025-13-45", 400),
+        ("/tiles/base/0/0/0.png?until=yesterday", 400),
+        ("/tiles/events/0/0/0.png?until=", 400),
+        ("/tiles/base/0/0/0.png?until=%zz", 400),
+    ):
+        st, h, b = srv.get(p)
+        check(f"{p} -> {want}", is_json_error(st, h, b, want) and
+              h.get("access-control-allow-origin") == "*", f"got {st} {b[:100]!r}")
+
+
+def test_limits(srv):
+    expect_error(srv, "/tiles/base/0/0/0.png?until=2025-01-01&pad=" + "a" * 10000, 413,
+                 "huge query string -> 413")
+    expect_error(srv, "/healthz?" + "&".join(f"k{i}=v" for i in range(200)), 413,
+                 "too many parameters -> 413")
+    expect_error(srv, "/static/" + "a" * 9000, 414, "path over 8 KiB -> 414")
+    # Beyond the per-connection memory, libmicrohttpd refuses by itself: any 4xx or a close.
+    try:
+        st, _, _ = srv.get("/healthz?" + "a" * 200000, timeout=10)
+        check("200 KB URL refused", 400 <= st < 500, f"{st}")
+    except (ConnectionError, http.client.HTTPException, socket.timeout) as e:
+        check("200 KB URL refused", True, str(e))
+    st, _, b = srv.get("/healthz")
+    check("server alive after huge URL", st == 200 and b == b"ok\n")
+    expect_error(srv, "/static/a%00b", 400, "encoded NUL -> 400")
+    expect_error(srv, "/healthz?x=%G1", 400, "bad escape in query -> 400")
+
+
+def test_methods(srv):
+    for method in ("POST", "PUT", "DELETE", "PATCH"):
+        for path in ("/tiles/base/0/0/0.png", "/api/events", "/"):
+            st, h, b = srv.request(method, path, {"Content-Length": "0"})
+            check(f"{method} {path} -> 405 with Allow", is_json_error(st, h, b, 405)
+                  and "GET" in h.get("allow", "") and "HEAD" in h.get("allow", ""),
+                  f"{st} {h.get('allow')}")
+    st, h, b = srv.request("POST", "/api/events", {"Content-Length": "5"})
+    check("POST with body -> 405", st == 405)
+    for path in ("/tiles/base/0/0/0.png", "/api/events", "/tiles/briefing.json", "/render.png"):
+        st, h, b = srv.request("OPTIONS", path, {"Origin": "http://example.org",
+                                                 "Access-Control-Request-Method": "GET"})
+        check(f"OPTIONS {path} -> 204 preflight", st == 204 and b == b""
+              and h.get("access-control-allow-origin") == "*"
+              and "GET" in h.get("access-control-allow-methods", "")
+              and "HEAD" in h.get("access-control-allow-methods", ""), f"{st} {h}")
+    for path in ("/api/events", "/api/views", "/healthz", "/tiles/base.json", "/"):
+        st_g, h_g, b_g = srv.get(path)
+        st_h, h_h, b_h = srv.request("HEAD", path)
+        check(f"HEAD {path} like GET without body", st_h == st_g == 200 and b_h == b""
+              and h_h.get("content-type") == h_g.get("content-type")
+              and h_h.get("etag") == h_g.get("etag")
+              and h_h.get("content-length") == str(len(b_g)), f"{st_h} {st_g}")
+
+
+def test_tilejson(srv):
+    for ts in ("briefing", "base", "events"):
+        st, h, b = srv.get(f"/tiles/{ts}.json")
+        ok = check(f"TileJSON {ts} 200 JSON", st == 200 and h.get("content-type", "").startswith(
+            "application/json") and h.get("access-control-allow-origin") == "*", f"{st}")
+        if not ok:
+            continue
+        doc = json.loads(b)
+        check(f"TileJSON {ts} version 3.0.0", doc.get("tilejson") == "3.0.0")
+        check(f"TileJSON {ts} tiles URL", doc.get("tiles") == [
+            f"http://{srv.host}:{srv.port}/tiles/{ts}/{{z}}/{{x}}/{{y}}.png"], doc.get("tiles"))
+        check(f"TileJSON {ts} zooms", doc.get("minzoom") == 0 and doc.get("maxzoom") == 12)
+        check(f"TileJSON {ts} bounds", doc.get("bounds") == [-120, 2, -58, 35], doc.get("bounds"))
+        c = doc.get("center", [])
+        check(f"TileJSON {ts} center", len(c) == 3 and -120 < c[0] < -58 and 2 < c[1] < 35
+              and 0 <= c[2] <= 12, c)
+        check(f"TileJSON {ts} scheme xyz", doc.get("scheme") == "xyz")
+        for k in ("name", "description", "version", "attribution"):
+            check(f"TileJSON {ts} {k}", isinstance(doc.get(k), str) and doc[k] != "")
+        check(f"TileJSON {ts} attribution", "Natural Earth" in doc.get("attribution", "")
+              and "SimpleMaps" in doc.get("attribution", ""))
+        check(f"TileJSON {ts} ETag", h.get("etag", "").startswith('"'))
+    st, h, b = srv.get("/tiles/events.json", {"Host": "maps.example.org",
+                                               "X-Forwarded-Proto": "https"})
+    doc = json.loads(b) if st == 200 else {}
+    check("TileJSON honours Host and X-Forwarded-Proto",
+          doc.get("tiles") == ["https://maps.example.org/tiles/events/{z}/{x}/{y}.png"],
+          doc.get("tiles"))
+    st, h, b = srv.get("/tiles/base.json", {"Host": "evil\"<script>"})
+    doc = json.loads(b) if st == 200 else {}
+    check("TileJSON ignores a bad Host header",
+          st == 200 and doc.get("tiles", [""])[0].startswith(f"http://{srv.host}:{srv.port}/"),
+          doc.get("tiles"))
+
+
+def test_api(srv, events_path):
+    with open(events_path, encoding="utf-8") as f:
+        source = json.load(f)
+    st, h, b = srv.get("/api/events")
+    check("events 200 geo+json", st == 200 and h.get("content-type", "").startswith(
+        "application/geo+json"), f"{st} {h.get('content-type')}")
+    check("events CORS and no-cache", h.get("access-control-allow-origin") == "*"
+          and h.get("cache-control") == "no-cache")
+    doc = json.loads(b)
+    check("events FeatureCollection", doc.get("type") == "FeatureCollection")
+    check("events count equals the file's features",
+          len(doc.get("features", [])) == len(source["features"]),
+          f"{len(doc.get('features', []))} vs {len(source['features'])}")
+    etag = h.get("etag")
+    st, _, _ = srv.get("/api/events", {"If-None-Match": etag})
+    check("events 304", st == 304)
+    first = source["features"][0]["properties"]["id"]
+    st, h, b = srv.get(f"/api/events/{first}")
+    ok = check("event by id 200", st == 200, f"{st}")
+    if ok:
+        f1 = json.loads(b)
+        check("event by id is that Feature", f1.get("type") == "Feature"
+              and f1.get("properties", {}).get("id") == first)
+        check("event by id ETag differs from the collection's", h.get("etag") != etag)
+    expect_error(srv, "/api/events/no-such-event", 404)
+    expect_error(srv, "/api/events/a%2Fb", 404)
+
+    st, h, b = srv.get("/api/views")
+    ok = check("views 200 JSON", st == 200 and h.get("content-type", "").startswith(
+        "application/json") and h.get("access-control-allow-origin") == "*", f"{st}")
+    if ok:
+        views = json.loads(b)
+        region = [v for v in views if v.get("name") == "region"]
+        check("views has region with its bbox", region and region[0]["bbox"] == [-120, 2, -58, 35])
+        check("views entries complete", all(set(v) >= {"name", "title", "description", "bbox"}
+                                            for v in views))
+        st, _, _ = srv.get("/api/views", {"If-None-Match": h.get("etag")})
+        check("views 304", st == 304)
+
+
+def test_render(srv):
+    st, h, b = srv.get("/render.png?view=caribbean&size=600x400")
+    size = png_size(b)
+    check("render.png 600x400", st == 200 and size and size[:2] == (600, 400), f"{st} {size} {b[:100]!r}")
+    check("render.png headers", h.get("content-type") == "image/png"
+          and h.get("access-control-allow-origin") == "*"
+          and h.get("content-disposition", "").startswith("inline")
+          and "filename=" in h.get("content-disposition", ""), h)
+    etag = h.get("etag")
+    st, _, _ = srv.get("/render.png?view=caribbean&size=600x400", {"If-None-Match": etag})
+    check("render 304", st == 304)
+    st, h, b = srv.get("/render.png?bbox=-90,8,-59,24.5&size=300x200&scale=2")
+    size = png_size(b)
+    check("render.png bbox scale 2 is 600x400", st == 200 and size and size[:2] == (600, 400),
+          f"{st} {size}")
+    st, h, b = srv.get("/render.pdf?view=mexico&size=600x400&title=Test%20sheet")
+    check("render.pdf", st == 200 and h.get("content-type") == "application/pdf"
+          and b.startswith(b"%PDF"), f"{st} {h.get('content-type')}")
+    st, h, b = srv.get("/render.svg?view=venezuela&size=600x400&until=2025-10-01")
+    check("render.svg", st == 200 and h.get("content-type", "").startswith("image/svg+xml")
+          and b"<svg" in b[:400], f"{st} {h.get('content-type')}")
+    st, h, b = srv.get("/render.png?view=region")
+    size = png_size(b)
+    check("render default size 1200x800", st == 200 and size and size[:2] == (1200, 800),
+          f"{st} {size}")
+    for p, want in (
+        ("/render.png", 400),
+        ("/render.png?view=atlantis", 404),
+        ("/render.png?bbox=1,2,3", 400),
+        ("/render.png?bbox=10,0,5,5", 400),
+        ("/render.png?bbox=nan,0,5,5", 400),
+        ("/render.png?view=region&bbox=-100,10,-90,20", 400),
+        ("/render.png?view=region&size=abc", 400),
+        ("/render.png?view=region&size=0x100", 400),
+        ("/render.png?view=region&size=-5x100", 400),
+        ("/render.png?view=region&size=100000x100", 413),
+        ("/render.png?view=region&size=8000x8000", 413),
+        ("/render.png?view=region&scale=3", 400),
+        ("/render.png?view=region&until=2025-02-30x", 400),
+        ("/render.png?view=region&size=300x200&crs=EPSG:99999999", 400),
+        ("/render.gif?view=region", 404),
+    ):
+        expect_error(srv, p, want)
+
+
+def test_metrics(srv):
+    st, h, b = srv.get("/metrics")
+    text = b.decode()
+    check("metrics 200 text/plain 0.0.4", st == 200 and h.get("content-type", "").startswith(
+        "text/plain") and "0.0.4" in h.get("content-type", ""), f"{st} {h.get('content-type')}")
+    for name in ("briefmap_requests_total", "briefmap_tiles_rendered_total",
+                 "briefmap_tile_cache_hits_total", "briefmap_tile_cache_misses_total",
+                 "briefmap_tile_cache_bytes", "briefmap_render_seconds_bucket",
+                 "briefmap_render_seconds_sum", "briefmap_render_seconds_count",
+                 "briefmap_render_queue_depth", "briefmap_events_generation"):
+        check(f"metrics has {name}", re.search(rf"^{name}(\{{[^}}]*\}})? [0-9.e+-]+$", text, re.M)
+              is not None)
+    m = re.search(r'^briefmap_requests_total\{route="tile",status="200"\} (\d+)$', text, re.M)
+    check("metrics counts tile 200s", m and int(m.group(1)) > 0)
+    m = re.search(r'^briefmap_requests_total\{route="tile",status="404"\} (\d+)$', text, re.M)
+    check("metrics counts tile 404s", m and int(m.group(1)) > 0)
+    m = re.search(r"^briefmap_tile_cache_hits_total (\d+)$", text, re.M)
+    check("metrics cache hits > 0", m and int(m.group(1)) > 0)
+    m = re.search(r'^briefmap_tiles_rendered_total\{tileset="base"\} (\d+)$', text, re.M)
+    check("metrics tiles rendered > 0", m and int(m.group(1)) > 0)
+    m = re.search(r'^briefmap_render_seconds_bucket\{kind="tile",le="\+Inf"\} (\d+)$', text, re.M)
+    c = re.search(r'^briefmap_render_seconds_count\{kind="tile"\} (\d+)$', text, re.M)
+    check("histogram +Inf equals count", m and c and m.group(1) == c.group(1))
+    check("every sample line is well formed", all(
+        re.fullmatch(r'[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+-]+', ln)
+        for ln in text.splitlines() if ln and not ln.startswith("#")))
+
+
+def test_access_log(srv):
+    mark = srv.mark()
+    srv.get("/healthz?log=1")
+    m = srv.wait_log(r"GET /healthz\?log=1 200 3 [0-9.]+ms", 5, mark)
+    check("access log line: method, path, status, bytes, ms", m is not None, srv.tail(5))
+
+
+def test_concurrency(srv):
+    """A cached tile answers fast while the workers are busy with cold renders."""
+    hot = "/tiles/base/2/0/1.png"
+    st, _, _ = srv.get(hot)
+    check("hot tile warmed", st == 200)
+    cold = []
+    for z in (8, 9):
+        x0, y0 = lonlat_to_tile(-110, 30, z)
+        x1, y1 = lonlat_to_tile(-60, 5, z)
+        for x in range(x0, x1 + 1, 2):
+            for y in range(y0, y1 + 1, 2):
+                cold.append(f"/tiles/briefing/{z}/{x}/{y}@2x.png")
+    stop = threading.Event()
+    done = []
+    errors = []
+
+    def cold_worker(paths):
+        conn = http.client.HTTPConnection(srv.host, srv.port, timeout=60)
+        for p in paths:
+            if stop.is_set():
+                break
+            try:
+                conn.request("GET", p)
+                r = conn.getresponse()
+                r.read()
+                done.append(r.status)
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(repr(e))
+                conn.close()
+                conn = http.client.HTTPConnection(srv.host, srv.port, timeout=60)
+        conn.close()
+
+    nthreads = 6
+    threads = [threading.Thread(target=cold_worker, args=(cold[i::nthreads],))
+               for i in range(nthreads)]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)
+    lat = []
+    conn = http.client.HTTPConnection(srv.host, srv.port, timeout=30)
+    t_end = time.monotonic() + 6
+    while time.monotonic() < t_end and len(lat) < 200:
+        t0 = time.perf_counter()
+        conn.request("GET", hot)
+        r = conn.getresponse()
+        r.read()
+        lat.append((time.perf_counter() - t0) * 1e3)
+        if r.status != 200:
+            check("hot tile 200 under load", False, f"{r.status}")
+            break
+        time.sleep(0.02)
+    conn.close()
+    rendered_during = len(done)
+    stop.set()
+    for t in threads:
+        t.join(120)
+    lat.sort()
+    p50 = lat[len(lat) // 2]
+    p95 = lat[int(len(lat) * 0.95) - 1]
+    print(f"concurrency: cached tile latency over {len(lat)} requests while cold tiles rendered "
+          f"({rendered_during} done meanwhile, {len(cold)} queued in total): "
+          f"p50 {p50:.2f} ms, p95 {p95:.2f} ms, max {lat[-1]:.2f} ms", flush=True)
+    check("cold renders ran meanwhile", rendered_during > 0 and not errors, f"{errors[:3]}")
+    check("cold renders all 200", all(s == 200 for s in done), f"{set(done)}")
+    check("cached tile p95 < 50 ms while rendering", p95 < 50, f"p95 {p95:.1f} ms")
+
+
+def make_sandbox(root, tmp):
+    """A working folder of its own: copied events, a static/ with symlinks in and out."""
+    os.makedirs(os.path.join(tmp, "geodata"))
+    os.symlink(os.path.join(root, "geodata", "views.json"), os.path.join(tmp, "geodata", "views.json"))
+    os.symlink(os.path.join(root, "node_modules"), os.path.join(tmp, "node_modules"))
+    static = os.path.join(tmp, "static")
+    os.makedirs(static)
+    shutil.copy(os.path.join(root, "static", "index.html"), static)
+    shutil.copy(os.path.join(root, "static", "embed.html"), static)
+    with open(os.path.join(tmp, "secret.txt"), "w") as f:
+        f.write("top secret\n")
+    os.symlink(os.path.join(tmp, "secret.txt"), os.path.join(static, "out.txt"))
+    os.symlink("/etc/passwd", os.path.join(static, "passwd.txt"))
+    os.symlink(tmp, os.path.join(static, "up"))
+    os.symlink(os.path.join(static, "index.html"), os.path.join(static, "in.html"))
+    events = os.path.join(tmp, "events.geojson")
+    shutil.copy(os.path.join(root, "geodata", "events", "article.geojson"), events)
+    return events
+
+
+def test_symlinks(srv):
+    for p in ("/static/out.txt", "/static/passwd.txt", "/static/up/secret.txt",
+              "/static/up/static/index.html"):
+        st, h, b = srv.get(p)
+        check(f"symlink out of static refused: {p}", st == 404 and b"secret" not in b
+              and b"root:" not in b, f"{st} {b[:60]!r}")
+    st, h, b = srv.get("/static/in.html")
+    check("symlink inside static served", st == 200 and h.get("content-type", "").startswith(
+        "text/html"), f"{st}")
+
+
+def write_json(path, doc):
+    # Written in place (not renamed) on purpose: the watcher must cope with a file mid-write.
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f, ensure_ascii=False, indent=1)
+
+
+def wait_title(srv, title, timeout):
+    deadline = time.monotonic() + timeout
+    t0 = time.monotonic()
+    while time.monotonic() < deadline:
+        st, h, b = srv.get("/api/events")
+        if st == 200 and title in [f["properties"].get("title") for f in json.loads(b)["features"]]:
+            return time.monotonic() - t0, h.get("etag")
+        time.sleep(0.1)
+    return None, None
+
+
+def test_reload(srv, events):
+    with open(events, encoding="utf-8") as f:
+        doc = json.load(f)
+    _, h0, _ = srv.get("/api/events")
+    _, tb0, _ = srv.get("/tiles/briefing/3/1/3.png")
+    _, tbase0, _ = srv.get("/tiles/base/3/1/3.png")
+    _, m0, _ = srv.get("/metrics")
+    gen0 = int(re.search(r"^briefmap_events_generation (\d+)$", m0.decode(), re.M).group(1))
+
+    doc["features"][0]["properties"]["title"] = "Edited title for the reload test"
+    write_json(events, doc)
+    took, etag1 = wait_title(srv, "Edited title for the reload test", 3.0)
+    check("good edit served within 3 s", took is not None, srv.tail(10))
+    if took is not None:
+        print(f"reload: good edit visible after {took:.2f} s", flush=True)
+    check("events ETag changed after edit", etag1 and etag1 != h0.get("etag"))
+    _, tb1, _ = srv.get("/tiles/briefing/3/1/3.png")
+    _, tbase1, _ = srv.get("/tiles/base/3/1/3.png")
+    check("briefing tile ETag changed after edit", tb1.get("etag") != tb0.get("etag"))
+    check("base tile ETag unchanged after edit", tbase1.get("etag") == tbase0.get("etag"))
+    _, m1, _ = srv.get("/metrics")
+    gen1 = int(re.search(r"^briefmap_events_generation (\d+)$", m1.decode(), re.M).group(1))
+    check("events generation incremented", gen1 == gen0 + 1, f"{gen0} -> {gen1}")
+
+    mark = srv.mark()
+    bad = json.loads(json.dumps(doc))
+    bad["features"][0]["properties"]["title"] = "This bad edit must not be served"
+    bad["features"][0]["properties"]["status"] = "rumoured"
+    write_json(events, bad)
+    m = srv.wait_log(r"events reload rejected", 3.0, mark)
+    check("bad edit rejected in the log", m is not None, srv.tail(10))
+    m = srv.wait_log(r"status", 1.0, mark)
+    check("log names the bad field", m is not None, srv.tail(10))
+    st, h, b = srv.get("/api/events")
+    titles = [f["properties"].get("title") for f in json.loads(b)["features"]]
+    check("last good version still served after bad edit",
+          st == 200 and "Edited title for the reload test" in titles
+          and "This bad edit must not be served" not in titles and h.get("etag") == etag1)
+
+    mark = srv.mark()
+    os.remove(events)
+    m = srv.wait_log(r"events file .* is gone", 3.0, mark)
+    check("removal logged", m is not None, srv.tail(10))
+    st, h, b = srv.get("/api/events")
+    check("still serving after removal", st == 200 and h.get("etag") == etag1)
+    st, _, _ = srv.get("/tiles/briefing/3/2/3.png")
+    check("tiles still render after removal", st == 200)
+
+    doc["features"][0]["properties"]["title"] = "Restored title"
+    write_json(events, doc)
+    took, etag2 = wait_title(srv, "Restored title", 3.0)
+    check("restored file served within 3 s", took is not None, srv.tail(10))
+    check("ETag changed after restore", etag2 and etag2 != etag1)
+
+
+def test_queue_full(srv):
+    """With one render thread, a burst of slow renders overflows the queue: 503 at once."""
+    paths = [f"/render.png?view=region&size=2000x1400&title=burst%20{i}" for i in range(90)]
+    results = []
+
+    def one(p):
+        t0 = time.monotonic()
+        try:
+            st, h, b = srv.get(p, timeout=10)
+            return st, h, b, time.monotonic() - t0
+        except (socket.timeout, OSError, http.client.HTTPException):
+            return None, {}, b"", time.monotonic() - t0
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=90) as ex:
+        results = list(ex.map(one, paths))
+    busy = [r for r in results if r[0] == 503]
+    check("full render queue answers 503", len(busy) > 0,
+          f"statuses {sorted(set(str(r[0]) for r in results))}")
+    if busy:
+        st, h, b, dt = busy[0]
+        check("503 is JSON with Retry-After", is_json_error(st, h, b, 503)
+              and h.get("retry-after") == "1", f"{h}")
+        check("503 answered at once", max(r[3] for r in busy) < 2.0,
+              f"{max(r[3] for r in busy):.2f} s")
+    # Leave renders queued and stop the server: it must still stop cleanly and fast.
+
+
+def main():
+    if len(sys.argv) != 3:
+        print("usage: test_http.py BRIEFMAP_EXE SOURCE_ROOT", file=sys.stderr)
+        return 2
+    exe = os.path.abspath(sys.argv[1])
+    root = os.path.abspath(sys.argv[2])
+    events_src = os.path.join(root, "geodata", "events", "article.geojson")
+
+    sections = []
+    srv = Server(exe, root, name="main server")
+    try:
+        for name, fn in (("basic routes", lambda: test_basic_routes(srv, root)),
+                         ("static containment", lambda: test_static_containment(srv)),
+                         ("tiles", lambda: test_tiles(srv)),
+                         ("limits", lambda: test_limits(srv)),
+                         ("methods", lambda: test_methods(srv)),
+                         ("tilejson", lambda: test_tilejson(srv)),
+                         ("api", lambda: test_api(srv, events_src)),
+                         ("render", lambda: test_render(srv)),
+                         ("metrics", lambda: test_metrics(srv)),
+                         ("access log", lambda: test_access_log(srv)),
+                         ("concurrency", lambda: test_concurrency(srv))):
+            sections.append(name)
+            try:
+                fn()
+            except Exception:  # noqa: BLE001 - a crash in one section fails it, not the run
+                check(f"section {name} ran", False, traceback.format_exc())
+    finally:
+        t0 = time.monotonic()
+        rc = srv.stop(signal.SIGINT)
+        check("SIGINT stops cleanly with status 0", rc == 0, f"{rc}\n{srv.tail()}")
+        check("stop logged", srv.wait_log(r"SIGINT received", 1) is not None)
+        print(f"shutdown: main server stopped in {time.monotonic() - t0:.2f} s", flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="briefmap-http-") as tmp:
+        events = make_sandbox(root, tmp)
+        srv2 = Server(exe, tmp, ["--events", events, "--threads", "1",
+                                 "--data", os.path.join(root, "var", "data")],
+                      name="sandbox server")
+        try:
+            for name, fn in (("symlinks", lambda: test_symlinks(srv2)),
+                             ("reload", lambda: test_reload(srv2, events)),
+                             ("queue full", lambda: test_queue_full(srv2))):
+                try:
+                    fn()
+                except Exception:  # noqa: BLE001
+                    check(f"section {name} ran", False, traceback.format_exc())
+        finally:
+            t0 = time.monotonic()
+            rc = srv2.stop(signal.SIGTERM)
+            took = time.monotonic() - t0
+            check("SIGTERM with a full queue stops cleanly with status 0", rc == 0,
+                  f"{rc}\n{srv2.tail()}")
+            check("SIGTERM stop is quick", took < 15, f"{took:.1f} s")
+            print(f"shutdown: sandbox server (queue full) stopped in {took:.2f} s", flush=True)
+
+        # A bad events file at start-up: the problems on stderr and a failing exit.
+        with open(events, encoding="utf-8") as f:
+            doc = json.load(f)
+        doc["features"][0]["properties"]["kind"] = "invasion"
+        write_json(events, doc)
+        p = subprocess.run([exe, "serve", "--listen", "127.0.0.1:0", "--events", events,
+                            "--data", os.path.join(root, "var", "data")], cwd=tmp,
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
+        err = p.stderr.decode("utf-8", "replace")
+        check("bad events at start-up: non-zero exit", p.returncode != 0, f"{p.returncode}")
+        check("bad events at start-up: problem named", "kind" in err and "problem" in err, err)
+        check("bad events at start-up: never serves", "serving on" not in err, err)
+
+    print(f"{PASSED} passed, {FAILED} failed")
+    return 1 if FAILED else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
