@@ -1,0 +1,1270 @@
+/* app.js: the briefmap web map; its event drawing is shared with the embed page (window.briefmap). */
+(function () {
+	'use strict';
+
+	/* Kind colours are the server's symbology, so the live map and the
+	 * briefing sheets it exports read the same. */
+	var KINDS = {
+		strike_zone: { label: 'Strike zone', color: '#c0392b' },
+		boat_strike: { label: 'Boat strike', color: '#d35400' },
+		raid: { label: 'Raid', color: '#8e1b1b' },
+		threat: { label: 'Threat', color: '#b9770e' },
+		diplomatic: { label: 'Diplomatic', color: '#6c3483' },
+		staging_base: { label: 'Staging base', color: '#1f618d' },
+		public_opinion: { label: 'Public opinion', color: '#117a65' },
+		other: { label: 'Other', color: '#566573' }
+	};
+	var KIND_ORDER = ['strike_zone', 'boat_strike', 'raid', 'threat', 'diplomatic',
+		'staging_base', 'public_opinion', 'other'];
+
+	/* `treatment` is how the geometry is drawn; the words say plainly how
+	 * far the article's own account goes. */
+	var STATUSES = {
+		confirmed: { label: 'Confirmed', words: 'Confirmed', legend: 'Confirmed fact', color: '#1b7a45', treatment: 'solid' },
+		reported: { label: 'Reported', words: 'Reported — stated as fact by the article', legend: 'Reported by the article', color: '#2d5d8b', treatment: 'solid' },
+		claimed: { label: 'Claimed', words: 'Claimed — not independently confirmed', legend: 'Claimed, not confirmed', color: '#9a6700', treatment: 'dashed' },
+		threatened: { label: 'Threatened', words: 'Threatened — has not happened', legend: 'Threatened, not carried out', color: '#b03a2e', treatment: 'dashed' },
+		hypothetical: { label: 'Hypothetical', words: 'Hypothetical case study — not a real event', legend: 'Hypothetical case study', color: '#6b5b95', treatment: 'hatched' },
+		disputed: { label: 'Disputed', words: 'Disputed — denied or contested by a party', legend: 'Disputed, denied by a party', color: '#5d6d7e', treatment: 'disputed' }
+	};
+	var STATUS_ORDER = ['confirmed', 'reported', 'claimed', 'threatened', 'hypothetical', 'disputed'];
+
+	var PRECISION_WORDS = {
+		exact: 'Exact location',
+		approximate: 'Approximate location',
+		region: 'Somewhere in this area'
+	};
+
+	var NEUTRAL = '#4d5866';
+	var SVGNS = 'http://www.w3.org/2000/svg';
+	var WORLD_BOUNDS = [[-85, -180], [85, 180]];
+	var REGION_FALLBACK = { name: 'region', title: 'The region', bbox: [-120, 2, -58, 35] };
+	var REGION_RADIUS_M = 200000;
+	var HEADLINE = 'Trump threatens US strikes on Mexican soil against drug cartels after Maduro raid';
+	var ATTRIBUTION_BASE = '<a href="https://www.naturalearthdata.com/">Natural Earth</a> · ' +
+		'<a href="https://simplemaps.com/data/world-cities">SimpleMaps</a> ' +
+		'(<a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>)';
+	var ATTRIBUTION_EVENTS = 'events: the article';
+
+	/* ---- DOM helpers: text always goes in through textContent ---------- */
+
+	function el(tag, attrs) {
+		var node = document.createElement(tag);
+		var k;
+		if (attrs) {
+			for (k in attrs) {
+				if (!Object.prototype.hasOwnProperty.call(attrs, k) || attrs[k] == null)
+					continue;
+				if (k === 'text')
+					node.textContent = attrs[k];
+				else if (k === 'className')
+					node.className = attrs[k];
+				else
+					node.setAttribute(k, attrs[k]);
+			}
+		}
+		for (k = 2; k < arguments.length; k++) {
+			var c = arguments[k];
+			if (c == null)
+				continue;
+			node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+		}
+		return node;
+	}
+
+	function svg(tag, attrs) {
+		var node = document.createElementNS(SVGNS, tag);
+		for (var k in attrs) {
+			if (Object.prototype.hasOwnProperty.call(attrs, k))
+				node.setAttribute(k, attrs[k]);
+		}
+		for (var i = 2; i < arguments.length; i++)
+			node.appendChild(arguments[i]);
+		return node;
+	}
+
+	function kindOf(p) {
+		return Object.prototype.hasOwnProperty.call(KINDS, p.kind) ? p.kind : 'other';
+	}
+
+	/* An unknown status is shown as the weakest claim, never as a fact. */
+	function statusOf(p) {
+		return Object.prototype.hasOwnProperty.call(STATUSES, p.status) ? p.status : 'claimed';
+	}
+
+	/* ---- dates --------------------------------------------------------- */
+
+	function normaliseDate(text) {
+		if (typeof text !== 'string')
+			return null;
+		var m = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(text.trim());
+		if (!m)
+			return null;
+		return m[1] + '-' + (m[2] || '01') + '-' + (m[3] || '01');
+	}
+
+	/* ISO 8601 date or interval -> {start, end}; end is null when open. */
+	function parseInterval(text) {
+		if (typeof text !== 'string')
+			return { start: null, end: null };
+		var parts = text.split('/');
+		var start = normaliseDate(parts[0]);
+		var end = parts.length > 1 && parts[1] !== '..' ? normaliseDate(parts[1]) : null;
+		return { start: start, end: end, open: parts.length > 1 && parts[1] === '..' };
+	}
+
+	var MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July',
+		'August', 'September', 'October', 'November', 'December'];
+
+	function formatDay(iso, short) {
+		var y = iso.slice(0, 4), m = +iso.slice(5, 7), d = +iso.slice(8, 10);
+		var month = MONTHS[m - 1] || '';
+		if (short)
+			month = month.slice(0, 3);
+		return d + ' ' + month + ' ' + y;
+	}
+
+	function formatAt(iso, precision) {
+		if (!iso)
+			return 'Date unknown';
+		switch (precision) {
+		case 'year':
+			return iso.slice(0, 4);
+		case 'month':
+			return MONTHS[+iso.slice(5, 7) - 1] + ' ' + iso.slice(0, 4);
+		case 'week':
+			return 'Week of ' + formatDay(iso, true);
+		default:
+			return formatDay(iso, false);
+		}
+	}
+
+	function formatEventDate(p) {
+		var iv = parseInterval(p.date);
+		var prec = p.date_precision;
+		if (!iv.start)
+			return typeof p.date === 'string' && p.date ? p.date : 'Date unknown';
+		if (iv.open)
+			return 'Since ' + formatAt(iv.start, prec);
+		if (iv.end)
+			return formatAt(iv.start, prec) + ' – ' + formatAt(iv.end, prec);
+		return formatAt(iv.start, prec);
+	}
+
+	function precisionWords(prec) {
+		switch (prec) {
+		case 'day': return 'to the day';
+		case 'week': return 'to the week';
+		case 'month': return 'to the month';
+		case 'year': return 'to the year';
+		default: return prec ? String(prec) : '';
+		}
+	}
+
+	/* ---- symbols ------------------------------------------------------- */
+
+	/* One glyph per kind on a 24-unit grid; `ink` is the glyph colour. */
+	function glyph(kind, ink) {
+		var g = svg('g', {});
+		var line = function (d, w) {
+			return svg('path', { d: d, fill: 'none', stroke: ink, 'stroke-width': w || 2, 'stroke-linecap': 'round', 'stroke-linejoin': 'round' });
+		};
+		var fill = function (d) {
+			return svg('path', { d: d, fill: ink });
+		};
+		switch (kind) {
+		case 'strike_zone':
+			g.appendChild(svg('circle', { cx: 12, cy: 12, r: 5.5, fill: 'none', stroke: ink, 'stroke-width': 2 }));
+			g.appendChild(line('M12 3.5v4.5M12 16v4.5M3.5 12H8M16 12h4.5'));
+			g.appendChild(svg('circle', { cx: 12, cy: 12, r: 1.6, fill: ink }));
+			break;
+		case 'boat_strike':
+			g.appendChild(fill('M3.5 13.5h17l-3.2 5H6.7z'));
+			g.appendChild(line('M11 4.5v8', 1.6));
+			g.appendChild(fill('M12 5.5l5.5 6.5H12z'));
+			break;
+		case 'raid':
+			g.appendChild(fill('M13.5 2.5L5.5 13.5h5.2L9.5 21.5l8.5-11.2h-5.3z'));
+			break;
+		case 'threat':
+			g.appendChild(line('M12 5v8.5', 3));
+			g.appendChild(svg('circle', { cx: 12, cy: 18.3, r: 1.8, fill: ink }));
+			break;
+		case 'diplomatic':
+			g.appendChild(fill('M5.5 5.5h13A1.5 1.5 0 0 1 20 7v7.5a1.5 1.5 0 0 1-1.5 1.5H11l-4.5 3.5V16h-1A1.5 1.5 0 0 1 4 14.5V7a1.5 1.5 0 0 1 1.5-1.5z'));
+			break;
+		case 'staging_base':
+			g.appendChild(fill('M12 2.8c.8 0 1.3.9 1.3 1.9v5l7.2 4.3v2.1l-7.2-2.2v4.2l2.1 1.6v1.6L12 20.4l-3.4.9v-1.6l2.1-1.6v-4.2l-7.2 2.2V13l7.2-4.3v-5c0-1 .5-1.9 1.3-1.9z'));
+			break;
+		case 'public_opinion':
+			g.appendChild(svg('rect', { x: 4.5, y: 12, width: 3.6, height: 7.5, rx: 0.6, fill: ink }));
+			g.appendChild(svg('rect', { x: 10.2, y: 8, width: 3.6, height: 11.5, rx: 0.6, fill: ink }));
+			g.appendChild(svg('rect', { x: 15.9, y: 4.5, width: 3.6, height: 15, rx: 0.6, fill: ink }));
+			break;
+		default:
+			g.appendChild(svg('circle', { cx: 12, cy: 12, r: 3.8, fill: ink }));
+			break;
+		}
+		return g;
+	}
+
+	/* The point symbol of an event: a disc with the kind's glyph, drawn by
+	 * status (filled, dashed ring, hatched, or with a "?" badge). */
+	function eventSymbol(kind, status, size) {
+		var color = (KINDS[kind] || KINDS.other).color;
+		var treatment = (STATUSES[status] || STATUSES.claimed).treatment;
+		var root = svg('svg', {
+			viewBox: '-2 -2 28 28', width: size, height: size,
+			'class': 'bm-symbol bm-symbol-' + treatment, 'aria-hidden': 'true', focusable: 'false'
+		});
+		var g = svg('g', { transform: 'translate(12 12) scale(0.62) translate(-12 -12)' });
+		if (treatment === 'solid' || treatment === 'disputed') {
+			root.appendChild(svg('circle', { cx: 12, cy: 12, r: 12, fill: color, stroke: '#fff', 'stroke-width': 2 }));
+			g.appendChild(glyph(kind, '#fff'));
+		} else if (treatment === 'dashed') {
+			root.appendChild(svg('circle', { cx: 12, cy: 12, r: 11, fill: '#fff', stroke: color, 'stroke-width': 2.6, 'stroke-dasharray': '4.2 2.6' }));
+			g.appendChild(glyph(kind, color));
+		} else {
+			root.appendChild(svg('circle', { cx: 12, cy: 12, r: 11, fill: '#fff' }));
+			root.appendChild(svg('circle', { cx: 12, cy: 12, r: 11, fill: 'url(#bm-hatch-' + kind + ')', stroke: color, 'stroke-width': 2, 'stroke-dasharray': '1.6 2.4' }));
+			g.appendChild(glyph(kind, color));
+		}
+		root.appendChild(g);
+		if (treatment === 'disputed') {
+			root.appendChild(svg('circle', { cx: 20.5, cy: 3.5, r: 5.2, fill: '#fff', stroke: '#1d2733', 'stroke-width': 1.4 }));
+			var q = svg('text', { x: 20.5, y: 6.4, 'text-anchor': 'middle', 'font-size': 8.5, 'font-weight': 700, fill: '#1d2733', 'font-family': 'system-ui, sans-serif' });
+			q.textContent = '?';
+			root.appendChild(q);
+		}
+		return root;
+	}
+
+	/* Hatch patterns live in one hidden SVG in the page: Leaflet's paths can
+	 * then use fill="url(#bm-hatch-KIND)" from any renderer. */
+	function installPatterns() {
+		if (document.getElementById('bm-patterns'))
+			return;
+		var defs = svg('defs', {});
+		var colors = {};
+		KIND_ORDER.forEach(function (k) { colors[k] = KINDS[k].color; });
+		colors.neutral = NEUTRAL;
+		Object.keys(colors).forEach(function (k) {
+			var p = svg('pattern', {
+				id: 'bm-hatch-' + k, patternUnits: 'userSpaceOnUse', width: 7, height: 7,
+				patternTransform: 'rotate(45)'
+			});
+			p.appendChild(svg('rect', { width: 7, height: 7, fill: colors[k], 'fill-opacity': 0.07 }));
+			p.appendChild(svg('line', { x1: 1.5, y1: 0, x2: 1.5, y2: 7, stroke: colors[k], 'stroke-width': 2, 'stroke-opacity': 0.6 }));
+			defs.appendChild(p);
+		});
+		var root = svg('svg', { id: 'bm-patterns', width: 0, height: 0, 'aria-hidden': 'true', focusable: 'false' }, defs);
+		root.style.position = 'absolute';
+		root.style.width = '0';
+		root.style.height = '0';
+		document.body.appendChild(root);
+	}
+
+	/* Line and area style of a feature by status. */
+	function pathStyle(kind, status, isArea) {
+		var color = (KINDS[kind] || KINDS.other).color;
+		var t = (STATUSES[status] || STATUSES.claimed).treatment;
+		var s = { color: color, weight: 2.2, opacity: 0.95, fillColor: color, fillOpacity: isArea ? 0.16 : 0, dashArray: null, lineCap: 'round' };
+		if (t === 'dashed') {
+			s.dashArray = '7 5';
+			s.fillOpacity = isArea ? 0.1 : 0;
+		} else if (t === 'hatched') {
+			s.dashArray = '2 5';
+			s.fillColor = 'url(#bm-hatch-' + kind + ')';
+			s.fillOpacity = 1;
+		} else if (t === 'disputed') {
+			s.dashArray = '1 4 8 4';
+			s.fillOpacity = isArea ? 0.1 : 0;
+		}
+		if (!isArea)
+			s.fill = false;
+		return s;
+	}
+
+	/* A Leaflet icon built from DOM nodes each time it is added, so a marker
+	 * removed by a filter and added back gets a fresh element. */
+	var EventIcon = L.Icon.extend({
+		options: { kind: 'other', status: 'reported', size: 28, offset: [0, 0], eventId: null, part: false },
+		createIcon: function () {
+			var o = this.options;
+			var div = document.createElement('div');
+			div.className = 'leaflet-marker-icon bm-marker bm-kind-' + o.kind + ' bm-status-' + o.status;
+			div.appendChild(eventSymbol(o.kind, o.status, o.size));
+			var half = o.size / 2;
+			div.style.width = o.size + 'px';
+			div.style.height = o.size + 'px';
+			div.style.marginLeft = (-half + o.offset[0]) + 'px';
+			div.style.marginTop = (-half + o.offset[1]) + 'px';
+			if (o.eventId != null)
+				div.setAttribute(o.part ? 'data-event-part' : 'data-event-id', o.eventId);
+			return div;
+		},
+		createShadow: function () { return null; }
+	});
+
+	/* ---- geometry helpers ---------------------------------------------- */
+
+	function ringArea(ring) {
+		var a = 0;
+		for (var i = 0, j = ring.length - 1; i < ring.length; j = i++)
+			a += (ring[j][0] * ring[i][1]) - (ring[i][0] * ring[j][1]);
+		return a / 2;
+	}
+
+	function pointInRing(x, y, ring) {
+		var inside = false;
+		for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+			var xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
+			if (((yi > y) !== (yj > y)) && (x < (xj - xi) * (y - yi) / (yj - yi) + xi))
+				inside = !inside;
+		}
+		return inside;
+	}
+
+	/* Where to put a polygon's symbol and popup: the centroid of its largest
+	 * ring, or, when that falls outside (a curved state), the middle of the
+	 * widest span of the ring along the centroid's latitude. */
+	function labelPoint(geometry) {
+		var polys = [];
+		if (geometry.type === 'Polygon')
+			polys = [geometry.coordinates];
+		else if (geometry.type === 'MultiPolygon')
+			polys = geometry.coordinates;
+		var best = null, bestArea = 0;
+		polys.forEach(function (poly) {
+			var a = Math.abs(ringArea(poly[0]));
+			if (!best || a > bestArea) {
+				best = poly[0];
+				bestArea = a;
+			}
+		});
+		if (!best || best.length < 3)
+			return null;
+		var a6 = 0, cx = 0, cy = 0;
+		for (var i = 0, j = best.length - 1; i < best.length; j = i++) {
+			var f = best[j][0] * best[i][1] - best[i][0] * best[j][1];
+			cx += (best[j][0] + best[i][0]) * f;
+			cy += (best[j][1] + best[i][1]) * f;
+			a6 += f * 3;
+		}
+		if (a6 === 0)
+			return L.latLng(best[0][1], best[0][0]);
+		cx /= a6;
+		cy /= a6;
+		if (pointInRing(cx, cy, best))
+			return L.latLng(cy, cx);
+		var xs = [];
+		for (i = 0, j = best.length - 1; i < best.length; j = i++) {
+			var yi = best[i][1], yj = best[j][1];
+			if ((yi > cy) !== (yj > cy))
+				xs.push(best[i][0] + (cy - yi) * (best[j][0] - best[i][0]) / (yj - yi));
+		}
+		xs.sort(function (p, q) { return p - q; });
+		var span = 0, mid = cx;
+		for (i = 0; i + 1 < xs.length; i += 2) {
+			if (xs[i + 1] - xs[i] > span) {
+				span = xs[i + 1] - xs[i];
+				mid = (xs[i] + xs[i + 1]) / 2;
+			}
+		}
+		return L.latLng(cy, mid);
+	}
+
+	/* ---- popups and tooltips ------------------------------------------- */
+
+	function statusBadge(status, long) {
+		var st = STATUSES[status];
+		var badge = el('span', { className: 'bm-badge bm-badge-' + status, text: long ? st.words : st.label });
+		badge.style.setProperty('--badge', st.color);
+		return badge;
+	}
+
+	function buildPopup(p, opts) {
+		var kind = kindOf(p), status = statusOf(p);
+		var wrap = el('article', { className: 'bm-popup' });
+		wrap.style.setProperty('--kind', KINDS[kind].color);
+		wrap.appendChild(el('div', { className: 'bm-popup-kind' },
+			eventSymbol(kind, status, 18), el('span', { text: KINDS[kind].label })));
+		wrap.appendChild(el('h3', { className: 'bm-popup-title', text: p.title || p.id || 'Untitled event' }));
+		var prec = precisionWords(p.date_precision);
+		wrap.appendChild(el('p', { className: 'bm-popup-date' },
+			el('time', { datetime: typeof p.date === 'string' ? p.date : null, text: formatEventDate(p) }),
+			prec ? el('span', { className: 'muted', text: ' · date ' + prec }) : null));
+		wrap.appendChild(el('p', { className: 'bm-popup-status' }, statusBadge(status, true)));
+		if (p.summary)
+			wrap.appendChild(el('p', { className: 'bm-popup-summary', text: p.summary }));
+		if (p.source) {
+			wrap.appendChild(el('blockquote', { className: 'bm-popup-source' },
+				el('p', { text: p.source }),
+				el('footer', { text: 'The article' })));
+		}
+		var dl = el('dl', { className: 'bm-popup-facts' });
+		var fact = function (term, value) {
+			dl.appendChild(el('dt', { text: term }));
+			dl.appendChild(el('dd', { text: value }));
+		};
+		fact('Kind', KINDS[kind].label);
+		if (Array.isArray(p.actors) && p.actors.length)
+			fact('Actors', p.actors.map(String).join(', '));
+		if (typeof p.count === 'number')
+			fact('Count', p.count.toLocaleString('en-US'));
+		var where = PRECISION_WORDS[p.geo_precision] || '';
+		if (p.area)
+			where = (where ? where + ' · ' : '') + 'area ' + p.area;
+		if (where)
+			fact('Location', where);
+		wrap.appendChild(dl);
+		if (opts && opts.link) {
+			var a = el('a', { className: 'bm-popup-link', href: opts.link(p.id), text: 'Link to this event' });
+			if (opts.linkTarget)
+				a.setAttribute('target', opts.linkTarget);
+			wrap.appendChild(el('p', { className: 'bm-popup-actions' }, a));
+		}
+		return wrap;
+	}
+
+	function buildTooltip(p) {
+		var status = statusOf(p);
+		var t = el('div', { className: 'bm-tip' }, el('strong', { text: p.title || p.id || '' }));
+		var tag = el('span', { className: 'bm-tip-status', text: STATUSES[status].label });
+		tag.style.setProperty('--badge', STATUSES[status].color);
+		t.appendChild(tag);
+		return t;
+	}
+
+	/* ---- the event layer ------------------------------------------------ */
+
+	/* Draws a FeatureCollection as clickable Leaflet layers, one entry per
+	 * feature in `events` (id -> record), each with one element carrying
+	 * data-event-id; extra parts carry data-event-part. */
+	function EventLayer(map, collection, opts) {
+		this.map = map;
+		this.opts = opts || {};
+		this.events = new Map();
+		this.order = [];
+		this.filter = null;
+		installPatterns();
+		var features = collection && Array.isArray(collection.features) ? collection.features : [];
+		var self = this;
+
+		features.forEach(function (f, i) {
+			var p = f && f.properties ? f.properties : {};
+			var id = p.id != null ? String(p.id) : 'event-' + i;
+			var iv = parseInterval(p.date);
+			var rec = {
+				id: id, feature: f, props: p, kind: kindOf(p), status: statusOf(p),
+				start: iv.start, end: iv.end, index: i, group: null, anchor: null, onMap: false
+			};
+			self.events.set(id, rec);
+			self.order.push(rec);
+		});
+
+		this.order.forEach(function (rec) { self._build(rec); });
+		map.on('zoomend', function () { self.declutter(); });
+		this.order.sort(function (a, b) {
+			var sa = a.start || '9999', sb = b.start || '9999';
+			return sa < sb ? -1 : sa > sb ? 1 : a.index - b.index;
+		});
+	}
+
+	EventLayer.prototype._tag = function (layer, rec, part) {
+		layer.on('add', function () {
+			var node = layer.getElement && layer.getElement();
+			if (node) {
+				node.setAttribute(part ? 'data-event-part' : 'data-event-id', rec.id);
+				node.classList.add('bm-event');
+			}
+		});
+	};
+
+	EventLayer.prototype._build = function (rec) {
+		var f = rec.feature, p = rec.props, self = this;
+		var group = L.featureGroup();
+		var geom = f && f.geometry;
+		var size = this.opts.symbolSize || 28;
+		var tooltip = { direction: 'top', offset: [0, -size / 2], opacity: 1, className: 'bm-tooltip' };
+
+		if (geom && geom.type === 'Point') {
+			var ll = L.latLng(geom.coordinates[1], geom.coordinates[0]);
+			rec.anchor = ll;
+			if (p.geo_precision === 'region') {
+				var area = L.circle(ll, Object.assign({ radius: REGION_RADIUS_M }, pathStyle(rec.kind, rec.status, true)));
+				this._tag(area, rec, true);
+				area.bindTooltip(buildTooltip(p), { sticky: true, opacity: 1, className: 'bm-tooltip' });
+				group.addLayer(area);
+			}
+			var marker = L.marker(ll, {
+				icon: new EventIcon({ kind: rec.kind, status: rec.status, size: size, offset: rec.offset || [0, 0], eventId: rec.id }),
+				keyboard: true, title: '', alt: p.title || rec.id, riseOnHover: true
+			});
+			marker.bindTooltip(buildTooltip(p), Object.assign({}, tooltip, {
+				offset: [(rec.offset || [0, 0])[0], (rec.offset || [0, 0])[1] - size / 2]
+			}));
+			group.addLayer(marker);
+			rec.primary = marker;
+			rec.marker = marker;
+			rec.popupAt = function () {
+				var pt = self.map.latLngToLayerPoint(ll).add(L.point(rec.offset || [0, 0]));
+				return self.map.layerPointToLatLng(pt);
+			};
+		} else if (geom) {
+			var isArea = /Polygon/.test(geom.type) || geom.type === 'GeometryCollection';
+			var shapes = L.geoJSON(f, {
+				style: function (feat) {
+					return pathStyle(rec.kind, rec.status, /Polygon/.test(feat.geometry.type) || isArea);
+				},
+				pointToLayer: function (pf, pll) {
+					return L.circleMarker(pll, { radius: 6 });
+				}
+			});
+			var first = true;
+			shapes.eachLayer(function (layer) {
+				self._tag(layer, rec, !first);
+				layer.bindTooltip(buildTooltip(p), { sticky: true, opacity: 1, className: 'bm-tooltip' });
+				if (first)
+					rec.primary = layer;
+				first = false;
+				group.addLayer(layer);
+			});
+			var lp = /Polygon/.test(geom.type) ? labelPoint(geom) : null;
+			rec.bounds = shapes.getBounds();
+			rec.anchor = lp || (rec.bounds.isValid() ? rec.bounds.getCenter() : null);
+			if (lp) {
+				var badge = L.marker(lp, {
+					icon: new EventIcon({ kind: rec.kind, status: rec.status, size: size - 6, eventId: rec.id, part: true }),
+					keyboard: false, alt: p.title || rec.id
+				});
+				badge.bindTooltip(buildTooltip(p), Object.assign({}, tooltip, { offset: [0, -(size - 6) / 2] }));
+				group.addLayer(badge);
+			}
+			rec.popupAt = function () { return rec.anchor; };
+		}
+
+		if (!rec.primary) {
+			/* A feature without geometry still gets its place in the list;
+			 * there is nothing to draw. */
+			rec.group = null;
+			return;
+		}
+		group.bindPopup(function () {
+			return buildPopup(p, self.opts);
+		}, { maxWidth: 340, minWidth: 240, autoPanPaddingTopLeft: [60, 16], autoPanPaddingBottomRight: [20, 28], className: 'bm-popup-wrap' });
+		group.on('popupopen', function () {
+			if (self.opts.onOpen)
+				self.opts.onOpen(rec);
+		});
+		group.on('popupclose', function () {
+			if (self.opts.onClose)
+				self.opts.onClose(rec);
+		});
+		rec.group = group;
+	};
+
+	EventLayer.prototype.isVisible = function (rec) {
+		return !this.filter || this.filter(rec);
+	};
+
+	/* Adds or removes each event's layers according to `filter(rec)`. */
+	EventLayer.prototype.apply = function (filter) {
+		var self = this;
+		this.filter = filter || null;
+		this.order.forEach(function (rec) {
+			if (!rec.group)
+				return;
+			var show = self.isVisible(rec);
+			if (show && !rec.onMap) {
+				rec.group.addTo(self.map);
+				rec.onMap = true;
+			} else if (!show && rec.onMap) {
+				rec.group.closePopup();
+				self.map.removeLayer(rec.group);
+				rec.onMap = false;
+			}
+		});
+		this.declutter();
+	};
+
+	/* Point symbols closer than a symbol's width are fanned out around
+	 * their common centre, so each one stays visible and clickable; the
+	 * fan is worked out again at every zoom. */
+	EventLayer.prototype.declutter = function () {
+		var map = this.map, zoom = map.getZoom(), self = this;
+		var size = this.opts.symbolSize || 28;
+		var clusters = [];
+		this.order.forEach(function (rec) {
+			if (!rec.marker || !rec.onMap)
+				return;
+			var pt = map.project(rec.anchor, zoom);
+			var home = null;
+			for (var i = 0; i < clusters.length && !home; i++) {
+				if (clusters[i].center.distanceTo(pt) < size * 0.9)
+					home = clusters[i];
+			}
+			if (!home) {
+				home = { members: [], sum: L.point(0, 0), center: pt };
+				clusters.push(home);
+			}
+			home.members.push({ rec: rec, pt: pt });
+			home.sum = home.sum.add(pt);
+			home.center = home.sum.divideBy(home.members.length);
+		});
+		clusters.forEach(function (c) {
+			var n = c.members.length;
+			var r = Math.max(size * 0.62, n * (size + 3) / (2 * Math.PI));
+			c.members.forEach(function (m, k) {
+				var off = [0, 0];
+				if (n > 1) {
+					var ang = -Math.PI / 2 + 2 * Math.PI * k / n;
+					off = [Math.round(c.center.x + r * Math.cos(ang) - m.pt.x),
+						Math.round(c.center.y + r * Math.sin(ang) - m.pt.y)];
+				}
+				self._setOffset(m.rec, off);
+			});
+		});
+	};
+
+	EventLayer.prototype._setOffset = function (rec, off) {
+		var cur = rec.offset || [0, 0];
+		if (cur[0] === off[0] && cur[1] === off[1])
+			return;
+		rec.offset = off;
+		var o = rec.marker.options.icon.options;
+		rec.marker.setIcon(new EventIcon({ kind: o.kind, status: o.status, size: o.size, offset: off, eventId: rec.id }));
+		var tip = rec.marker.getTooltip();
+		if (tip)
+			tip.options.offset = L.point(off[0], off[1] - o.size / 2);
+	};
+
+	/* Keeps popups clear of map chrome (the legend) when they pan into view. */
+	EventLayer.prototype.setPopupPadding = function (topLeft, bottomRight) {
+		this.order.forEach(function (rec) {
+			var pp = rec.group && rec.group.getPopup();
+			if (pp) {
+				pp.options.autoPanPaddingTopLeft = L.point(topLeft);
+				pp.options.autoPanPaddingBottomRight = L.point(bottomRight);
+			}
+		});
+	};
+
+	EventLayer.prototype.open = function (id) {
+		var rec = this.events.get(id);
+		if (!rec || !rec.group || !rec.onMap)
+			return false;
+		rec.group.openPopup(rec.popupAt());
+		return true;
+	};
+
+	/* Flies to an event, then opens its popup. */
+	EventLayer.prototype.flyTo = function (id) {
+		var rec = this.events.get(id);
+		var map = this.map, self = this;
+		if (!rec || !rec.group)
+			return;
+		map.closePopup();
+		var done = function () { self.open(id); };
+		var target, zoom;
+		if (rec.bounds && rec.bounds.isValid()) {
+			target = map.getBoundsZoom(rec.bounds.pad(0.35));
+			zoom = Math.min(Math.max(target, 4), 8);
+			target = rec.bounds.getCenter();
+		} else {
+			target = rec.anchor;
+			zoom = Math.max(map.getZoom(), rec.props.geo_precision === 'region' ? 5 : 7);
+			zoom = Math.min(zoom, 9);
+		}
+		var cur = map.getCenter();
+		if (map.getZoom() === zoom && cur.distanceTo(target) < 1000) {
+			done();
+			return;
+		}
+		map.once('moveend', done);
+		map.flyTo(target, zoom, { duration: 0.9 });
+	};
+
+	/* ---- map and controls ---------------------------------------------- */
+
+	function retinaSuffix() {
+		return L.Browser.retina ? '@2x' : '';
+	}
+
+	function createMap(container, options) {
+		options = options || {};
+		var map = L.map(container, {
+			minZoom: 2, maxZoom: 12, zoomSnap: 0.25, zoomDelta: 0.5, wheelPxPerZoomLevel: 90,
+			maxBounds: WORLD_BOUNDS, maxBoundsViscosity: 0.9, worldCopyJump: false,
+			zoomControl: options.zoomControl !== false, attributionControl: false
+		});
+		var attribution = L.control.attribution({ prefix: options.attributionPrefix || false, position: 'bottomright' });
+		attribution.addAttribution(ATTRIBUTION_BASE);
+		attribution.addAttribution(ATTRIBUTION_EVENTS);
+		attribution.addTo(map);
+		/* {r} is Leaflet's retina hook: '@2x' on HiDPI screens, which the
+		 * server answers with tiles drawn at twice the resolution. */
+		var tiles = L.tileLayer('/tiles/base/{z}/{x}/{y}{r}.png', {
+			minZoom: 0, maxZoom: 12, tileSize: 256, noWrap: true, bounds: WORLD_BOUNDS,
+			keepBuffer: 3, updateWhenZooming: false, className: 'bm-base-tiles'
+		});
+		tiles.addTo(map);
+		map.baseTiles = tiles;
+		return map;
+	}
+
+	function bboxToBounds(b) {
+		return L.latLngBounds([b[1], b[0]], [b[3], b[2]]);
+	}
+
+	/* The legend, which doubles as the layer switcher by kind. */
+	var LegendControl = L.Control.extend({
+		options: { position: 'topright', collapsed: false, kinds: null, counts: null, onToggle: null, onCollapse: null },
+		onAdd: function () {
+			var o = this.options, self = this;
+			var box = el('section', { className: 'bm-legend' + (o.collapsed ? ' collapsed' : ''), 'aria-label': 'Legend' });
+			var toggle = el('button', { type: 'button', className: 'bm-legend-toggle', 'aria-expanded': o.collapsed ? 'false' : 'true' },
+				el('span', { text: 'Legend' }));
+			toggle.appendChild(svg('svg', { viewBox: '0 0 20 20', width: 14, height: 14, 'aria-hidden': 'true' },
+				svg('path', { d: 'M5 8l5 5 5-5', fill: 'none', stroke: 'currentColor', 'stroke-width': 2, 'stroke-linecap': 'round', 'stroke-linejoin': 'round' })));
+			this.box = box;
+			this.toggleButton = toggle;
+			toggle.addEventListener('click', function () {
+				self.setCollapsed(!box.classList.contains('collapsed'));
+			});
+			box.appendChild(toggle);
+			var body = el('div', { className: 'bm-legend-body' });
+			box.appendChild(body);
+
+			var kinds = o.kinds || KIND_ORDER;
+			body.appendChild(el('h3', { text: o.onToggle ? 'Event kinds · show on map' : 'Event kinds' }));
+			var ul = el('ul', { className: 'bm-legend-kinds' });
+			this.checkboxes = {};
+			kinds.forEach(function (k) {
+				var label = el('label', { className: 'bm-legend-row' });
+				if (o.onToggle) {
+					var cb = el('input', { type: 'checkbox', 'data-kind': k, 'aria-label': 'Show ' + KINDS[k].label });
+					cb.checked = true;
+					cb.addEventListener('change', function () { o.onToggle(k, cb.checked); });
+					self.checkboxes[k] = cb;
+					label.appendChild(cb);
+				}
+				label.appendChild(eventSymbol(k, 'reported', 20));
+				label.appendChild(el('span', { className: 'bm-legend-name', text: KINDS[k].label }));
+				if (o.counts && o.counts[k] != null)
+					label.appendChild(el('span', { className: 'bm-legend-count', text: String(o.counts[k]) }));
+				ul.appendChild(el('li', {}, label));
+			});
+			body.appendChild(ul);
+
+			body.appendChild(el('h3', { text: 'How the article presents it' }));
+			var sl = el('ul', { className: 'bm-legend-status' });
+			STATUS_ORDER.forEach(function (s) {
+				sl.appendChild(el('li', { className: 'bm-legend-row' }, statusSwatch(s),
+					el('span', { className: 'bm-legend-name', text: STATUSES[s].legend })));
+			});
+			body.appendChild(sl);
+			L.DomEvent.disableClickPropagation(box);
+			L.DomEvent.disableScrollPropagation(box);
+			return box;
+		},
+		setCollapsed: function (c) {
+			this.box.classList.toggle('collapsed', c);
+			this.toggleButton.setAttribute('aria-expanded', c ? 'false' : 'true');
+			if (this.options.onCollapse)
+				this.options.onCollapse(c, this.box);
+		},
+		/* Width the legend takes from the map's right edge, in pixels. */
+		occupiedWidth: function () {
+			return this.box ? this.box.offsetWidth + 10 : 0;
+		},
+		setChecked: function (k, on) {
+			if (this.checkboxes && this.checkboxes[k])
+				this.checkboxes[k].checked = on;
+		}
+	});
+
+	/* A legend swatch: the area treatment beside the point symbol. */
+	function statusSwatch(status) {
+		var t = STATUSES[status].treatment;
+		var wrap = el('span', { className: 'bm-swatch' });
+		var box = svg('svg', { viewBox: '0 0 30 18', width: 30, height: 18, 'aria-hidden': 'true' });
+		var rect = { x: 1.5, y: 2, width: 27, height: 14, rx: 2, stroke: NEUTRAL, 'stroke-width': 1.8 };
+		if (t === 'solid') {
+			rect.fill = NEUTRAL;
+			rect['fill-opacity'] = 0.18;
+		} else if (t === 'dashed') {
+			rect.fill = NEUTRAL;
+			rect['fill-opacity'] = 0.1;
+			rect['stroke-dasharray'] = '4.5 3';
+		} else if (t === 'hatched') {
+			rect.fill = 'url(#bm-hatch-neutral)';
+			rect['stroke-dasharray'] = '1.5 3';
+		} else {
+			rect.fill = NEUTRAL;
+			rect['fill-opacity'] = 0.1;
+			rect['stroke-dasharray'] = '1 3 5 3';
+		}
+		box.appendChild(svg('rect', rect));
+		wrap.appendChild(box);
+		var sym = eventSymbol('other', status, 18);
+		wrap.appendChild(sym);
+		return wrap;
+	}
+
+	function fetchJSON(url) {
+		return fetch(url, { headers: { Accept: 'application/json' } }).then(function (r) {
+			if (!r.ok)
+				throw new Error(url + ': HTTP ' + r.status);
+			return r.json();
+		});
+	}
+
+	window.briefmap = {
+		KINDS: KINDS, KIND_ORDER: KIND_ORDER, STATUSES: STATUSES, STATUS_ORDER: STATUS_ORDER,
+		HEADLINE: HEADLINE, REGION_FALLBACK: REGION_FALLBACK,
+		el: el, createMap: createMap, EventLayer: EventLayer, LegendControl: LegendControl,
+		bboxToBounds: bboxToBounds, fetchJSON: fetchJSON, eventSymbol: eventSymbol,
+		formatEventDate: formatEventDate, formatDay: formatDay, statusBadge: statusBadge,
+		retinaSuffix: retinaSuffix, installPatterns: installPatterns
+	};
+
+	/* ==== the full page =================================================== */
+
+	function initApp() {
+		var $ = function (id) { return document.getElementById(id); };
+		installPatterns();
+		var map = createMap($('map'), {
+			attributionPrefix: '<a href="https://leafletjs.com/">Leaflet</a>'
+		});
+		L.control.scale({ position: 'bottomleft', maxWidth: 140 }).addTo(map);
+		map.fitBounds(bboxToBounds(REGION_FALLBACK.bbox));
+
+		var state = {
+			views: [], events: null, layer: null, legend: null,
+			hiddenKinds: new Set(), dates: [], until: null, selected: null,
+			viewName: '', fitting: false, hashPending: null
+		};
+
+		/* ---- URL hash: #zoom/lat/lon?event=ID&until=DATE ---- */
+		function parseHash() {
+			var h = location.hash.replace(/^#/, '');
+			if (!h)
+				return null;
+			var q = '', at = h.indexOf('?');
+			if (at >= 0) {
+				q = h.slice(at + 1);
+				h = h.slice(0, at);
+			}
+			var parts = h.split('/');
+			var out = { params: new URLSearchParams(q) };
+			if (parts.length >= 3) {
+				var z = parseFloat(parts[0]), lat = parseFloat(parts[1]), lon = parseFloat(parts[2]);
+				if (isFinite(z) && isFinite(lat) && isFinite(lon)) {
+					out.zoom = Math.min(Math.max(z, 2), 12);
+					out.center = L.latLng(Math.min(Math.max(lat, -85), 85), Math.min(Math.max(lon, -180), 180));
+				}
+			}
+			return out;
+		}
+
+		function hashFor(center, zoom, eventId) {
+			var prec = Math.max(2, Math.ceil(Math.log(Math.pow(2, zoom)) / Math.LN2));
+			var s = '#' + (Math.round(zoom * 100) / 100) + '/' + center.lat.toFixed(prec) + '/' + center.lng.toFixed(prec);
+			var q = new URLSearchParams();
+			if (eventId)
+				q.set('event', eventId);
+			if (state.until)
+				q.set('until', state.until);
+			var qs = q.toString();
+			return qs ? s + '?' + qs : s;
+		}
+
+		var lastHash = '';
+		function writeHash() {
+			var h = hashFor(map.getCenter(), map.getZoom(), state.selected);
+			if (h !== lastHash) {
+				lastHash = h;
+				history.replaceState(null, '', h);
+			}
+		}
+
+		function eventLink(id) {
+			var rec = state.layer && state.layer.events.get(id);
+			var at = rec && rec.anchor ? rec.anchor : map.getCenter();
+			var zoom = Math.max(map.getZoom(), 6);
+			var q = new URLSearchParams();
+			q.set('event', id);
+			return '#' + zoom + '/' + at.lat.toFixed(4) + '/' + at.lng.toFixed(4) + '?' + q.toString();
+		}
+
+		/* ---- Export: the current view as a briefing sheet ---- */
+		function clampLat(v) { return Math.min(Math.max(v, -85), 85); }
+		function clampLon(v) { return Math.min(Math.max(v, -180), 180); }
+
+		function exportUrl() {
+			var b = map.getBounds();
+			var w = clampLon(b.getWest()), e = clampLon(b.getEast());
+			var s = clampLat(b.getSouth()), n = clampLat(b.getNorth());
+			var size = map.getSize();
+			var W = Math.round(Math.min(Math.max(size.x, 480), 2400));
+			var H = Math.round(Math.min(Math.max(size.y, 360), 2400));
+			var q = [
+				'bbox=' + [w, s, e, n].map(function (v) { return v.toFixed(4); }).join(','),
+				'size=' + W + 'x' + H
+			];
+			if (L.Browser.retina)
+				q.push('scale=2');
+			var view = state.views.find(function (v) { return v.name === state.viewName; });
+			if (view && view.title)
+				q.push('title=' + encodeURIComponent(view.title));
+			if (state.until)
+				q.push('until=' + state.until);
+			return '/render.png?' + q.join('&');
+		}
+
+		function updateExport() {
+			var a = $('export-link');
+			a.href = exportUrl();
+			a.setAttribute('download', 'briefmap-' + (state.viewName || 'view') + (state.until ? '-until-' + state.until : '') + '.png');
+		}
+
+		/* ---- filters ---- */
+		function currentFilter(rec) {
+			if (state.hiddenKinds.has(rec.kind))
+				return false;
+			if (state.until && (!rec.start || rec.start > state.until))
+				return false;
+			return true;
+		}
+
+		function refresh() {
+			if (state.layer) {
+				state.layer.apply(currentFilter);
+				if (state.selected && !currentFilter(state.layer.events.get(state.selected) || {}))
+					state.selected = null;
+				renderList();
+			}
+			updateExport();
+			writeHash();
+		}
+
+		/* ---- event list ---- */
+		function renderList() {
+			var list = $('event-list');
+			list.textContent = '';
+			var shown = 0, total = 0;
+			state.layer.order.forEach(function (rec) {
+				total++;
+				if (!state.layer.isVisible(rec))
+					return;
+				shown++;
+				var p = rec.props;
+				var btn = el('button', { type: 'button', className: 'event-item', 'data-event': rec.id },
+					eventSymbol(rec.kind, rec.status, 22),
+					el('span', { className: 'event-text' },
+						el('span', { className: 'event-title', text: p.title || rec.id }),
+						el('span', { className: 'event-meta' },
+							el('span', { className: 'event-date', text: formatEventDate(p) }),
+							statusBadge(rec.status, false))));
+				if (rec.id === state.selected)
+					btn.classList.add('selected');
+				if (!rec.group)
+					btn.disabled = true;
+				btn.addEventListener('click', function () {
+					state.layer.flyTo(rec.id);
+					if (window.matchMedia('(max-width: 760px)').matches)
+						setSheet(false);
+				});
+				list.appendChild(el('li', {}, btn));
+			});
+			$('events-count').textContent = shown === total ? total + ' events' : shown + ' of ' + total + ' shown';
+			$('sheet-summary').textContent = (shown === total ? total : shown + ' of ' + total) + ' events · timeline';
+			$('events-empty').hidden = shown !== 0;
+		}
+
+		function markSelected() {
+			var items = document.querySelectorAll('.event-item');
+			for (var i = 0; i < items.length; i++) {
+				var on = items[i].getAttribute('data-event') === state.selected;
+				items[i].classList.toggle('selected', on);
+				if (on && items[i].scrollIntoView)
+					items[i].scrollIntoView({ block: 'nearest' });
+			}
+		}
+
+		/* ---- timeline ---- */
+		var range = $('timeline-range'), all = $('timeline-all');
+
+		function setUntil(date) {
+			state.until = date;
+			all.checked = !date;
+			$('timeline-value').textContent = date ? 'Begun by ' + formatDay(date, true) : 'All dates';
+			if (date) {
+				var i = state.dates.indexOf(date);
+				if (i >= 0)
+					range.value = String(i);
+			} else {
+				range.value = String(Math.max(state.dates.length - 1, 0));
+			}
+			range.classList.toggle('inactive', !date);
+			refresh();
+		}
+
+		function setupTimeline() {
+			var set = new Set();
+			state.layer.order.forEach(function (rec) {
+				if (rec.start)
+					set.add(rec.start);
+			});
+			state.dates = Array.from(set).sort();
+			range.max = String(Math.max(state.dates.length - 1, 0));
+			range.value = range.max;
+			range.classList.add('inactive');
+			range.disabled = state.dates.length < 2;
+			var ticks = $('timeline-ticks');
+			state.dates.forEach(function (d, i) { ticks.appendChild(el('option', { value: String(i) })); });
+			if (state.dates.length) {
+				$('timeline-first').textContent = formatDay(state.dates[0], true);
+				$('timeline-last').textContent = formatDay(state.dates[state.dates.length - 1], true);
+			}
+			range.addEventListener('input', function () {
+				setUntil(state.dates[+range.value] || null);
+			});
+			all.addEventListener('change', function () {
+				setUntil(all.checked ? null : state.dates[+range.value] || null);
+			});
+		}
+
+		/* ---- bottom sheet on phones ---- */
+		var sidebar = $('sidebar'), handle = $('sheet-handle');
+		function setSheet(open) {
+			sidebar.classList.toggle('open', open);
+			handle.setAttribute('aria-expanded', open ? 'true' : 'false');
+		}
+		handle.addEventListener('click', function () { setSheet(!sidebar.classList.contains('open')); });
+
+		/* ---- views ---- */
+		function fitView(name) {
+			var v = state.views.find(function (x) { return x.name === name; });
+			if (!v)
+				return;
+			state.viewName = name;
+			$('view-select').value = name;
+			state.fitting = true;
+			map.fitBounds(bboxToBounds(v.bbox), { animate: false });
+			state.fitting = false;
+			updateExport();
+			writeHash();
+		}
+
+		function userMoved() {
+			if (state.fitting || !state.viewName)
+				return;
+			state.viewName = '';
+			$('view-select').value = '';
+		}
+		map.on('dragstart', userMoved);
+		map.on('zoomstart', function () {
+			if (!state.flying)
+				userMoved();
+		});
+
+		$('view-select').addEventListener('change', function (ev) {
+			if (ev.target.value)
+				fitView(ev.target.value);
+		});
+
+		/* ---- embed dialog ---- */
+		function escapeAttr(s) {
+			return String(s).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+		}
+
+		function updateEmbed() {
+			var name = $('embed-view').value || 'region';
+			var v = state.views.find(function (x) { return x.name === name; });
+			var origin = location.origin;
+			var src = origin + '/embed?view=' + encodeURIComponent(name);
+			var title = 'briefmap: ' + (v && v.title ? v.title : HEADLINE);
+			$('embed-iframe').value = '<iframe src="' + escapeAttr(src) + '" width="800" height="500" style="border:0;max-width:100%" loading="lazy" title="' + escapeAttr(title) + '"></iframe>';
+			$('embed-xyz').value = origin + '/tiles/briefing/{z}/{x}/{y}.png';
+			$('embed-events-xyz').textContent = origin + '/tiles/events/{z}/{x}/{y}.png';
+			$('embed-tilejson').value = origin + '/tiles/briefing.json';
+		}
+
+		function copyField(id, button) {
+			var field = $(id);
+			var text = field.value;
+			var ok = function () {
+				var was = button.textContent;
+				button.textContent = 'Copied';
+				button.classList.add('copied');
+				setTimeout(function () {
+					button.textContent = was;
+					button.classList.remove('copied');
+				}, 1400);
+			};
+			var fallback = function () {
+				field.focus();
+				field.select();
+				try {
+					if (document.execCommand('copy'))
+						ok();
+				} catch (e) {
+					/* The text stays selected for the reader to copy by hand. */
+				}
+			};
+			if (navigator.clipboard && window.isSecureContext)
+				navigator.clipboard.writeText(text).then(ok, fallback);
+			else
+				fallback();
+		}
+
+		$('embed-button').addEventListener('click', function () {
+			$('embed-view').value = state.viewName || 'region';
+			updateEmbed();
+			$('embed-dialog').showModal();
+		});
+		$('embed-view').addEventListener('change', updateEmbed);
+		Array.prototype.forEach.call(document.querySelectorAll('[data-copy]'), function (b) {
+			b.addEventListener('click', function () { copyField(b.getAttribute('data-copy'), b); });
+		});
+		$('embed-dialog').addEventListener('click', function (ev) {
+			if (ev.target === ev.currentTarget)
+				ev.currentTarget.close();
+		});
+
+		/* ---- wiring ---- */
+		map.on('moveend', function () {
+			updateExport();
+			writeHash();
+		});
+		map.on('resize', updateExport);
+		map.on('movestart', function () { state.flying = true; });
+		map.on('moveend', function () { state.flying = false; });
+
+		window.addEventListener('hashchange', function () {
+			if (location.hash === lastHash)
+				return;
+			applyHash(parseHash());
+		});
+
+		function applyHash(h) {
+			if (!h)
+				return false;
+			var until = h.params.get('until');
+			if (until && /^\d{4}-\d{2}-\d{2}$/.test(until) && state.layer)
+				setUntil(until);
+			if (h.center)
+				map.setView(h.center, h.zoom, { animate: false });
+			var ev = h.params.get('event');
+			if (ev && state.layer) {
+				if (!h.center) {
+					state.layer.flyTo(ev);
+				} else {
+					state.layer.open(ev);
+				}
+			}
+			return !!h.center;
+		}
+
+		var initial = parseHash();
+		if (initial && initial.center)
+			map.setView(initial.center, initial.zoom, { animate: false });
+
+		Promise.all([
+			fetchJSON('/api/views').catch(function (e) { return { error: e }; }),
+			fetchJSON('/api/events')
+		]).then(function (res) {
+			var views = res[0];
+			if (Array.isArray(views))
+				state.views = views;
+			else if (views && Array.isArray(views.views))
+				state.views = views.views;
+			var sel = $('view-select'), embedSel = $('embed-view');
+			state.views.forEach(function (v) {
+				sel.appendChild(el('option', { value: v.name, text: v.title || v.name }));
+				embedSel.appendChild(el('option', { value: v.name, text: v.title || v.name }));
+			});
+			if (!state.views.length)
+				embedSel.appendChild(el('option', { value: 'region', text: 'region' }));
+
+			var fc = res[1];
+			var counts = {};
+			(fc.features || []).forEach(function (f) {
+				var k = kindOf((f && f.properties) || {});
+				counts[k] = (counts[k] || 0) + 1;
+			});
+			state.layer = new EventLayer(map, fc, {
+				link: eventLink,
+				onOpen: function (rec) {
+					state.selected = rec.id;
+					markSelected();
+					writeHash();
+				},
+				onClose: function (rec) {
+					if (state.selected === rec.id) {
+						state.selected = null;
+						markSelected();
+						writeHash();
+					}
+				}
+			});
+			var kinds = KIND_ORDER.filter(function (k) { return counts[k]; });
+			var phone = window.matchMedia('(max-width: 760px)');
+			var padPopups = function () {
+				state.layer.setPopupPadding([60, 16], [state.legend.occupiedWidth() + 16, 28]);
+			};
+			state.legend = new LegendControl({
+				kinds: kinds, counts: counts,
+				collapsed: phone.matches,
+				onToggle: function (k, on) {
+					if (on)
+						state.hiddenKinds.delete(k);
+					else
+						state.hiddenKinds.add(k);
+					refresh();
+				},
+				onCollapse: padPopups
+			}).addTo(map);
+			padPopups();
+			/* On a phone the open legend would hide most of the map. */
+			phone.addEventListener('change', function (mq) {
+				if (mq.matches)
+					state.legend.setCollapsed(true);
+				else
+					padPopups();
+			});
+			setupTimeline();
+			state.layer.apply(currentFilter);
+			renderList();
+
+			if (!(initial && initial.center)) {
+				var want = state.views.some(function (v) { return v.name === 'region'; }) ? 'region' : (state.views[0] && state.views[0].name);
+				if (want)
+					fitView(want);
+			}
+			if (initial) {
+				var until = initial.params.get('until');
+				if (until && /^\d{4}-\d{2}-\d{2}$/.test(until))
+					setUntil(until);
+				var ev = initial.params.get('event');
+				if (ev)
+					state.layer.open(ev);
+			}
+			refresh();
+			document.body.classList.add('ready');
+		}).catch(function (e) {
+			var box = $('load-error');
+			box.hidden = false;
+			box.textContent = 'The events could not be loaded (' + (e && e.message ? e.message : e) + '). The base map is still available.';
+			console.error('briefmap:', e);
+		});
+
+		updateExport();
+		window.briefmap.app = { map: map, state: state };
+	}
+
+	if (document.body && document.body.getAttribute('data-page') === 'app')
+		initApp();
+})();
