@@ -683,11 +683,130 @@ static int cmd_serve(int argc, char **argv, common *c)
 	return 0;
 }
 
+/* ---- briefmap seed ------------------------------------------------------------------ */
+
+static const char seed_help[] =
+    "usage: briefmap seed --zoom MIN-MAX [--bbox W,S,E,N] [--tileset NAME] [--scale 1|2] -o "
+    "FILE.mbtiles\n"
+    "Renders every tile of a zoom range (default bbox: the region view) into an MBTiles file,\n"
+    "on every core, with progress on a terminal. The file is written whole or not at all.\n"
+    "  --threads N          render threads, default the number of cores\n" COMMON_HELP;
+
+static int cmd_seed(int argc, char **argv, common *c)
+{
+	static const struct option lo[] = {{"zoom", required_argument, NULL, OPT_ZOOM},
+	                                   {"bbox", required_argument, NULL, OPT_BBOX},
+	                                   {"tileset", required_argument, NULL, OPT_TILESET},
+	                                   {"scale", required_argument, NULL, OPT_SCALE},
+	                                   {"threads", required_argument, NULL, OPT_THREADS},
+	                                   COMMON_LONGOPTS,
+	                                   {NULL, 0, NULL, 0}};
+	server_seed_options so = {.minzoom = -1, .scale = 1, .tileset = TILE_TILESET_BRIEFING};
+	const char *bbox = NULL;
+	int opt;
+	long v;
+	while ((opt = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
+		int r = common_option(c, opt, optarg);
+		if (r < 0)
+			return fail(EXIT_USAGE, "seed: bad --layer '%s'", optarg);
+		if (r)
+			continue;
+		switch (opt) {
+		case 'h':
+			fputs(seed_help, stdout);
+			return 0;
+		case 'o':
+			so.output = optarg;
+			break;
+		case OPT_ZOOM: {
+			char a[32], *dash;
+			long lo_z, hi_z;
+			snprintf(a, sizeof(a), "%s", optarg);
+			dash = strchr(a, '-');
+			if (dash)
+				*dash = 0;
+			if (parse_int(a, 0, GEODATA_MAX_ZOOM, &lo_z) ||
+			    parse_int(dash ? dash + 1 : a, 0, GEODATA_MAX_ZOOM, &hi_z) ||
+			    hi_z < lo_z)
+				return fail(EXIT_USAGE,
+				            "seed: bad --zoom '%s' (expected MIN-MAX within 0-%d)",
+				            optarg, GEODATA_MAX_ZOOM);
+			so.minzoom = (int)lo_z;
+			so.maxzoom = (int)hi_z;
+			break;
+		}
+		case OPT_BBOX:
+			bbox = optarg;
+			break;
+		case OPT_TILESET: {
+			int ts = tile_tileset_from_name(optarg);
+			if (ts < 0)
+				return fail(EXIT_USAGE, "seed: unknown tileset '%s'", optarg);
+			so.tileset = (tile_tileset)ts;
+			break;
+		}
+		case OPT_SCALE:
+			if (parse_int(optarg, 1, 2, &v))
+				return fail(EXIT_USAGE, "seed: --scale must be 1 or 2");
+			so.scale = (int)v;
+			break;
+		case OPT_THREADS:
+			if (parse_int(optarg, 1, 256, &v))
+				return fail(EXIT_USAGE, "seed: --threads must be 1 to 256");
+			so.threads = (int)v;
+			break;
+		default:
+			return fail(EXIT_USAGE, "seed: see `briefmap seed --help`");
+		}
+	}
+	if (optind < argc)
+		return fail(EXIT_USAGE, "seed: unexpected argument '%s'", argv[optind]);
+	if (so.minzoom < 0)
+		return fail(EXIT_USAGE, "seed: --zoom MIN-MAX is required");
+	if (!so.output)
+		return fail(EXIT_USAGE, "seed: -o FILE.mbtiles is required");
+	geodata_error ge;
+	if (bbox && geodata_bbox_parse(bbox, &so.bbox, &ge))
+		return fail(EXIT_USAGE, "seed: %s", ge.msg);
+	common_finish_paths(c);
+	geodata *gd = NULL;
+	geodata_views *views = NULL;
+	geodata_events *ev = NULL;
+	tile_scene *scene = NULL;
+	tile_error te;
+	int rc = load_all(c, &gd, &views, &ev, 1);
+	if (rc)
+		goto out;
+	if (!bbox) {
+		const geodata_view *vw = geodata_views_find(views, "region");
+		if (!vw) {
+			rc = fail(EXIT_RUNTIME, "seed: no region view and no --bbox");
+			goto out;
+		}
+		so.bbox = vw->bbox;
+	}
+	scene = tile_scene_create(gd, ev, 0, &te);
+	if (!scene) {
+		rc = fail(EXIT_RUNTIME, "%s", te.msg);
+		goto out;
+	}
+	server_error se = {{0}};
+	if (server_seed(&so, scene, &se))
+		rc = fail(EXIT_RUNTIME, "%s", se.msg);
+out:
+	tile_scene_unref(scene);
+	geodata_events_unref(ev);
+	geodata_views_destroy(views);
+	geodata_destroy(gd);
+	return rc;
+}
+
 static const char usage[] =
     "usage: briefmap COMMAND [options]   (briefmap COMMAND --help for details)\n"
     "  serve    the web map, tiles, TileJSON and API over HTTP\n"
     "  render   a briefing sheet (PNG, PDF or SVG) of a view or a box\n"
     "  tile     one XYZ tile as PNG\n"
+    "  seed     render a range of tiles into an MBTiles file\n"
     "  check    validate the data and events, print a summary\n"
     "  views    list the named views\n";
 
@@ -716,5 +835,8 @@ int main(int argc, char **argv)
 		return cmd_views(argc, argv, &c);
 	if (!strcmp(cmd, "serve"))
 		return cmd_serve(argc, argv, &c);
-	return fail(EXIT_USAGE, "unknown command '%s' (serve, render, tile, check, views)", cmd);
+	if (!strcmp(cmd, "seed"))
+		return cmd_seed(argc, argv, &c);
+	return fail(EXIT_USAGE, "unknown command '%s' (serve, render, tile, seed, check, views)",
+	            cmd);
 }

@@ -27,4 +27,20 @@ typedef struct server_error {
 
 int server_run(const server_options *opts, server_error *err);
 
+/** What `briefmap seed` renders. */
+typedef struct server_seed_options {
+	int minzoom, maxzoom;
+	geodata_bbox bbox; /**< degrees */
+	tile_tileset tileset;
+	int scale;
+	int threads;        /**< 0 = number of cores */
+	const char *output; /**< the .mbtiles file, written whole or not at all */
+} server_seed_options;
+
+/**
+ * Renders every tile of the range into an MBTiles file on `threads` threads,
+ * showing progress on a terminal. Returns 0, or -1 with `err` filled.
+ */
+int server_seed(const server_seed_options *o, tile_scene *scene, server_error *err);
+
 #endif

@@ -10,7 +10,7 @@ say() { printf 'briefmap setup: %s\n' "$*" >&2; }
 
 pkgs="gcc libc6-dev pkg-config meson ninja-build git ca-certificates
 libgdal-dev gdal-bin libproj-dev proj-data libcairo2-dev libpango1.0-dev libpng-dev
-libmicrohttpd-dev libjson-c-dev zlib1g-dev fonts-noto-core fonts-dejavu-core python3"
+libmicrohttpd-dev libjson-c-dev libsqlite3-dev zlib1g-dev fonts-noto-core fonts-dejavu-core python3"
 if [ "$mode" = test ]; then
 	pkgs="$pkgs libcmocka-dev chromium poppler-utils libxml2-utils clang"
 fi

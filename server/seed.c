@@ -1,0 +1,246 @@
+/* seed.c: `briefmap seed`, rendering a tile pyramid into an MBTiles file on every core. */
+#include <math.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "server.h"
+
+typedef struct {
+	int z;
+	long x, y;
+} tile_id;
+
+typedef struct {
+	const server_seed_options *o;
+	tile_scene *scene;
+	tile_id *tiles;
+	size_t ntiles;
+	atomic_size_t next, done;
+	pthread_mutex_t db_lock;
+	sqlite3 *db;
+	sqlite3_stmt *insert;
+	atomic_int failed;
+	char error[512];
+} seed_job;
+
+static void seed_fail(seed_job *j, const char *msg)
+{
+	pthread_mutex_lock(&j->db_lock);
+	if (!atomic_exchange(&j->failed, 1))
+		snprintf(j->error, sizeof(j->error), "%s", msg);
+	pthread_mutex_unlock(&j->db_lock);
+}
+
+static void *seed_worker(void *arg)
+{
+	seed_job *j = arg;
+	tile_buffer buf = {0};
+	tile_error te;
+	for (;;) {
+		size_t i = atomic_fetch_add(&j->next, 1);
+		if (i >= j->ntiles || atomic_load(&j->failed))
+			break;
+		const tile_id *t = &j->tiles[i];
+		buf.len = 0;
+		if (tile_render_xyz(j->scene, j->o->tileset, t->z, t->x, t->y, j->o->scale,
+		                    GEODATA_DAY_OPEN, &buf, &te)) {
+			seed_fail(j, te.msg);
+			break;
+		}
+		pthread_mutex_lock(&j->db_lock);
+		/* MBTiles rows count from the south (TMS), XYZ from the north. */
+		sqlite3_bind_int(j->insert, 1, t->z);
+		sqlite3_bind_int64(j->insert, 2, t->x);
+		sqlite3_bind_int64(j->insert, 3, (1L << t->z) - 1 - t->y);
+		sqlite3_bind_blob(j->insert, 4, buf.data, (int)buf.len, SQLITE_STATIC);
+		int rc = sqlite3_step(j->insert);
+		sqlite3_reset(j->insert);
+		pthread_mutex_unlock(&j->db_lock);
+		if (rc != SQLITE_DONE) {
+			seed_fail(j, sqlite3_errmsg(j->db));
+			break;
+		}
+		atomic_fetch_add(&j->done, 1);
+	}
+	tile_buffer_finish(&buf);
+	return NULL;
+}
+
+static int exec_sql(sqlite3 *db, const char *sql, server_error *err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err->msg, sizeof(err->msg), "MBTiles: %s", msg ? msg : "error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int put_meta(sqlite3 *db, const char *name, const char *value)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, "INSERT INTO metadata (name, value) VALUES (?, ?)", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int server_seed(const server_seed_options *o, tile_scene *scene, server_error *err)
+{
+	seed_job j = {.o = o, .scene = scene};
+	pthread_t th[256];
+	int nth = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (nth < 1)
+		nth = 1;
+	if (nth > 256)
+		nth = 256;
+	int started = 0, rc = -1;
+	char tmp[4096] = "";
+	atomic_init(&j.next, 0);
+	atomic_init(&j.done, 0);
+	atomic_init(&j.failed, 0);
+	pthread_mutex_init(&j.db_lock, NULL);
+
+	for (int z = o->minzoom; z <= o->maxzoom; z++) {
+		long x0, y0, x1, y1;
+		tile_lonlat_to_xyz(o->bbox.minx, o->bbox.maxy, z, &x0, &y0);
+		tile_lonlat_to_xyz(o->bbox.maxx, o->bbox.miny, z, &x1, &y1);
+		j.ntiles += (size_t)(x1 - x0 + 1) * (size_t)(y1 - y0 + 1);
+	}
+	if (j.ntiles > 5000000) {
+		snprintf(err->msg, sizeof(err->msg), "%zu tiles is more than the limit of 5000000",
+		         j.ntiles);
+		goto out;
+	}
+	j.tiles = malloc(j.ntiles * sizeof(tile_id));
+	if (!j.tiles) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory for %zu tiles", j.ntiles);
+		goto out;
+	}
+	size_t n = 0;
+	for (int z = o->minzoom; z <= o->maxzoom; z++) {
+		long x0, y0, x1, y1;
+		tile_lonlat_to_xyz(o->bbox.minx, o->bbox.maxy, z, &x0, &y0);
+		tile_lonlat_to_xyz(o->bbox.maxx, o->bbox.miny, z, &x1, &y1);
+		for (long y = y0; y <= y1; y++)
+			for (long x = x0; x <= x1; x++)
+				j.tiles[n++] = (tile_id){z, x, y};
+	}
+	/* Written beside the target and renamed at the end: the file is whole or absent. */
+	if (snprintf(tmp, sizeof(tmp), "%s.partial-%ld", o->output, (long)getpid()) >=
+	    (int)sizeof(tmp)) {
+		snprintf(err->msg, sizeof(err->msg), "output path is too long");
+		goto out;
+	}
+	unlink(tmp);
+	if (sqlite3_open_v2(tmp, &j.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err->msg, sizeof(err->msg), "cannot create '%s': %s", o->output,
+		         j.db ? sqlite3_errmsg(j.db) : "out of memory");
+		goto out;
+	}
+	if (exec_sql(
+	        j.db,
+	        "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+	        "CREATE TABLE metadata (name TEXT, value TEXT);"
+	        "CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER,"
+	        " tile_data BLOB);"
+	        "BEGIN;",
+	        err))
+		goto out;
+	char b[256], c[128], zs[2][16];
+	snprintf(b, sizeof(b), "%.6f,%.6f,%.6f,%.6f", o->bbox.minx, o->bbox.miny, o->bbox.maxx,
+	         o->bbox.maxy);
+	snprintf(c, sizeof(c), "%.6f,%.6f,%d", (o->bbox.minx + o->bbox.maxx) / 2,
+	         (o->bbox.miny + o->bbox.maxy) / 2, (o->minzoom + o->maxzoom) / 2);
+	snprintf(zs[0], sizeof(zs[0]), "%d", o->minzoom);
+	snprintf(zs[1], sizeof(zs[1]), "%d", o->maxzoom);
+	const char *tsname = tile_tileset_name(o->tileset);
+	if (put_meta(j.db, "name", tsname) || put_meta(j.db, "format", "png") ||
+	    put_meta(j.db, "bounds", b) || put_meta(j.db, "center", c) ||
+	    put_meta(j.db, "minzoom", zs[0]) || put_meta(j.db, "maxzoom", zs[1]) ||
+	    put_meta(j.db, "type", o->tileset == TILE_TILESET_EVENTS ? "overlay" : "baselayer") ||
+	    put_meta(j.db, "description",
+	             "briefmap: U.S. strikes and threats against cartels, from the article") ||
+	    put_meta(
+	        j.db, "attribution",
+	        "Natural Earth; SimpleMaps World Cities (CC BY 4.0); events from the article")) {
+		snprintf(err->msg, sizeof(err->msg), "MBTiles: %s", sqlite3_errmsg(j.db));
+		goto out;
+	}
+	if (sqlite3_prepare_v2(j.db,
+	                       "INSERT INTO tiles (zoom_level, tile_column, tile_row, tile_data)"
+	                       " VALUES (?, ?, ?, ?)",
+	                       -1, &j.insert, NULL) != SQLITE_OK) {
+		snprintf(err->msg, sizeof(err->msg), "MBTiles: %s", sqlite3_errmsg(j.db));
+		goto out;
+	}
+	for (; started < nth; started++)
+		if (pthread_create(&th[started], NULL, seed_worker, &j))
+			break;
+	if (started == 0) {
+		snprintf(err->msg, sizeof(err->msg), "cannot start render threads");
+		goto out;
+	}
+	int tty = isatty(2);
+	while (tty && atomic_load(&j.done) < j.ntiles && !atomic_load(&j.failed)) {
+		size_t d = atomic_load(&j.done);
+		fprintf(stderr, "\rbriefmap: seeding %zu/%zu tiles (%.0f%%)", d, j.ntiles,
+		        100.0 * (double)d / (double)j.ntiles);
+		struct timespec ts = {0, 200 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		if (atomic_load(&j.next) >= j.ntiles && atomic_load(&j.done) >= j.ntiles)
+			break;
+	}
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	started = 0;
+	if (tty)
+		fprintf(stderr, "\rbriefmap: seeded %zu tiles%20s\n", (size_t)atomic_load(&j.done),
+		        "");
+	if (atomic_load(&j.failed)) {
+		snprintf(err->msg, sizeof(err->msg), "seed: %s", j.error);
+		goto out;
+	}
+	sqlite3_finalize(j.insert);
+	j.insert = NULL;
+	if (exec_sql(j.db,
+	             "COMMIT; CREATE UNIQUE INDEX tile_index ON tiles"
+	             " (zoom_level, tile_column, tile_row);",
+	             err))
+		goto out;
+	if (sqlite3_close(j.db) != SQLITE_OK) {
+		snprintf(err->msg, sizeof(err->msg), "MBTiles: cannot close '%s'", o->output);
+		j.db = NULL;
+		goto out;
+	}
+	j.db = NULL;
+	if (rename(tmp, o->output)) {
+		snprintf(err->msg, sizeof(err->msg), "cannot write '%s'", o->output);
+		goto out;
+	}
+	rc = 0;
+out:
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	if (j.insert)
+		sqlite3_finalize(j.insert);
+	if (j.db)
+		sqlite3_close(j.db);
+	if (rc && tmp[0])
+		unlink(tmp);
+	free(j.tiles);
+	pthread_mutex_destroy(&j.db_lock);
+	return rc;
+}
