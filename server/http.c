@@ -153,6 +153,7 @@ struct request {
 	struct timespec t0;
 	char method[16];
 	int is_head;
+	int seen; /* the access handler has been called once */
 	int route;
 	int status; /* 0 until a response is queued */
 	size_t bytes;
@@ -880,10 +881,10 @@ static enum MHD_Result handle_tile(request *r, const char *rest, const query *q)
 		return reply_error(r, MHD_HTTP_NOT_FOUND, "no such tileset");
 	size_t ylen = len[3];
 	int scale = 1;
-	if (ylen > 7 && memcmp(seg[3] + ylen - 7, "@2x.png", 7) == 0) {
+	if (ylen >= 7 && memcmp(seg[3] + ylen - 7, "@2x.png", 7) == 0) {
 		scale = 2;
 		ylen -= 7;
-	} else if (ylen > 4 && memcmp(seg[3] + ylen - 4, ".png", 4) == 0) {
+	} else if (ylen >= 4 && memcmp(seg[3] + ylen - 4, ".png", 4) == 0) {
 		ylen -= 4;
 	} else {
 		return reply_error(r, MHD_HTTP_NOT_FOUND, "tiles are {y}.png or {y}@2x.png");
@@ -1557,9 +1558,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	r->conn = conn;
-	snprintf(r->method, sizeof r->method, "%s", method);
-	r->is_head = strcmp(method, "HEAD") == 0;
+	if (!r->seen) {
+		r->seen = 1;
+		r->conn = conn;
+		snprintf(r->method, sizeof r->method, "%s", method);
+		r->is_head = strcmp(method, "HEAD") == 0;
+		/* Answering on this first call would make MHD close the connection (it cannot
+		 * know the request is over), so safe methods wait for the end of the request.
+		 * Others get their 405 now: reading their body first would be wasted work. */
+		if (r->is_head || strcmp(method, "GET") == 0 || strcmp(method, "OPTIONS") == 0)
+			return MHD_YES;
+	} else if (*upload_data_size) {
+		/* A body on a safe method means nothing to us: read and dropped. */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
 	enum MHD_Result ret = dispatch(r, method);
 	if (ret == MHD_YES && !r->suspended && !r->status)
 		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "no answer");
