@@ -557,6 +557,7 @@ static int cmd_check(int argc, char **argv, common *c)
 	}
 	printf("views: %zu\n", geodata_views_count(views));
 	geodata_problems pr = {0};
+	fflush(stdout);
 	ev = geodata_events_load(gd, c->events, &pr);
 	if (!ev) {
 		for (size_t i = 0; i < pr.count; i++)

@@ -210,7 +210,7 @@ int server_seed(const server_seed_options *o, tile_scene *scene, server_error *e
 		fprintf(stderr, "\rbriefmap: seeded %zu tiles%20s\n", (size_t)atomic_load(&j.done),
 		        "");
 	if (atomic_load(&j.failed)) {
-		snprintf(err->msg, sizeof(err->msg), "seed: %s", j.error);
+		snprintf(err->msg, sizeof(err->msg), "seed: %.400s", j.error);
 		goto out;
 	}
 	sqlite3_finalize(j.insert);
