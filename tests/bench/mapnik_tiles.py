@@ -20,13 +20,19 @@ REGION = (-120.0, 2.0, -58.0, 35.0)  # the `region` named view, degrees
 FONT_DIR = "/usr/share/fonts/truetype/dejavu"
 FACE = "DejaVu Sans Book"
 BOLD = "DejaVu Sans Bold"
+ITALIC = "DejaVu Sans Oblique"
 SRS_MERC = "epsg:3857"
 SRS_LONLAT = "epsg:4326"
 
-# Minimum population of a labelled city from each zoom on; national capitals
-# show from zoom 3. Cities thin out with zoom by population, as in briefmap.
-CITY_MIN_POP = {2: 8_000_000, 3: 4_000_000, 4: 2_000_000, 5: 1_000_000, 6: 500_000,
-                7: 250_000, 8: 100_000, 9: 50_000, 10: 20_000, 11: 0, 12: 0}
+# briefmap's style (tiles/render.c, tiles/labels.c), restated for Mapnik.
+OCEAN, LAND, EMPHASIS = "#d6e4ec", "#f3f0ea", "#f8eed8"
+BORDER, STATE, COAST = "#998c80", "#b8ab9c", "#8aa8bd"
+HALO = "rgba(255,255,255,0.8)"
+EMPHASISED = ("484", "862")  # Natural Earth ids of Mexico and Venezuela
+# Smallest population of a labelled city at each zoom; national capitals
+# from zoom 3, state capitals from zoom 6 at a quarter of it.
+CITY_MIN_POP = [20_000_000, 10_000_000, 8_000_000, 5_000_000, 2_000_000, 1_000_000, 400_000,
+                150_000, 60_000, 25_000, 10_000, 5_000, 1_000]
 
 
 def lonlat_to_merc(lon, lat):
@@ -102,45 +108,76 @@ def ogr_layer(name, gpkg, table, style_names, zmin=None, zmax=None, srs=SRS_LONL
             % (quoteattr(name), quoteattr(srs), vis, styles, escape(gpkg), escape(table)))
 
 
-def text(field, size, fill, halo="#ffffff", halo_radius=1.5, face=FACE, extra=""):
-    return ('<TextSymbolizer face-name="%s" size="%g" fill="%s" halo-fill="%s" halo-radius="%g" '
-            'placement="interior" wrap-width="80" margin="4"%s>[%s]</TextSymbolizer>'
-            % (face, size, fill, halo, halo_radius, extra, field))
+def text(size, fill, face=FACE, extra="", field="name"):
+    return ('<TextSymbolizer face-name="%s" size="%g" fill="%s" halo-fill="%s" halo-radius="2.5" '
+            '%s>[%s]</TextSymbolizer>' % (face, size, fill, HALO, extra, field))
+
+
+def width_rules(widths, symbolizer):
+    """One rule per zoom span with its own line width: [(zmin, zmax, width)]."""
+    return "".join("<Rule>%s%s</Rule>" % (rule_zoom_range(a, b), symbolizer % w)
+                   for a, b, w in widths)
 
 
 def style_xml(gpkg, events=None):
-    """The benchmark style: land, country borders, dashed states from zoom 5,
-    city dots with labels thinned by population, country and state labels with
-    halos; the article's events on top when their file is given."""
+    """briefmap's style in Mapnik terms: sea, land, Mexico and Venezuela
+    warmer, dashed states from zoom 4, borders, coasts; country, state and
+    city labels with halos, cities thinned by population; the article's
+    events on top when their file is given."""
+    point_text = 'placement-type="simple" placements="E,W,NE,SE,NW,SW,N,S" dx="5" dy="5" margin="2"'
     city_rules = []
     for z in range(2, 13):
         pop = CITY_MIN_POP[z]
-        cap = " or [capital] = 'primary'" if z >= 3 else ""
-        flt = "[population] &gt;= %d%s" % (pop, cap)
-        size = 9 if z <= 4 else 10 if z <= 7 else 11
-        dot = 4 if z <= 5 else 5
+        zr = rule_zoom_range(z, z)
+        if z >= 3:
+            city_rules.append(
+                "<Rule>%s<Filter>[capital] = 'primary'</Filter>"
+                '<MarkersSymbolizer marker-type="ellipse" width="8.4" height="8.4" fill="#ffffff" '
+                'stroke="#262421" stroke-width="1.2" allow-overlap="true" ignore-placement="true"/>'
+                '<MarkersSymbolizer marker-type="ellipse" width="4" height="4" fill="#262421" '
+                'stroke-width="0" allow-overlap="true" ignore-placement="true"/>%s</Rule>'
+                % (zr, text(11.5 if z <= 5 else 12.5, "#211f1c", BOLD, point_text)))
+        dot = ('<MarkersSymbolizer marker-type="ellipse" width="%g" height="%g" fill="#4d4742" '
+               'stroke="rgba(255,255,255,0.9)" stroke-width="0.8" allow-overlap="true" '
+               'ignore-placement="true"/>')
+        if z >= 6:
+            city_rules.append(
+                "<Rule>%s<Filter>[capital] = 'admin' and [population] &gt;= %d</Filter>%s%s</Rule>"
+                % (zr, pop // 4, dot % (5.6, 5.6),
+                   text(11 if pop >= 1_000_000 else 10.5, "#38332f", FACE, point_text)))
         city_rules.append(
-            '<Rule>%s<Filter>%s</Filter>'
-            '<MarkersSymbolizer marker-type="ellipse" width="%d" height="%d" fill="#3d3d3d" '
-            'stroke="#ffffff" stroke-width="1" allow-overlap="true" ignore-placement="true"/>'
-            '<TextSymbolizer face-name="%s" size="%d" fill="#222222" halo-fill="#ffffff" '
-            'halo-radius="1.5" placement="point" dx="4" dy="-4" margin="2">[name]</TextSymbolizer>'
-            '</Rule>' % (rule_zoom_range(z, z), flt, dot, dot, FACE, size))
+            "<Rule>%s<Filter>[population] &gt;= %d</Filter>%s%s</Rule>"
+            % (zr, max(pop, 1_000_000), dot % (4.4, 4.4), text(11, "#38332f", FACE, point_text)))
+        if pop < 1_000_000:
+            city_rules.append(
+                "<Rule>%s<Filter>[population] &gt;= %d</Filter>%s%s</Rule>"
+                % (zr, pop, dot % (4.4, 4.4), text(10.5, "#38332f", FACE, point_text)))
 
-    country_text_low = text("name", 10, "#4a3f55", face=BOLD)
-    country_text = text("name", 12, "#4a3f55", face=BOLD)
+    emphasis = " or ".join("[id] = '%s'" % i for i in EMPHASISED)
+    country_text = ('placement="interior" text-transform="uppercase" character-spacing="%g" '
+                    'wrap-width="120" margin="4"')
+    line = '<LineSymbolizer stroke="%s" stroke-width="%%g" stroke-linejoin="round"%s/>'
     xml = ['<?xml version="1.0" encoding="utf-8"?>\n'
-           '<Map srs="%s" background-color="#aacbe4" buffer-size="128">\n' % SRS_MERC]
-    xml.append('<Style name="land"><Rule><PolygonSymbolizer fill="#f4f1e8"/></Rule></Style>\n')
-    xml.append('<Style name="borders"><Rule><LineSymbolizer stroke="#7d6f86" stroke-width="0.8" '
-               'stroke-linejoin="round"/></Rule></Style>\n')
-    xml.append('<Style name="states"><Rule><LineSymbolizer stroke="#a197a8" stroke-width="0.6" '
-               'stroke-dasharray="3,2"/></Rule></Style>\n')
-    xml.append('<Style name="country-labels-low"><Rule>%s</Rule></Style>\n' % country_text_low)
-    xml.append('<Style name="country-labels"><Rule>%s</Rule></Style>\n' % country_text)
-    xml.append('<Style name="state-labels"><Rule>%s</Rule></Style>\n'
-               % text("name", 9, "#6b6173", halo_radius=1.2))
-    xml.append('<Style name="cities">%s</Style>\n' % "".join(city_rules))
+           '<Map srs="%s" background-color="%s" buffer-size="128">\n' % (SRS_MERC, OCEAN)]
+    xml.append('<Style name="land"><Rule><PolygonSymbolizer fill="%s"/></Rule></Style>\n' % LAND)
+    xml.append('<Style name="emphasis"><Rule><Filter>%s</Filter><PolygonSymbolizer fill="%s"/>'
+               '</Rule></Style>\n' % (emphasis, EMPHASIS))
+    xml.append('<Style name="states">%s</Style>\n'
+               % width_rules([(4, 5, 0.6), (6, None, 0.8)],
+                             line % (STATE, ' stroke-dasharray="3,2.2"')))
+    xml.append('<Style name="borders">%s</Style>\n'
+               % width_rules([(None, 3, 0.5), (4, 5, 0.9), (6, None, 1.2)], line % (BORDER, "")))
+    xml.append('<Style name="coast">%s</Style>\n'
+               % width_rules([(None, 3, 0.8), (4, 5, 1.2), (6, None, 1.5)], line % (COAST, "")))
+    xml.append('<Style name="country-labels">%s</Style>\n' % "".join(
+        "<Rule>%s%s</Rule>" % (rule_zoom_range(a, b), text(size, "#6b5e52", BOLD,
+                                                           country_text % (size * 0.12)))
+        for a, b, size in [(None, 3, 10), (4, 4, 11), (5, 5, 12), (6, None, 13)]))
+    xml.append('<Style name="state-labels">%s</Style>\n' % "".join(
+        "<Rule>%s%s</Rule>" % (rule_zoom_range(a, b), text(
+            size, "#8c8073", ITALIC, 'placement="interior" wrap-width="90" margin="4"'))
+        for a, b, size in [(5, 5, 9.5), (6, 7, 10.5), (8, None, 11.5)]))
+    xml.append('<Style name="cities" filter-mode="first">%s</Style>\n' % "".join(city_rules))
     xml.append('<Style name="events">'
                '<Rule><Filter>[mapnik::geometry_type] = polygon</Filter>'
                '<PolygonSymbolizer fill="#d7301f" fill-opacity="0.15"/>'
@@ -148,22 +185,25 @@ def style_xml(gpkg, events=None):
                '<Rule><Filter>[mapnik::geometry_type] = linestring</Filter>'
                '<LineSymbolizer stroke="#d7301f" stroke-width="1.5" stroke-dasharray="6,3"/></Rule>'
                '<Rule><Filter>[mapnik::geometry_type] = point</Filter>'
-               '<MarkersSymbolizer marker-type="ellipse" width="10" height="10" fill="#d7301f" '
-               'stroke="#ffffff" stroke-width="1.5" allow-overlap="true"/>'
-               '<TextSymbolizer face-name="%s" size="10" fill="#7a1a10" halo-fill="#ffffff" '
-               'halo-radius="1.5" placement="point" dy="-9" margin="2">[title]</TextSymbolizer>'
-               '</Rule></Style>\n' % BOLD)
+               '<MarkersSymbolizer marker-type="ellipse" width="12" height="12" fill="#d7301f" '
+               'stroke="#ffffff" stroke-width="1.5" allow-overlap="true"/>%s</Rule></Style>\n'
+               % text(11, "#7a1a10", BOLD, 'placement="point" dy="-10" wrap-width="150" margin="2"',
+                      field="title"))
 
-    xml.append(ogr_layer("land_low", gpkg, "land_low", ["land"], None, 3))
-    xml.append(ogr_layer("countries_low", gpkg, "countries_low", ["borders"], None, 3))
-    xml.append(ogr_layer("land", gpkg, "land", ["land"], 4, None))
-    xml.append(ogr_layer("countries", gpkg, "countries", ["borders"], 4, None))
-    xml.append(ogr_layer("states", gpkg, "states", ["states"], 5, None))
+    # Drawn in briefmap's order: fills, states, borders, coasts, events, labels.
+    for lo, hi, land, countries in [(None, 3, "land_low", "countries_low"),
+                                    (4, None, "land", "countries")]:
+        xml.append(ogr_layer(land + "_fill", gpkg, land, ["land"], lo, hi))
+        xml.append(ogr_layer(countries + "_emphasis", gpkg, countries, ["emphasis"], lo, hi))
+    xml.append(ogr_layer("states", gpkg, "states", ["states"], 4, None))
+    for lo, hi, land, countries in [(None, 3, "land_low", "countries_low"),
+                                    (4, None, "land", "countries")]:
+        xml.append(ogr_layer(countries + "_borders", gpkg, countries, ["borders"], lo, hi))
+        xml.append(ogr_layer(land + "_coast", gpkg, land, ["coast"], lo, hi))
     if events:
         xml.append(ogr_layer("events", events, "article", ["events"]))
-    # Labels last, most important first: Mapnik places them in this order.
-    xml.append(ogr_layer("country_labels_low", gpkg, "countries_low", ["country-labels-low"],
-                         None, 3))
+    # Mapnik places labels in drawing order: the most important first.
+    xml.append(ogr_layer("country_labels_low", gpkg, "countries_low", ["country-labels"], None, 3))
     xml.append(ogr_layer("country_labels", gpkg, "countries", ["country-labels"], 4, None))
     xml.append(ogr_layer("cities", gpkg, "cities", ["cities"]))
     xml.append(ogr_layer("state_labels", gpkg, "states", ["state-labels"], 5, None))
