@@ -139,6 +139,15 @@
 		}
 	}
 
+	/* Short form for the timeline, no finer than what the events say. */
+	function formatShort(iso, precision) {
+		if (precision === 'year')
+			return iso.slice(0, 4);
+		if (precision === 'month')
+			return MONTHS[+iso.slice(5, 7) - 1].slice(0, 3) + ' ' + iso.slice(0, 4);
+		return formatDay(iso, true);
+	}
+
 	function formatEventDate(p) {
 		var iv = parseInterval(p.date);
 		var prec = p.date_precision;
@@ -641,11 +650,15 @@
 
 	/* Keeps popups clear of map chrome (the legend) when they pan into view. */
 	EventLayer.prototype.setPopupPadding = function (topLeft, bottomRight) {
+		var width = this.map.getSize().x;
+		var maxWidth = Math.max(200, Math.min(340, width - topLeft[0] - bottomRight[0] - 8));
 		this.order.forEach(function (rec) {
 			var pp = rec.group && rec.group.getPopup();
 			if (pp) {
 				pp.options.autoPanPaddingTopLeft = L.point(topLeft);
 				pp.options.autoPanPaddingBottomRight = L.point(bottomRight);
+				pp.options.maxWidth = maxWidth;
+				pp.options.minWidth = Math.min(240, maxWidth);
 			}
 		});
 	};
@@ -665,7 +678,15 @@
 		if (!rec || !rec.group)
 			return;
 		map.closePopup();
-		var done = function () { self.open(id); };
+		/* A pan still running (a popup's auto-pan) would end first and
+		 * open the popup mid-flight, which stops the flight. */
+		map.stop();
+		var flight = {};
+		this._flight = flight;
+		var done = function () {
+			if (self._flight === flight)
+				self.open(id);
+		};
 		var target, zoom;
 		if (rec.bounds && rec.bounds.isValid()) {
 			target = map.getBoundsZoom(rec.bounds.pad(0.35));
@@ -676,6 +697,7 @@
 			zoom = Math.max(map.getZoom(), rec.props.geo_precision === 'region' ? 5 : 7);
 			zoom = Math.min(zoom, 9);
 		}
+		zoom = Math.round(zoom * 4) / 4;
 		var cur = map.getCenter();
 		if (map.getZoom() === zoom && cur.distanceTo(target) < 1000) {
 			done();
@@ -842,7 +864,7 @@
 
 		var state = {
 			views: [], events: null, layer: null, legend: null,
-			hiddenKinds: new Set(), dates: [], until: null, selected: null,
+			hiddenKinds: new Set(), dates: [], datePrec: {}, until: null, selected: null,
 			viewName: '', fitting: false, hashPending: null
 		};
 
@@ -983,13 +1005,24 @@
 			$('events-empty').hidden = shown !== 0;
 		}
 
+		/* Scrolls only the list: scrollIntoView would also scroll the page
+		 * and the bottom sheet's container. */
+		function revealInList(item) {
+			var list = $('event-list');
+			var top = item.offsetTop - list.offsetTop, bottom = top + item.offsetHeight;
+			if (top < list.scrollTop)
+				list.scrollTop = top;
+			else if (bottom > list.scrollTop + list.clientHeight)
+				list.scrollTop = bottom - list.clientHeight;
+		}
+
 		function markSelected() {
 			var items = document.querySelectorAll('.event-item');
 			for (var i = 0; i < items.length; i++) {
 				var on = items[i].getAttribute('data-event') === state.selected;
 				items[i].classList.toggle('selected', on);
-				if (on && items[i].scrollIntoView)
-					items[i].scrollIntoView({ block: 'nearest' });
+				if (on)
+					revealInList(items[i]);
 			}
 		}
 
@@ -999,7 +1032,7 @@
 		function setUntil(date) {
 			state.until = date;
 			all.checked = !date;
-			$('timeline-value').textContent = date ? 'Begun by ' + formatDay(date, true) : 'All dates';
+			$('timeline-value').textContent = date ? 'Begun by ' + formatShort(date, state.datePrec[date]) : 'All dates';
 			if (date) {
 				var i = state.dates.indexOf(date);
 				if (i >= 0)
@@ -1013,9 +1046,15 @@
 
 		function setupTimeline() {
 			var set = new Set();
+			var fine = { day: 0, week: 1, month: 2, year: 3 };
 			state.layer.order.forEach(function (rec) {
-				if (rec.start)
-					set.add(rec.start);
+				if (!rec.start)
+					return;
+				set.add(rec.start);
+				var prec = rec.props.date_precision in fine ? rec.props.date_precision : 'day';
+				var had = state.datePrec[rec.start];
+				if (!had || fine[prec] < fine[had])
+					state.datePrec[rec.start] = prec;
 			});
 			state.dates = Array.from(set).sort();
 			range.max = String(Math.max(state.dates.length - 1, 0));
@@ -1025,8 +1064,9 @@
 			var ticks = $('timeline-ticks');
 			state.dates.forEach(function (d, i) { ticks.appendChild(el('option', { value: String(i) })); });
 			if (state.dates.length) {
-				$('timeline-first').textContent = formatDay(state.dates[0], true);
-				$('timeline-last').textContent = formatDay(state.dates[state.dates.length - 1], true);
+				var first = state.dates[0], last = state.dates[state.dates.length - 1];
+				$('timeline-first').textContent = formatShort(first, state.datePrec[first]);
+				$('timeline-last').textContent = formatShort(last, state.datePrec[last]);
 			}
 			range.addEventListener('input', function () {
 				setUntil(state.dates[+range.value] || null);
@@ -1212,8 +1252,13 @@
 			});
 			var kinds = KIND_ORDER.filter(function (k) { return counts[k]; });
 			var phone = window.matchMedia('(max-width: 760px)');
+			/* Popups pan clear of the zoom buttons and the legend; on a
+			 * phone there is no room beside them, so only below. */
 			var padPopups = function () {
-				state.layer.setPopupPadding([60, 16], [state.legend.occupiedWidth() + 16, 28]);
+				if (phone.matches)
+					state.layer.setPopupPadding([8, 56], [8, 24]);
+				else
+					state.layer.setPopupPadding([60, 16], [state.legend.occupiedWidth() + 16, 28]);
 			};
 			state.legend = new LegendControl({
 				kinds: kinds, counts: counts,
@@ -1232,9 +1277,9 @@
 			phone.addEventListener('change', function (mq) {
 				if (mq.matches)
 					state.legend.setCollapsed(true);
-				else
-					padPopups();
+				padPopups();
 			});
+			map.on('resize', padPopups);
 			setupTimeline();
 			state.layer.apply(currentFilter);
 			renderList();
