@@ -1,0 +1,123 @@
+/* dates.c: ISO 8601 calendar dates and intervals of events, and the names of the events model. */
+#include <string.h>
+
+#include "geodata.h"
+
+static const char *const kind_names[GEODATA_KIND_COUNT] = {
+    [GEODATA_KIND_STRIKE_ZONE] = "strike_zone",
+    [GEODATA_KIND_BOAT_STRIKE] = "boat_strike",
+    [GEODATA_KIND_RAID] = "raid",
+    [GEODATA_KIND_THREAT] = "threat",
+    [GEODATA_KIND_DIPLOMATIC] = "diplomatic",
+    [GEODATA_KIND_STAGING_BASE] = "staging_base",
+    [GEODATA_KIND_PUBLIC_OPINION] = "public_opinion",
+    [GEODATA_KIND_OTHER] = "other",
+};
+
+static const char *const status_names[GEODATA_STATUS_COUNT] = {
+    [GEODATA_STATUS_CONFIRMED] = "confirmed",       [GEODATA_STATUS_REPORTED] = "reported",
+    [GEODATA_STATUS_CLAIMED] = "claimed",           [GEODATA_STATUS_THREATENED] = "threatened",
+    [GEODATA_STATUS_HYPOTHETICAL] = "hypothetical", [GEODATA_STATUS_DISPUTED] = "disputed",
+};
+
+const char *geodata_event_kind_name(geodata_event_kind k)
+{
+	/* A caller printing a corrupted value should get a word, not a crash. */
+	return (unsigned)k < GEODATA_KIND_COUNT ? kind_names[k] : "unknown";
+}
+
+const char *geodata_event_status_name(geodata_event_status s)
+{
+	return (unsigned)s < GEODATA_STATUS_COUNT ? status_names[s] : "unknown";
+}
+
+static int is_leap(long y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int month_days(long y, int m)
+{
+	static const unsigned char days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	return m == 2 && is_leap(y) ? 29 : days[m - 1];
+}
+
+/*
+ * Days from 1970-01-01 in the proleptic Gregorian calendar, counting whole
+ * 400-year eras so that the arithmetic stays exact for every year 0..9999.
+ */
+static long days_from_civil(long y, int m, int d)
+{
+	y -= m <= 2;
+	long era = (y >= 0 ? y : y - 399) / 400;
+	long yoe = y - era * 400;
+	long doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* Reads exactly `n` ASCII digits; locale-independent, unlike isdigit(). */
+static int digits(const char *s, int n, long *out)
+{
+	long v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* Parses the `len` bytes at `s` as YYYY, YYYY-MM or YYYY-MM-DD. */
+static int parse_date_n(const char *s, size_t len, geodata_day *out)
+{
+	long y, m = 1, d = 1;
+	if (len != 4 && len != 7 && len != 10)
+		return GEODATA_EINVAL;
+	if (digits(s, 4, &y))
+		return GEODATA_EINVAL;
+	if (len >= 7 && (s[4] != '-' || digits(s + 5, 2, &m) || m < 1 || m > 12))
+		return GEODATA_EINVAL;
+	if (len == 10 &&
+	    (s[7] != '-' || digits(s + 8, 2, &d) || d < 1 || d > month_days(y, (int)m)))
+		return GEODATA_EINVAL;
+	*out = (geodata_day)days_from_civil(y, (int)m, (int)d);
+	return GEODATA_OK;
+}
+
+int geodata_date_parse(const char *text, geodata_day *out)
+{
+	if (!text || !out)
+		return GEODATA_EINVAL;
+	return parse_date_n(text, strlen(text), out);
+}
+
+int geodata_interval_parse(const char *text, geodata_day *start, geodata_day *end)
+{
+	geodata_day a, b;
+	if (!text || !start || !end)
+		return GEODATA_EINVAL;
+	const char *slash = strchr(text, '/');
+	if (!slash) {
+		if (parse_date_n(text, strlen(text), &a))
+			return GEODATA_EINVAL;
+		*start = *end = a;
+		return GEODATA_OK;
+	}
+	if (parse_date_n(text, (size_t)(slash - text), &a))
+		return GEODATA_EINVAL;
+	const char *rest = slash + 1;
+	if (!strcmp(rest, ".."))
+		b = GEODATA_DAY_OPEN;
+	else if (parse_date_n(rest, strlen(rest), &b) || b < a)
+		return GEODATA_EINVAL;
+	*start = a;
+	*end = b;
+	return GEODATA_OK;
+}
+
+int geodata_event_visible(const geodata_event *e, geodata_day until)
+{
+	return e && (until == GEODATA_DAY_OPEN || e->start <= until);
+}
