@@ -1974,10 +1974,9 @@ static int daemon_start(server *s, server_error *err)
 	struct sockaddr_storage ss;
 	int v6;
 	char host[INET6_ADDRSTRLEN + 4];
-	if (parse_listen(listen, &ss, &v6, host, sizeof host) < 0) {
-		set_err(err, "bad listen address '%s' (expected ADDR:PORT or [ADDR]:PORT)", listen);
+	/* Checked once already before loading; parsed again here to keep the state local. */
+	if (parse_listen(listen, &ss, &v6, host, sizeof host) < 0)
 		return -1;
-	}
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned io_threads = ncpu < 2 ? 2 : ncpu > 4 ? 4 : (unsigned)ncpu;
 	unsigned flags =
@@ -2036,6 +2035,15 @@ int server_run(const server_options *opts, server_error *err)
 	pthread_cond_init(&s->qcond, NULL);
 	pthread_mutex_init(&s->wlock, NULL);
 	pthread_cond_init(&s->wcond, NULL);
+	/* A typo in --listen is reported before the seconds spent loading data. */
+	struct sockaddr_storage ss;
+	int v6;
+	char host[INET6_ADDRSTRLEN + 4];
+	const char *listen = opts->listen ? opts->listen : DEFAULT_LISTEN;
+	if (parse_listen(listen, &ss, &v6, host, sizeof host) < 0) {
+		set_err(err, "bad listen address '%s' (expected ADDR:PORT or [ADDR]:PORT)", listen);
+		goto out_free;
+	}
 	if (load_all(s, err) < 0)
 		goto out_free;
 
