@@ -51,7 +51,7 @@ typedef struct run_shared {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int ready, go;
-	char error[512];
+	char error[640];
 } run_shared;
 
 typedef struct worker {

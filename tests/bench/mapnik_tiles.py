@@ -4,6 +4,7 @@
 # Run with Debian's /usr/bin/python3 (python3-mapnik lives in its dist-packages,
 # not in a pyenv or venv interpreter).
 import argparse
+import json
 import math
 import multiprocessing as mp
 import os
@@ -201,6 +202,17 @@ def style_xml(gpkg, events=None):
         xml.append(ogr_layer(countries + "_borders", gpkg, countries, ["borders"], lo, hi))
         xml.append(ogr_layer(land + "_coast", gpkg, land, ["coast"], lo, hi))
     if events:
+        # Events whose geometry is a state (`area`) are drawn from the states layer.
+        with open(events) as f:
+            codes = sorted({ft["properties"]["area"] for ft in json.load(f)["features"]
+                            if ft["properties"].get("area")})
+        if codes:
+            xml.append('<Style name="event-areas"><Rule><Filter>%s</Filter>'
+                       '<PolygonSymbolizer fill="#d7301f" fill-opacity="0.15"/>'
+                       '<LineSymbolizer stroke="#d7301f" stroke-width="1.5" '
+                       'stroke-dasharray="6,3"/></Rule></Style>\n'
+                       % " or ".join("[iso_3166_2] = '%s'" % c for c in codes))
+            xml.append(ogr_layer("event_areas", gpkg, "states", ["event-areas"]))
         xml.append(ogr_layer("events", events, "article", ["events"]))
     # Mapnik places labels in drawing order: the most important first.
     xml.append(ogr_layer("country_labels_low", gpkg, "countries_low", ["country-labels"], None, 3))

@@ -39,19 +39,27 @@ command -v map2img >/dev/null || die "map2img not found (Debian package mapserve
 work=$(mktemp -d /tmp/briefmap-bench-ms.XXXXXX)
 trap 'rm -rf "$work"' EXIT INT TERM
 
-# The mapfile's paths are relative to itself; point SHAPEPATH elsewhere when
-# the data lives elsewhere, and switch the events layers on when they exist.
-mapfile="$here/briefmap.map"
-if [ -n "${BRIEFMAP_DATA:-}" ]; then
-	data=$(cd "$BRIEFMAP_DATA" && pwd)
-	sed "s|^  SHAPEPATH .*|  SHAPEPATH \"$data\"|; s|^  FONTSET .*|  FONTSET \"$here/fonts.txt\"|;
-		s|\"\\.\\./\\.\\./geodata/|\"$(pwd)/geodata/|" "$here/briefmap.map" >"$work/briefmap.map"
-	mapfile="$work/briefmap.map"
+# A copy of the mapfile with absolute paths (the data may live elsewhere)
+# and, when the events file exists, its events layers on and the codes of its
+# `area` events in the expression that picks their states.
+data=$(cd "${BRIEFMAP_DATA:-var/data}" && pwd)
+events="$(pwd)/geodata/events/article.geojson"
+mapfile="$work/briefmap.map"
+events_on=""
+areas="-"
+status="s|STATUS ON # events|STATUS OFF|"
+if [ -f "$events" ]; then
+	events_on=1
+	status=""
+	areas=$(/usr/bin/python3 -c 'import json, sys
+feats = json.load(open(sys.argv[1]))["features"]
+print(",".join(sorted({f["properties"]["area"] for f in feats if f["properties"].get("area")})) or "-")' \
+		"$events") || die "$events: cannot read the area codes"
 fi
-layers=()
-if [ -f geodata/events/article.geojson ]; then
-	layers=(-l events)
-fi
+sed "s|^  SHAPEPATH .*|  SHAPEPATH \"$data\"|; s|^  FONTSET .*|  FONTSET \"$here/fonts.txt\"|
+	s|\"\\.\\./\\.\\./geodata/events/article.geojson\"|\"$events\"|
+	s|(\"\\[iso_3166_2\\]\" IN \"[^\"]*\")|(\"[iso_3166_2]\" IN \"$areas\")|; $status" \
+	"$here/briefmap.map" >"$mapfile"
 
 now() { echo "$EPOCHREALTIME"; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", b - a }'; }
@@ -71,7 +79,7 @@ ntiles=$(wc -l <"$work/tiles")
 if [ "$every" -eq 1 ]; then sel="all of"; else sel="1 in $every of"; fi
 echo "MapServer $(map2img -v | sed -n 's/^MapServer version \([^ ]*\).*/\1/p') per-process benchmark:" \
 	"$ntiles tiles ($sel $(wc -l <"$list")), map2img -s 256 256," \
-	"OGR on the GeoPackage${layers[*]:+, with events}"
+	"OGR on the GeoPackage${events_on:+, with events}"
 
 # map2img: one process per tile, one at a time, then N at a time.
 mkdir -p "$work/ms"
@@ -81,7 +89,7 @@ ms_run() {
 	local p=$1 t0 t1
 	rm -f "$work"/ms/*.png
 	t0=$(now)
-	xargs -P "$p" -L 1 map2img -m "$mapfile" -s 256 256 "${layers[@]}" <"$work/ms.args" \
+	xargs -P "$p" -L 1 map2img -m "$mapfile" -s 256 256 <"$work/ms.args" \
 		>/dev/null || die "map2img failed"
 	t1=$(now)
 	local n
@@ -140,38 +148,40 @@ h=${region_size#*x}
 time_runs() {
 	local out=$1 t0 t1
 	shift
-	"$@" >/dev/null || die "failed: $*" # warm the page cache once, untimed
+	# Once untimed to warm the page cache; a failure is reported, not fatal.
+	if ! "$@" >/dev/null; then
+		echo "mapserver_tiles: failed: $*" >&2
+		return 1
+	fi
 	for _ in $(seq "$runs"); do
 		t0=$(now)
-		"$@" >/dev/null || die "failed: $*"
+		"$@" >/dev/null || return 1
 		t1=$(now)
 		elapsed "$t0" "$t1"
 		echo
 	done >"$out"
 }
-time_runs "$work/ms_region.times" map2img -m "$mapfile" "${layers[@]}" -s "$w" "$h" \
-	-e "$minx" "$miny" "$maxx" "$maxy" -o "$work/ms_region.png"
-ms_med=$(median <"$work/ms_region.times")
-echo "region ${region_size}: map2img whole process median ${ms_med} s over $runs runs" \
-	"(min $(sort -g "$work/ms_region.times" | head -1), PNG $(wc -c <"$work/ms_region.png") bytes)"
-echo "result tool=map2img mode=region_process seconds=$ms_med runs=$runs"
-if [ -n "$save" ]; then
-	cp "$work/ms_region.png" "$save/region-map2img.png"
-fi
-if [ -n "$briefmap" ]; then
-	time_runs "$work/bm_region.times" "$briefmap" render --view region --size "$region_size" \
-		-o "$work/bm_region.png"
-	bm_med=$(median <"$work/bm_region.times")
-	echo "region ${region_size}: briefmap render whole process median ${bm_med} s over $runs runs" \
-		"(min $(sort -g "$work/bm_region.times" | head -1), PNG $(wc -c <"$work/bm_region.png") bytes, full sheet)"
-	echo "result tool=briefmap mode=region_process seconds=$bm_med runs=$runs"
-	time_runs "$work/bm_bare.times" "$briefmap" render --view region --size "$region_size" --bare \
-		-o "$work/bm_bare.png"
-	bare_med=$(median <"$work/bm_bare.times")
-	echo "region ${region_size}: briefmap render --bare whole process median ${bare_med} s over $runs runs"
-	echo "result tool=briefmap mode=region_process_bare seconds=$bare_med runs=$runs"
-	if [ -n "$save" ]; then
-		cp "$work/bm_region.png" "$save/region-briefmap.png"
-		cp "$work/bm_bare.png" "$save/region-briefmap-bare.png"
+region() {
+	local tool=$1 mode=$2 label=$3 png=$4 med
+	shift 4
+	if ! time_runs "$work/$mode.times" "$@"; then
+		echo "region ${region_size}: $label failed"
+		echo "result tool=$tool mode=$mode seconds=nan runs=0"
+		return 0
 	fi
+	med=$(median <"$work/$mode.times")
+	echo "region ${region_size}: $label whole process median $med s over $runs runs" \
+		"(min $(sort -g "$work/$mode.times" | head -1), PNG $(wc -c <"$png") bytes)"
+	echo "result tool=$tool mode=$mode seconds=$med runs=$runs"
+	if [ -n "$save" ]; then
+		cp "$png" "$save/region-$tool-$mode.png"
+	fi
+}
+region map2img region_process "map2img" "$work/ms_region.png" \
+	map2img -m "$mapfile" -s "$w" "$h" -e "$minx" "$miny" "$maxx" "$maxy" -o "$work/ms_region.png"
+if [ -n "$briefmap" ]; then
+	region briefmap region_process "briefmap render (sheet)" "$work/bm_region.png" \
+		"$briefmap" render --view region --size "$region_size" -o "$work/bm_region.png"
+	region briefmap region_process_bare "briefmap render --bare" "$work/bm_bare.png" \
+		"$briefmap" render --view region --size "$region_size" --bare -o "$work/bm_bare.png"
 fi

@@ -50,7 +50,11 @@ trap 'rm -rf "$work"' EXIT INT TERM
 results="$work/results"
 : >"$results"
 
-echo "== machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+echo "== machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)," \
+	"load average $(cut -d' ' -f1-3 /proc/loadavg)"
+# Other work on the machine skews every figure: say so rather than print them silently.
+awk -v c="$(nproc)" '$1 > 0.25 * c { exit 1 }' /proc/loadavg ||
+	echo "run.sh: warning: the machine is busy (load $(cut -d' ' -f1 /proc/loadavg)); figures will be noisy" >&2
 echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ), briefmap $(git rev-parse --short HEAD 2>/dev/null || echo '?')," \
 	"build $build ($buildtype)"
 
@@ -113,5 +117,8 @@ END {
 	if ("mapnik/region_inprocess" in sec)
 		printf "  %-32s %8.4f   (in process, no start-up)\n", "Mapnik", sec["mapnik/region_inprocess"]
 	rr = ratio(ms, bm)
-	printf "  map2img / briefmap render: %sx   (target >= 1: %s)\n", rr, verdict(rr, 1)
+	printf "  map2img / briefmap render:        %sx   (target >= 1: %s)\n", rr, verdict(rr, 1)
+	rb = ratio(ms, sec["briefmap/region_process_bare"])
+	printf "  map2img / briefmap render --bare: %sx\n", rb
 }' "$results"
+echo "== load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
