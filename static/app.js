@@ -28,6 +28,13 @@
 		disputed: { label: 'Disputed', words: 'Disputed — denied or contested by a party', legend: 'Disputed, denied by a party', color: '#5d6d7e', treatment: 'disputed' }
 	};
 	var STATUS_ORDER = ['confirmed', 'reported', 'claimed', 'threatened', 'hypothetical', 'disputed'];
+	/* Statuses drawn alike share a legend row. */
+	var LEGEND_STATUS_ROWS = [
+		{ status: 'reported', label: 'Confirmed or reported', note: 'solid' },
+		{ status: 'claimed', label: 'Claimed or threatened', note: 'dashed: not confirmed, not carried out' },
+		{ status: 'hypothetical', label: 'Hypothetical case study', note: 'hatched: not a real event' },
+		{ status: 'disputed', label: 'Disputed', note: 'marked ?: denied by a party' }
+	];
 
 	var PRECISION_WORDS = {
 		exact: 'Exact location',
@@ -277,7 +284,7 @@
 	function pathStyle(kind, status, isArea) {
 		var color = (KINDS[kind] || KINDS.other).color;
 		var t = (STATUSES[status] || STATUSES.claimed).treatment;
-		var s = { color: color, weight: 2.2, opacity: 0.95, fillColor: color, fillOpacity: isArea ? 0.16 : 0, dashArray: null, lineCap: 'round' };
+		var s = { color: color, weight: 2.2, opacity: 0.95, fillColor: color, fillOpacity: isArea ? 0.13 : 0, dashArray: null, lineCap: 'round' };
 		if (t === 'dashed') {
 			s.dashArray = '7 5';
 			s.fillOpacity = isArea ? 0.1 : 0;
@@ -697,7 +704,7 @@
 			zoom = Math.max(map.getZoom(), rec.props.geo_precision === 'region' ? 5 : 7);
 			zoom = Math.min(zoom, 9);
 		}
-		zoom = Math.round(zoom * 4) / 4;
+		zoom = Math.round(zoom);
 		var cur = map.getCenter();
 		if (map.getZoom() === zoom && cur.distanceTo(target) < 1000) {
 			done();
@@ -716,7 +723,9 @@
 	function createMap(container, options) {
 		options = options || {};
 		var map = L.map(container, {
-			minZoom: 2, maxZoom: 12, zoomSnap: 0.25, zoomDelta: 0.5, wheelPxPerZoomLevel: 90,
+			/* Whole zoom levels only: raster tiles scaled by a fraction
+			 * blur their labels and show seams between tiles. */
+			minZoom: 2, maxZoom: 12, zoomSnap: 1, zoomDelta: 1, wheelPxPerZoomLevel: 90,
 			maxBounds: WORLD_BOUNDS, maxBoundsViscosity: 0.9, worldCopyJump: false,
 			zoomControl: options.zoomControl !== false, attributionControl: false
 		});
@@ -781,9 +790,11 @@
 
 			body.appendChild(el('h3', { text: 'How the article presents it' }));
 			var sl = el('ul', { className: 'bm-legend-status' });
-			STATUS_ORDER.forEach(function (s) {
-				sl.appendChild(el('li', { className: 'bm-legend-row' }, statusSwatch(s),
-					el('span', { className: 'bm-legend-name', text: STATUSES[s].legend })));
+			LEGEND_STATUS_ROWS.forEach(function (row) {
+				sl.appendChild(el('li', { className: 'bm-legend-row' }, statusSwatch(row.status),
+					el('span', { className: 'bm-legend-name' },
+						el('span', { text: row.label }),
+						el('small', { text: row.note }))));
 			});
 			body.appendChild(sl);
 			L.DomEvent.disableClickPropagation(box);
@@ -1092,7 +1103,15 @@
 			state.viewName = name;
 			$('view-select').value = name;
 			state.fitting = true;
-			map.fitBounds(bboxToBounds(v.bbox), { animate: false });
+			/* The view is fitted to the map area the legend and the
+			 * phone sheet's handle leave free. */
+			var phoneNow = window.matchMedia('(max-width: 760px)').matches;
+			var legendW = state.legend && !phoneNow ? state.legend.occupiedWidth() : 0;
+			map.fitBounds(bboxToBounds(v.bbox), {
+				animate: false,
+				paddingTopLeft: [8, 8],
+				paddingBottomRight: [legendW + 8, phoneNow ? 56 : 8]
+			});
 			state.fitting = false;
 			updateExport();
 			writeHash();

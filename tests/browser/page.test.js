@@ -288,9 +288,13 @@ async function main() {
 	});
 
 	await check('legend explains kinds and statuses; attribution credits the sources', async () => {
-		const legend = normalise(await page.textContent('.bm-legend'));
-		for (const word of ['Claimed', 'Threatened', 'Hypothetical', 'Disputed'])
+		const legend = normalise(await page.textContent('.bm-legend')).toLowerCase();
+		for (const word of ['confirmed', 'claimed', 'threatened', 'hypothetical', 'disputed'])
 			assert(legend.includes(word), 'legend lacks ' + word);
+		const kinds = new Set(fc.features.map((f) => f.properties.kind));
+		const boxes = await page.$$eval('.bm-legend input[data-kind]', (l) => l.map((i) => i.getAttribute('data-kind')));
+		for (const k of kinds)
+			assert(boxes.includes(k), 'no legend toggle for kind ' + k);
 		const attr = normalise(await page.textContent('.leaflet-control-attribution'));
 		for (const word of ['Natural Earth', 'SimpleMaps', 'CC BY 4.0', 'events: the article'])
 			assert(attr.includes(word), 'attribution lacks ' + word);
@@ -306,6 +310,7 @@ async function main() {
 		await page.mouse.click(m.x, m.y);
 		const p = byId.get(m.id);
 		const text = await popupText(page, p.source);
+		await page.waitForTimeout(400);
 		assert(normalise(text).includes(normalise(p.source)), 'popup of ' + m.id + ' lacks its source sentence');
 		assert(normalise(text).includes(normalise(p.title)), 'popup lacks the title');
 		const quote = await page.$eval('.leaflet-popup-content blockquote', (b) => b.textContent);
@@ -358,6 +363,14 @@ async function main() {
 	});
 
 	await check('the URL hash reproduces the view and the selected event', async () => {
+		/* A popup's auto-pan may still be running: wait until the hash
+		 * says where the map is. */
+		await page.waitForFunction(() => {
+			const m = /^#([\d.]+)\/(-?[\d.]+)\/(-?[\d.]+)/.exec(location.hash);
+			const map = window.briefmap.app.map;
+			const c = map.getCenter();
+			return m && +m[1] === map.getZoom() && Math.abs(+m[2] - c.lat) < 1e-3 && Math.abs(+m[3] - c.lng) < 1e-3;
+		}, null, { timeout: 5000 });
 		const href = page.url();
 		assert(/#\d+(\.\d+)?\/-?\d+\.\d+\/-?\d+\.\d+/.test(href), 'hash is ' + new URL(href).hash);
 		const want = await page.evaluate(() => {
@@ -495,6 +508,7 @@ async function main() {
 		assert(m, 'no clickable event symbol in the caribbean view');
 		await embed.mouse.click(m.x, m.y);
 		await popupText(embed, byId.get(m.id).source);
+		await embed.waitForTimeout(400);
 		await embed.screenshot({ path: path.join(shotDir, 'embed-popup.png') });
 		assert(ew.errors.length === 0, ew.errors.slice(0, 5).join('; '));
 		return m.id;
