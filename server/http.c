@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -40,6 +41,7 @@
 #define CONN_LIMIT 512
 #define CONN_TIMEOUT_S 30
 #define WATCH_INTERVAL_MS 500
+#define RENDER_NICE 5
 
 #define DEFAULT_LISTEN "127.0.0.1:8080"
 #define DEFAULT_STATIC "static"
@@ -127,6 +129,7 @@ typedef struct server {
 	pthread_mutex_t qlock;
 	pthread_cond_t qcond;
 	request *qhead, *qtail;
+	request *in_flight; /* tile jobs queued or running, for coalescing identical requests */
 	atomic_int qlen;
 	int stopping;
 	pthread_t *workers;
@@ -162,6 +165,10 @@ struct request {
 	enum job_kind job;
 	int suspended;
 	request *qnext;
+	/* A tile job's followers: requests for the same tile that wait for its result. */
+	request *followers;
+	request *fnext; /* next follower, or next leader in the server's in-flight list */
+	int in_flight;  /* listed in the server's in-flight list */
 	tile_scene *scene;
 	char etag[24];
 	int tileset, z, scale;
@@ -612,13 +619,36 @@ static uint64_t scene_events_hash(const tile_scene *sc)
 static int job_submit(server *s, request *r)
 {
 	pthread_mutex_lock(&s->qlock);
-	if (s->stopping || atomic_load(&s->qlen) >= QUEUE_MAX) {
+	if (s->stopping) {
+		pthread_mutex_unlock(&s->qlock);
+		return -1;
+	}
+	if (r->job == JOB_TILE) {
+		/* The same tile already queued or being drawn: wait for that render instead of
+		 * drawing it again (a page load asks several clients for the same cold tiles). */
+		for (request *l = s->in_flight; l; l = l->fnext)
+			if (l->tag == r->tag && strcmp(l->key, r->key) == 0) {
+				MHD_suspend_connection(r->conn);
+				r->suspended = 1;
+				atomic_fetch_add(&s->suspended, 1);
+				r->fnext = l->followers;
+				l->followers = r;
+				pthread_mutex_unlock(&s->qlock);
+				return 0;
+			}
+	}
+	if (atomic_load(&s->qlen) >= QUEUE_MAX) {
 		pthread_mutex_unlock(&s->qlock);
 		return -1;
 	}
 	MHD_suspend_connection(r->conn);
 	r->suspended = 1;
 	atomic_fetch_add(&s->suspended, 1);
+	if (r->job == JOB_TILE) {
+		r->fnext = s->in_flight;
+		s->in_flight = r;
+		r->in_flight = 1;
+	}
 	r->qnext = NULL;
 	if (s->qtail)
 		s->qtail->qnext = r;
@@ -672,9 +702,38 @@ static void job_run(server *s, request *r)
 	}
 }
 
+/* Unlists a finished tile job and returns the requests that waited for it. */
+static request *followers_take(server *s, request *r)
+{
+	if (!r->in_flight)
+		return NULL;
+	pthread_mutex_lock(&s->qlock);
+	for (request **pp = &s->in_flight; *pp; pp = &(*pp)->fnext)
+		if (*pp == r) {
+			*pp = r->fnext;
+			break;
+		}
+	r->in_flight = 0;
+	request *f = r->followers;
+	r->followers = NULL;
+	pthread_mutex_unlock(&s->qlock);
+	return f;
+}
+
+/*
+ * Render and reload threads run at a lower priority than the network threads
+ * (Linux nice values are per thread), so that with every core busy rendering a
+ * cached tile is still answered at once. Failure only costs latency.
+ */
+static void lower_priority(void)
+{
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), RENDER_NICE);
+}
+
 static void *worker_main(void *arg)
 {
 	server *s = arg;
+	lower_priority();
 	for (;;) {
 		pthread_mutex_lock(&s->qlock);
 		while (!s->qhead && !s->stopping)
@@ -694,7 +753,17 @@ static void *worker_main(void *arg)
 			r->cancelled = 1;
 		else
 			job_run(s, r);
-		/* From here the network thread owns `r` again and may free it. */
+		request *f = followers_take(s, r);
+		while (f) {
+			request *next = f->fnext;
+			f->cancelled = r->cancelled;
+			f->rc = r->rc;
+			f->blob = tile_blob_ref(r->blob);
+			memcpy(f->errmsg, r->errmsg, sizeof f->errmsg);
+			/* From here the network thread owns `f` again and may free it. */
+			MHD_resume_connection(f->conn);
+			f = next;
+		}
 		MHD_resume_connection(r->conn);
 	}
 	return NULL;
@@ -1722,6 +1791,7 @@ static int watcher_sleep(server *s, long ms)
 static void *watcher_main(void *arg)
 {
 	server *s = arg;
+	lower_priority();
 	int gone_logged = 0;
 	while (!watcher_sleep(s, WATCH_INTERVAL_MS)) {
 		struct stat st;

@@ -556,8 +556,9 @@ def test_concurrency(srv):
     time.sleep(0.3)
     lat = []
     conn = http.client.HTTPConnection(srv.host, srv.port, timeout=30)
-    t_end = time.monotonic() + 6
-    while time.monotonic() < t_end and len(lat) < 200:
+    t_end = time.monotonic() + 10
+    # Measured only while the cold renders are still running.
+    while time.monotonic() < t_end and len(lat) < 300 and any(t.is_alive() for t in threads):
         t0 = time.perf_counter()
         conn.request("GET", hot)
         r = conn.getresponse()
@@ -572,6 +573,8 @@ def test_concurrency(srv):
     stop.set()
     for t in threads:
         t.join(120)
+    if not check("enough cached-tile samples during the renders", len(lat) >= 30, f"{len(lat)}"):
+        return
     lat.sort()
     p50 = lat[len(lat) // 2]
     p95 = lat[int(len(lat) * 0.95) - 1]
@@ -687,31 +690,54 @@ def test_reload(srv, events):
     check("ETag changed after restore", etag2 and etag2 != etag1)
 
 
+def queue_depth(srv):
+    _, _, b = srv.get("/metrics", timeout=5)
+    m = re.search(r"^briefmap_render_queue_depth (\d+)$", b.decode(), re.M)
+    return int(m.group(1)) if m else -1
+
+
 def test_queue_full(srv):
-    """With one render thread, a burst of slow renders overflows the queue: 503 at once."""
-    paths = [f"/render.png?view=region&size=2000x1400&title=burst%20{i}" for i in range(90)]
-    results = []
+    """With one render thread, a burst of cold tiles overflows the queue: 503 at once.
+    Then SIGTERM while renders are still queued: the server must stop cleanly and fast."""
+    x0, y0 = lonlat_to_tile(-100, 25, 12)
+    paths = [f"/tiles/briefing/12/{x0 + i % 16}/{y0 + i // 16}@2x.png" for i in range(160)]
 
     def one(p):
         t0 = time.monotonic()
         try:
-            st, h, b = srv.get(p, timeout=10)
+            st, h, b = srv.get(p, timeout=30)
             return st, h, b, time.monotonic() - t0
-        except (socket.timeout, OSError, http.client.HTTPException):
+        except (OSError, http.client.HTTPException):
             return None, {}, b"", time.monotonic() - t0
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=90) as ex:
-        results = list(ex.map(one, paths))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(paths)) as ex:
+        futures = [ex.submit(one, p) for p in paths]
+        depth, deadline = 0, time.monotonic() + 10
+        while depth < 16 and time.monotonic() < deadline and not all(f.done() for f in futures):
+            depth = max(depth, queue_depth(srv))
+        check("render queue fills under a burst", depth >= 16, f"max depth seen {depth}")
+        t0 = time.monotonic()
+        rc = srv.stop(signal.SIGTERM)
+        took = time.monotonic() - t0
+        results = [f.result() for f in futures]
+    check("SIGTERM with renders queued: status 0", rc == 0, f"{rc}\n{srv.tail()}")
+    check("SIGTERM with renders queued: quick", took < 10, f"{took:.1f} s")
+    print(f"shutdown: with renders queued (depth {depth}) stopped in {took:.2f} s", flush=True)
     busy = [r for r in results if r[0] == 503]
-    check("full render queue answers 503", len(busy) > 0,
+    print(f"queue: {len(paths)} cold tiles at once with 1 render thread: "
+          f"{sum(1 for r in results if r[0] == 200)} rendered, {len(busy)} answered 503, "
+          f"{sum(1 for r in results if r[0] is None)} cut by the stop", flush=True)
+    check("no other status than 200 and 503", all(r[0] in (200, 503, None) for r in results),
+          f"{sorted(set(str(r[0]) for r in results))}")
+    full = [r for r in busy if b"queue full" in r[2]]
+    check("full render queue answers 503", len(full) > 0,
           f"statuses {sorted(set(str(r[0]) for r in results))}")
-    if busy:
-        st, h, b, dt = busy[0]
+    if full:
+        st, h, b, dt = full[0]
         check("503 is JSON with Retry-After", is_json_error(st, h, b, 503)
               and h.get("retry-after") == "1", f"{h}")
-        check("503 answered at once", max(r[3] for r in busy) < 2.0,
-              f"{max(r[3] for r in busy):.2f} s")
-    # Leave renders queued and stop the server: it must still stop cleanly and fast.
+        check("503 answered at once", max(r[3] for r in full) < 2.0,
+              f"{max(r[3] for r in full):.2f} s")
 
 
 def main():
@@ -765,13 +791,8 @@ def main():
                 except Exception:  # noqa: BLE001
                     check(f"section {name} ran", False, traceback.format_exc())
         finally:
-            t0 = time.monotonic()
             rc = srv2.stop(signal.SIGTERM)
-            took = time.monotonic() - t0
-            check("SIGTERM with a full queue stops cleanly with status 0", rc == 0,
-                  f"{rc}\n{srv2.tail()}")
-            check("SIGTERM stop is quick", took < 15, f"{took:.1f} s")
-            print(f"shutdown: sandbox server (queue full) stopped in {took:.2f} s", flush=True)
+            check("sandbox server stopped with status 0", rc == 0, f"{rc}\n{srv2.tail()}")
 
         # A bad events file at start-up: the problems on stderr and a failing exit.
         with open(events, encoding="utf-8") as f:
