@@ -132,6 +132,7 @@ typedef struct server {
 	request *in_flight; /* tile jobs queued or running, for coalescing identical requests */
 	atomic_int qlen;
 	int stopping;
+	atomic_int closing; /* a stop signal has arrived */
 	pthread_t *workers;
 	int nworkers;
 	atomic_int suspended;
@@ -469,6 +470,9 @@ static enum MHD_Result reply_send(request *r, unsigned status, struct MHD_Respon
 		return MHD_NO;
 	if (o)
 		add_common(resp, o);
+	/* While stopping, connections are not kept alive: they would hold the stop up. */
+	if (atomic_load(&r->srv->closing))
+		add_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	r->status = (int)status;
 	r->bytes = r->is_head ? 0 : len;
 	enum MHD_Result ret = MHD_queue_response(r->conn, status, resp);
@@ -2158,10 +2162,19 @@ int server_run(const server_options *opts, server_error *err)
 
 	/* Stop accepting, let the workers answer or cancel what is queued, and wait for MHD to
 	 * take every suspended connection back: stopping MHD with one suspended is not allowed. */
+	atomic_store(&s->closing, 1);
 	MHD_socket lsock = MHD_quiesce_daemon(s->daemon);
 	workers_stop(s);
-	for (int i = 0; i < 5000 && atomic_load(&s->suspended) > 0; i++) {
-		struct timespec ms = {0, 1000000L};
+	struct timespec ms = {0, 1000000L};
+	for (int i = 0; i < 5000 && atomic_load(&s->suspended) > 0; i++)
+		nanosleep(&ms, NULL);
+	/* Up to a second for the answers just queued (503s included) to reach their clients;
+	 * idle keep-alive connections are cut after that. */
+	for (int i = 0; i < 1000; i++) {
+		const union MHD_DaemonInfo *ci =
+		    MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (!ci || ci->num_connections == 0)
+			break;
 		nanosleep(&ms, NULL);
 	}
 	MHD_stop_daemon(s->daemon);

@@ -516,6 +516,27 @@ def test_access_log(srv):
     check("access log line: method, path, status, bytes, ms", m is not None, srv.tail(5))
 
 
+def rendered_count(srv, tileset):
+    _, _, b = srv.get("/metrics")
+    m = re.search(rf'^briefmap_tiles_rendered_total{{tileset="{tileset}"}} (\d+)$', b.decode(), re.M)
+    return int(m.group(1)) if m else -1
+
+
+def test_coalescing(srv):
+    """Clients asking at once for the same cold tile share one render."""
+    x, y = lonlat_to_tile(-87.2, 14.1, 11)
+    path = f"/tiles/briefing/11/{x}/{y}@2x.png"
+    before = rendered_count(srv, "briefing")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as ex:
+        results = list(ex.map(lambda _: srv.get(path), range(8)))
+    after = rendered_count(srv, "briefing")
+    check("same cold tile x8: all 200", all(r[0] == 200 for r in results),
+          f"{[r[0] for r in results]}")
+    check("same cold tile x8: same bytes and ETag", len({r[2] for r in results}) == 1
+          and len({r[1].get("etag") for r in results}) == 1)
+    check("same cold tile x8: rendered once", after - before == 1, f"{before} -> {after}")
+
+
 def test_concurrency(srv):
     """A cached tile answers fast while the workers are busy with cold renders."""
     hot = "/tiles/base/2/0/1.png"
@@ -763,6 +784,7 @@ def main():
                          ("render", lambda: test_render(srv)),
                          ("metrics", lambda: test_metrics(srv)),
                          ("access log", lambda: test_access_log(srv)),
+                         ("coalescing", lambda: test_coalescing(srv)),
                          ("concurrency", lambda: test_concurrency(srv))):
             sections.append(name)
             try:
