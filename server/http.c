@@ -557,22 +557,23 @@ static enum MHD_Result reply_304(request *r, const reply_opts *o)
 }
 
 /* 200 with a body copied from `data`; answers 304 instead when the client has it. */
-static enum MHD_Result reply_copy(request *r, const void *data, size_t len, reply_opts *o)
+static enum MHD_Result reply_copy(request *r, const void *data, size_t len, const reply_opts *o)
 {
 	char tag[24];
-	if (!o->etag) {
+	reply_opts ro = *o;
+	if (!ro.etag) {
 		/* Every 200 has a strong tag; for generated bodies the body's own hash does. */
 		etag_format(tag, fnv_add(FNV_INIT, data, len));
-		o->etag = tag;
+		ro.etag = tag;
 	}
-	if (not_modified(r, o->etag))
-		return reply_304(r, o);
+	if (not_modified(r, ro.etag))
+		return reply_304(r, &ro);
 	struct MHD_Response *resp =
 	    MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
-	return reply_send(r, MHD_HTTP_OK, resp, len, o);
+	return reply_send(r, MHD_HTTP_OK, resp, len, &ro);
 }
 
-static enum MHD_Result reply_json(request *r, json_object *j, reply_opts *o)
+static enum MHD_Result reply_json(request *r, json_object *j, const reply_opts *o)
 {
 	if (!j)
 		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
