@@ -121,6 +121,27 @@ void render_ctx_finish(render_ctx *ctx);
 /** Font options that keep glyph metrics scale-independent, so @2x matches 1x layout. */
 void render_font_options(cairo_t *cr, PangoContext *pc);
 
+/* ---- sheet.c -------------------------------------------------------------- */
+
+/**
+ * Sets up ctx for a map of the box `ll` (degrees) in any CRS PROJ understands, w x h logical
+ * pixels: the box is reprojected with densified edges and widened to the image's aspect;
+ * ctx->proj (lon/lat -> CRS) is created and belongs to the caller, who destroys it after
+ * render_ctx_finish. Returns 0, or TILE_ECRS (unknown CRS, box outside its domain).
+ */
+int sheet_ctx_init_crs(render_ctx *ctx, const tile_scene *s, const geodata_bbox *ll,
+                       const char *crs, int w, int h, int scale, geodata_day until,
+                       tile_error *err);
+/**
+ * Chooses a scale bar true at the map's centre: the longest round length (1, 2 or 5 x 10^n
+ * units of `unit_m` metres, 1000 for km, 1609.344 for mi) that fits in `max_px` logical
+ * pixels. Writes the length in units and in pixels; returns 0, or -1 if the centre cannot be
+ * measured.
+ */
+int sheet_scale_bar(render_ctx *ctx, double max_px, double unit_m, double *length, double *px);
+/** Direction of north at the map's centre, degrees clockwise from up; NAN if unknown. */
+double sheet_north_angle(render_ctx *ctx);
+
 /* ---- png.c ---------------------------------------------------------------- */
 int png_write_surface(cairo_surface_t *surface, const tile_png_meta *meta, int level,
                       tile_buffer *out, tile_error *err);

@@ -1,0 +1,449 @@
+/* test_sheet.c: briefing sheets: scale bar, north arrow, CRS set-up, limits and formats. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "private.h"
+
+typedef struct fixture {
+	geodata *gd;
+	geodata_events *ev;
+	tile_scene *scene;
+} fixture;
+
+static const geodata_bbox CARIBBEAN = {-90.0, 8.0, -59.0, 24.5};
+static const geodata_bbox MEXICO = {-118.5, 14.0, -86.0, 33.5};
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof(*f));
+	geodata_error ge;
+	tile_error te;
+	const char *data = getenv("BRIEFMAP_DATA"), *events = getenv("BRIEFMAP_EVENTS");
+	geodata_options opts = {.data_dir = data};
+	if (!f || !data || !events)
+		return -1;
+	f->gd = geodata_load(&opts, &ge);
+	if (!f->gd) {
+		fprintf(stderr, "load: %s\n", ge.msg);
+		return -1;
+	}
+	f->ev = geodata_events_load(f->gd, events, NULL);
+	if (!f->ev)
+		return -1;
+	f->scene = tile_scene_create(f->gd, f->ev, 0, &te);
+	if (!f->scene)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+	tile_scene_unref(f->scene);
+	geodata_events_unref(f->ev);
+	geodata_destroy(f->gd);
+	free(f);
+	return 0;
+}
+
+/* A Web Mercator context over a box in degrees, as tiles set one up. */
+static void merc_ctx(const fixture *f, const geodata_bbox *ll, int w, int h, render_ctx *ctx)
+{
+	geodata_error ge;
+	geodata_proj *p = geodata_proj_create("EPSG:4326", "EPSG:3857", &ge);
+	assert_non_null(p);
+	double xy[4] = {ll->minx, ll->miny, ll->maxx, ll->maxy};
+	assert_int_equal(geodata_proj_trans(p, xy, 2, 0), 0);
+	geodata_proj_destroy(p);
+	tile_view v = {.extent = {xy[0], xy[1], xy[2], xy[3]},
+	               .width = w,
+	               .height = h,
+	               .scale = 1,
+	               .until = GEODATA_DAY_OPEN};
+	render_ctx_init_merc(ctx, f->scene, &v, NULL);
+}
+
+/* Degrees of a pixel of ctx, through PROJ's inverse (not the code under test). */
+static void pixel_lonlat(const render_ctx *ctx, double px, double py, double *lon, double *lat)
+{
+	double xy[2] = {ctx->ox + px * ctx->res, ctx->oy - py * ctx->res};
+	if (ctx->proj) {
+		assert_int_equal(geodata_proj_trans(ctx->proj, xy, 1, 1), 0);
+	} else {
+		geodata_error ge;
+		geodata_proj *p = geodata_proj_create("EPSG:4326", "EPSG:3857", &ge);
+		assert_non_null(p);
+		assert_int_equal(geodata_proj_trans(p, xy, 1, 1), 0);
+		geodata_proj_destroy(p);
+	}
+	*lon = xy[0];
+	*lat = xy[1];
+}
+
+/* The bar's length must be round, fit, not be needlessly short, and match the geodesic. */
+static void check_bar(render_ctx *ctx, double max_px, double unit_m)
+{
+	double len = 0, px = 0;
+	assert_int_equal(sheet_scale_bar(ctx, max_px, unit_m, &len, &px), 0);
+	assert_true(len > 0 && px > 0);
+	double mant = len / pow(10, floor(log10(len) + 1e-9));
+	assert_true(fabs(mant - 1) < 1e-9 || fabs(mant - 2) < 1e-9 || fabs(mant - 5) < 1e-9);
+	assert_true(px <= max_px + 1e-6);
+	assert_true(px >= max_px * 0.4 - 1e-6);
+	double cx = ctx->width / 2.0, cy = ctx->height / 2.0, lon1, lat1, lon2, lat2;
+	pixel_lonlat(ctx, cx - px / 2, cy, &lon1, &lat1);
+	pixel_lonlat(ctx, cx + px / 2, cy, &lon2, &lat2);
+	double metres = geodata_geodesic_inverse(lon1, lat1, lon2, lat2, NULL);
+	double want = len * unit_m;
+	if (fabs(metres - want) > 0.003 * want)
+		fail_msg("bar of %g x %g m over %.2f px measures %.1f m on the ground", len, unit_m,
+		         px, metres);
+}
+
+static void test_scale_bar_mercator(void **state)
+{
+	fixture *f = *state;
+	const geodata_bbox boxes[] = {CARIBBEAN, MEXICO, {-70, 8.5, -63.5, 12.5}, {-120, 2, -58, 35}};
+	const int widths[] = {300, 800, 1600, 3000};
+	for (size_t i = 0; i < sizeof boxes / sizeof boxes[0]; i++) {
+		for (size_t j = 0; j < sizeof widths / sizeof widths[0]; j++) {
+			render_ctx ctx;
+			merc_ctx(f, &boxes[i], widths[j], widths[j] * 2 / 3, &ctx);
+			check_bar(&ctx, 200, 1000);
+			check_bar(&ctx, 200, 1609.344);
+			check_bar(&ctx, 57, 1000);
+			render_ctx_finish(&ctx);
+		}
+	}
+}
+
+/* The same Mercator resolution is longer on the ground near the equator: true at the centre. */
+static void test_scale_bar_follows_latitude(void **state)
+{
+	fixture *f = *state;
+	const geodata_bbox south = {-80, 0, -70, 6}, north = {-80, 40, -70, 46};
+	render_ctx a, b;
+	merc_ctx(f, &south, 800, 500, &a);
+	merc_ctx(f, &north, 800, 500, &b);
+	double la, pa, lb, pb;
+	assert_int_equal(sheet_scale_bar(&a, 300, 1000, &la, &pa), 0);
+	assert_int_equal(sheet_scale_bar(&b, 300, 1000, &lb, &pb), 0);
+	double mid_a = 0, mid_b = 0, lon;
+	pixel_lonlat(&a, 400, 250, &lon, &mid_a);
+	pixel_lonlat(&b, 400, 250, &lon, &mid_b);
+	/* Ground metres per pixel go with the cosine of the latitude in Web Mercator. */
+	double ratio = (la / pa) / (lb / pb);
+	double want = cos(mid_a * M_PI / 180) / cos(mid_b * M_PI / 180);
+	assert_true(fabs(ratio / want - 1) < 0.01);
+	render_ctx_finish(&a);
+	render_ctx_finish(&b);
+}
+
+static void test_ctx_crs_and_scale_bar(void **state)
+{
+	fixture *f = *state;
+	const char *crss[] = {"EPSG:6372", "+proj=lcc +lat_1=12 +lat_2=22 +lat_0=17 +lon_0=-75 "
+	                                    "+datum=WGS84",
+	                      "EPSG:4326", "EPSG:32614"};
+	for (size_t i = 0; i < sizeof crss / sizeof crss[0]; i++) {
+		render_ctx ctx;
+		tile_error te = {{0}};
+		int rc = sheet_ctx_init_crs(&ctx, f->scene, &MEXICO, crss[i], 900, 600, 1,
+		                            GEODATA_DAY_OPEN, &te);
+		if (rc)
+			fail_msg("%s: %s", crss[i], te.msg);
+		assert_non_null(ctx.proj);
+		assert_true(ctx.res > 0);
+		assert_true(ctx.zoom >= 3 && ctx.zoom <= 6);
+		/* The whole box is inside the frame, and the frame keeps square pixels. */
+		double corners[4][2] = {{MEXICO.minx, MEXICO.miny},
+		                        {MEXICO.maxx, MEXICO.miny},
+		                        {MEXICO.maxx, MEXICO.maxy},
+		                        {MEXICO.minx, MEXICO.maxy}};
+		for (int c = 0; c < 4; c++) {
+			double x, y;
+			assert_int_equal(
+			    render_lonlat_to_px(&ctx, corners[c][0], corners[c][1], &x, &y), 0);
+			assert_true(x > -0.5 && x < 900.5 && y > -0.5 && y < 600.5);
+		}
+		assert_true(fabs((ctx.extent.maxx - ctx.extent.minx) / 900 -
+		                 (ctx.extent.maxy - ctx.extent.miny) / 600) < 1e-6 * ctx.res);
+		/* The Web Mercator query box holds the box. */
+		geodata_error ge;
+		geodata_proj *m = geodata_proj_create("EPSG:4326", "EPSG:3857", &ge);
+		double mx, my;
+		assert_int_equal(geodata_lonlat_to_merc(m, MEXICO.minx, MEXICO.miny, &mx, &my), 0);
+		assert_true(ctx.query.minx <= mx && ctx.query.miny <= my);
+		assert_int_equal(geodata_lonlat_to_merc(m, MEXICO.maxx, MEXICO.maxy, &mx, &my), 0);
+		assert_true(ctx.query.maxx >= mx && ctx.query.maxy >= my);
+		geodata_proj_destroy(m);
+		check_bar(&ctx, 200, 1000);
+		check_bar(&ctx, 200, 1609.344);
+		geodata_proj *p = ctx.proj;
+		render_ctx_finish(&ctx);
+		geodata_proj_destroy(p);
+	}
+}
+
+/* Lambert conformal conic: meridians converge by n * (lon - lon0), n from the standard parallels. */
+static double lcc_convergence(double lat1, double lat2, double lon0, double lon)
+{
+	double p1 = lat1 * M_PI / 180, p2 = lat2 * M_PI / 180;
+	double n = log(cos(p1) / cos(p2)) / log(tan(M_PI / 4 + p2 / 2) / tan(M_PI / 4 + p1 / 2));
+	return n * (lon - lon0);
+}
+
+static void test_north_angle(void **state)
+{
+	fixture *f = *state;
+	render_ctx ctx;
+	merc_ctx(f, &CARIBBEAN, 800, 500, &ctx);
+	assert_true(fabs(sheet_north_angle(&ctx)) < 1e-6);
+	render_ctx_finish(&ctx);
+
+	/* EPSG:6372: LCC, standard parallels 17.5 and 29.5, central meridian -102. */
+	const geodata_bbox *boxes[] = {&CARIBBEAN, &MEXICO};
+	for (int i = 0; i < 2; i++) {
+		tile_error te;
+		assert_int_equal(sheet_ctx_init_crs(&ctx, f->scene, boxes[i], "EPSG:6372", 800, 500,
+		                                    1, GEODATA_DAY_OPEN, &te),
+		                 0);
+		double lon, lat;
+		pixel_lonlat(&ctx, 400, 250, &lon, &lat);
+		double got = sheet_north_angle(&ctx);
+		/* East of the central meridian, north leans left (counter-clockwise). */
+		double want = -lcc_convergence(17.5, 29.5, -102, lon);
+		if (fabs(got - want) > 0.3)
+			fail_msg("north at %.2f,%.2f: %.3f degrees, want %.3f", lon, lat, got, want);
+		geodata_proj *p = ctx.proj;
+		render_ctx_finish(&ctx);
+		geodata_proj_destroy(p);
+	}
+}
+
+static void test_bad_crs(void **state)
+{
+	fixture *f = *state;
+	render_ctx ctx;
+	tile_error te = {{0}};
+	assert_int_equal(sheet_ctx_init_crs(&ctx, f->scene, &MEXICO, "EPSG:99999999", 800, 500, 1,
+	                                    GEODATA_DAY_OPEN, &te),
+	                 TILE_ECRS);
+	assert_null(ctx.proj);
+	assert_non_null(strstr(te.msg, "EPSG:99999999"));
+	/* The far side of an orthographic globe cannot show the Caribbean. */
+	te.msg[0] = 0;
+	assert_int_equal(sheet_ctx_init_crs(&ctx, f->scene, &CARIBBEAN,
+	                                    "+proj=ortho +lat_0=0 +lon_0=100 +datum=WGS84", 800,
+	                                    500, 1, GEODATA_DAY_OPEN, &te),
+	                 TILE_ECRS);
+	assert_null(ctx.proj);
+	assert_true(te.msg[0] != 0);
+}
+
+static tile_sheet_request request(tile_format fmt, int w, int h)
+{
+	tile_sheet_request r = {.bbox = CARIBBEAN,
+	                        .width = w,
+	                        .height = h,
+	                        .scale = 1,
+	                        .format = fmt,
+	                        .title = "Test sheet",
+	                        .until = GEODATA_DAY_OPEN};
+	return r;
+}
+
+/* A failed render reports the code and message and leaves the caller's buffer as it was. */
+static void expect_failure(const fixture *f, const tile_sheet_request *r, int code,
+                           const char *in_msg)
+{
+	tile_buffer b = {0};
+	tile_error te = {{0}};
+	assert_int_equal(tile_buffer_append(&b, "keep", 4), 0);
+	int rc = tile_sheet_render(f->scene, r, &b, &te);
+	if (rc != code)
+		fail_msg("got %d (%s), want %d", rc, te.msg, code);
+	assert_int_equal(b.len, 4);
+	assert_memory_equal(b.data, "keep", 4);
+	if (in_msg && !strstr(te.msg, in_msg))
+		fail_msg("message '%s' lacks '%s'", te.msg, in_msg);
+	tile_buffer_finish(&b);
+}
+
+static void test_limits_and_bad_input(void **state)
+{
+	fixture *f = *state;
+	char side[16], pixels[24];
+	snprintf(side, sizeof side, "%d", TILE_MAX_SIDE);
+	snprintf(pixels, sizeof pixels, "%ld", (long)TILE_MAX_PIXELS);
+	tile_sheet_request r = request(TILE_FORMAT_PNG, TILE_MAX_SIDE + 1, 100);
+	expect_failure(f, &r, TILE_ETOOBIG, side);
+	r = request(TILE_FORMAT_PDF, 100, TILE_MAX_SIDE + 1);
+	expect_failure(f, &r, TILE_ETOOBIG, side);
+	r = request(TILE_FORMAT_PNG, 4100, 4100);
+	r.scale = 2;
+	expect_failure(f, &r, TILE_ETOOBIG, side);
+	r = request(TILE_FORMAT_SVG, 7000, 7000);
+	expect_failure(f, &r, TILE_ETOOBIG, pixels);
+	r = request(TILE_FORMAT_PNG, 0, 100);
+	expect_failure(f, &r, TILE_EINVAL, NULL);
+	r = request(TILE_FORMAT_PNG, 100, 100);
+	r.scale = 3;
+	expect_failure(f, &r, TILE_EINVAL, NULL);
+	r = request(TILE_FORMAT_PNG, 100, 100);
+	r.bbox = (geodata_bbox){10, 0, 5, 5};
+	expect_failure(f, &r, TILE_EINVAL, NULL);
+	r.bbox = (geodata_bbox){NAN, 0, 5, 5};
+	expect_failure(f, &r, TILE_EINVAL, NULL);
+	r = request(TILE_FORMAT_PDF, 300, 200);
+	r.crs = "EPSG:99999999";
+	expect_failure(f, &r, TILE_ECRS, "EPSG:99999999");
+	r.crs = "+proj=nosuchthing";
+	expect_failure(f, &r, TILE_ECRS, NULL);
+	r = request(TILE_FORMAT_PNG, 300, 200);
+	r.format = (tile_format)7;
+	expect_failure(f, &r, TILE_EINVAL, NULL);
+}
+
+/* cairo reads PNG back for comparison: a different decoder from our encoder. */
+typedef struct reader {
+	const unsigned char *p;
+	size_t left;
+} reader;
+
+static cairo_status_t read_cb(void *closure, unsigned char *data, unsigned int len)
+{
+	reader *r = closure;
+	if (len > r->left)
+		return CAIRO_STATUS_READ_ERROR;
+	memcpy(data, r->p, len);
+	r->p += len;
+	r->left -= len;
+	return CAIRO_STATUS_SUCCESS;
+}
+
+static void test_bare_png_is_a_tile_view(void **state)
+{
+	fixture *f = *state;
+	/* Tiles 5/8..9/14..15: a box on the tile grid, so the extent is exact. */
+	geodata_bbox a, b;
+	assert_int_equal(tile_xyz_bbox(5, 8, 14, &a), 0);
+	assert_int_equal(tile_xyz_bbox(5, 9, 15, &b), 0);
+	geodata_bbox merc = {a.minx, b.miny, b.maxx, a.maxy};
+	double xy[4] = {merc.minx, merc.miny, merc.maxx, merc.maxy};
+	geodata_error ge;
+	geodata_proj *p = geodata_proj_create("EPSG:4326", "EPSG:3857", &ge);
+	assert_int_equal(geodata_proj_trans(p, xy, 2, 1), 0);
+	geodata_proj_destroy(p);
+	geodata_bbox ll = {xy[0], xy[1], xy[2], xy[3]};
+
+	for (int scale = 1; scale <= 2; scale++) {
+		tile_sheet_request r = request(TILE_FORMAT_PNG, 512, 512);
+		r.bbox = ll;
+		r.bare = 1;
+		r.scale = scale;
+		r.crs = "EPSG:3857";
+		tile_buffer buf = {0};
+		tile_error te;
+		int rc = tile_sheet_render(f->scene, &r, &buf, &te);
+		if (rc)
+			fail_msg("%s", te.msg);
+		reader rd = {buf.data, buf.len};
+		cairo_surface_t *got = cairo_image_surface_create_from_png_stream(read_cb, &rd);
+		assert_int_equal(cairo_surface_status(got), CAIRO_STATUS_SUCCESS);
+
+		tile_view v = {.extent = merc,
+		               .width = 512,
+		               .height = 512,
+		               .scale = scale,
+		               .tileset = TILE_TILESET_BRIEFING,
+		               .until = GEODATA_DAY_OPEN};
+		void *want = NULL;
+		assert_int_equal(tile_view_render(f->scene, &v, &want, &te), 0);
+		int w = cairo_image_surface_get_width(want), h = cairo_image_surface_get_height(want);
+		assert_int_equal(cairo_image_surface_get_width(got), w);
+		assert_int_equal(cairo_image_surface_get_height(got), h);
+		const unsigned char *pg = cairo_image_surface_get_data(got);
+		const unsigned char *pw = cairo_image_surface_get_data(want);
+		int sg = cairo_image_surface_get_stride(got), sw = cairo_image_surface_get_stride(want);
+		long differ = 0;
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++) {
+				uint32_t cg, cw;
+				memcpy(&cg, pg + (size_t)y * sg + 4 * (size_t)x, 4);
+				memcpy(&cw, pw + (size_t)y * sw + 4 * (size_t)x, 4);
+				/* PNG drops the alpha byte of opaque images; compare colour. */
+				differ += (cg & 0xffffff) != (cw & 0xffffff);
+			}
+		assert_int_equal(differ, 0);
+		cairo_surface_destroy(got);
+		cairo_surface_destroy(want);
+		tile_buffer_finish(&buf);
+	}
+}
+
+static void test_formats(void **state)
+{
+	fixture *f = *state;
+	tile_error te;
+	tile_sheet_request r = request(TILE_FORMAT_PDF, 800, 500);
+	r.title = "Boats & <strikes>";
+	tile_buffer b = {0};
+	if (tile_sheet_render(f->scene, &r, &b, &te))
+		fail_msg("pdf: %s", te.msg);
+	assert_true(b.len > 1000 && !memcmp(b.data, "%PDF-", 5));
+	tile_buffer_finish(&b);
+
+	r.format = TILE_FORMAT_SVG;
+	r.crs = "EPSG:6372";
+	if (tile_sheet_render(f->scene, &r, &b, &te))
+		fail_msg("svg: %s", te.msg);
+	assert_int_equal(tile_buffer_append(&b, "", 1), 0);
+	const char *svg = (const char *)b.data;
+	const char *root = strstr(svg, "<svg"), *title = strstr(svg, "<title>");
+	assert_non_null(root);
+	assert_non_null(title);
+	assert_true(title > root);
+	assert_non_null(strstr(svg, "<title>Boats &amp; &lt;strikes&gt;</title>"));
+	assert_non_null(strstr(svg, "<desc>"));
+	tile_buffer_finish(&b);
+
+	r.format = TILE_FORMAT_PNG;
+	r.crs = NULL;
+	r.scale = 2;
+	r.width = 400;
+	r.height = 300;
+	if (tile_sheet_render(f->scene, &r, &b, &te))
+		fail_msg("png: %s", te.msg);
+	reader rd = {b.data, b.len};
+	cairo_surface_t *img = cairo_image_surface_create_from_png_stream(read_cb, &rd);
+	assert_int_equal(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
+	assert_int_equal(cairo_image_surface_get_width(img), 800);
+	assert_int_equal(cairo_image_surface_get_height(img), 600);
+	cairo_surface_destroy(img);
+	tile_buffer_finish(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_scale_bar_mercator),
+	    cmocka_unit_test(test_scale_bar_follows_latitude),
+	    cmocka_unit_test(test_ctx_crs_and_scale_bar),
+	    cmocka_unit_test(test_north_angle),
+	    cmocka_unit_test(test_bad_crs),
+	    cmocka_unit_test(test_limits_and_bad_input),
+	    cmocka_unit_test(test_bare_png_is_a_tile_view),
+	    cmocka_unit_test(test_formats),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,456 @@
+#!/usr/bin/env python3
+"""test_sheets.py: `briefmap render` sheets as PNG, PDF and SVG, read back with real tools."""
+import datetime
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+
+BRIEFMAP = sys.argv[1] if len(sys.argv) > 1 else "build/server/briefmap"
+ROOT = os.environ.get("BRIEFMAP_SOURCE_ROOT", ".")
+EVENTS = os.environ.get("BRIEFMAP_EVENTS", os.path.join(ROOT, "geodata/events/article.geojson"))
+VIEWS = os.environ.get("BRIEFMAP_VIEWS", os.path.join(ROOT, "geodata/views.json"))
+ARTICLE = "Trump threatens US strikes on Mexican soil against drug cartels after Maduro raid"
+# A fixed clock, so that two renders of the same view differ only where the test means them to.
+EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
+
+# The legend's wording of each kind and status: the sheet's contract with its readers.
+KIND_LABEL = {
+    "strike_zone": "Strike zone",
+    "boat_strike": "Strikes on boats",
+    "raid": "Raid",
+    "threat": "Threat or warning",
+    "diplomatic": "Diplomatic reaction",
+    "staging_base": "Staging base",
+    "public_opinion": "Public opinion",
+    "other": "Other event",
+}
+STATUS_LABEL = {
+    "confirmed": "Confirmed",
+    "reported": "Reported",
+    "claimed": "Claimed, not verified",
+    "threatened": "Threatened",
+    "hypothetical": "Hypothetical scenario",
+    "disputed": "Disputed",
+}
+
+failures = []
+
+
+def check(name, ok, detail=""):
+    print(("ok   " if ok else "FAIL ") + name + ("" if ok else f": {detail}"))
+    if not ok:
+        failures.append(name)
+
+
+def render(out, *args):
+    env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH)
+    p = subprocess.run([BRIEFMAP, "render", *args, "-o", out], capture_output=True, text=True,
+                       env=env, timeout=300)
+    return p.returncode, p.stderr
+
+
+def must_render(out, *args):
+    rc, err = render(out, *args)
+    if rc != 0:
+        raise SystemExit(f"render {' '.join(args)} failed ({rc}): {err}")
+    with open(out, "rb") as f:
+        return f.read()
+
+
+# ---- decoding -------------------------------------------------------------------------------
+
+def png_chunks(data):
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos = 8
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        crc = struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])[0]
+        assert zlib.crc32(kind + body) & 0xffffffff == crc, f"bad CRC in {kind}"
+        yield kind.decode("latin-1"), body
+        pos += 12 + n
+
+
+def png_text(data):
+    """Text chunks (tEXt, zTXt, iTXt) as a dict."""
+    out = {}
+    for kind, body in png_chunks(data):
+        if kind == "tEXt":
+            k, v = body.split(b"\0", 1)
+            out[k.decode("latin-1")] = v.decode("latin-1")
+        elif kind == "zTXt":
+            k, rest = body.split(b"\0", 1)
+            out[k.decode("latin-1")] = zlib.decompress(rest[1:]).decode("latin-1")
+        elif kind == "iTXt":
+            k, rest = body.split(b"\0", 1)
+            compressed = rest[0]
+            _lang, rest = rest[2:].split(b"\0", 1)
+            _tkey, text = rest.split(b"\0", 1)
+            out[k.decode("latin-1")] = (zlib.decompress(text) if compressed else text).decode()
+    return out
+
+
+def png_decode(data):
+    """(width, height, rows of packed RGB bytes) of an 8-bit RGB or RGBA PNG."""
+    idat = b""
+    for kind, body in png_chunks(data):
+        if kind == "IHDR":
+            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and ctype in (2, 6), f"unexpected PNG type {depth}/{ctype}"
+            bpp = 3 if ctype == 2 else 4
+        elif kind == "IDAT":
+            idat += body
+    raw = zlib.decompress(idat)
+    stride = w * bpp
+    prev = bytearray(stride)
+    rows = []
+    pos = 0
+    for _ in range(h):
+        ft = raw[pos]
+        line = bytearray(raw[pos + 1:pos + 1 + stride])
+        pos += 1 + stride
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b = prev[i]
+            c = prev[i - bpp] if i >= bpp else 0
+            if ft == 1:
+                line[i] = (line[i] + a) & 255
+            elif ft == 2:
+                line[i] = (line[i] + b) & 255
+            elif ft == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif ft == 4:
+                pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
+                pred = a if pa <= pb and pa <= pc else b if pb <= pc else c
+                line[i] = (line[i] + pred) & 255
+        rows.append(bytes(line) if bpp == 3 else
+                    bytes(v for j in range(0, stride, 4) for v in line[j:j + 3]))
+        prev = line
+    return w, h, rows
+
+
+def ppm_decode(data):
+    m = re.match(rb"P6\s+(\d+)\s+(\d+)\s+(\d+)\s", data)
+    assert m, "not a binary PPM"
+    w, h, maxval = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    assert maxval == 255
+    body = data[m.end():]
+    return w, h, [body[y * w * 3:(y + 1) * w * 3] for y in range(h)]
+
+
+def downscale(img, cols, rows):
+    """Mean colour of each cell of a cols x rows grid: a blur that forgives antialiasing."""
+    w, h, px = img
+    out = []
+    for gy in range(rows):
+        y0, y1 = gy * h // rows, (gy + 1) * h // rows
+        for gx in range(cols):
+            x0, x1 = gx * w // cols, (gx + 1) * w // cols
+            acc = [0, 0, 0]
+            n = 0
+            for y in range(y0, y1, 2):
+                row = px[y]
+                for x in range(x0, x1, 2):
+                    acc[0] += row[3 * x]
+                    acc[1] += row[3 * x + 1]
+                    acc[2] += row[3 * x + 2]
+                    n += 1
+            out.append(tuple(v / n for v in acc))
+    return out
+
+
+def mean_diff(a, b):
+    return sum(abs(x - y) for ca, cb in zip(a, b) for x, y in zip(ca, cb)) / (3 * len(a))
+
+
+def pdf_text(path, raw=False):
+    p = subprocess.run(["pdftotext", "-raw" if raw else "-layout", path, "-"],
+                       capture_output=True, text=True, check=True)
+    return p.stdout
+
+
+def flat(text):
+    return re.sub(r"\s+", " ", text)
+
+
+def legend_text(path):
+    """The legend's own words: in drawing order it comes after the map, from its first heading
+    to the locator's caption."""
+    text = flat(pdf_text(path, raw=True))
+    start = text.find("EVENTS")
+    end = text.find("LOCATION", start)
+    return text[start:end] if 0 <= start < end else ""
+
+
+# ---- what the events file says should be on a map -------------------------------------------
+
+def load_events():
+    with open(EVENTS) as f:
+        return json.load(f)["features"]
+
+
+def event_start(props):
+    d = props["date"].split("/")[0]
+    parts = [int(x) for x in d.split("-")]
+    while len(parts) < 3:
+        parts.append(1)
+    return datetime.date(*parts)
+
+
+def coords(geom):
+    if not geom:
+        return []
+    c = geom["coordinates"]
+    if not isinstance(c[0], list):
+        return [c]
+    while isinstance(c[0][0], list):
+        c = [p for part in c for p in part]
+    return c
+
+
+def placement(feature, box, margin):
+    """'in' if every point lies inside the box shrunk by margin (a fraction), 'out' if all lie
+    outside it grown by margin, else None (unknown: no coordinates, or near the edge)."""
+    pts = coords(feature.get("geometry"))
+    if not pts:
+        return None
+    w, s, e, n = box
+    dx, dy = (e - w) * margin, (n - s) * margin
+    if all(w + dx < x < e - dx and s + dy < y < n - dy for x, y in pts):
+        return "in"
+    if all(x < w - dx or x > e + dx or y < s - dy or y > n + dy for x, y in pts):
+        return "out"
+    return None
+
+
+def expected_legend(box, until=None):
+    """Kinds and statuses that must be in the legend, and those that must not."""
+    must_k, may_k, must_s, may_s = set(), set(), set(), set()
+    for f in load_events():
+        p = f["properties"]
+        if until and event_start(p) > until:
+            continue
+        where = placement(f, box, 0.12)
+        if where == "in":
+            must_k.add(p["kind"])
+            must_s.add(p["status"])
+        if where != "out":
+            may_k.add(p["kind"])
+            may_s.add(p["status"])
+    return must_k, set(KIND_LABEL) - may_k, must_s, set(STATUS_LABEL) - may_s
+
+
+def views():
+    with open(VIEWS) as f:
+        return {v["name"]: v for v in json.load(f)["views"]}
+
+
+def legend_words(text, labels):
+    return {k for k, label in labels.items() if re.search(r"\b" + re.escape(label) + r"\b", text)}
+
+
+# ---- the tests -----------------------------------------------------------------------------
+
+def test_pdf_text(tmp):
+    vs = views()
+    for name in ("caribbean", "mexico", "venezuela"):
+        v = vs[name]
+        path = os.path.join(tmp, f"{name}.pdf")
+        data = must_render(path, "--view", name, "--size", "1200x800")
+        check(f"{name}: PDF header", data.startswith(b"%PDF-"))
+        text = flat(pdf_text(path))
+        check(f"{name}: title in PDF text", v["title"] in text, text[:200])
+        for src in ("Natural Earth", "SimpleMaps", "CC BY 4.0", ARTICLE):
+            check(f"{name}: attribution '{src[:20]}' in PDF text", src in text, text[-600:])
+        check(f"{name}: made time in UTC", "2026-01-01 00:00 UTC" in text, text[-300:])
+        legend = legend_text(path)
+        check(f"{name}: legend found in the PDF text", legend != "", text[:300])
+        must_k, never_k, must_s, never_s = expected_legend(v["bbox"])
+        kinds = legend_words(legend, KIND_LABEL)
+        statuses = legend_words(legend, STATUS_LABEL)
+        check(f"{name}: legend lists the kinds on the map", must_k <= kinds,
+              f"missing {must_k - kinds} in {legend}")
+        check(f"{name}: legend lists no kind absent from the map", not (kinds & never_k),
+              f"extra {kinds & never_k}")
+        check(f"{name}: legend lists the statuses on the map", must_s <= statuses,
+              f"missing {must_s - statuses} in {legend}")
+        check(f"{name}: legend lists no status absent from the map", not (statuses & never_s),
+              f"extra {statuses & never_s}")
+        latest = max((event_start(f["properties"]) for f in load_events()
+                      if placement(f, v["bbox"], 0.12) == "in"), default=None)
+        if latest:
+            m = re.search(r"latest (\d{4}-\d{2}-\d{2})", text)
+            check(f"{name}: dateline gives the latest event shown",
+                  m is not None and m.group(1) >= latest.isoformat(), m and m.group(0))
+
+
+def test_until_changes_legend(tmp):
+    v = views()["caribbean"]
+    until = datetime.date(2025, 1, 1)
+    full = os.path.join(tmp, "full.pdf")
+    early = os.path.join(tmp, "early.pdf")
+    must_render(full, "--view", "caribbean", "--size", "1200x800")
+    must_render(early, "--view", "caribbean", "--size", "1200x800", "--until", until.isoformat())
+    tf, te = flat(pdf_text(full)), flat(pdf_text(early))
+    check("until: dateline says 'as of'", f"as of {until.isoformat()}" in te, te[:300])
+    check("no until: no 'as of'", "as of" not in tf, tf[:300])
+    lf, le = legend_text(full), legend_text(early)
+    kf, ke = legend_words(lf, KIND_LABEL), legend_words(le, KIND_LABEL)
+    sf, se = legend_words(lf, STATUS_LABEL), legend_words(le, STATUS_LABEL)
+    must_k, _never_k, _must_s, never_s = expected_legend(v["bbox"], until)
+    # Kinds whose every event near the view begins after `until` must leave the legend.
+    later = {f["properties"]["kind"] for f in load_events()
+             if placement(f, v["bbox"], 0.12) == "in" and event_start(f["properties"]) > until}
+    earlier = {f["properties"]["kind"] for f in load_events()
+               if placement(f, v["bbox"], 0.12) != "out"
+               and event_start(f["properties"]) <= until}
+    gone = later - earlier
+    check("until: the legend changes", (kf, sf) != (ke, se), f"{kf} {sf}")
+    check("until: later kinds leave the legend", gone and not (gone & ke) and gone <= kf,
+          f"gone={gone} full={kf} early={ke}")
+    check("until: earlier kinds stay", must_k <= ke, f"missing {must_k - ke}")
+    check("until: no status that is not on the map", not (se & never_s), f"{se & never_s}")
+
+
+def test_pdf_looks_like_png(tmp):
+    png = os.path.join(tmp, "look.png")
+    pdf = os.path.join(tmp, "look.pdf")
+    other = os.path.join(tmp, "other.png")
+    must_render(png, "--view", "caribbean", "--size", "800x500")
+    must_render(pdf, "--view", "caribbean", "--size", "800x500")
+    must_render(other, "--view", "sinaloa-baja", "--size", "800x500")
+    subprocess.run(["pdftoppm", "-r", "72", "-singlefile", pdf, os.path.join(tmp, "look")],
+                   check=True)
+    with open(os.path.join(tmp, "look.ppm"), "rb") as f:
+        raster = ppm_decode(f.read())
+    with open(png, "rb") as f:
+        img = png_decode(f.read())
+    with open(other, "rb") as f:
+        oimg = png_decode(f.read())
+    check("PDF rasterises at the sheet's size", raster[:2] == img[:2] == (800, 500),
+          f"{raster[:2]} {img[:2]}")
+    a, b, c = (downscale(i, 80, 50) for i in (img, raster, oimg))
+    same, differ = mean_diff(a, b), mean_diff(a, c)
+    print(f"     mean difference PNG/PDF {same:.2f}, PNG/another view {differ:.2f} (of 255)")
+    check("PDF resembles the PNG of the same view", same < 4.0, f"{same:.2f}")
+    check("comparison tells views apart", differ > 3 * same and differ > 4, f"{differ:.2f}")
+
+
+def test_svg(tmp):
+    path = os.path.join(tmp, "sheet.svg")
+    title = 'Strikes & "threats" <at sea>'
+    data = must_render(path, "--view", "venezuela", "--size", "900x600", "--title", title,
+                       "--crs", "EPSG:6372")
+    p = subprocess.run(["xmllint", "--noout", path], capture_output=True, text=True)
+    check("SVG parses with xmllint", p.returncode == 0, p.stderr[:300])
+    text = data.decode()
+    root = text.find("<svg")
+    m = re.search(r"<title>(.*?)</title>", text, re.S)
+    d = re.search(r"<desc>(.*?)</desc>", text, re.S)
+    check("SVG has <title> inside the root", m is not None and m.start() > root >= 0)
+    check("SVG title escaped and intact", m is not None and m.group(1) ==
+          "Strikes &amp; &quot;threats&quot; &lt;at sea&gt;", m and m.group(1))
+    check("SVG desc names the sources", d is not None and "Natural Earth" in d.group(1)
+          and "SimpleMaps" in d.group(1) and "EPSG:6372" in d.group(1), d and d.group(1)[:300])
+    check("SVG is vector (paths, no embedded raster of the map)",
+          text.count("<path") > 50 and "<image" not in text)
+
+
+def test_png_metadata(tmp):
+    path = os.path.join(tmp, "meta.png")
+    title = "Strikes at sea — über test"
+    data = must_render(path, "--view", "caribbean", "--size", "640x400", "--scale", "2",
+                       "--title", title)
+    ihdr = next(body for kind, body in png_chunks(data) if kind == "IHDR")
+    w, h = struct.unpack(">II", ihdr[:8])
+    check("--scale 2 doubles the pixels", (w, h) == (1280, 800), f"{w}x{h}")
+    meta = png_text(data)
+    check("PNG Title", meta.get("Title") == title, meta)
+    check("PNG Source", "Natural Earth" in meta.get("Source", "")
+          and "SimpleMaps" in meta.get("Source", "") and ARTICLE in meta.get("Source", ""), meta)
+    check("PNG Software", meta.get("Software", "").startswith("briefmap"), meta)
+    check("PNG Creation Time", meta.get("Creation Time") == "2026-01-01T00:00:00Z", meta)
+    bare = os.path.join(tmp, "bare.png")
+    data = must_render(bare, "--view", "caribbean", "--size", "640x400", "--bare")
+    meta = png_text(data)
+    check("bare PNG keeps its provenance", meta.get("Title") == views()["caribbean"]["title"]
+          and "Natural Earth" in meta.get("Source", ""), meta)
+
+
+def test_every_view(tmp):
+    """Every named view renders in each format, CRS and shape."""
+    for name in views():
+        for crs in ("EPSG:3857", "EPSG:6372"):
+            for size, fmt in (("800x500", "png"), ("700x1000", "pdf"), ("1000x700", "svg")):
+                out = os.path.join(tmp, f"{name}-{crs[5:]}-{size}.{fmt}")
+                rc, err = render(out, "--view", name, "--crs", crs, "--size", size)
+                ok = rc == 0 and os.path.getsize(out) > 1000
+                check(f"{name} {crs} {size} {fmt}", ok, err)
+
+
+def test_portrait_pdf_text(tmp):
+    path = os.path.join(tmp, "portrait.pdf")
+    must_render(path, "--view", "mexico", "--size", "800x1200", "--crs",
+                "+proj=lcc +lat_1=12 +lat_2=22 +lat_0=17 +lon_0=-75 +datum=WGS84")
+    text = flat(pdf_text(path))
+    must_k, never_k, _, _ = expected_legend(views()["mexico"]["bbox"])
+    kinds = legend_words(legend_text(path), KIND_LABEL)
+    check("portrait: title", views()["mexico"]["title"] in text)
+    check("portrait: legend kinds", must_k <= kinds and not (kinds & never_k),
+          f"{kinds} must {must_k} never {never_k}")
+    check("portrait: graticule labels", re.search(r"\d+°[NSWE]", text) is not None)
+
+
+def test_bad_input(tmp):
+    cases = [
+        ("size beyond the side limit", ["--view", "region", "--size", "9000x100"], "8192"),
+        ("size beyond the pixel limit", ["--view", "region", "--size", "7000x7000"], "40000000"),
+        ("scale 2 beyond the side limit", ["--view", "region", "--size", "5000x3000",
+                                           "--scale", "2"], "8192"),
+        ("unknown EPSG code", ["--view", "region", "--crs", "EPSG:99999999"], "EPSG:99999999"),
+        ("nonsense CRS", ["--view", "region", "--crs", "+proj=nosuchthing"], None),
+        ("box the CRS cannot show", ["--view", "caribbean", "--crs",
+                                     "+proj=ortho +lat_0=0 +lon_0=100 +datum=WGS84"], None),
+        ("bad until", ["--view", "region", "--until", "2025-02-30x"], None),
+        ("until not a date", ["--view", "region", "--until", "yesterday"], None),
+        ("inverted bbox", ["--bbox", "10,0,5,5"], None),
+        ("NaN bbox", ["--bbox", "nan,0,5,5"], None),
+        ("short bbox", ["--bbox", "1,2,3"], None),
+        ("unknown view", ["--view", "atlantis"], None),
+    ]
+    for fmt in ("png", "pdf", "svg"):
+        for name, args, needle in cases:
+            d = tempfile.mkdtemp(dir=tmp)
+            out = os.path.join(d, f"out.{fmt}")
+            rc, err = render(out, *args)
+            lines = err.strip().splitlines()
+            check(f"{fmt}: {name}: exit 2", rc == 2, f"rc={rc} {err}")
+            check(f"{fmt}: {name}: one 'briefmap:' line", len(lines) == 1
+                  and lines[0].startswith("briefmap: "), err)
+            if needle:
+                check(f"{fmt}: {name}: message gives '{needle}'", needle in err, err)
+            check(f"{fmt}: {name}: nothing written", os.listdir(d) == [], os.listdir(d))
+
+
+def main():
+    for tool in ("pdftotext", "pdftoppm", "xmllint"):
+        if subprocess.run(["which", tool], capture_output=True).returncode:
+            print(f"{tool} is missing")
+            return 1
+    only = set(sys.argv[2:])
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, fn in list(globals().items()):
+            if name.startswith("test_") and callable(fn) and (not only or name in only):
+                print(f"# {name}")
+                fn(tmp)
+    print(f"{len(failures)} failed" if failures else "all passed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
