@@ -1,0 +1,244 @@
+/* test_labels.c: the global label placement of the real data: no overlaps, thinning, determinism.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <math.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "tiles/private.h"
+
+static int boxes_overlap(double ax0, double ay0, double ax1, double ay1, double bx0, double by0,
+                         double bx1, double by1)
+{
+	return ax0 < bx1 && bx0 < ax1 && ay0 < by1 && by0 < ay1;
+}
+
+static const char *class_name(label_class c)
+{
+	static const char *const n[] = {"event", "country", "state", "capital", "city", "water"};
+	return (unsigned)c < sizeof(n) / sizeof(n[0]) ? n[c] : "?";
+}
+
+static void check_zoom(const tile_scene *s, const geodata_events *ev, int z)
+{
+	const label_set *ls = scene_labels(s, z);
+	if (!ls)
+		fail_msg("no label placement at zoom %d", z);
+	if (ls->count == 0)
+		fail_msg("zoom %d places no label at all", z);
+	const double world = 256.0 * (double)(1L << z);
+	for (size_t i = 0; i < ls->count; i++) {
+		const placed_label *a = &ls->labels[i];
+		assert_non_null(a->text);
+		assert_true(a->text[0] != 0);
+		assert_true(a->w > 0 && a->h > 0 && a->font_size > 0);
+		assert_true(a->ax > -1 && a->ax < world + 1 && a->ay > -1 && a->ay < world + 1);
+		if (a->cls == LABEL_EVENT)
+			assert_true(a->event_index >= 0 &&
+			            (size_t)a->event_index < geodata_events_count(ev));
+		else
+			assert_int_equal(a->event_index, -1);
+		/* A label sits next to its anchor (beside the symbol of an event), not somewhere
+		 * else on the map. */
+		double cx = a->x + a->w / 2, cy = a->y + a->h / 2;
+		double slack =
+		    a->cls == LABEL_EVENT
+		        ? symbols_event_radius(geodata_events_get(ev, (size_t)a->event_index), z) +
+		              5
+		        : 6;
+		if (fabs(cx - a->ax) > a->w / 2 + slack || fabs(cy - a->ay) > a->h / 2 + slack)
+			fail_msg(
+			    "zoom %d: %s label '%s' at %.1f,%.1f is far from its anchor %.1f,%.1f",
+			    z, class_name(a->cls), a->text, a->x, a->y, a->ax, a->ay);
+		for (size_t j = i + 1; j < ls->count; j++) {
+			const placed_label *b = &ls->labels[j];
+			if (boxes_overlap(a->x, a->y, a->x + a->w, a->y + a->h, b->x, b->y,
+			                  b->x + b->w, b->y + b->h))
+				fail_msg(
+				    "zoom %d: '%s' (%s, %.1f,%.1f %.1fx%.1f) overlaps '%s' (%s, "
+				    "%.1f,%.1f %.1fx%.1f)",
+				    z, a->text, class_name(a->cls), a->x, a->y, a->w, a->h, b->text,
+				    class_name(b->cls), b->x, b->y, b->w, b->h);
+			/* Nothing is placed twice. */
+			if (!strcmp(a->text, b->text) && a->ax == b->ax && a->ay == b->ay)
+				fail_msg("zoom %d: '%s' is placed twice", z, a->text);
+			/* No text covers another label's dot. */
+			if (b->dot && boxes_overlap(a->x, a->y, a->x + a->w, a->y + a->h, b->ax - 2,
+			                            b->ay - 2, b->ax + 2, b->ay + 2))
+				fail_msg("zoom %d: '%s' covers the dot of '%s'", z, a->text,
+				         b->text);
+			if (a->dot && boxes_overlap(b->x, b->y, b->x + b->w, b->y + b->h, a->ax - 2,
+			                            a->ay - 2, a->ax + 2, a->ay + 2))
+				fail_msg("zoom %d: '%s' covers the dot of '%s'", z, b->text,
+				         a->text);
+		}
+		/* No text covers an event's symbol. */
+		for (size_t e = 0; ev && e < geodata_events_count(ev); e++) {
+			const geodata_event *E = geodata_events_get(ev, e);
+			double res = geodata_zoom_resolution(z);
+			double ex = (E->anchor_x + GEODATA_MERC_HALF) / res;
+			double ey = (GEODATA_MERC_HALF - E->anchor_y) / res;
+			double r = symbols_event_radius(E, z) - 0.5;
+			if (r > 0 && boxes_overlap(a->x, a->y, a->x + a->w, a->y + a->h, ex - r,
+			                           ey - r, ex + r, ey + r))
+				fail_msg("zoom %d: '%s' covers the symbol of event '%s'", z,
+				         a->text, E->id);
+		}
+	}
+}
+
+static void test_no_overlaps(void **state)
+{
+	test_world *w = *state;
+	for (int z = 3; z <= 8; z++)
+		check_zoom(w->scene, w->ev, z);
+}
+
+static size_t count_class(const label_set *ls, int cities)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < ls->count; i++) {
+		label_class c = ls->labels[i].cls;
+		if (cities ? (c == LABEL_CITY || c == LABEL_CAPITAL) : c == LABEL_EVENT)
+			n++;
+	}
+	return n;
+}
+
+static void test_cities_thin_out(void **state)
+{
+	test_world *w = *state;
+	size_t prev = 0;
+	size_t at[13] = {0};
+	for (int z = 3; z <= 8; z++) {
+		const label_set *ls = scene_labels(w->scene, z);
+		assert_non_null(ls);
+		at[z] = count_class(ls, 1);
+		print_message("zoom %d: %zu labels, %zu city labels, %zu event labels\n", z,
+		              ls->count, at[z], count_class(ls, 0));
+		/* More room means at least as many towns, give or take collisions. */
+		assert_true(at[z] * 10 >= prev * 9);
+		prev = at[z];
+	}
+	if (!(at[4] < at[7]))
+		fail_msg("city labels do not thin out: %zu at zoom 4, %zu at zoom 7", at[4], at[7]);
+	assert_true(at[4] > 0);
+	/* At zoom 3 national capitals only, or a few more. */
+	assert_true(at[3] <= at[5]);
+}
+
+/* Whether an event's symbol or label covers a city's dot at (x, y): events are placed first. */
+static int covered_by_event(const label_set *ls, const geodata_events *ev, int z, double x,
+                            double y)
+{
+	double res = geodata_zoom_resolution(z);
+	for (size_t e = 0; ev && e < geodata_events_count(ev); e++) {
+		const geodata_event *E = geodata_events_get(ev, e);
+		double ex = (E->anchor_x + GEODATA_MERC_HALF) / res;
+		double ey = (GEODATA_MERC_HALF - E->anchor_y) / res;
+		double r = symbols_event_radius(E, z) + 3;
+		if (fabs(ex - x) < r && fabs(ey - y) < r)
+			return 1;
+	}
+	for (size_t i = 0; i < ls->count; i++) {
+		const placed_label *l = &ls->labels[i];
+		if (l->cls == LABEL_EVENT &&
+		    boxes_overlap(l->x - 2, l->y - 2, l->x + l->w + 2, l->y + l->h + 2, x - 3,
+		                  y - 3, x + 3, y + 3))
+			return 1;
+	}
+	return 0;
+}
+
+/* National capitals come before towns and country names: each is labelled unless an event is in
+ * the way. */
+static void test_capitals_labelled(void **state)
+{
+	test_world *w = *state;
+	const geodata_layer *cities = geodata_layer_get(w->gd, GEODATA_CITIES);
+	const char *capitals[] = {"Mexico City", "Caracas", "Havana", "Bogotá", "Panama City"};
+	for (int z = 4; z <= 8; z++) {
+		const label_set *ls = scene_labels(w->scene, z);
+		double res = geodata_zoom_resolution(z);
+		assert_non_null(ls);
+		for (size_t c = 0; c < sizeof(capitals) / sizeof(capitals[0]); c++) {
+			const geodata_feature *f = NULL;
+			for (size_t i = 0; i < geodata_layer_feature_count(cities); i++) {
+				const geodata_feature *g = geodata_layer_feature(cities, i);
+				if (g->capital == GEODATA_CAPITAL_PRIMARY &&
+				    !strcmp(g->name, capitals[c]))
+					f = g;
+			}
+			if (!f)
+				fail_msg("no national capital named %s in the cities layer",
+				         capitals[c]);
+			double x = (f->label_x + GEODATA_MERC_HALF) / res;
+			double y = (GEODATA_MERC_HALF - f->label_y) / res;
+			if (covered_by_event(ls, w->ev, z, x, y)) {
+				print_message("zoom %d: %s gives way to an event\n", z,
+				              capitals[c]);
+				continue;
+			}
+			int found = 0;
+			for (size_t i = 0; i < ls->count && !found; i++)
+				found = ls->labels[i].cls == LABEL_CAPITAL &&
+				        !strcmp(ls->labels[i].text, capitals[c]) &&
+				        fabs(ls->labels[i].ax - x) < 0.01 &&
+				        fabs(ls->labels[i].ay - y) < 0.01 && ls->labels[i].dot == 3;
+			if (!found)
+				fail_msg("zoom %d: capital %s is not labelled", z, capitals[c]);
+		}
+	}
+}
+
+/* Placement is a pure function of data and zoom: two scenes agree label for label. */
+static void test_deterministic(void **state)
+{
+	test_world *w = *state;
+	tile_error te = {{0}};
+	tile_scene *other = tile_scene_create(w->gd, w->ev, 0, &te);
+	assert_non_null(other);
+	for (int z = 4; z <= 6; z++) {
+		const label_set *a = scene_labels(w->scene, z), *b = scene_labels(other, z);
+		assert_non_null(a);
+		assert_non_null(b);
+		assert_int_equal(a->count, b->count);
+		for (size_t i = 0; i < a->count; i++) {
+			assert_string_equal(a->labels[i].text, b->labels[i].text);
+			assert_true(a->labels[i].x == b->labels[i].x &&
+			            a->labels[i].y == b->labels[i].y);
+		}
+	}
+	tile_scene_unref(other);
+	assert_null(scene_labels(w->scene, -1));
+	assert_null(scene_labels(w->scene, GEODATA_LEVELS));
+}
+
+static int setup(void **state)
+{
+	*state = test_world_load(1, 1);
+	return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	test_world_free(*state);
+	test_release_fonts();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_no_overlaps),
+	    cmocka_unit_test(test_cities_thin_out),
+	    cmocka_unit_test(test_capitals_labelled),
+	    cmocka_unit_test(test_deterministic),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
