@@ -24,7 +24,18 @@ typedef struct render_ctx {
 	geodata_proj *to_merc; /**< lazily made for render_lonlat_to_px in Mercator views */
 	double *scratch;       /**< reprojection buffer for `proj` */
 	size_t scratch_cap;
+	/** How render_path_geom adds runs: RENDER_PATH_PLAIN unless the base layers say otherwise. */
+	int path_mode;
+	double dash_on, dash_off;     /**< RENDER_PATH_STROKE dashes, laid out along each run */
+	double *px, *clip_a, *clip_b; /**< working buffers of the path code */
+	size_t px_cap, clip_a_cap, clip_b_cap;
 } render_ctx;
+
+enum {
+	RENDER_PATH_PLAIN, /**< every vertex, as it is */
+	RENDER_PATH_FILL,  /**< rings clipped to the view, for filling */
+	RENDER_PATH_STROKE /**< only segments near the view, dashed by ctx->dash_* if set */
+};
 
 static inline void render_merc_to_px(const render_ctx *ctx, double x, double y, double *px,
                                      double *py)
