@@ -1,6 +1,7 @@
 /* labels.c: greedy collision-free label placement, once per zoom for the whole map, and label
  * drawing. */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -476,7 +477,17 @@ int labels_place(const tile_scene *s, int zoom, label_set *out)
 {
 	mapper m = {.global = 1, .res = geodata_zoom_resolution(zoom)};
 	memset(out, 0, sizeof(*out));
-	return place(s, zoom, &m, out);
+	int rc = place(s, zoom, &m, out);
+	if (rc)
+		return rc;
+	for (int k = 0; k < 2; k++) {
+		out->sprites[k] = calloc(out->count ? out->count : 1, sizeof(*out->sprites[k]));
+		if (!out->sprites[k]) {
+			labels_finish(out);
+			return TILE_ENOMEM;
+		}
+	}
+	return 0;
 }
 
 int labels_place_view(render_ctx *ctx, label_set *out)
@@ -490,6 +501,14 @@ void labels_finish(label_set *ls)
 {
 	if (!ls)
 		return;
+	for (int k = 0; k < 2; k++) {
+		for (size_t i = 0; ls->sprites[k] && i < ls->count; i++) {
+			cairo_surface_t *sp = atomic_load(&ls->sprites[k][i]);
+			if (sp)
+				cairo_surface_destroy(sp);
+		}
+		free(ls->sprites[k]);
+	}
 	free(ls->labels);
 	free(ls->text_pool);
 	memset(ls, 0, sizeof(*ls));
@@ -517,6 +536,80 @@ static void draw_dot(cairo_t *cr, int dot, double x, double y)
 		cairo_set_line_width(cr, 0.8);
 		cairo_stroke(cr);
 	}
+}
+
+/* Halo then text, with the layout's top-left at (x, y) of the current user space. */
+static void draw_text(cairo_t *cr, PangoLayout *lay, PangoFontDescription *fd,
+                      const placed_label *l, const double rgb[3], double x, double y)
+{
+	int is_event = l->cls == LABEL_EVENT;
+	set_layout(lay, fd, NULL, l->text, l->cls, l->font_size);
+	cairo_new_path(cr);
+	cairo_move_to(cr, x, y);
+	pango_cairo_layout_path(cr, lay);
+	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+	cairo_set_line_width(cr, is_event ? 2 * HALO + 0.5 : 2 * HALO);
+	cairo_set_source_rgba(cr, 1, 1, 1, is_event ? 0.92 : 0.8);
+	cairo_stroke(cr);
+	cairo_move_to(cr, x, y);
+	cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+	pango_cairo_show_layout(cr, lay);
+}
+
+#define SPRITE_PAD 5 /* whole pixels, so that sprites land on the pixel grid */
+
+/*
+ * The label as an image whose pixel grid is the map's: the label's position
+ * modulo one pixel is baked in, so painting it at an integer offset gives the
+ * same pixels as drawing the text there.
+ */
+static cairo_surface_t *make_sprite(const placed_label *l, const double rgb[3], int scale)
+{
+	double fx = l->x - floor(l->x), fy = l->y - floor(l->y);
+	int w = (int)ceil(l->w + 2 * SPRITE_PAD + 1), h = (int)ceil(l->h + 2 * SPRITE_PAD + 1);
+	cairo_surface_t *sp = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w * scale, h * scale);
+	if (cairo_surface_status(sp) != CAIRO_STATUS_SUCCESS) {
+		cairo_surface_destroy(sp);
+		return NULL;
+	}
+	cairo_t *cr = cairo_create(sp);
+	cairo_scale(cr, scale, scale);
+	PangoLayout *lay = pango_cairo_create_layout(cr);
+	PangoFontDescription *fd = pango_font_description_new();
+	if (lay && fd) {
+		render_font_options(cr, pango_layout_get_context(lay));
+		pango_cairo_update_layout(cr, lay);
+		draw_text(cr, lay, fd, l, rgb, SPRITE_PAD + fx, SPRITE_PAD + fy);
+	}
+	if (lay)
+		g_object_unref(lay);
+	if (fd)
+		pango_font_description_free(fd);
+	int ok = cairo_status(cr) == CAIRO_STATUS_SUCCESS;
+	cairo_destroy(cr);
+	if (!ok) {
+		cairo_surface_destroy(sp);
+		return NULL;
+	}
+	cairo_surface_flush(sp);
+	cairo_surface_set_device_scale(sp, scale, scale);
+	return sp;
+}
+
+static cairo_surface_t *sprite_get(const label_set *ls, size_t i, const double rgb[3], int scale)
+{
+	_Atomic(cairo_surface_t *) *slot = &ls->sprites[scale - 1][i];
+	cairo_surface_t *sp = atomic_load_explicit(slot, memory_order_acquire);
+	if (sp)
+		return sp;
+	cairo_surface_t *mine = make_sprite(&ls->labels[i], rgb, scale);
+	if (!mine)
+		return NULL;
+	cairo_surface_t *expected = NULL;
+	if (atomic_compare_exchange_strong(slot, &expected, mine))
+		return mine;
+	cairo_surface_destroy(mine); /* another thread made it first */
+	return expected;
 }
 
 int labels_draw(render_ctx *ctx, const label_set *ls, double gx, double gy, int base, int events)
@@ -550,6 +643,11 @@ int labels_draw(render_ctx *ctx, const label_set *ls, double gx, double gy, int 
 	}
 	render_font_options(cr, pango_layout_get_context(lay));
 	pango_cairo_update_layout(cr, lay);
+	/* Images only where the target is an image at a whole-pixel offset: sheets keep vector
+	 * text. */
+	int sprites = ls->sprites[0] && (ctx->scale == 1 || ctx->scale == 2) &&
+	              cairo_surface_get_type(cairo_get_target(cr)) == CAIRO_SURFACE_TYPE_IMAGE &&
+	              gx == floor(gx) && gy == floor(gy);
 	for (size_t i = 0; i < ls->count; i++) {
 		const placed_label *l = &ls->labels[i];
 		int is_event = l->cls == LABEL_EVENT;
@@ -571,17 +669,14 @@ int labels_draw(render_ctx *ctx, const label_set *ls, double gx, double gy, int 
 			for (int j = 0; j < 3; j++)
 				rgb[j] = k[j] * 0.75;
 		}
-		set_layout(lay, fd, NULL, l->text, l->cls, l->font_size);
-		cairo_new_path(cr);
-		cairo_move_to(cr, x, y);
-		pango_cairo_layout_path(cr, lay);
-		cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-		cairo_set_line_width(cr, is_event ? 2 * HALO + 0.5 : 2 * HALO);
-		cairo_set_source_rgba(cr, 1, 1, 1, is_event ? 0.92 : 0.8);
-		cairo_stroke(cr);
-		cairo_move_to(cr, x, y);
-		cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
-		pango_cairo_show_layout(cr, lay);
+		cairo_surface_t *sp = sprites ? sprite_get(ls, i, rgb, ctx->scale) : NULL;
+		if (sp) {
+			cairo_set_source_surface(cr, sp, floor(l->x) - gx - SPRITE_PAD,
+			                         floor(l->y) - gy - SPRITE_PAD);
+			cairo_paint(cr);
+		} else {
+			draw_text(cr, lay, fd, l, rgb, x, y);
+		}
 	}
 	g_object_unref(lay);
 	pango_font_description_free(fd);

@@ -104,6 +104,12 @@ typedef struct label_set {
 	placed_label *labels;
 	size_t count;
 	char *text_pool;
+	/**
+	 * Each label drawn once into a small image per device scale, on first
+	 * use, and installed with a compare-and-swap: tiles then paint images
+	 * instead of stroking glyph outlines. NULL arrays for view placements.
+	 */
+	_Atomic(cairo_surface_t *) *sprites[2];
 } label_set;
 
 /** The placement of one zoom (computed once; see scene.c). */

@@ -472,6 +472,11 @@ int tile_view_render(const tile_scene *s, const tile_view *v, void **surface, ti
 		ls = scene_labels(s, ctx.zoom);
 		gx = (ctx.ox + GEODATA_MERC_HALF) / ctx.res;
 		gy = (GEODATA_MERC_HALF - ctx.oy) / ctx.res;
+		/* Tile-aligned views sit on whole pixels of the zoom's grid, up to rounding. */
+		if (fabs(gx - round(gx)) < 1e-6)
+			gx = round(gx);
+		if (fabs(gy - round(gy)) < 1e-6)
+			gy = round(gy);
 	} else if ((rc = labels_place_view(&ctx, &local)) == 0) {
 		ls = &local;
 	} else {

@@ -69,8 +69,10 @@ typedef struct tile_scene tile_scene;
 /**
  * Builds what rendering needs from loaded data and events: style tables and
  * the label candidates. Takes a reference on `events` (may be NULL for no
- * events); `gd` must outlive the scene. With `eager`, the global label
- * placement of every zoom is computed now; otherwise on first use.
+ * events); `gd` must outlive the scene. Label placement is global per zoom
+ * and computed once: with `eager`, zoom 0 now and the others in a background
+ * thread (a render that needs a zoom not placed yet waits for it); without,
+ * on first use.
  */
 tile_scene *tile_scene_create(const geodata *gd, geodata_events *events, int eager,
 			      tile_error *err);
