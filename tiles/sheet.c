@@ -1,4 +1,5 @@
-/* sheet.c: briefing sheets: a map of a box in degrees in any CRS, with its furniture, as PNG/PDF/SVG.
+/* sheet.c: briefing sheets: a map of a box in degrees in any CRS, with its furniture, as
+ * PNG/PDF/SVG.
  */
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
@@ -28,7 +29,7 @@ static const double MUTED[3] = {0.40, 0.37, 0.34};
 static const double RULE[3] = {0.80, 0.77, 0.73};
 static const double FRAME[3] = {0.52, 0.49, 0.45};
 static const double ACCENT[3] = {0.74, 0.13, 0.10};
-static const double GRATICULE[3] = {0.30, 0.42, 0.52};
+static const double GRATICULE[3] = {0.24, 0.36, 0.46};
 /* The base map's line colours (render.c), repeated for the legend's swatches. */
 static const double BORDER_RGB[3] = {0.60, 0.55, 0.50};
 static const double STATE_RGB[3] = {0.72, 0.67, 0.61};
@@ -151,8 +152,7 @@ static int frame_lonlat(const render_ctx *ctx, geodata_bbox *out)
 }
 
 int sheet_ctx_init_crs(render_ctx *ctx, const tile_scene *s, const geodata_bbox *ll,
-                       const char *crs, int w, int h, int scale, geodata_day until,
-                       tile_error *err)
+                       const char *crs, int w, int h, int scale, geodata_day until, tile_error *err)
 {
 	geodata_error ge = {{0}};
 	geodata_proj *to_merc = NULL;
@@ -165,7 +165,18 @@ int sheet_ctx_init_crs(render_ctx *ctx, const tile_scene *s, const geodata_bbox 
 		tile_error_set(err, "map size %dx%d is empty", w, h);
 		return TILE_EINVAL;
 	}
-	ctx->proj = geodata_proj_create("EPSG:4326", crs, &ge);
+	/* A bare PROJ string names an operation to PROJ; "+type=crs" makes it the CRS it means. */
+	char def[1024];
+	const char *use = crs;
+	if ((crs[0] == '+' || !strncmp(crs, "proj=", 5)) && !strstr(crs, "type=crs")) {
+		if (snprintf(def, sizeof def, "%s +type=crs", crs) >= (int)sizeof def) {
+			tile_error_set(err, "CRS definition of %zu characters is too long",
+			               strlen(crs));
+			return TILE_ECRS;
+		}
+		use = def;
+	}
+	ctx->proj = geodata_proj_create("EPSG:4326", use, &ge);
 	if (!ctx->proj) {
 		tile_error_set(err, "%s", ge.msg);
 		return TILE_ECRS;
@@ -185,8 +196,8 @@ int sheet_ctx_init_crs(render_ctx *ctx, const tile_scene *s, const geodata_bbox 
 	}
 	double cx = (e.minx + e.maxx) / 2, cy = (e.miny + e.maxy) / 2;
 	ctx->scene = s;
-	ctx->extent = (geodata_bbox){cx - res * w / 2, cy - res * h / 2, cx + res * w / 2,
-	                             cy + res * h / 2};
+	ctx->extent =
+	    (geodata_bbox){cx - res * w / 2, cy - res * h / 2, cx + res * w / 2, cy + res * h / 2};
 	ctx->res = res;
 	ctx->ox = ctx->extent.minx;
 	ctx->oy = ctx->extent.maxy;
@@ -195,7 +206,8 @@ int sheet_ctx_init_crs(render_ctx *ctx, const tile_scene *s, const geodata_bbox 
 	ctx->scale = scale;
 	ctx->until = until;
 
-	/* Generalisation and styles follow the Web Mercator zoom with the same detail at the centre.
+	/* Generalisation and styles follow the Web Mercator zoom with the same detail at the
+	 * centre.
 	 */
 	to_merc = geodata_proj_create("EPSG:4326", "EPSG:3857", &ge);
 	if (!to_merc) {
@@ -290,8 +302,8 @@ typedef struct map_view {
 } map_view;
 
 /* Sets the map up for w x h logical pixels; `labels` also places its labels. */
-static int map_setup(map_view *mv, const tile_scene *s, const tile_sheet_request *req, int w,
-                     int h, int labels, tile_error *err)
+static int map_setup(map_view *mv, const tile_scene *s, const tile_sheet_request *req, int w, int h,
+                     int labels, tile_error *err)
 {
 	int rc;
 	memset(mv, 0, sizeof(*mv));
@@ -382,14 +394,14 @@ static void text_set(textkit *t, const char *text, double size, int style, doubl
 	pango_font_description_set_weight(fd, style & TXT_BOLD       ? PANGO_WEIGHT_BOLD
 	                                      : style & TXT_SEMIBOLD ? PANGO_WEIGHT_SEMIBOLD
 	                                                             : PANGO_WEIGHT_NORMAL);
-	pango_font_description_set_style(fd,
-	                                 style & TXT_ITALIC ? PANGO_STYLE_ITALIC : PANGO_STYLE_NORMAL);
+	pango_font_description_set_style(fd, style & TXT_ITALIC ? PANGO_STYLE_ITALIC
+	                                                        : PANGO_STYLE_NORMAL);
 	pango_layout_set_font_description(t->lay, fd);
 	if (style & TXT_CAPS) {
 		/* Small headings: capitals spaced out, as the map's country names are. */
 		PangoAttrList *al = pango_attr_list_new();
-		pango_attr_list_insert(al,
-		                       pango_attr_letter_spacing_new((int)(size * 0.1 * PANGO_SCALE)));
+		pango_attr_list_insert(
+		    al, pango_attr_letter_spacing_new((int)(size * 0.1 * PANGO_SCALE)));
 		pango_layout_set_attributes(t->lay, al);
 		pango_attr_list_unref(al);
 		char *up = g_utf8_strup(text, -1);
@@ -402,7 +414,7 @@ static void text_set(textkit *t, const char *text, double size, int style, doubl
 	pango_layout_set_width(t->lay, width > 0 ? (int)(width * PANGO_SCALE) : -1);
 	pango_layout_set_wrap(t->lay, PANGO_WRAP_WORD_CHAR);
 	pango_layout_set_ellipsize(t->lay, lines > 0 && width > 0 ? PANGO_ELLIPSIZE_END
-	                                                         : PANGO_ELLIPSIZE_NONE);
+	                                                          : PANGO_ELLIPSIZE_NONE);
 	pango_layout_set_height(t->lay, lines > 0 ? -lines : -1);
 	pango_layout_set_alignment(t->lay, PANGO_ALIGN_LEFT);
 	pango_cairo_update_layout(t->cr, t->lay);
@@ -482,7 +494,7 @@ static int graticule(map_view *mv, textkit *tk, int pass)
 	double *xy = malloc(NPTS * 2 * sizeof(double));
 	if (!xy)
 		return TILE_ENOMEM;
-	double fs = 9.5, w = ctx->width, h = ctx->height;
+	double fs = 10, w = ctx->width, h = ctx->height;
 	cairo_save(cr);
 	cairo_new_path(cr);
 	for (int meridian = 1; meridian >= 0; meridian--) {
@@ -522,14 +534,16 @@ static int graticule(map_view *mv, textkit *tk, int pass)
 						text_set(tk, text, fs, TXT_ITALIC, 0, 0);
 						double tw, th;
 						text_extent(tk, &tw, &th);
-						/* Corners belong to the north arrow and the scale bar. */
-						if (meridian && at - tw / 2 > 4 && at + tw / 2 < w - 56)
-							text_show_halo(tk, at - tw / 2, 3, GRATICULE,
-							               2);
+						/* Corners belong to the north arrow and the scale
+						 * bar. */
+						if (meridian && at - tw / 2 > 4 &&
+						    at + tw / 2 < w - 64)
+							text_show_halo(tk, at - tw / 2, 3,
+							               GRATICULE, 2);
 						else if (!meridian && at - th / 2 > 22 &&
 						         at + th / 2 < h - 70)
-							text_show_halo(tk, 4, at - th / 2, GRATICULE,
-							               2);
+							text_show_halo(tk, 4, at - th / 2,
+							               GRATICULE, 2);
 						labelled = 1;
 					}
 				}
@@ -794,11 +808,20 @@ static size_t legend_rows(const shown *sh, legend_row *rows)
 	return n;
 }
 
+/*
+ * Draws a row's symbol in the box (x, y, sw, sh). The map's own symbols are drawn for 12.5 px
+ * type; `zoom` scales them with the legend's type so that big sheets keep them in proportion.
+ */
 static void legend_symbol(cairo_t *cr, const legend_row *r, double x, double y, double sw,
-                          double sh)
+                          double sh, double zoom)
 {
-	double cx = x + sw / 2, cy = y + sh / 2, s = fmin(sw, sh);
 	cairo_save(cr);
+	cairo_translate(cr, x, y);
+	cairo_scale(cr, zoom, zoom);
+	sw /= zoom;
+	sh /= zoom;
+	x = y = 0;
+	double cx = sw / 2, cy = sh / 2, s = fmin(sw, sh);
 	cairo_new_path(cr);
 	switch (r->type) {
 	case ROW_KIND:
@@ -806,8 +829,8 @@ static void legend_symbol(cairo_t *cr, const legend_row *r, double x, double y, 
 		                    (geodata_event_status)r->status, cx, cy, s * 0.9);
 		break;
 	case ROW_STATUS:
-		symbols_draw_status_swatch(cr, (geodata_event_status)r->which, x, cy - s * 0.42,
-		                           sw, s * 0.84);
+		symbols_draw_status_swatch(cr, (geodata_event_status)r->which, x, cy - s * 0.42, sw,
+		                           s * 0.84);
 		break;
 	case ROW_BORDER:
 	case ROW_STATES:
@@ -885,7 +908,8 @@ static double legend_run(textkit *tk, const legend_row *rows, size_t n, double x
 		double rh = fmax(th, sh);
 		if (draw) {
 			if (!note)
-				legend_symbol(tk->cr, r, cx, cy + (rh - sh) / 2, sw, sh);
+				legend_symbol(tk->cr, r, cx, cy + (rh - sh) / 2, sw, sh,
+				              fmax(0.75, fs / 12.5));
 			text_show(tk, note ? cx : cx + tx, cy + (rh - th) / 2, note ? MUTED : INK);
 		}
 		coly[c] = cy + rh + fs * 0.4;
@@ -931,7 +955,7 @@ static int draw_scale_bar(map_view *mv, textkit *tk, double fx, double fy, doubl
 	char tkm[32], tmi[32];
 	format_length(km, "km", tkm, sizeof tkm);
 	format_length(mi, "mi", tmi, sizeof tmi);
-	double fs = 10.5 * k, bh = 4.5 * k, pad = 7 * k;
+	double fs = fmax(8.5, 10.5 * k), bh = fmax(3.5, 4.5 * k), pad = fmax(5, 7 * k);
 	double wkm, wmi, th;
 	text_set(tk, tkm, fs, TXT_REGULAR, 0, 0);
 	text_extent(tk, &wkm, &th);
@@ -970,43 +994,42 @@ static int draw_scale_bar(map_view *mv, textkit *tk, double fx, double fy, doubl
 }
 
 /* A north arrow at the top right of the frame, turned to the meridian through the centre. */
-static void draw_north_arrow(map_view *mv, textkit *tk, double fx, double fy, double fw,
-                             double k)
+static void draw_north_arrow(map_view *mv, textkit *tk, double fx, double fy, double fw, double k)
 {
 	cairo_t *cr = tk->cr;
 	double ang = sheet_north_angle(&mv->ctx);
 	if (!isfinite(ang))
 		return;
-	double r = 15 * k, cx = fx + fw - r - 12 * k, cy = fy + r + 12 * k;
+	double r = 19 * k, cx = fx + fw - r - 10 * k, cy = fy + r + 10 * k;
 	cairo_save(cr);
 	cairo_new_path(cr);
-	cairo_arc(cr, cx, cy, r + 3 * k, 0, 2 * M_PI);
-	cairo_set_source_rgba(cr, 1, 1, 1, 0.82);
+	cairo_arc(cr, cx, cy, r, 0, 2 * M_PI);
+	cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
 	cairo_fill(cr);
 	cairo_translate(cr, cx, cy);
 	cairo_rotate(cr, ang * M_PI / 180);
-	/* A split needle: one half filled, one outlined, pointing north. */
-	double tip = r * 0.55, tail = r * 0.85, half = r * 0.32;
-	cairo_move_to(cr, 0, -tip);
+	/* A split needle: one half filled, one outlined, with its N turned along with it. */
+	double tip = -r * 0.28, tail = r * 0.72, half = r * 0.26, notch = r * 0.5;
+	cairo_move_to(cr, 0, tip);
 	cairo_line_to(cr, -half, tail);
-	cairo_line_to(cr, 0, tail * 0.62);
+	cairo_line_to(cr, 0, notch);
 	cairo_close_path(cr);
 	cairo_set_source_rgb(cr, INK[0], INK[1], INK[2]);
 	cairo_fill(cr);
-	cairo_move_to(cr, 0, -tip);
+	cairo_move_to(cr, 0, tip);
 	cairo_line_to(cr, half, tail);
-	cairo_line_to(cr, 0, tail * 0.62);
+	cairo_line_to(cr, 0, notch);
 	cairo_close_path(cr);
 	cairo_set_source_rgb(cr, 1, 1, 1);
 	cairo_fill_preserve(cr);
 	cairo_set_source_rgb(cr, INK[0], INK[1], INK[2]);
-	cairo_set_line_width(cr, 0.9);
+	cairo_set_line_width(cr, fmax(0.8, 0.9 * k));
 	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
 	cairo_stroke(cr);
-	text_set(tk, "N", 10 * k, TXT_BOLD, 0, 0);
+	text_set(tk, "N", 10.5 * k, TXT_BOLD, 0, 0);
 	double tw, th;
 	text_extent(tk, &tw, &th);
-	text_show(tk, -tw / 2, -r - th * 0.45, INK);
+	text_show(tk, -tw / 2, tip - th * 0.98, INK);
 	cairo_restore(cr);
 }
 
@@ -1027,10 +1050,20 @@ static int draw_inset(map_view *mv, cairo_t *cr, const tile_scene *s, double x, 
 	            REGION.miny < v.maxy;
 	if (vw > 0.6 * rw || vh > 0.6 * rh || !meets) {
 		double cx = (v.minx + v.maxx) / 2, cy = (v.miny + v.maxy) / 2;
-		double hw = fmax(vw * 1.4, 20), hh = fmax(vh * 1.4, 12);
-		ctxbb = (geodata_bbox){fmax(-180, cx - hw), fmax(-80, cy - hh), fmin(180, cx + hw),
-		                       fmin(80, cy + hh)};
+		double hw = fmax(vw * 0.9, 20), hh = fmax(vh * 0.9, 12);
+		ctxbb = (geodata_bbox){cx - hw, cy - hh, cx + hw, cy + hh};
+	} else {
+		/* The region, grown to hold all of a view that reaches beyond it. */
+		double mx = 0.04 * rw, my = 0.04 * rh;
+		ctxbb.minx = fmin(ctxbb.minx, v.minx - mx);
+		ctxbb.miny = fmin(ctxbb.miny, v.miny - my);
+		ctxbb.maxx = fmax(ctxbb.maxx, v.maxx + mx);
+		ctxbb.maxy = fmax(ctxbb.maxy, v.maxy + my);
 	}
+	ctxbb.minx = fmax(-180, ctxbb.minx);
+	ctxbb.maxx = fmin(180, ctxbb.maxx);
+	ctxbb.miny = fmax(-80, ctxbb.miny);
+	ctxbb.maxy = fmin(80, ctxbb.maxy);
 	tile_view tv = {.width = w,
 	                .height = h,
 	                .scale = scale,
@@ -1098,7 +1131,7 @@ typedef struct sheet_text {
 	char made[400];
 	char crs[160];
 	char iso_time[32];
-	char description[512];
+	char description[768];
 } sheet_text;
 
 static time_t sheet_time(void)
@@ -1114,8 +1147,9 @@ static time_t sheet_time(void)
 	return time(NULL);
 }
 
+/* The sheet's words; `mv` (when set up) tells what area the map shows, for the provenance. */
 static void sheet_text_init(sheet_text *st, const tile_scene *s, const tile_sheet_request *req,
-                            const shown *sh)
+                            const shown *sh, const map_view *mv)
 {
 	const geodata *gd = tile_scene_data(s);
 	st->title = req->title && req->title[0] ? req->title : "Briefing map";
@@ -1144,9 +1178,14 @@ static void sheet_text_init(sheet_text *st, const tile_scene *s, const tile_shee
 	int merc = crs_is_web_mercator(req->crs);
 	snprintf(st->crs, sizeof st->crs, "%s", merc ? "Web Mercator (EPSG:3857)" : req->crs);
 	snprintf(st->made, sizeof st->made, "Made %s with briefmap · %s", when, st->crs);
+	char area[128] = "";
+	geodata_bbox f;
+	if (mv && mv->ready && frame_lonlat(&mv->ctx, &f) == 0)
+		snprintf(area, sizeof area, " The map shows %.3f,%.3f,%.3f,%.3f.", f.minx, f.miny,
+		         f.maxx, f.maxy);
 	snprintf(st->description, sizeof st->description,
-	         "Briefing map of %g,%g,%g,%g (W,S,E,N degrees) in %s. %s. Made %s.",
-	         req->bbox.minx, req->bbox.miny, req->bbox.maxx, req->bbox.maxy, st->crs,
+	         "Briefing map of %g,%g,%g,%g (W,S,E,N degrees) in %s.%s %s. Made %s.",
+	         req->bbox.minx, req->bbox.miny, req->bbox.maxx, req->bbox.maxy, st->crs, area,
 	         st->dateline, when);
 }
 
@@ -1248,7 +1287,7 @@ static void layout_compute(layout *L, textkit *tk, const sheet_text *st, int W, 
 		L->pan_y = body_y;
 		L->pan_h = body_h;
 		L->inset_w = L->pan_w;
-		L->inset_h = round(fmin(L->pan_w * 0.72, body_h * 0.4));
+		L->inset_h = round(fmin(L->pan_w * 0.8, body_h * 0.45));
 	} else {
 		L->inset_w = round(clampd(inner * 0.32, 120 * k, 300 * k));
 		L->inset_h = round(L->inset_w * 0.72);
@@ -1260,9 +1299,9 @@ static void layout_compute(layout *L, textkit *tk, const sheet_text *st, int W, 
 	}
 }
 
-static int draw_sheet(cairo_t *cr, const tile_scene *s, const tile_sheet_request *req,
-                      map_view *mv, textkit *tk, const layout *L, const sheet_text *st,
-                      const shown *sh, tile_error *err)
+static int draw_sheet(cairo_t *cr, const tile_scene *s, const tile_sheet_request *req, map_view *mv,
+                      textkit *tk, const layout *L, const sheet_text *st, const shown *sh,
+                      tile_error *err)
 {
 	int rc;
 	double k = L->k;
@@ -1362,8 +1401,8 @@ static cairo_status_t sink_write(void *closure, const unsigned char *data, unsig
 }
 
 /* Appends cairo's SVG with a <title> and <desc> just inside the root element. */
-static int svg_append(tile_buffer *out, const tile_buffer *svg, const char *title,
-                      const char *desc, tile_error *err)
+static int svg_append(tile_buffer *out, const tile_buffer *svg, const char *title, const char *desc,
+                      tile_error *err)
 {
 	const unsigned char *root = svg->len ? memmem(svg->data, svg->len, "<svg", 4) : NULL;
 	const unsigned char *gt =
@@ -1406,8 +1445,8 @@ static int check_request(const tile_sheet_request *req, tile_error *err)
 	long s = req->format == TILE_FORMAT_PNG ? req->scale : 1;
 	long dw = req->width * s, dh = req->height * s;
 	if (dw > TILE_MAX_SIDE || dh > TILE_MAX_SIDE) {
-		tile_error_set(err, "sheet of %ldx%ld px is larger than the limit of %d px a side", dw,
-		               dh, TILE_MAX_SIDE);
+		tile_error_set(err, "sheet of %ldx%ld px is larger than the limit of %d px a side",
+		               dw, dh, TILE_MAX_SIDE);
 		return TILE_ETOOBIG;
 	}
 	if (dw * dh > TILE_MAX_PIXELS) {
@@ -1420,12 +1459,14 @@ static int check_request(const tile_sheet_request *req, tile_error *err)
 	if (!isfinite(b->minx) || !isfinite(b->miny) || !isfinite(b->maxx) || !isfinite(b->maxy) ||
 	    !(b->minx < b->maxx) || !(b->miny < b->maxy) || b->minx < -180 || b->maxx > 180 ||
 	    b->miny < -90 || b->maxy > 90) {
-		tile_error_set(err, "bad box %g,%g,%g,%g (expected west<east, south<north in degrees)",
+		tile_error_set(err,
+		               "bad box %g,%g,%g,%g (expected west<east, south<north in degrees)",
 		               b->minx, b->miny, b->maxx, b->maxy);
 		return TILE_EINVAL;
 	}
 	if (crs_is_web_mercator(req->crs) && (b->miny < -MERC_MAX_LAT || b->maxy > MERC_MAX_LAT)) {
-		tile_error_set(err, "box %g,%g,%g,%g reaches beyond Web Mercator's latitude limit of %g",
+		tile_error_set(err,
+		               "box %g,%g,%g,%g reaches beyond Web Mercator's latitude limit of %g",
 		               b->minx, b->miny, b->maxx, b->maxy, MERC_MAX_LAT);
 		return TILE_EINVAL;
 	}
@@ -1463,8 +1504,8 @@ static int portrait_fit(layout *L, textkit *tk, const tile_scene *s, const tile_
 	double est = floor(L->map_h - L->gap - L->inset_h - L->fs_body * 3);
 	if (est < 1)
 		est = 1;
-	int rc = map_setup(&probe, s, req, (int)ceil(L->map_w / L->mag), (int)ceil(est / L->mag),
-	                   0, err);
+	int rc = map_setup(&probe, s, req, (int)ceil(L->map_w / L->mag), (int)ceil(est / L->mag), 0,
+	                   err);
 	if (rc) {
 		map_finish(&probe);
 		return rc;
@@ -1510,11 +1551,12 @@ int tile_sheet_render(const tile_scene *s, const tile_sheet_request *req, tile_b
 	memset(&mv, 0, sizeof mv);
 
 	if (req->bare && png && crs_is_web_mercator(req->crs)) {
-		/* Only the provenance needs the map's context here: the pixels are a tile view's. */
+		/* Only the provenance needs the map's context here: the pixels are a tile view's.
+		 */
 		if ((rc = map_setup(&mv, s, req, W, H, 0, err)))
 			goto done;
 		shown_collect(&mv, &sh);
-		sheet_text_init(&st, s, req, &sh);
+		sheet_text_init(&st, s, req, &sh, &mv);
 		tile_png_meta meta = {.title = st.title,
 		                      .source = st.sources,
 		                      .software = "briefmap",
@@ -1556,7 +1598,7 @@ int tile_sheet_render(const tile_scene *s, const tile_sheet_request *req, tile_b
 		sheet_text probe;
 		memset(&sh, 0, sizeof sh);
 		sh.nevents = 99;
-		sheet_text_init(&probe, s, req, &sh);
+		sheet_text_init(&probe, s, req, &sh, NULL);
 		layout_compute(&L, &tk, &probe, W, H);
 		if (L.portrait && !L.compact && (rc = portrait_fit(&L, &tk, s, req, err)))
 			goto done;
@@ -1565,7 +1607,7 @@ int tile_sheet_render(const tile_scene *s, const tile_sheet_request *req, tile_b
 			goto done;
 	}
 	shown_collect(&mv, &sh);
-	sheet_text_init(&st, s, req, &sh);
+	sheet_text_init(&st, s, req, &sh, &mv);
 
 	if (req->bare) {
 		cairo_set_source_rgb(cr, 1, 1, 1);
@@ -1619,7 +1661,7 @@ int tile_sheet_render(const tile_scene *s, const tile_sheet_request *req, tile_b
 		}
 	} else {
 		char desc[1600];
-		snprintf(desc, sizeof desc, "%s. %s", st.description, st.sources);
+		snprintf(desc, sizeof desc, "%s %s.", st.description, st.sources);
 		rc = svg_append(out, &vec, st.title, desc, err);
 	}
 done:

@@ -112,7 +112,8 @@ static void check_bar(render_ctx *ctx, double max_px, double unit_m)
 static void test_scale_bar_mercator(void **state)
 {
 	fixture *f = *state;
-	const geodata_bbox boxes[] = {CARIBBEAN, MEXICO, {-70, 8.5, -63.5, 12.5}, {-120, 2, -58, 35}};
+	const geodata_bbox boxes[] = {
+	    CARIBBEAN, MEXICO, {-70, 8.5, -63.5, 12.5}, {-120, 2, -58, 35}};
 	const int widths[] = {300, 800, 1600, 3000};
 	for (size_t i = 0; i < sizeof boxes / sizeof boxes[0]; i++) {
 		for (size_t j = 0; j < sizeof widths / sizeof widths[0]; j++) {
@@ -151,8 +152,9 @@ static void test_scale_bar_follows_latitude(void **state)
 static void test_ctx_crs_and_scale_bar(void **state)
 {
 	fixture *f = *state;
-	const char *crss[] = {"EPSG:6372", "+proj=lcc +lat_1=12 +lat_2=22 +lat_0=17 +lon_0=-75 "
-	                                    "+datum=WGS84",
+	const char *crss[] = {"EPSG:6372",
+	                      "+proj=lcc +lat_1=12 +lat_2=22 +lat_0=17 +lon_0=-75 "
+	                      "+datum=WGS84",
 	                      "EPSG:4326", "EPSG:32614"};
 	for (size_t i = 0; i < sizeof crss / sizeof crss[0]; i++) {
 		render_ctx ctx;
@@ -194,7 +196,8 @@ static void test_ctx_crs_and_scale_bar(void **state)
 	}
 }
 
-/* Lambert conformal conic: meridians converge by n * (lon - lon0), n from the standard parallels. */
+/* Lambert conformal conic: meridians converge by n * (lon - lon0), n from the standard parallels.
+ */
 static double lcc_convergence(double lat1, double lat2, double lon0, double lon)
 {
 	double p1 = lat1 * M_PI / 180, p2 = lat2 * M_PI / 180;
@@ -223,7 +226,8 @@ static void test_north_angle(void **state)
 		/* East of the central meridian, north leans left (counter-clockwise). */
 		double want = -lcc_convergence(17.5, 29.5, -102, lon);
 		if (fabs(got - want) > 0.3)
-			fail_msg("north at %.2f,%.2f: %.3f degrees, want %.3f", lon, lat, got, want);
+			fail_msg("north at %.2f,%.2f: %.3f degrees, want %.3f", lon, lat, got,
+			         want);
 		geodata_proj *p = ctx.proj;
 		render_ctx_finish(&ctx);
 		geodata_proj_destroy(p);
@@ -369,12 +373,14 @@ static void test_bare_png_is_a_tile_view(void **state)
 		               .until = GEODATA_DAY_OPEN};
 		void *want = NULL;
 		assert_int_equal(tile_view_render(f->scene, &v, &want, &te), 0);
-		int w = cairo_image_surface_get_width(want), h = cairo_image_surface_get_height(want);
+		int w = cairo_image_surface_get_width(want),
+		    h = cairo_image_surface_get_height(want);
 		assert_int_equal(cairo_image_surface_get_width(got), w);
 		assert_int_equal(cairo_image_surface_get_height(got), h);
 		const unsigned char *pg = cairo_image_surface_get_data(got);
 		const unsigned char *pw = cairo_image_surface_get_data(want);
-		int sg = cairo_image_surface_get_stride(got), sw = cairo_image_surface_get_stride(want);
+		int sg = cairo_image_surface_get_stride(got),
+		    sw = cairo_image_surface_get_stride(want);
 		long differ = 0;
 		for (int y = 0; y < h; y++)
 			for (int x = 0; x < w; x++) {

@@ -178,13 +178,37 @@ def flat(text):
     return re.sub(r"\s+", " ", text)
 
 
+def pdf_words(path):
+    """Page size and the words of the first page with their boxes, from pdftotext -bbox."""
+    p = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", path, "-"],
+                       capture_output=True, text=True, check=True)
+    page = re.search(r'<page width="([\d.]+)" height="([\d.]+)"', p.stdout)
+    words = [(float(a), float(b), float(c), float(d), t) for a, b, c, d, t in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+        p.stdout)]
+    return float(page.group(1)), float(page.group(2)), words
+
+
 def legend_text(path):
-    """The legend's own words: in drawing order it comes after the map, from its first heading
-    to the locator's caption."""
-    text = flat(pdf_text(path, raw=True))
-    start = text.find("EVENTS")
-    end = text.find("LOCATION", start)
-    return text[start:end] if 0 <= start < end else ""
+    """The legend's own words: the block from its first heading (EVENTS) up to the locator's
+    caption (LOCATION), beside the map in landscape and below it in portrait."""
+    pw, ph, words = pdf_words(path)
+    ev = next((w for w in words if w[4].startswith("EVENT")), None)
+    loc = next((w for w in words if w[4].startswith("LOCAT")), None)
+    src = next((w for w in words if w[4] == "Sources:"), None)
+    if not ev or not loc or not src:
+        return ""
+    x, y = ev[0] - 2, ev[1] - 2
+    if loc[1] > ev[1] + 5:
+        w, h = pw - x, loc[1] - y - 1
+    else:
+        w, h = loc[0] - x - 1, src[1] - y - 1
+    p = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "1", "-x", str(int(x)),
+                        "-y", str(int(y)), "-W", str(int(w)), "-H", str(int(h)), path, "-"],
+                       capture_output=True, text=True, check=True)
+    # Within a line, columns are apart by runs of spaces; labels keep single spaces.
+    return " | ".join(part for line in p.stdout.splitlines()
+                      for part in re.split(r"\s{2,}", line.strip()) if part)
 
 
 # ---- what the events file says should be on a map -------------------------------------------
@@ -213,36 +237,49 @@ def coords(geom):
     return c
 
 
-def placement(feature, box, margin):
-    """'in' if every point lies inside the box shrunk by margin (a fraction), 'out' if all lie
-    outside it grown by margin, else None (unknown: no coordinates, or near the edge)."""
+def on_map(feature, box, shown, margin=0.1):
+    """True if some point of the event lies well inside the requested box (it is drawn),
+    False if its whole extent lies well outside the area the map shows, else None (an `area`
+    event without coordinates here, or one near an edge)."""
     pts = coords(feature.get("geometry"))
     if not pts:
         return None
     w, s, e, n = box
     dx, dy = (e - w) * margin, (n - s) * margin
-    if all(w + dx < x < e - dx and s + dy < y < n - dy for x, y in pts):
-        return "in"
-    if all(x < w - dx or x > e + dx or y < s - dy or y > n + dy for x, y in pts):
-        return "out"
+    if any(w + dx < x < e - dx and s + dy < y < n - dy for x, y in pts):
+        return True
+    W, S, E, N = shown
+    dx, dy = (E - W) * margin, (N - S) * margin
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    if max(xs) < W - dx or min(xs) > E + dx or max(ys) < S - dy or min(ys) > N + dy:
+        return False
     return None
 
 
-def expected_legend(box, until=None):
+def expected_legend(box, shown, until=None):
     """Kinds and statuses that must be in the legend, and those that must not."""
     must_k, may_k, must_s, may_s = set(), set(), set(), set()
     for f in load_events():
         p = f["properties"]
         if until and event_start(p) > until:
             continue
-        where = placement(f, box, 0.12)
-        if where == "in":
+        where = on_map(f, box, shown)
+        if where:
             must_k.add(p["kind"])
             must_s.add(p["status"])
-        if where != "out":
+        if where is not False:
             may_k.add(p["kind"])
             may_s.add(p["status"])
     return must_k, set(KIND_LABEL) - may_k, must_s, set(STATUS_LABEL) - may_s
+
+
+def shown_area(pdf):
+    """The area the map shows, as the PDF's subject states it."""
+    p = subprocess.run(["pdfinfo", pdf], capture_output=True, text=True, check=True)
+    num = r"(-?\d+(?:\.\d+)?)"
+    m = re.search(r"The map shows " + ",".join([num] * 4), p.stdout)
+    assert m, f"no shown area in the PDF's subject: {p.stdout}"
+    return tuple(float(v) for v in m.groups())
 
 
 def views():
@@ -270,7 +307,11 @@ def test_pdf_text(tmp):
         check(f"{name}: made time in UTC", "2026-01-01 00:00 UTC" in text, text[-300:])
         legend = legend_text(path)
         check(f"{name}: legend found in the PDF text", legend != "", text[:300])
-        must_k, never_k, must_s, never_s = expected_legend(v["bbox"])
+        shown = shown_area(path)
+        check(f"{name}: the map shows the whole box", shown[0] <= v["bbox"][0] + 0.01
+              and shown[1] <= v["bbox"][1] + 0.01 and shown[2] >= v["bbox"][2] - 0.01
+              and shown[3] >= v["bbox"][3] - 0.01, shown)
+        must_k, never_k, must_s, never_s = expected_legend(v["bbox"], shown)
         kinds = legend_words(legend, KIND_LABEL)
         statuses = legend_words(legend, STATUS_LABEL)
         check(f"{name}: legend lists the kinds on the map", must_k <= kinds,
@@ -282,7 +323,7 @@ def test_pdf_text(tmp):
         check(f"{name}: legend lists no status absent from the map", not (statuses & never_s),
               f"extra {statuses & never_s}")
         latest = max((event_start(f["properties"]) for f in load_events()
-                      if placement(f, v["bbox"], 0.12) == "in"), default=None)
+                      if on_map(f, v["bbox"], shown)), default=None)
         if latest:
             m = re.search(r"latest (\d{4}-\d{2}-\d{2})", text)
             check(f"{name}: dateline gives the latest event shown",
@@ -302,12 +343,14 @@ def test_until_changes_legend(tmp):
     lf, le = legend_text(full), legend_text(early)
     kf, ke = legend_words(lf, KIND_LABEL), legend_words(le, KIND_LABEL)
     sf, se = legend_words(lf, STATUS_LABEL), legend_words(le, STATUS_LABEL)
-    must_k, _never_k, _must_s, never_s = expected_legend(v["bbox"], until)
-    # Kinds whose every event near the view begins after `until` must leave the legend.
+    shown = shown_area(early)
+    must_k, _never_k, _must_s, never_s = expected_legend(v["bbox"], shown, until)
+    # Kinds drawn before but whose every event that might be on the map begins after `until`
+    # must leave the legend.
     later = {f["properties"]["kind"] for f in load_events()
-             if placement(f, v["bbox"], 0.12) == "in" and event_start(f["properties"]) > until}
+             if on_map(f, v["bbox"], shown) and event_start(f["properties"]) > until}
     earlier = {f["properties"]["kind"] for f in load_events()
-               if placement(f, v["bbox"], 0.12) != "out"
+               if on_map(f, v["bbox"], shown) is not False
                and event_start(f["properties"]) <= until}
     gone = later - earlier
     check("until: the legend changes", (kf, sf) != (ke, se), f"{kf} {sf}")
@@ -398,7 +441,7 @@ def test_portrait_pdf_text(tmp):
     must_render(path, "--view", "mexico", "--size", "800x1200", "--crs",
                 "+proj=lcc +lat_1=12 +lat_2=22 +lat_0=17 +lon_0=-75 +datum=WGS84")
     text = flat(pdf_text(path))
-    must_k, never_k, _, _ = expected_legend(views()["mexico"]["bbox"])
+    must_k, never_k, _, _ = expected_legend(views()["mexico"]["bbox"], shown_area(path))
     kinds = legend_words(legend_text(path), KIND_LABEL)
     check("portrait: title", views()["mexico"]["title"] in text)
     check("portrait: legend kinds", must_k <= kinds and not (kinds & never_k),
@@ -410,8 +453,6 @@ def test_bad_input(tmp):
     cases = [
         ("size beyond the side limit", ["--view", "region", "--size", "9000x100"], "8192"),
         ("size beyond the pixel limit", ["--view", "region", "--size", "7000x7000"], "40000000"),
-        ("scale 2 beyond the side limit", ["--view", "region", "--size", "5000x3000",
-                                           "--scale", "2"], "8192"),
         ("unknown EPSG code", ["--view", "region", "--crs", "EPSG:99999999"], "EPSG:99999999"),
         ("nonsense CRS", ["--view", "region", "--crs", "+proj=nosuchthing"], None),
         ("box the CRS cannot show", ["--view", "caribbean", "--crs",
@@ -423,8 +464,11 @@ def test_bad_input(tmp):
         ("short bbox", ["--bbox", "1,2,3"], None),
         ("unknown view", ["--view", "atlantis"], None),
     ]
+    # --scale multiplies a PNG's pixels only: PDF and SVG stay vector at any scale.
+    png_only = [("scale 2 beyond the side limit", ["--view", "region", "--size", "5000x3000",
+                                                   "--scale", "2"], "8192")]
     for fmt in ("png", "pdf", "svg"):
-        for name, args, needle in cases:
+        for name, args, needle in cases + (png_only if fmt == "png" else []):
             d = tempfile.mkdtemp(dir=tmp)
             out = os.path.join(d, f"out.{fmt}")
             rc, err = render(out, *args)
