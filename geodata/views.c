@@ -100,8 +100,21 @@ const geodata_view *geodata_views_find(const geodata_views *v, const char *name)
 	return NULL;
 }
 
+/* The input as it may be quoted in a one-line message: short, printable. */
+static void quotable(const char *text, char *out, size_t n)
+{
+	size_t i = 0;
+	for (; text[i] && i + 4 < n && i < 80; i++)
+		out[i] = (unsigned char)text[i] < 0x20 || text[i] == 0x7f ? '?' : text[i];
+	if (text[i])
+		out[i > 3 ? i - 3 : 0] = 0, strcat(out, "...");
+	else
+		out[i] = 0;
+}
+
 int geodata_bbox_parse(const char *text, geodata_bbox *out, geodata_error *err)
 {
+	char q[96];
 	double c[4];
 	const char *p = text;
 	const char *names[4] = {"west", "south", "east", "north"};
@@ -110,13 +123,14 @@ int geodata_bbox_parse(const char *text, geodata_bbox *out, geodata_error *err)
 			snprintf(err->msg, sizeof(err->msg), "bbox is empty (expected W,S,E,N)");
 		return GEODATA_EINVAL;
 	}
+	quotable(text, q, sizeof(q));
 	for (int i = 0; i < 4; i++) {
 		char *end;
 		c[i] = strtod(p, &end);
 		if (end == p || (i < 3 && *end != ',') || (i == 3 && *end != 0)) {
 			if (err)
 				snprintf(err->msg, sizeof(err->msg),
-				         "bbox '%.80s' is not four numbers W,S,E,N", text);
+				         "bbox '%s' is not four numbers W,S,E,N", q);
 			return GEODATA_EINVAL;
 		}
 		if (!isfinite(c[i])) {
@@ -138,7 +152,7 @@ int geodata_bbox_parse(const char *text, geodata_bbox *out, geodata_error *err)
 		why = "south must be less than north";
 	if (why) {
 		if (err)
-			snprintf(err->msg, sizeof(err->msg), "bad bbox '%.80s': %s", text, why);
+			snprintf(err->msg, sizeof(err->msg), "bad bbox '%s': %s", q, why);
 		return GEODATA_EINVAL;
 	}
 	out->minx = c[0];

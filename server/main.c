@@ -213,6 +213,21 @@ static int write_file_atomic(const char *path, const void *data, size_t len)
 	return 0;
 }
 
+/* After getopt_long returned '?': names the option it stopped at. */
+static int bad_option(const char *cmd, char **argv)
+{
+	if (optopt == 'o')
+		return fail(EXIT_USAGE, "%s: -o needs a file name (see `briefmap %s --help`)", cmd,
+		            cmd);
+	if (optopt > 0 && optopt < 256)
+		return fail(EXIT_USAGE, "%s: unknown option '-%c' (see `briefmap %s --help`)", cmd,
+		            optopt, cmd);
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+	return fail(EXIT_USAGE,
+	            "%s: unknown option or missing value in '%s' (see `briefmap %s --help`)", cmd,
+	            arg, cmd);
+}
+
 static int parse_int(const char *s, long lo, long hi, long *out)
 {
 	char *end;
@@ -331,7 +346,7 @@ static int cmd_render(int argc, char **argv, common *c)
 			req.bare = 1;
 			break;
 		default:
-			return fail(EXIT_USAGE, "render: see `briefmap render --help`");
+			return bad_option("render", argv);
 		}
 	}
 	if (optind < argc)
@@ -454,7 +469,7 @@ static int cmd_tile(int argc, char **argv, common *c)
 			until = optarg;
 			break;
 		default:
-			return fail(EXIT_USAGE, "tile: see `briefmap tile --help`");
+			return bad_option("tile", argv);
 		}
 	}
 	if (optind != argc - 1)
@@ -533,7 +548,7 @@ static int cmd_check(int argc, char **argv, common *c)
 			fputs(check_help, stdout);
 			return 0;
 		}
-		return fail(EXIT_USAGE, "check: see `briefmap check --help`");
+		return bad_option("check", argv);
 	}
 	if (optind < argc)
 		return fail(EXIT_USAGE, "check: unexpected argument '%s'", argv[optind]);
@@ -600,7 +615,7 @@ static int cmd_views(int argc, char **argv, common *c)
 			      stdout);
 			return 0;
 		}
-		return fail(EXIT_USAGE, "views: see `briefmap views --help`");
+		return bad_option("views", argv);
 	}
 	if (optind < argc)
 		return fail(EXIT_USAGE, "views: unexpected argument '%s'", argv[optind]);
@@ -667,7 +682,7 @@ static int cmd_serve(int argc, char **argv, common *c)
 			so.static_dir = optarg;
 			break;
 		default:
-			return fail(EXIT_USAGE, "serve: see `briefmap serve --help`");
+			return bad_option("serve", argv);
 		}
 	}
 	if (optind < argc)
@@ -757,7 +772,7 @@ static int cmd_seed(int argc, char **argv, common *c)
 			so.threads = (int)v;
 			break;
 		default:
-			return fail(EXIT_USAGE, "seed: see `briefmap seed --help`");
+			return bad_option("seed", argv);
 		}
 	}
 	if (optind < argc)
@@ -824,6 +839,9 @@ int main(int argc, char **argv)
 	}
 	common c = {0};
 	paths_init(&c.p);
+	/* getopt's own messages would make a second stderr line: we report bad options ourselves.
+	 */
+	opterr = 0;
 	argc--;
 	argv++;
 	if (!strcmp(cmd, "render"))
