@@ -31,9 +31,16 @@ CASES = [
     ('tile-6-17-29-base', ['tile', '6/17/29', '--tileset', 'base']),
     ('tile-7-40-60-events', ['tile', '7/40/60', '--tileset', 'events']),
     ('tile-6-12-27-briefing', ['tile', '6/12/27']),
-    ('tile-6-14-28@2x', ['tile', '6/14/28', '--scale', '2']),
+    ('tile-6-17-27@2x', ['tile', '6/17/27', '--scale', '2']),
     ('view-caribbean-bare', ['render', '--view', 'caribbean', '--bare', '--size', '800x500']),
 ]
+
+# Cases whose current output shows a known rendering fault: no reference is frozen for them
+# until the fault is fixed (then: --update --only NAME, look at it, commit it, drop it here).
+PENDING = {
+    'view-caribbean-bare': 'labels are cut by the frame of a view at a fractional zoom '
+                           '("uatemala City", "Fort-de-F", "Saint Georg")',
+}
 
 MEAN_MAX = '1.0'
 BIG_LEVEL = '32'
@@ -53,6 +60,8 @@ def run_case(args, name, cmd, out_dir):
         return False, 'briefmap %s exited %d: %s' % (' '.join(cmd), p.returncode,
                                                       p.stderr.strip())
     ref = os.path.join(REFS, name + '.png')
+    if name in PENDING and not os.path.exists(ref) and not (args.update and args.only):
+        return None, 'pending, not compared: %s (rendered to %s)' % (PENDING[name], actual)
     if args.update:
         os.makedirs(REFS, exist_ok=True)
         shutil.copyfile(actual, ref)
@@ -80,17 +89,20 @@ def main():
     ap.add_argument('--update', action='store_true', help='rewrite the reference images')
     ap.add_argument('--only', help='run only the case of that name')
     args = ap.parse_args()
-    passed = failed = 0
+    passed = failed = pending = 0
     for name, cmd in CASES:
         if args.only and name != args.only:
             continue
         ok, msg = run_case(args, name, cmd, args.out)
-        print('%s %s: %s' % ('ok  ' if ok else 'FAIL', name, msg), flush=True)
+        print('%s %s: %s' % ('ok  ' if ok else 'SKIP' if ok is None else 'FAIL', name, msg),
+              flush=True)
         if ok:
             passed += 1
+        elif ok is None:
+            pending += 1
         else:
             failed += 1
-    print('%d passed, %d failed' % (passed, failed))
+    print('%d passed, %d failed, %d pending' % (passed, failed, pending))
     return 1 if failed or not passed else 0
 
 
