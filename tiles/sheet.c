@@ -1,6 +1,4 @@
-/* sheet.c: briefing sheets: a map of a box in degrees in any CRS, with its furniture, as
- * PNG/PDF/SVG.
- */
+/* sheet.c: briefing sheets: a map in any CRS with its furniture, as PNG, PDF or SVG. */
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
 #include <math.h>
@@ -178,7 +176,13 @@ int sheet_ctx_init_crs(render_ctx *ctx, const tile_scene *s, const geodata_bbox 
 	}
 	ctx->proj = geodata_proj_create("EPSG:4326", use, &ge);
 	if (!ctx->proj) {
-		tile_error_set(err, "%s", ge.msg);
+		/* Name the CRS as the user wrote it, with PROJ's reason. */
+		const char *why = strstr(ge.msg, "': ");
+		if (use == crs)
+			tile_error_set(err, "%s", ge.msg);
+		else
+			tile_error_set(err, "unknown CRS '%s'%s%s", crs, why ? ": " : "",
+			               why ? why + 3 : "");
 		return TILE_ECRS;
 	}
 	box_ring(ll, ring, EDGE_POINTS);

@@ -49,6 +49,12 @@ def check(name, ok, detail=""):
 
 def render(out, *args):
     env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH)
+    # Under LeakSanitizer, fontconfig's caches (kept for the process's life) are not our leaks.
+    if "suppressions=" not in env.get("LSAN_OPTIONS", ""):
+        supp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lsan.supp")
+        env["LSAN_OPTIONS"] = ":".join(x for x in (env.get("LSAN_OPTIONS"),
+                                                   f"suppressions={supp}",
+                                                   "print_suppressions=0") if x)
     p = subprocess.run([BRIEFMAP, "render", *args, "-o", out], capture_output=True, text=True,
                        env=env, timeout=300)
     return p.returncode, p.stderr
