@@ -45,11 +45,24 @@ geodata_views *geodata_views_load(const char *path, geodata_error *err)
 	}
 	for (size_t i = 0; i < n; i++) {
 		json_object *o = json_object_array_get_idx(arr, i), *name, *title, *desc, *bbox;
-		if (!json_object_object_get_ex(o, "name", &name) ||
+		if (!json_object_is_type(o, json_type_object) ||
+		    !json_object_object_get_ex(o, "name", &name) ||
+		    !json_object_is_type(name, json_type_string) ||
+		    !json_object_get_string_len(name) ||
 		    !json_object_object_get_ex(o, "bbox", &bbox) ||
+		    !json_object_is_type(bbox, json_type_array) ||
 		    json_object_array_length(bbox) != 4) {
 			fail(err, path, "a view lacks a name or a 4-number bbox");
 			goto bad;
+		}
+		for (size_t k = 0; k < 4; k++) {
+			json_object *c = json_object_array_get_idx(bbox, k);
+			if (!json_object_is_type(c, json_type_double) &&
+			    !json_object_is_type(c, json_type_int)) {
+				fail(err, path,
+				     "a view's bbox holds something that is not a number");
+				goto bad;
+			}
 		}
 		geodata_view *v = &vs->v[vs->n++];
 		v->name = json_object_get_string(name);
@@ -62,7 +75,9 @@ geodata_views *geodata_views_load(const char *path, geodata_error *err)
 		double *c = &v->bbox.minx;
 		for (int k = 0; k < 4; k++)
 			c[k] = json_object_get_double(json_object_array_get_idx(bbox, (size_t)k));
-		if (!(v->bbox.minx < v->bbox.maxx && v->bbox.miny < v->bbox.maxy)) {
+		if (!(v->bbox.minx < v->bbox.maxx && v->bbox.miny < v->bbox.maxy) ||
+		    !isfinite(v->bbox.minx) || !isfinite(v->bbox.maxx) || v->bbox.minx < -180 ||
+		    v->bbox.maxx > 180 || v->bbox.miny < -85.06 || v->bbox.maxy > 85.06) {
 			fail(err, path, "a view's bbox is empty or inverted");
 			goto bad;
 		}
