@@ -418,6 +418,9 @@ static int place(const tile_scene *s, int z, const mapper *m, label_set *out)
 		for (int k = 0; k < npos && chosen < 0; k++) {
 			box b = {pos[k][0] - PAD, pos[k][1] - PAD, pos[k][0] + w + PAD,
 			         pos[k][1] + h + PAD};
+			/* A single image has edges that nothing continues past: keep labels inside. */
+			if (!m->global && (b.x0 < 0 || b.y0 < 0 || b.x1 > m->w || b.y1 > m->h))
+				continue;
 			if (!grid_hits(&g, &b))
 				chosen = k;
 		}
