@@ -512,6 +512,11 @@ int main(int argc, char **argv)
 		       1000.0 * zs[z].seconds / (double)zs[z].tiles,
 		       (double)zs[z].bytes / (double)zs[z].tiles);
 	}
+	for (int z = a.zmin; z <= a.zmax; z++) {
+		if (zs[z].tiles)
+			printf("result tool=briefmap mode=zoom zoom=%d tiles=%zu seconds=%.4f\n", z,
+			       zs[z].tiles, zs[z].seconds);
+	}
 	print_result("sequential", 1, list.count, seconds, bytes);
 	fflush(stdout);
 

@@ -345,6 +345,9 @@ def main():
         for z in sorted(zstats):
             n, sec, b = zstats[z]
             print("%4d %6d %8.3f %9.1f %8.2f %15.0f" % (z, n, sec, n / sec, 1000 * sec / n, b / n))
+        for z in sorted(zstats):
+            print("result tool=mapnik mode=zoom zoom=%d tiles=%d seconds=%.4f"
+                  % (z, zstats[z][0], zstats[z][1]))
         report("sequential", 1, len(tiles), seconds, nbytes, a.format)
 
         seconds, nbytes = run_parallel(gpkg, events, a.format, tiles, a.processes)

@@ -87,6 +87,9 @@ awk -v cores="$threads" -v ntiles="$ntiles" -v zoom="$zoom" '
 	delete f
 	for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 	k = f["tool"] "/" f["mode"]
+	if (f["mode"] == "zoom" && f["zoom"] <= 7) {
+		zt[f["tool"]] += f["tiles"]; zs[f["tool"]] += f["seconds"]
+	}
 	tps[k] = f["tiles_per_s"]; sec[k] = f["seconds"]; cnt[k] = f["tiles"]
 }
 function ratio(a, b) { return (a > 0 && b > 0) ? sprintf("%.2f", a / b) : "n/a" }
@@ -100,6 +103,12 @@ END {
 	rn = ratio(tps["briefmap/parallel"], tps["mapnik/parallel"])
 	printf "%-34s %11sx %11sx   (target >= 3: %s / %s)\n", "briefmap / Mapnik", r1, rn,
 		verdict(r1, 3), verdict(rn, 3)
+	if (zs["briefmap"] > 0 && zs["mapnik"] > 0 && zt["briefmap"] < ntiles) {
+		b7 = zt["briefmap"] / zs["briefmap"]; m7 = zt["mapnik"] / zs["mapnik"]
+		printf "%-34s %12.1f %12s   (%d tiles)\n", "briefmap tiles/s, zooms <= 7", b7, "", zt["briefmap"]
+		printf "%-34s %12.1f\n", "Mapnik tiles/s, zooms <= 7", m7
+		printf "%-34s %11sx\n", "briefmap / Mapnik, zooms <= 7", ratio(b7, m7)
+	}
 	printf "%-34s %12.1f %12.1f   (%d tiles)\n", "map2img, one process per tile",
 		tps["map2img/per_process_sequential"], tps["map2img/per_process_parallel"],
 		cnt["map2img/per_process_sequential"]
