@@ -1,5 +1,4 @@
-/* imgcmp.c: compares two PNG images (through cairo) and assembles tile mosaics, for the image
- * tests. */
+/* imgcmp.c: compares two PNG images through cairo and assembles tile mosaics, for image tests. */
 #include <cairo.h>
 #include <math.h>
 #include <stdint.h>

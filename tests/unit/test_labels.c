@@ -1,5 +1,4 @@
-/* test_labels.c: the global label placement of the real data: no overlaps, thinning, determinism.
- */
+/* test_labels.c: global label placement on real data: no overlaps, thinning, determinism. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,4 @@
-/* test_png.c: PNG encoding of cairo surfaces decodes back, through cairo's reader, to the same
- * pixels. */
+/* test_png.c: PNG encoding of cairo surfaces decodes back through cairo to the same pixels. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,4 @@
-/* test_proj.c: reprojection through PROJ and WGS 84 geodesics, against independent reference
- * values. */
+/* test_proj.c: reprojection and WGS 84 geodesics through PROJ, against independent values. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,4 @@
-/* test_tilemath.c: XYZ tile extents, point-to-tile lookup and pyramid bounds, checked against PROJ.
- */
+/* test_tilemath.c: XYZ tile extents, point-to-tile lookup and pyramid bounds, against PROJ. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
