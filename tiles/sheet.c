@@ -581,7 +581,8 @@ static int map_draw(map_view *mv, cairo_t *cr)
 	if (mv->merc) {
 		rc = render_map(ctx, 1, 1, mv->ls, mv->gx, mv->gy);
 	} else if ((rc = textkit_init(&tk, cr)) == 0) {
-		/* The graticule goes between the base map and the events, so it hides neither. */
+		/* The graticule goes between the base map and the events, so it hides neither; its
+		 * values go under the map's labels, which matter more. */
 		geodata_events *ev = tile_scene_events(ctx->scene);
 		rc = render_map(ctx, 1, 0, NULL, 0, 0);
 		if (!rc)
@@ -589,9 +590,9 @@ static int map_draw(map_view *mv, cairo_t *cr)
 		if (!rc && ev)
 			rc = symbols_draw_events(ctx, ev);
 		if (!rc)
-			rc = labels_draw(ctx, mv->ls, mv->gx, mv->gy, 1, 1);
-		if (!rc)
 			rc = graticule(mv, &tk, 1);
+		if (!rc)
+			rc = labels_draw(ctx, mv->ls, mv->gx, mv->gy, 1, 1);
 	}
 	textkit_finish(&tk);
 	cairo_restore(cr);
@@ -1351,11 +1352,24 @@ static int draw_sheet(cairo_t *cr, const tile_scene *s, const tile_sheet_request
 		text_set(tk, "Location", fs * 0.82, TXT_BOLD | TXT_CAPS, 0, 0);
 		text_extent(tk, NULL, &cap_h);
 		double ix, iy;
+		int inset = 1;
 		if (!L->portrait) {
+			/*
+			 * A long legend first gets smaller type, then loses its base map section,
+			 * then the locator: the events' key matters most.
+			 */
 			double room = L->pan_h - L->inset_h - cap_h - fs;
-			/* A long legend gets smaller type before it runs into the locator. */
-			while (fs > 8 && legend_run(tk, rows, n, 0, 0, L->pan_w, 1, fs, 0) > room)
-				fs *= 0.93;
+			while (fs > 8.5 && legend_run(tk, rows, n, 0, 0, L->pan_w, 1, fs, 0) > room)
+				fs *= 0.94;
+			if (legend_run(tk, rows, n, 0, 0, L->pan_w, 1, fs, 0) > room) {
+				size_t keep = n;
+				while (keep > 0 && rows[keep - 1].type != ROW_HEAD)
+					keep--;
+				if (keep > 1)
+					n = keep - 1;
+			}
+			if (legend_run(tk, rows, n, 0, 0, L->pan_w, 1, fs, 0) > room)
+				inset = 0;
 			legend_run(tk, rows, n, L->pan_x, L->pan_y, L->pan_w, 1, fs, 1);
 			ix = L->pan_x;
 			iy = L->pan_y + L->pan_h - L->inset_h;
@@ -1366,11 +1380,13 @@ static int draw_sheet(cairo_t *cr, const tile_scene *s, const tile_sheet_request
 			legend_run(tk, rows, n, L->pan_x, L->map_y + L->map_h + L->gap, lw, 3, fs,
 			           1);
 		}
-		text_set(tk, "Location", L->fs_body * 0.82, TXT_BOLD | TXT_CAPS, 0, 0);
-		text_show(tk, ix, iy - cap_h - L->fs_body * 0.3, MUTED);
-		if ((rc = draw_inset(mv, cr, s, ix, iy, (int)L->inset_w, (int)L->inset_h,
-		                     req->scale, err)))
-			return rc;
+		if (inset) {
+			text_set(tk, "Location", L->fs_body * 0.82, TXT_BOLD | TXT_CAPS, 0, 0);
+			text_show(tk, ix, iy - cap_h - L->fs_body * 0.3, MUTED);
+			if ((rc = draw_inset(mv, cr, s, ix, iy, (int)L->inset_w, (int)L->inset_h,
+			                     req->scale, err)))
+				return rc;
+		}
 	}
 
 	/* Footer: a hairline, the sources, when and how the sheet was made. */
