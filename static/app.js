@@ -508,7 +508,12 @@
 			var ll = L.latLng(geom.coordinates[1], geom.coordinates[0]);
 			rec.anchor = ll;
 			if (p.geo_precision === 'region') {
-				var area = L.circle(ll, Object.assign({ radius: REGION_RADIUS_M }, pathStyle(rec.kind, rec.status, true)));
+				/* Only "somewhere around here": a faint zone with a
+				 * dotted edge; the symbol carries the status. */
+				var area = L.circle(ll, {
+					radius: REGION_RADIUS_M, color: KINDS[rec.kind].color, weight: 1.2, opacity: 0.8,
+					dashArray: '2 4', fillColor: KINDS[rec.kind].color, fillOpacity: 0.07
+				});
 				this._tag(area, rec, true);
 				area.bindTooltip(buildTooltip(p), { sticky: true, opacity: 1, className: 'bm-tooltip' });
 				group.addLayer(area);

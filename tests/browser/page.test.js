@@ -17,7 +17,8 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-
 	'--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const STEP_TIMEOUT = 20000;
 
-const binary = process.argv[2];
+/* Absolute: the server runs from the repository root, not from here. */
+const binary = process.argv[2] ? path.resolve(process.argv[2]) : null;
 const shotDir = path.resolve(process.argv[3] || process.env.BRIEFMAP_SCREENSHOTS || '.');
 
 let passed = 0;
@@ -101,12 +102,22 @@ function startServer(extraArgs) {
 	});
 }
 
+/* The browser is not under test: meson's MALLOC_PERTURB_ (meant for our C
+ * code, which the server still gets) only slows Chromium down and crashes
+ * its renderers. */
+function browserEnv() {
+	const env = Object.assign({}, process.env);
+	delete env.MALLOC_PERTURB_;
+	return env;
+}
+
 async function launch(contextOptions) {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'briefmap-chromium-'));
 	const ctx = await chromium.launchPersistentContext(dir, Object.assign({
 		executablePath: CHROMIUM,
 		headless: true,
 		args: CHROMIUM_ARGS,
+		env: browserEnv(),
 		viewport: { width: 1440, height: 900 }
 	}, contextOptions || {}));
 	cleanups.push(async () => {
