@@ -1,5 +1,4 @@
-/* events.c: loads, validates, projects and serialises the article's events (GeoJSON through OGR).
- */
+/* events.c: loads, validates, projects and serialises the article's events (GeoJSON via OGR). */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -950,6 +949,14 @@ static int read_geometry(loader *L, OGRFeatureH of, json_object *jf, geodata_eve
 	}
 	OGRGeometryH g = OGR_F_GetGeometryRef(of);
 	if (!g) {
+		/* OGR drops empty coordinates silently; say so rather than "invalid". */
+		json_object *coords = NULL;
+		if (json_object_object_get_ex(native, "coordinates", &coords) &&
+		    json_object_is_type(coords, json_type_array) &&
+		    json_object_array_length(coords) == 0) {
+			field_problem(L, "geometry", "empty coordinates");
+			return -1;
+		}
 		field_problem(L, "geometry", "not a valid GeoJSON geometry%s%s",
 		              L->gdal_msg[0] ? ": " : "", L->gdal_msg);
 		return -1;
@@ -1117,6 +1124,71 @@ static int cmp_by_id(const void *a, const void *b, void *ud)
 	size_t i = *(const size_t *)a, j = *(const size_t *)b;
 	int c = strcmp(ev[i].id, ev[j].id);
 	return c ? c : (i > j) - (i < j);
+}
+
+/* ---- stacks of co-located events ------------------------------------------------------- */
+
+static size_t uf_find(size_t *parent, size_t i)
+{
+	while (parent[i] != i) {
+		parent[i] = parent[parent[i]];
+		i = parent[i];
+	}
+	return i;
+}
+
+static int cmp_by_lat(const void *a, const void *b, void *ud)
+{
+	const geodata_event *ev = ud;
+	double p = ev[*(const size_t *)a].anchor_lat, q = ev[*(const size_t *)b].anchor_lat;
+	return (p > q) - (p < q);
+}
+
+/*
+ * Groups events whose anchors lie within STACK_METRES of each other, so that
+ * renderers can fan their symbols out instead of piling them up. A sweep
+ * over latitude keeps this near-linear for large files.
+ */
+#define STACK_METRES 1000.0
+static int compute_stacks(geodata_events *ev)
+{
+	size_t n = ev->count;
+	size_t *order = malloc((n ? n : 1) * sizeof *order);
+	size_t *parent = malloc((n ? n : 1) * sizeof *parent);
+	size_t *seen = calloc(n ? n : 1, sizeof *seen);
+	int rc = -1;
+	if (!order || !parent || !seen)
+		goto done;
+	for (size_t i = 0; i < n; i++)
+		order[i] = parent[i] = i;
+	qsort_r(order, n, sizeof *order, cmp_by_lat, ev->events);
+	const double dlat_max = STACK_METRES / 110000.0;
+	for (size_t a = 0; a < n; a++) {
+		const geodata_event *p = &ev->events[order[a]];
+		for (size_t b = a + 1; b < n; b++) {
+			const geodata_event *q = &ev->events[order[b]];
+			if (q->anchor_lat - p->anchor_lat > dlat_max)
+				break;
+			if (geodata_geodesic_inverse(p->anchor_lon, p->anchor_lat, q->anchor_lon,
+			                             q->anchor_lat, NULL) <= STACK_METRES) {
+				size_t r1 = uf_find(parent, order[a]),
+				       r2 = uf_find(parent, order[b]);
+				if (r1 != r2)
+					parent[r1 > r2 ? r1 : r2] = r1 < r2 ? r1 : r2;
+			}
+		}
+	}
+	/* Members count up in file order; sizes are known once every member is counted. */
+	for (size_t i = 0; i < n; i++)
+		ev->events[i].stack_index = (uint32_t)seen[uf_find(parent, i)]++;
+	for (size_t i = 0; i < n; i++)
+		ev->events[i].stack_count = (uint32_t)seen[uf_find(parent, i)];
+	rc = 0;
+done:
+	free(order);
+	free(parent);
+	free(seen);
+	return rc;
 }
 
 static void check_duplicates(loader *L)
@@ -1410,7 +1482,7 @@ geodata_events *geodata_events_load_buffer(const geodata *gd, const void *data, 
 	read_features(&L, ds, features);
 	if (!L.ev->oom)
 		check_duplicates(&L);
-	if (!L.nproblems && !L.ev->oom && serialise(L.ev))
+	if (!L.nproblems && !L.ev->oom && (compute_stacks(L.ev) || serialise(L.ev)))
 		L.ev->oom = 1;
 	if (L.ev->oom)
 		file_problem(&L, "out of memory");

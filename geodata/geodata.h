@@ -301,6 +301,13 @@ typedef struct geodata_event {
 	geodata_bbox merc_bbox;
 	double anchor_lon, anchor_lat; /**< where its symbol and label go */
 	double anchor_x, anchor_y;     /**< the same in EPSG:3857 */
+	/**
+	 * Events whose anchors coincide (within 1 km, e.g. several statements
+	 * placed at one capital) form a stack: `stack_count` is its size (1 for
+	 * an event alone) and `stack_index` this event's place in it, in file
+	 * order. Symbols of a stack are fanned out around the shared anchor.
+	 */
+	uint32_t stack_index, stack_count;
 } geodata_event;
 
 typedef struct geodata_events geodata_events;

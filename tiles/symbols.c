@@ -1,4 +1,4 @@
-/* symbols.c: the article's events on the map: areas, distance lines, symbols, by kind and status.
+/* symbols.c: the article's events on the map (areas, distance lines, symbols) by kind and status.
  */
 #include <math.h>
 #include <stdio.h>
@@ -10,6 +10,8 @@
 
 /* Spacing of hypothetical hatching, logical pixels. */
 #define HATCH_STEP 6.0
+/* Spacing of the dots over areas of uncertainty. */
+#define STIPPLE_STEP 9.0
 /* Points along a geodesic distance line: smooth at zoom 10 over 2,000 km. */
 #define GEODESIC_POINTS 96
 /* Co-located symbols gather in a cluster; beyond this many they are not drawn apart. */
@@ -23,7 +25,7 @@ static const double KIND_RGB[GEODATA_KIND_COUNT][3] = {
     [GEODATA_KIND_STRIKE_ZONE] = {0.776, 0.157, 0.157},    /* red */
     [GEODATA_KIND_BOAT_STRIKE] = {0.851, 0.396, 0.035},    /* orange */
     [GEODATA_KIND_RAID] = {0.576, 0.086, 0.243},           /* crimson */
-    [GEODATA_KIND_THREAT] = {0.722, 0.490, 0.000},         /* amber */
+    [GEODATA_KIND_THREAT] = {0.631, 0.412, 0.000},         /* dark amber */
     [GEODATA_KIND_DIPLOMATIC] = {0.420, 0.239, 0.604},     /* purple */
     [GEODATA_KIND_STAGING_BASE] = {0.165, 0.306, 0.494},   /* slate blue */
     [GEODATA_KIND_PUBLIC_OPINION] = {0.000, 0.475, 0.420}, /* teal */
@@ -55,11 +57,33 @@ static int is_area(const geodata_event *e)
 	return e->ngeoms > 0 && e->lonlat[0].type == GEODATA_GEOM_POLYGON;
 }
 
+/* Distance from a stack's shared anchor to the centre of each of its symbols. */
+static double stack_ring(uint32_t count, double size)
+{
+	if (count <= 1)
+		return 0;
+	/* Neighbouring symbols one white ring apart on a circle. */
+	double chord = size + 2;
+	return count == 2 ? chord / 2 : chord / (2 * sin(M_PI / count));
+}
+
+static void stack_offset(const geodata_event *e, double size, double *dx, double *dy)
+{
+	uint32_t n = e->stack_count ? e->stack_count : 1;
+	double r = stack_ring(n, size);
+	/* First member on the left, then clockwise: the same fan in every tile. */
+	double a = M_PI + 2 * M_PI * e->stack_index / n + (n == 4 ? M_PI / 4 : 0);
+	if (n == 3)
+		a = M_PI / 2 + 2 * M_PI * e->stack_index / 3 + M_PI / 3;
+	*dx = n > 1 ? r * cos(a) : 0;
+	*dy = n > 1 ? r * sin(a) : 0;
+}
+
 double symbols_event_radius(const geodata_event *e, int zoom)
 {
-	(void)e;
-	/* The white ring around every symbol adds a pixel and a half. */
-	return symbol_size(zoom) / 2 + 1.5;
+	double size = symbol_size(zoom);
+	/* The whole fan of a stack, and the white ring around every symbol. */
+	return stack_ring(e ? e->stack_count : 1, size) + size / 2 + 1.5;
 }
 
 /* ---- status treatments ------------------------------------------------------------- */
@@ -137,6 +161,33 @@ static void hatch_clip(cairo_t *cr, double gx0, double gy0, double step, double 
 	cairo_set_line_width(cr, width);
 	cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
 	cairo_stroke(cr);
+}
+
+/*
+ * Dots on a staggered grid of the global pixel space, over the clip region:
+ * like the hatching, they line up across tile edges.
+ */
+static void stipple_clip(cairo_t *cr, double gx0, double gy0, double step, double radius)
+{
+	double x1, y1, x2, y2;
+	cairo_clip_extents(cr, &x1, &y1, &x2, &y2);
+	if (!(x2 > x1) || !(y2 > y1) || (x2 - x1) * (y2 - y1) > 1e8)
+		return;
+	cairo_new_path(cr);
+	double row0 = floor((y1 + gy0) / step) - 1, row1 = ceil((y2 + gy0) / step) + 1;
+	for (double r = row0; r <= row1; r++) {
+		double y = r * step - gy0;
+		/* Every other row shifted by half a step. */
+		double shift = fmod(r, 2) != 0 ? step / 2 : 0;
+		double c0 = floor((x1 + gx0 - shift) / step) - 1,
+		       c1 = ceil((x2 + gx0 - shift) / step) + 1;
+		for (double c = c0; c <= c1; c++) {
+			double x = c * step + shift - gx0;
+			cairo_move_to(cr, x + radius, y);
+			cairo_arc(cr, x, y, radius, 0, 2 * M_PI);
+		}
+	}
+	cairo_fill(cr);
 }
 
 /* A question mark drawn as a path, so the disputed badge needs no font. */
@@ -351,17 +402,17 @@ void symbols_draw_marker(cairo_t *cr, geodata_event_kind kind, geodata_event_sta
 			cairo_restore(cr);
 		}
 		cairo_new_path(cr);
-		double w = fmax(1.4, size / 10);
+		double w = fmax(2, size / 7.5);
 		cairo_arc(cr, x, y, r - w / 2, 0, 2 * M_PI);
 		set_rgba(cr, rgb, 1);
 		cairo_set_line_width(cr, w);
 		/* Dash units fitted to the circumference, so the ring closes evenly. */
 		if (st == LINE_DASHED) {
-			double c = 2 * M_PI * (r - w / 2), u = c / 10;
-			double d[] = {u * 0.62, u * 0.38};
+			double c = 2 * M_PI * (r - w / 2), u = c / 8;
+			double d[] = {u * 0.6, u * 0.4};
 			cairo_set_dash(cr, d, 2, 0);
 		} else {
-			double c = 2 * M_PI * (r - w / 2), u = c / 14;
+			double c = 2 * M_PI * (r - w / 2), u = c / 12;
 			double d[] = {0.01, u};
 			cairo_set_dash(cr, d, 2, 0);
 			cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
@@ -480,6 +531,24 @@ static int cairo_ok(cairo_t *cr)
 	return cairo_status(cr) == CAIRO_STATUS_SUCCESS ? 0 : TILE_ECAIRO;
 }
 
+/*
+ * A point that only stands for a region (a country, say) gets a soft blur
+ * around it: somewhere about here, not exactly here.
+ */
+static void region_halo(cairo_t *cr, geodata_event_kind kind, double x, double y, double size)
+{
+	double rgb[3], r = size * 1.3;
+	symbols_kind_color(kind, rgb);
+	cairo_pattern_t *g = cairo_pattern_create_radial(x, y, size * 0.4, x, y, r);
+	cairo_pattern_add_color_stop_rgba(g, 0, rgb[0], rgb[1], rgb[2], 0.3);
+	cairo_pattern_add_color_stop_rgba(g, 1, rgb[0], rgb[1], rgb[2], 0);
+	cairo_new_path(cr);
+	cairo_arc(cr, x, y, r, 0, 2 * M_PI);
+	cairo_set_source(cr, g);
+	cairo_fill(cr);
+	cairo_pattern_destroy(g);
+}
+
 static int draw_area(render_ctx *ctx, const geodata_event *e)
 {
 	cairo_t *cr = ctx->cr;
@@ -496,39 +565,56 @@ static int draw_area(render_ctx *ctx, const geodata_event *e)
 			return rc;
 		}
 	line_style st = status_line(e->status);
-	/* Uncertainty areas are a light wash; zones a firmer tint. */
-	set_rgba(cr, rgb, zone ? 0.14 : 0.09);
-	cairo_fill_preserve(cr);
-	if (e->status == GEODATA_STATUS_HYPOTHETICAL) {
-		/* The path is not part of the saved state: keep a copy for the outline. */
-		cairo_path_t *path = cairo_copy_path(cr);
-		if (!path || path->status != CAIRO_STATUS_SUCCESS) {
-			cairo_path_destroy(path);
-			cairo_restore(cr);
-			return TILE_ECAIRO;
-		}
-		cairo_save(cr);
-		cairo_clip(cr);
-		set_rgba(cr, rgb, 0.6);
-		hatch_clip(cr, ctx->ox / ctx->res, -ctx->oy / ctx->res, HATCH_STEP, 1.1);
-		cairo_restore(cr);
-		cairo_new_path(cr);
-		cairo_append_path(cr, path);
+	/*
+	 * Zones get a firm tint. Areas of uncertainty only a faint wash that
+	 * deepens towards the edge: a flat warm tint over the blue sea turns grey
+	 * or passes for land.
+	 */
+	if (zone) {
+		set_rgba(cr, rgb, 0.14);
+		cairo_fill_preserve(cr);
+	}
+	/* Clipping and hatching consume the path, which the saved state does not hold. */
+	cairo_path_t *path = cairo_copy_path(cr);
+	if (!path || path->status != CAIRO_STATUS_SUCCESS) {
 		cairo_path_destroy(path);
+		cairo_restore(cr);
+		return TILE_ECAIRO;
+	}
+	cairo_save(cr);
+	cairo_clip(cr);
+	cairo_set_dash(cr, NULL, 0, 0);
+	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+	double gx0 = ctx->ox / ctx->res, gy0 = -ctx->oy / ctx->res;
+	if (e->status == GEODATA_STATUS_HYPOTHETICAL) {
+		set_rgba(cr, rgb, 0.6);
+		hatch_clip(cr, gx0, gy0, HATCH_STEP, 1.1);
 	} else if (zone) {
-		cairo_save(cr);
-		cairo_clip_preserve(cr);
 		/* An inner band along the edge: the classic look of a designated zone. */
+		cairo_append_path(cr, path);
 		set_rgba(cr, rgb, 0.22);
 		cairo_set_line_width(cr, 7);
-		cairo_set_dash(cr, NULL, 0, 0);
-		cairo_stroke_preserve(cr);
-		cairo_restore(cr);
+		cairo_stroke(cr);
+	} else {
+		/*
+		 * Stipple: scattered dots of the kind's colour say "somewhere in
+		 * here", and keep their hue over the sea, where a tint turns grey.
+		 */
+		set_rgba(cr, rgb, 0.7);
+		stipple_clip(cr, gx0, gy0, STIPPLE_STEP, 1.1);
+		cairo_append_path(cr, path);
+		set_rgba(cr, rgb, 0.12);
+		cairo_set_line_width(cr, 8);
+		cairo_stroke(cr);
 	}
+	cairo_restore(cr);
+	cairo_new_path(cr);
+	cairo_append_path(cr, path);
+	cairo_path_destroy(path);
 	/* A white casing under the edge keeps dashes legible over borders. */
 	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
 	double w = zone ? 2 : 1.4;
-	cairo_set_source_rgba(cr, 1, 1, 1, 0.7);
+	cairo_set_source_rgba(cr, 1, 1, 1, zone ? 0.7 : 0.5);
 	cairo_set_line_width(cr, w + 2);
 	cairo_set_dash(cr, NULL, 0, 0);
 	cairo_stroke_preserve(cr);
@@ -552,8 +638,51 @@ static void format_km(double metres, char *buf, size_t n)
 		snprintf(buf, n, "~%ld km", km);
 }
 
-static int draw_distance_label(render_ctx *ctx, const char *text, double x, double y, double angle,
-                               double rgb[3])
+typedef struct box {
+	double x0, y0, x1, y1;
+} box;
+
+/*
+ * Whether a box of the view is clear of the labels placed for this zoom and
+ * of the event symbols. Only views on the zoom's own pixel grid (tiles and
+ * renders at an integer zoom) can see the global placement; there every tile
+ * makes the same choice, so a text never jumps at a tile edge.
+ */
+static int box_clear(render_ctx *ctx, const geodata_events *ev, const box *b)
+{
+	if (!ctx->proj && fabs(ctx->zoomf - ctx->zoom) < 1e-6) {
+		const label_set *ls = scene_labels(ctx->scene, ctx->zoom);
+		double gx = (ctx->ox + GEODATA_MERC_HALF) / ctx->res;
+		double gy = (GEODATA_MERC_HALF - ctx->oy) / ctx->res;
+		for (size_t i = 0; ls && i < ls->count; i++) {
+			const placed_label *l = &ls->labels[i];
+			double x0 = l->x - gx, y0 = l->y - gy;
+			if (x0 < b->x1 && b->x0 < x0 + l->w && y0 < b->y1 && b->y0 < y0 + l->h)
+				return 0;
+		}
+	}
+	for (size_t i = 0; i < geodata_events_count(ev); i++) {
+		const geodata_event *e = geodata_events_get(ev, i);
+		double x, y, r = symbols_event_radius(e, ctx->zoom);
+		if (!geodata_event_visible(e, ctx->until))
+			continue;
+		if (!ctx->proj)
+			render_merc_to_px(ctx, e->anchor_x, e->anchor_y, &x, &y);
+		else if (render_lonlat_to_px(ctx, e->anchor_lon, e->anchor_lat, &x, &y))
+			continue;
+		if (x - r < b->x1 && b->x0 < x + r && y - r < b->y1 && b->y0 < y + r)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The km text of a distance line: near the middle of the line, moved along
+ * it or to its other side when a label or a symbol is in the way. Flat lines
+ * carry it along them; on steep ones it stays level, beside the line.
+ */
+static int draw_distance_label(render_ctx *ctx, const geodata_events *ev, const char *text,
+                               const double *px, int n, double rgb[3])
 {
 	cairo_t *cr = ctx->cr;
 	PangoLayout *lay = pango_cairo_create_layout(cr);
@@ -563,29 +692,63 @@ static int draw_distance_label(render_ctx *ctx, const char *text, double x, doub
 	pango_cairo_update_layout(cr, lay);
 	PangoFontDescription *fd = pango_font_description_from_string(TILE_FONT_FAMILY);
 	pango_font_description_set_weight(fd, PANGO_WEIGHT_BOLD);
-	pango_font_description_set_absolute_size(fd, 10.5 * PANGO_SCALE);
+	pango_font_description_set_absolute_size(fd, 11 * PANGO_SCALE);
 	pango_layout_set_font_description(lay, fd);
 	pango_font_description_free(fd);
 	pango_layout_set_text(lay, text, -1);
 	PangoRectangle ink, logical;
 	pango_layout_get_pixel_extents(lay, &ink, &logical);
-	/* Upright text: a line drawn right to left still reads left to right. */
-	if (angle > M_PI / 2)
-		angle -= M_PI;
-	else if (angle < -M_PI / 2)
-		angle += M_PI;
+	double W = logical.width, H = logical.height;
+
+	static const double along[] = {0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74};
+	double best_x = 0, best_y = 0, best_angle = 0, best_tx = 0, best_ty = 0;
+	for (int k = 0; k < (int)(sizeof along / sizeof along[0]) * 2; k++) {
+		int i = (int)lround(along[k / 2] * (n - 2));
+		double x = (px[2 * i] + px[2 * i + 2]) / 2, y = (px[2 * i + 1] + px[2 * i + 3]) / 2;
+		double angle = atan2(px[2 * i + 3] - px[2 * i + 1], px[2 * i + 2] - px[2 * i]);
+		/* Upright text: a line drawn right to left still reads left to right. */
+		if (angle > M_PI / 2)
+			angle -= M_PI;
+		else if (angle < -M_PI / 2)
+			angle += M_PI;
+		int other_side = k % 2;
+		double tx, ty;
+		box b;
+		if (fabs(angle) < M_PI / 6) {
+			tx = -W / 2;
+			ty = other_side ? 1.5 : -H - 1.5;
+			/* The turned box's extent, enough to test for clashes. */
+			double c = fabs(cos(angle)), s = fabs(sin(angle));
+			double cx = x - sin(angle) * (ty + H / 2),
+			       cy = y + cos(angle) * (ty + H / 2);
+			double hw = (W * c + H * s) / 2, hh = (W * s + H * c) / 2;
+			b = (box){cx - hw, cy - hh, cx + hw, cy + hh};
+		} else {
+			double run = fabs(1 / tan(angle));
+			tx = other_side ? -(H / 2 * run + 4) - W : H / 2 * run + 4;
+			ty = -H / 2;
+			angle = 0;
+			b = (box){x + tx, y + ty, x + tx + W, y + ty + H};
+		}
+		/* The first place is the fallback when every place is taken. */
+		int clear = box_clear(ctx, ev, &b);
+		if (k == 0 || clear) {
+			best_x = x, best_y = y, best_angle = angle, best_tx = tx, best_ty = ty;
+			if (clear)
+				break;
+		}
+	}
 	cairo_save(cr);
-	cairo_translate(cr, x, y);
-	cairo_rotate(cr, angle);
-	/* Just above the line, centred on its middle. */
-	cairo_move_to(cr, -logical.width / 2.0, -logical.height - 1.5);
+	cairo_translate(cr, best_x, best_y);
+	cairo_rotate(cr, best_angle);
+	cairo_move_to(cr, best_tx, best_ty);
 	pango_cairo_layout_path(cr, lay);
 	cairo_set_source_rgba(cr, 1, 1, 1, 0.92);
 	cairo_set_line_width(cr, 3);
 	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
 	cairo_set_dash(cr, NULL, 0, 0);
 	cairo_stroke(cr);
-	cairo_move_to(cr, -logical.width / 2.0, -logical.height - 1.5);
+	cairo_move_to(cr, best_tx, best_ty);
 	set_rgba(cr, rgb, 1);
 	pango_cairo_show_layout(cr, lay);
 	cairo_restore(cr);
@@ -594,7 +757,8 @@ static int draw_distance_label(render_ctx *ctx, const char *text, double x, doub
 }
 
 /* The geodesic from a staging base to a strike zone, dashed, with its length in km. */
-static int draw_distance(render_ctx *ctx, const geodata_event *base, const geodata_event *zone)
+static int draw_distance(render_ctx *ctx, const geodata_events *ev, const geodata_event *base,
+                         const geodata_event *zone)
 {
 	double ll[2 * GEODESIC_POINTS], px[2 * GEODESIC_POINTS];
 	if (!ctx->proj) {
@@ -643,77 +807,9 @@ static int draw_distance(render_ctx *ctx, const geodata_event *base, const geoda
 	cairo_set_dash(cr, d, 2, 0);
 	cairo_stroke(cr);
 	cairo_restore(cr);
-	/* The text sits at the middle of the line's drawn length, turned along it. */
-	int mid = GEODESIC_POINTS / 2;
-	double mx = (px[2 * (mid - 1)] + px[2 * mid]) / 2,
-	       my = (px[2 * (mid - 1) + 1] + px[2 * mid + 1]) / 2;
-	double ang =
-	    atan2(px[2 * mid + 1] - px[2 * (mid - 1) + 1], px[2 * mid] - px[2 * (mid - 1)]);
 	char text[32];
 	format_km(metres, text, sizeof text);
-	return draw_distance_label(ctx, text, mx, my, ang, rgb);
-}
-
-typedef struct placed {
-	size_t event;
-	double x, y; /* where the symbol goes, logical pixels */
-	double size;
-} placed;
-
-/*
- * Symbols of events at (nearly) the same place are drawn side by side around
- * the first one's anchor instead of on top of each other. Grouping looks at
- * every visible event, in file order, so every tile groups alike.
- */
-static size_t place_symbols(render_ctx *ctx, const geodata_events *ev, placed *out, size_t cap)
-{
-	double s = symbol_size(ctx->zoom);
-	size_t n = 0;
-	for (size_t i = 0; i < geodata_events_count(ev) && n < cap; i++) {
-		const geodata_event *e = geodata_events_get(ev, i);
-		if (!geodata_event_visible(e, ctx->until))
-			continue;
-		double x, y;
-		if (!ctx->proj)
-			render_merc_to_px(ctx, e->anchor_x, e->anchor_y, &x, &y);
-		else if (render_lonlat_to_px(ctx, e->anchor_lon, e->anchor_lat, &x, &y))
-			continue;
-		out[n++] = (placed){i, x, y, s};
-	}
-	int *group = calloc(n ? n : 1, sizeof *group);
-	if (!group)
-		return n;
-	for (size_t i = 0; i < n; i++)
-		group[i] = -1;
-	for (size_t i = 0; i < n; i++) {
-		if (group[i] >= 0)
-			continue;
-		size_t members[MAX_CLUSTER], m = 0;
-		members[m++] = i;
-		group[i] = (int)i;
-		for (size_t j = i + 1; j < n && m < MAX_CLUSTER; j++)
-			if (group[j] < 0 &&
-			    hypot(out[j].x - out[i].x, out[j].y - out[i].y) < s * 0.8) {
-				group[j] = (int)i;
-				members[m++] = j;
-			}
-		if (m == 1)
-			continue;
-		/* Smaller symbols, on a ring around the shared anchor, first member on the left. */
-		double size = s * 0.8, ring = size * (m == 2 ? 0.55 : m <= 4 ? 0.68 : 0.9);
-		double cx = out[i].x, cy = out[i].y;
-		for (size_t k = 0; k < m; k++) {
-			double a =
-			    M_PI + 2 * M_PI * (double)k / (double)m + (m == 4 ? M_PI / 4 : 0);
-			if (m == 3)
-				a = -M_PI / 2 + 2 * M_PI * (double)k / 3 + M_PI / 3;
-			out[members[k]].x = cx + ring * cos(a);
-			out[members[k]].y = cy + ring * sin(a);
-			out[members[k]].size = size;
-		}
-	}
-	free(group);
-	return n;
+	return draw_distance_label(ctx, ev, text, px, GEODESIC_POINTS, rgb);
 }
 
 int symbols_draw_events(render_ctx *ctx, const geodata_events *ev)
@@ -745,38 +841,33 @@ int symbols_draw_events(render_ctx *ctx, const geodata_events *ev)
 			if (z->kind != GEODATA_KIND_STRIKE_ZONE ||
 			    !geodata_event_visible(z, ctx->until))
 				continue;
-			if ((rc = draw_distance(ctx, b, z)))
+			if ((rc = draw_distance(ctx, ev, b, z)))
 				return rc;
 		}
 	}
 
-	/* Point events with only a region for a place get a faint halo: somewhere about here. */
-	placed *pl = malloc(n * sizeof *pl);
-	if (!pl)
-		return TILE_ENOMEM;
-	size_t np = place_symbols(ctx, ev, pl, n);
-	double margin = symbol_size(ctx->zoom) * 2;
-	for (size_t k = 0; k < np; k++) {
-		const geodata_event *e = geodata_events_get(ev, pl[k].event);
-		if (pl[k].x < -margin || pl[k].y < -margin || pl[k].x > ctx->width + margin ||
-		    pl[k].y > ctx->height + margin)
-			continue;
-		if (e->geo_precision == GEODATA_PRECISION_REGION && !is_area(e)) {
-			double rgb[3];
-			symbols_kind_color(e->kind, rgb);
-			cairo_new_path(cr);
-			cairo_arc(cr, pl[k].x, pl[k].y, pl[k].size * 1.25, 0, 2 * M_PI);
-			set_rgba(cr, rgb, 0.14);
-			cairo_fill(cr);
+	/* Symbols last, each stack fanned out around its anchor. */
+	double size = symbol_size(ctx->zoom), margin = 3 * size;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < n; i++) {
+			const geodata_event *e = geodata_events_get(ev, i);
+			if (!geodata_event_visible(e, ctx->until))
+				continue;
+			double x, y, dx, dy;
+			if (!ctx->proj)
+				render_merc_to_px(ctx, e->anchor_x, e->anchor_y, &x, &y);
+			else if (render_lonlat_to_px(ctx, e->anchor_lon, e->anchor_lat, &x, &y))
+				continue;
+			if (x < -margin || y < -margin || x > ctx->width + margin ||
+			    y > ctx->height + margin)
+				continue;
+			stack_offset(e, size, &dx, &dy);
+			if (pass == 0 && e->geo_precision == GEODATA_PRECISION_REGION &&
+			    !is_area(e))
+				region_halo(cr, e->kind, x + dx, y + dy, size);
+			else if (pass == 1)
+				symbols_draw_marker(cr, e->kind, e->status, x + dx, y + dy, size);
 		}
 	}
-	for (size_t k = 0; k < np; k++) {
-		const geodata_event *e = geodata_events_get(ev, pl[k].event);
-		if (pl[k].x < -margin || pl[k].y < -margin || pl[k].x > ctx->width + margin ||
-		    pl[k].y > ctx->height + margin)
-			continue;
-		symbols_draw_marker(cr, e->kind, e->status, pl[k].x, pl[k].y, pl[k].size);
-	}
-	free(pl);
 	return cairo_ok(cr);
 }

@@ -1,0 +1,394 @@
+/* test_article.c: the article's events on the real base data: where they lie, what they say. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <json.h>
+
+#include "geodata.h"
+
+typedef struct fixture {
+	geodata *gd;
+	geodata_events *ev;
+	char *article;
+} fixture;
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n)
+		buf[n] = 0;
+	else {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+static int setup(void **state)
+{
+	const char *dir = getenv("BRIEFMAP_DATA"), *events = getenv("BRIEFMAP_EVENTS");
+	const char *article = getenv("BRIEFMAP_ARTICLE");
+	if (!dir || !events || !article) {
+		print_error("BRIEFMAP_DATA, BRIEFMAP_EVENTS and BRIEFMAP_ARTICLE must be set\n");
+		return -1;
+	}
+	fixture *fx = calloc(1, sizeof *fx);
+	geodata_options o = {.data_dir = dir};
+	geodata_error err = {{0}};
+	geodata_problems p = {0};
+	if (!fx || !(fx->gd = geodata_load(&o, &err))) {
+		print_error("cannot load base data: %s\n", err.msg);
+		return -1;
+	}
+	fx->ev = geodata_events_load(fx->gd, events, &p);
+	for (size_t i = 0; i < p.count; i++)
+		print_error("%s\n", p.lines[i]);
+	geodata_problems_finish(&p);
+	fx->article = read_file(article);
+	if (!fx->ev || !fx->article) {
+		print_error("cannot load %s or %s\n", events, article);
+		return -1;
+	}
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *fx = *state;
+	geodata_events_unref(fx->ev);
+	geodata_destroy(fx->gd);
+	free(fx->article);
+	free(fx);
+	return 0;
+}
+
+static const geodata_event *event(fixture *fx, const char *id)
+{
+	const geodata_event *e = geodata_events_find(fx->ev, id);
+	if (!e)
+		fail_msg("no event \"%s\" in the article's file", id);
+	return e;
+}
+
+static double km_from(const geodata_event *e, double lon, double lat)
+{
+	return geodata_geodesic_inverse(e->anchor_lon, e->anchor_lat, lon, lat, NULL) / 1000;
+}
+
+/* Even-odd point in polygon over every ring of a piece. */
+static int point_in_geom(const geodata_geom *g, double x, double y)
+{
+	int in = 0;
+	const double *xy = g->xy;
+	for (uint32_t r = 0; r < g->nparts; r++) {
+		uint32_t n = g->part_len[r];
+		for (uint32_t i = 0, j = n - 1; i < n; j = i++) {
+			double xi = xy[2 * i], yi = xy[2 * i + 1], xj = xy[2 * j],
+			       yj = xy[2 * j + 1];
+			if ((yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi)
+				in = !in;
+		}
+		xy += 2 * (size_t)n;
+	}
+	return in;
+}
+
+typedef struct land_probe {
+	double lon, lat;
+	int on_land;
+} land_probe;
+
+static int probe_piece(const geodata_piece *piece, const geodata_feature *f, void *ud)
+{
+	(void)f;
+	land_probe *lp = ud;
+	if (point_in_geom(&piece->lonlat, lp->lon, lp->lat))
+		lp->on_land = 1;
+	return lp->on_land;
+}
+
+static int on_land(fixture *fx, double lon, double lat)
+{
+	const geodata_layer *land = geodata_layer_get(fx->gd, GEODATA_LAND);
+	double x = lon / 180 * GEODATA_MERC_HALF;
+	double y = log(tan(M_PI / 4 + lat * M_PI / 360)) * 6378137.0;
+	geodata_bbox q = {x - 1, y - 1, x + 1, y + 1};
+	land_probe lp = {lon, lat, 0};
+	geodata_layer_query(land, &q, probe_piece, &lp);
+	return lp.on_land;
+}
+
+static void test_caracas_raid(void **state)
+{
+	fixture *fx = *state;
+	const geodata_event *e = event(fx, "caracas-raid");
+	assert_int_equal(e->kind, GEODATA_KIND_RAID);
+	assert_true(km_from(e, -66.92, 10.50) < 10);
+	/* Reported by the article, not independently confirmed by it. */
+	assert_int_equal(e->status, GEODATA_STATUS_REPORTED);
+	/* Its justification is what Maduro denies. */
+	const geodata_event *j = event(fx, "caracas-raid-narcotics-justification");
+	assert_int_equal(j->status, GEODATA_STATUS_DISPUTED);
+	assert_true(km_from(j, -66.92, 10.50) < 10);
+	assert_non_null(strstr(j->source, "a claim Maduro denies"));
+}
+
+static void test_land_layer_probe_works(void **state)
+{
+	fixture *fx = *state;
+	/* The probe itself must tell land from sea, or the boat test below proves nothing. */
+	assert_true(on_land(fx, -99.13, 19.43)); /* Mexico City */
+	assert_true(on_land(fx, -66.92, 10.45)); /* Caracas */
+	assert_false(on_land(fx, -75.0, 15.0));  /* open Caribbean */
+	assert_false(on_land(fx, -92.0, 25.0));  /* Gulf of Mexico */
+}
+
+static void test_boat_strikes_at_sea(void **state)
+{
+	fixture *fx = *state;
+	const geodata_event *e = event(fx, "caribbean-boat-strikes");
+	assert_int_equal(e->kind, GEODATA_KIND_BOAT_STRIKE);
+	assert_int_equal(e->count, 35);
+	assert_non_null(strstr(e->source, "at least 35"));
+	/* Positions are not given: an area, not a point. */
+	assert_int_equal(e->geo_precision, GEODATA_PRECISION_REGION);
+	assert_int_equal(e->lonlat[0].type, GEODATA_GEOM_POLYGON);
+	/* Area-weighted centroid of the outer ring. */
+	const geodata_geom *g = &e->lonlat[0];
+	double a = 0, cx = 0, cy = 0;
+	for (uint32_t i = 0; i + 1 < g->part_len[0]; i++) {
+		double x0 = g->xy[2 * i], y0 = g->xy[2 * i + 1];
+		double x1 = g->xy[2 * i + 2], y1 = g->xy[2 * i + 3];
+		double c = x0 * y1 - x1 * y0;
+		a += c;
+		cx += (x0 + x1) * c;
+		cy += (y0 + y1) * c;
+	}
+	cx /= 3 * a;
+	cy /= 3 * a;
+	assert_true(cx > -85 && cx < -60 && cy > 9 && cy < 19);
+	assert_false(on_land(fx, cx, cy));
+	assert_false(on_land(fx, e->anchor_lon, e->anchor_lat));
+	/* Every vertex of the outline lies at sea too. */
+	int sea = 0;
+	for (uint32_t i = 0; i < g->npoints; i++)
+		sea += !on_land(fx, g->xy[2 * i], g->xy[2 * i + 1]);
+	assert_int_equal(sea, (int)g->npoints);
+}
+
+static void expect_state_polygon(fixture *fx, const char *id, const char *code)
+{
+	const geodata_event *e = event(fx, id);
+	assert_int_equal(e->kind, GEODATA_KIND_STRIKE_ZONE);
+	assert_string_equal(e->area, code);
+	/* A leak nobody confirms. */
+	assert_int_equal(e->status, GEODATA_STATUS_CLAIMED);
+	long f = geodata_state_find(fx->gd, code);
+	assert_true(f >= 0);
+	const geodata_layer *states = geodata_layer_get(fx->gd, GEODATA_STATES);
+	size_t idx[256];
+	size_t n = geodata_layer_feature_pieces(states, (size_t)f, idx, 256);
+	assert_true(n > 0 && n <= 256);
+	assert_int_equal(e->ngeoms, n);
+	size_t vertices = 0, state_vertices = 0;
+	for (size_t i = 0; i < n; i++) {
+		const geodata_piece *p = geodata_layer_piece(states, idx[i]);
+		assert_int_equal(e->lonlat[i].npoints, p->lonlat.npoints);
+		assert_int_equal(e->lonlat[i].nparts, p->lonlat.nparts);
+		assert_true(e->lonlat[i].bbox.minx == p->lonlat.bbox.minx);
+		assert_true(e->lonlat[i].bbox.maxy == p->lonlat.bbox.maxy);
+		assert_int_equal(e->merc[i].npoints, p->level[GEODATA_MAX_ZOOM].npoints);
+		assert_true(e->merc[i].bbox.maxx == p->level[GEODATA_MAX_ZOOM].bbox.maxx);
+		vertices += e->lonlat[i].npoints;
+		state_vertices += p->lonlat.npoints;
+	}
+	assert_int_equal(vertices, state_vertices);
+	/* The anchor lies inside the state. */
+	int inside = 0;
+	for (size_t i = 0; i < n; i++)
+		inside |= point_in_geom(&e->lonlat[i], e->anchor_lon, e->anchor_lat);
+	assert_true(inside);
+}
+
+static void test_strike_zones_are_the_states(void **state)
+{
+	fixture *fx = *state;
+	expect_state_polygon(fx, "strike-zone-sinaloa", "MX-SIN");
+	expect_state_polygon(fx, "strike-zone-baja-california", "MX-BCN");
+	const geodata_event *s = event(fx, "strike-zone-sinaloa");
+	const geodata_event *b = event(fx, "strike-zone-baja-california");
+	/* Sinaloa lies south-east of Baja California, both in north-west Mexico. */
+	assert_true(s->anchor_lat < b->anchor_lat && s->anchor_lon > b->anchor_lon);
+	assert_true(s->anchor_lat > 22 && s->anchor_lat < 27.1);
+	assert_true(b->anchor_lat > 28 && b->anchor_lat < 32.8);
+}
+
+static void test_other_places(void **state)
+{
+	fixture *fx = *state;
+	const geodata_event *e = event(fx, "sheinbaum-response");
+	assert_int_equal(e->kind, GEODATA_KIND_DIPLOMATIC);
+	assert_true(km_from(e, -99.13, 19.43) < 10);
+	e = event(fx, "sre-condemns-caracas-operation");
+	assert_true(km_from(e, -99.13, 19.43) < 10);
+	e = event(fx, "petro-call");
+	assert_true(km_from(e, -74.07, 4.71) < 10);
+	e = event(fx, "nellis-afb-staging");
+	assert_int_equal(e->kind, GEODATA_KIND_STAGING_BASE);
+	assert_true(km_from(e, -115.03, 36.24) < 5);
+	/* "would require": a conditional, not a deployment. */
+	assert_int_equal(e->status, GEODATA_STATUS_HYPOTHETICAL);
+	e = event(fx, "aguascalientes-drone-strike-2022");
+	assert_int_equal(e->status, GEODATA_STATUS_HYPOTHETICAL);
+	assert_string_equal(e->area, "MX-AGU");
+	assert_string_equal(e->date, "2022");
+	e = event(fx, "el-financiero-poll");
+	assert_int_equal(e->kind, GEODATA_KIND_PUBLIC_OPINION);
+	assert_string_equal(e->date, "2024-08");
+	e = event(fx, "mexico-land-strike-threat");
+	assert_int_equal(e->kind, GEODATA_KIND_THREAT);
+	assert_int_equal(e->status, GEODATA_STATUS_THREATENED);
+	assert_true(on_land(fx, e->anchor_lon, e->anchor_lat));
+}
+
+/* Every excerpt of every `source` is in the article, byte for byte. */
+static void test_sources_are_verbatim(void **state)
+{
+	fixture *fx = *state;
+	for (size_t i = 0; i < geodata_events_count(fx->ev); i++) {
+		const geodata_event *e = geodata_events_get(fx->ev, i);
+		char *copy = strdup(e->source), *save = NULL;
+		assert_non_null(copy);
+		for (char *part = strtok_r(copy, "\n", &save); part;
+		     part = strtok_r(NULL, "\n", &save))
+			if (!strstr(fx->article, part))
+				fail_msg("event %s: source not verbatim: \"%s\"", e->id, part);
+		free(copy);
+	}
+}
+
+/* Honesty of the model against the article's own words. */
+static void test_statuses_follow_the_text(void **state)
+{
+	fixture *fx = *state;
+	for (size_t i = 0; i < geodata_events_count(fx->ev); i++) {
+		const geodata_event *e = geodata_events_get(fx->ev, i);
+		if (strstr(e->source, "Hypothetical"))
+			assert_int_equal(e->status, GEODATA_STATUS_HYPOTHETICAL);
+		if (strstr(e->source, " leak"))
+			assert_true(e->status == GEODATA_STATUS_CLAIMED ||
+			            e->status == GEODATA_STATUS_REPORTED);
+		if (e->kind == GEODATA_KIND_THREAT)
+			assert_int_equal(e->status, GEODATA_STATUS_THREATENED);
+		/* Nothing in the article is more than reported by it. */
+		assert_int_not_equal(e->status, GEODATA_STATUS_CONFIRMED);
+		/* Dated only by the article's undated present: the summary must say so. */
+		if (e->end == GEODATA_DAY_OPEN && !strcmp(e->date_precision, "year"))
+			if (!strstr(e->summary, "dateline") && !strstr(e->summary, "undated"))
+				fail_msg("event %s: coarse date without saying why", e->id);
+		assert_true(e->anchor_lon > -125 && e->anchor_lon < -55);
+		assert_true(e->anchor_lat > -5 && e->anchor_lat < 40);
+	}
+}
+
+static void test_contradictions_are_told(void **state)
+{
+	fixture *fx = *state;
+	assert_non_null(strstr(event(fx, "caracas-raid")->summary, "contradicts"));
+	assert_non_null(
+	    strstr(event(fx, "maduro-raid-2024-cia-operation")->summary, "contradicts"));
+	assert_non_null(
+	    strstr(event(fx, "aguascalientes-drone-strike-2022")->summary, "No fictional events"));
+	assert_non_null(strstr(event(fx, "mexico-land-strike-threat")->summary, "ex-president"));
+}
+
+static void test_stacks(void **state)
+{
+	fixture *fx = *state;
+	size_t n = geodata_events_count(fx->ev);
+	for (size_t i = 0; i < n; i++) {
+		const geodata_event *e = geodata_events_get(fx->ev, i);
+		uint32_t near = 0, before = 0;
+		for (size_t j = 0; j < n; j++) {
+			const geodata_event *o = geodata_events_get(fx->ev, j);
+			if (geodata_geodesic_inverse(e->anchor_lon, e->anchor_lat, o->anchor_lon,
+			                             o->anchor_lat, NULL) <= 1000) {
+				near++;
+				before += j < i;
+			}
+		}
+		assert_int_equal(e->stack_count, near);
+		assert_int_equal(e->stack_index, before);
+	}
+	assert_true(event(fx, "caracas-raid")->stack_count >= 2);
+}
+
+static void test_geojson_output(void **state)
+{
+	fixture *fx = *state;
+	json_object *fc = json_tokener_parse(geodata_events_geojson(fx->ev));
+	assert_non_null(fc);
+	json_object *feats = json_object_object_get(fc, "features");
+	assert_int_equal(json_object_array_length(feats), geodata_events_count(fx->ev));
+	for (size_t i = 0; i < geodata_events_count(fx->ev); i++) {
+		const geodata_event *e = geodata_events_get(fx->ev, i);
+		json_object *f = json_object_array_get_idx(feats, i);
+		json_object *props = json_object_object_get(f, "properties");
+		json_object *geom = json_object_object_get(f, "geometry");
+		assert_string_equal(json_object_get_string(json_object_object_get(props, "id")),
+		                    e->id);
+		assert_string_equal(json_object_get_string(json_object_object_get(props, "source")),
+		                    e->source);
+		assert_string_equal(json_object_get_string(json_object_object_get(props, "status")),
+		                    geodata_event_status_name(e->status));
+		const char *type = json_object_get_string(json_object_object_get(geom, "type"));
+		if (e->area) {
+			assert_string_equal(type, "MultiPolygon");
+			assert_string_equal(
+			    json_object_get_string(json_object_object_get(props, "area")), e->area);
+		}
+		/* The same event serialised alone. */
+		json_object *one = json_tokener_parse(geodata_event_geojson(fx->ev, i));
+		assert_true(json_object_equal(one, f));
+		json_object_put(one);
+		/* RFC 7946: longitude first. */
+		json_object *bbox = json_object_object_get(f, "bbox");
+		double w = json_object_get_double(json_object_array_get_idx(bbox, 0));
+		double s = json_object_get_double(json_object_array_get_idx(bbox, 1));
+		assert_true(w <= e->anchor_lon + 1e-6 && s <= e->anchor_lat + 1e-6);
+		assert_true(w < -55 && s > -5);
+	}
+	json_object_put(fc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_caracas_raid),
+	    cmocka_unit_test(test_land_layer_probe_works),
+	    cmocka_unit_test(test_boat_strikes_at_sea),
+	    cmocka_unit_test(test_strike_zones_are_the_states),
+	    cmocka_unit_test(test_other_places),
+	    cmocka_unit_test(test_sources_are_verbatim),
+	    cmocka_unit_test(test_statuses_follow_the_text),
+	    cmocka_unit_test(test_contradictions_are_told),
+	    cmocka_unit_test(test_stacks),
+	    cmocka_unit_test(test_geojson_output),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

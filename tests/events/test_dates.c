@@ -1,0 +1,164 @@
+/* test_dates.c: ISO 8601 dates and intervals of events, names of the events model, visibility. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cmocka.h>
+
+#include "geodata.h"
+
+static geodata_day day(const char *text)
+{
+	geodata_day d = 0;
+	assert_int_equal(geodata_date_parse(text, &d), GEODATA_OK);
+	return d;
+}
+
+static void test_epoch_and_known_days(void **state)
+{
+	(void)state;
+	assert_int_equal(day("1970-01-01"), 0);
+	assert_int_equal(day("1970-01-02"), 1);
+	assert_int_equal(day("1969-12-31"), -1);
+	assert_int_equal(day("2000-03-01"), 11017);
+	assert_int_equal(day("2025-09-01"), 20332);
+	/* Partial dates stand for their first day. */
+	assert_int_equal(day("2025-09"), day("2025-09-01"));
+	assert_int_equal(day("2025"), day("2025-01-01"));
+}
+
+static void test_consecutive_days_across_a_century(void **state)
+{
+	(void)state;
+	static const int len[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	geodata_day prev = day("1899-12-31");
+	char buf[40];
+	for (int y = 1900; y <= 2100; y++)
+		for (int m = 1; m <= 12; m++) {
+			int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+			int n = len[m - 1] + (m == 2 && leap);
+			for (int d = 1; d <= n; d++) {
+				snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+				geodata_day cur = day(buf);
+				assert_int_equal(cur, prev + 1);
+				prev = cur;
+			}
+		}
+}
+
+static void test_leap_years(void **state)
+{
+	(void)state;
+	geodata_day d;
+	assert_int_equal(geodata_date_parse("2024-02-29", &d), GEODATA_OK);
+	assert_int_equal(geodata_date_parse("2000-02-29", &d), GEODATA_OK);
+	assert_int_equal(geodata_date_parse("2025-02-29", &d), GEODATA_EINVAL);
+	assert_int_equal(geodata_date_parse("1900-02-29", &d), GEODATA_EINVAL);
+	assert_int_equal(geodata_date_parse("2100-02-29", &d), GEODATA_EINVAL);
+	assert_int_equal(geodata_date_parse("2024-02-30", &d), GEODATA_EINVAL);
+	assert_int_equal(day("2024-03-01") - day("2024-02-28"), 2);
+	assert_int_equal(day("2025-03-01") - day("2025-02-28"), 1);
+}
+
+static void test_bad_dates(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+	    "",           "2025-00-10",       "2025-13-01",  "2025-04-31", "2025-06-31",
+	    "2025-01-00", "2025-01-32",       "25-01-01",    "2025-1-01",  "2025-01-1",
+	    "2025/01/01", "2025-01-01T00:00", "20250101",    " 2025",      "2025 ",
+	    "abcd",       "2025-0a",          "2025-09-01/", "+2025",      "2025-09-",
+	    "२०२५",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		geodata_day d = 12345;
+		if (geodata_date_parse(bad[i], &d) != GEODATA_EINVAL)
+			fail_msg("accepted bad date \"%s\"", bad[i]);
+		assert_int_equal(d, 12345); /* untouched on error */
+	}
+	geodata_day d;
+	assert_int_equal(geodata_date_parse(NULL, &d), GEODATA_EINVAL);
+	assert_int_equal(geodata_date_parse("2025", NULL), GEODATA_EINVAL);
+}
+
+static void test_intervals(void **state)
+{
+	(void)state;
+	geodata_day a, b;
+	assert_int_equal(geodata_interval_parse("2025-09-01", &a, &b), GEODATA_OK);
+	assert_int_equal(a, day("2025-09-01"));
+	assert_int_equal(b, a);
+	assert_int_equal(geodata_interval_parse("2025-09/..", &a, &b), GEODATA_OK);
+	assert_int_equal(a, day("2025-09-01"));
+	assert_int_equal(b, GEODATA_DAY_OPEN);
+	assert_int_equal(geodata_interval_parse("2024-06-15/2024-06-16", &a, &b), GEODATA_OK);
+	assert_int_equal(b - a, 1);
+	assert_int_equal(geodata_interval_parse("2024-03/2024-04", &a, &b), GEODATA_OK);
+	assert_int_equal(b - a, 31);
+	/* A one-day interval is fine; an end before the start is not. */
+	assert_int_equal(geodata_interval_parse("2024-06-15/2024-06-15", &a, &b), GEODATA_OK);
+	static const char *const bad[] = {
+	    "2025-09-01/2025-08-31",
+	    "../2025",
+	    "2025/",
+	    "/2025",
+	    "2025/../..",
+	    "2025/2026/2027",
+	    "2025-02-29/..",
+	    "2025/2025-13",
+	    "..",
+	    "2025/.",
+	    "2025/...",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (geodata_interval_parse(bad[i], &a, &b) != GEODATA_EINVAL)
+			fail_msg("accepted bad interval \"%s\"", bad[i]);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(geodata_event_kind_name(GEODATA_KIND_STRIKE_ZONE), "strike_zone");
+	assert_string_equal(geodata_event_kind_name(GEODATA_KIND_BOAT_STRIKE), "boat_strike");
+	assert_string_equal(geodata_event_kind_name(GEODATA_KIND_STAGING_BASE), "staging_base");
+	assert_string_equal(geodata_event_kind_name(GEODATA_KIND_PUBLIC_OPINION), "public_opinion");
+	assert_string_equal(geodata_event_kind_name(GEODATA_KIND_OTHER), "other");
+	assert_string_equal(geodata_event_kind_name(GEODATA_KIND_COUNT), "unknown");
+	assert_string_equal(geodata_event_status_name(GEODATA_STATUS_CONFIRMED), "confirmed");
+	assert_string_equal(geodata_event_status_name(GEODATA_STATUS_HYPOTHETICAL), "hypothetical");
+	assert_string_equal(geodata_event_status_name(GEODATA_STATUS_DISPUTED), "disputed");
+	assert_string_equal(geodata_event_status_name((geodata_event_status)-1), "unknown");
+	/* Every name is distinct. */
+	for (int i = 0; i < GEODATA_KIND_COUNT; i++)
+		for (int j = i + 1; j < GEODATA_KIND_COUNT; j++)
+			assert_string_not_equal(geodata_event_kind_name(i),
+			                        geodata_event_kind_name(j));
+}
+
+static void test_visible(void **state)
+{
+	(void)state;
+	geodata_event e = {0};
+	assert_int_equal(geodata_interval_parse("2025-09/..", &e.start, &e.end), GEODATA_OK);
+	assert_true(geodata_event_visible(&e, GEODATA_DAY_OPEN));
+	assert_true(geodata_event_visible(&e, day("2025-09-01")));
+	assert_true(geodata_event_visible(&e, day("2026-01-01")));
+	assert_false(geodata_event_visible(&e, day("2025-08-31")));
+	assert_false(geodata_event_visible(NULL, GEODATA_DAY_OPEN));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_epoch_and_known_days),
+	    cmocka_unit_test(test_consecutive_days_across_a_century),
+	    cmocka_unit_test(test_leap_years),
+	    cmocka_unit_test(test_bad_dates),
+	    cmocka_unit_test(test_intervals),
+	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_visible),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
