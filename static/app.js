@@ -284,7 +284,7 @@
 	function pathStyle(kind, status, isArea) {
 		var color = (KINDS[kind] || KINDS.other).color;
 		var t = (STATUSES[status] || STATUSES.claimed).treatment;
-		var s = { color: color, weight: 2.2, opacity: 0.95, fillColor: color, fillOpacity: isArea ? 0.13 : 0, dashArray: null, lineCap: 'round' };
+		var s = { color: color, weight: 2.2, opacity: 0.95, fillColor: color, fillOpacity: isArea ? 0.1 : 0, dashArray: null, lineCap: 'round' };
 		if (t === 'dashed') {
 			s.dashArray = '7 5';
 			s.fillOpacity = isArea ? 0.1 : 0;
@@ -749,6 +749,23 @@
 		return map;
 	}
 
+	/* Fits bounds at a whole zoom level, taking the next level up when the
+	 * view nearly fits it: a region shown large, with its edges trimmed by
+	 * a few pixels, reads better than the same region small. */
+	function fitWhole(map, bounds, topLeft, bottomRight) {
+		topLeft = L.point(topLeft || [0, 0]);
+		bottomRight = L.point(bottomRight || [0, 0]);
+		var snap = map.options.zoomSnap;
+		map.options.zoomSnap = 0;
+		var exact = map.getBoundsZoom(bounds, false, topLeft.add(bottomRight));
+		map.options.zoomSnap = snap;
+		var zoom = exact - Math.floor(exact) >= 0.9 ? Math.ceil(exact) : Math.floor(exact);
+		zoom = Math.max(map.getMinZoom(), Math.min(map.getMaxZoom(), zoom));
+		var shift = bottomRight.subtract(topLeft).divideBy(2);
+		var sw = map.project(bounds.getSouthWest(), zoom), ne = map.project(bounds.getNorthEast(), zoom);
+		map.setView(map.unproject(sw.add(ne).divideBy(2).add(shift), zoom), zoom, { animate: false });
+	}
+
 	function bboxToBounds(b) {
 		return L.latLngBounds([b[1], b[0]], [b[3], b[2]]);
 	}
@@ -814,7 +831,9 @@
 		},
 		/* Width the legend takes from the map's right edge, in pixels. */
 		occupiedWidth: function () {
-			return this.box ? this.box.offsetWidth + 10 : 0;
+			if (!this.box || this.box.classList.contains('collapsed'))
+				return 0;
+			return this.box.offsetWidth + 10;
 		},
 		setChecked: function (k, on) {
 			if (this.checkboxes && this.checkboxes[k])
@@ -862,7 +881,7 @@
 		KINDS: KINDS, KIND_ORDER: KIND_ORDER, STATUSES: STATUSES, STATUS_ORDER: STATUS_ORDER,
 		HEADLINE: HEADLINE, REGION_FALLBACK: REGION_FALLBACK,
 		el: el, createMap: createMap, EventLayer: EventLayer, LegendControl: LegendControl,
-		bboxToBounds: bboxToBounds, fetchJSON: fetchJSON, eventSymbol: eventSymbol,
+		bboxToBounds: bboxToBounds, fitWhole: fitWhole, fetchJSON: fetchJSON, eventSymbol: eventSymbol,
 		formatEventDate: formatEventDate, formatDay: formatDay, statusBadge: statusBadge,
 		retinaSuffix: retinaSuffix, installPatterns: installPatterns
 	};
@@ -1112,11 +1131,7 @@
 			 * phone sheet's handle leave free. */
 			var phoneNow = window.matchMedia('(max-width: 760px)').matches;
 			var legendW = state.legend && !phoneNow ? state.legend.occupiedWidth() : 0;
-			map.fitBounds(bboxToBounds(v.bbox), {
-				animate: false,
-				paddingTopLeft: [8, 8],
-				paddingBottomRight: [legendW + 8, phoneNow ? 56 : 8]
-			});
+			fitWhole(map, bboxToBounds(v.bbox), [8, 8], [legendW + 8, phoneNow ? 56 : 8]);
 			state.fitting = false;
 			updateExport();
 			writeHash();
@@ -1286,7 +1301,7 @@
 			};
 			state.legend = new LegendControl({
 				kinds: kinds, counts: counts,
-				collapsed: phone.matches,
+				collapsed: phone.matches || map.getSize().x < 900,
 				onToggle: function (k, on) {
 					if (on)
 						state.hiddenKinds.delete(k);

@@ -39,7 +39,7 @@
 		var view = views.find(function (v) { return v.name === wanted; }) ||
 			views.find(function (v) { return v.name === 'region'; });
 		if (view && Array.isArray(view.bbox)) {
-			map.fitBounds(bm.bboxToBounds(view.bbox), { animate: false });
+			bm.fitWhole(map, bm.bboxToBounds(view.bbox), [4, 4], [4, 4]);
 			document.title = 'briefmap — ' + (view.title || view.name);
 		}
 		var fc = res[1];
