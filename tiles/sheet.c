@@ -298,12 +298,128 @@ double sheet_north_angle(render_ctx *ctx)
 
 typedef struct map_view {
 	render_ctx ctx;
-	label_set local;
+	label_set placed; /* a placement for this view, when the zoom's global one does not fit */
+	label_set local;  /* the labels drawn: those the frame holds whole, in view pixels */
 	const label_set *ls;
 	double gx, gy;
 	int merc;
 	int ready;
 } map_view;
+
+typedef struct label_box {
+	double x0, y0, x1, y1;
+} label_box;
+
+static int boxes_meet(const label_box *a, const label_box *b)
+{
+	return a->x0 < b->x1 && b->x0 < a->x1 && a->y0 < b->y1 && b->y0 < a->y1;
+}
+
+/* Whether a label box would hide the symbol of a visible event other than its own. */
+static int box_hits_symbol(render_ctx *ctx, const label_box *b, int own)
+{
+	geodata_events *ev = tile_scene_events(ctx->scene);
+	for (size_t i = 0; ev && i < geodata_events_count(ev); i++) {
+		const geodata_event *e = geodata_events_get(ev, i);
+		double x, y, r = symbols_event_radius(e, ctx->zoom);
+		if ((int)i == own || !geodata_event_visible(e, ctx->until) ||
+		    render_lonlat_to_px(ctx, e->anchor_lon, e->anchor_lat, &x, &y))
+			continue;
+		label_box sb = {x - r, y - r, x + r, y + r};
+		if (boxes_meet(b, &sb))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A sheet's frame is not a tile edge: labels it would cut are left out (those of places off
+ * the map with them), except an event's, which moves to the other side of its symbol or slides
+ * inside when that fits, since events are the point of the map.
+ */
+static int labels_fit_frame(map_view *mv, const label_set *src, double gx, double gy)
+{
+	render_ctx *ctx = &mv->ctx;
+	double W = ctx->width, H = ctx->height, m = 1, pad = 2;
+	placed_label *out = src->count ? malloc(src->count * sizeof(*out)) : NULL;
+	size_t n = 0, *later = src->count ? malloc(src->count * sizeof(size_t)) : NULL;
+	size_t nlater = 0;
+	if (src->count && (!out || !later)) {
+		free(out);
+		free(later);
+		return TILE_ENOMEM;
+	}
+	for (size_t i = 0; i < src->count; i++) {
+		placed_label l = src->labels[i];
+		l.x -= gx, l.y -= gy, l.ax -= gx, l.ay -= gy;
+		int inside = l.x >= m && l.y >= m && l.x + l.w <= W - m && l.y + l.h <= H - m;
+		int anchored = l.ax >= 0 && l.ay >= 0 && l.ax <= W && l.ay <= H;
+		if (inside && (!l.dot || anchored))
+			out[n++] = l;
+		else if (l.cls == LABEL_EVENT && anchored)
+			later[nlater++] = i;
+	}
+	/* Base labels an event label displaces, marked in `gone`. */
+	unsigned char *gone = n + nlater ? calloc(n + nlater, 1) : NULL;
+	if (n + nlater && !gone) {
+		free(out);
+		free(later);
+		return TILE_ENOMEM;
+	}
+	for (size_t k = 0; k < nlater; k++) {
+		placed_label l = src->labels[later[k]];
+		l.x -= gx, l.y -= gy, l.ax -= gx, l.ay -= gy;
+		double cand[4][2] = {
+		    {2 * l.ax - l.x - l.w, l.y},
+		    {l.x, 2 * l.ay - l.y - l.h},
+		    {2 * l.ax - l.x - l.w, 2 * l.ay - l.y - l.h},
+		    {fmax(m, fmin(l.x, W - m - l.w)), fmax(m, fmin(l.y, H - m - l.h))}};
+		int chosen = -1;
+		/* First a free spot; failing that one that only covers base labels, which go. */
+		for (int events_only = 0; events_only < 2 && chosen < 0; events_only++) {
+			for (int c = 0; c < 4 && chosen < 0; c++) {
+				label_box b = {cand[c][0] - pad, cand[c][1] - pad,
+				               cand[c][0] + l.w + pad, cand[c][1] + l.h + pad};
+				if (b.x0 + pad < m || b.y0 + pad < m || b.x1 - pad > W - m ||
+				    b.y1 - pad > H - m || box_hits_symbol(ctx, &b, l.event_index))
+					continue;
+				int clear = 1;
+				for (size_t j = 0; j < n && clear; j++) {
+					label_box o = {out[j].x, out[j].y, out[j].x + out[j].w,
+					               out[j].y + out[j].h};
+					if (gone[j] || (events_only && out[j].cls != LABEL_EVENT))
+						continue;
+					clear = !boxes_meet(&b, &o);
+				}
+				if (clear)
+					chosen = c;
+			}
+		}
+		if (chosen < 0)
+			continue;
+		l.x = cand[chosen][0];
+		l.y = cand[chosen][1];
+		label_box b = {l.x - pad, l.y - pad, l.x + l.w + pad, l.y + l.h + pad};
+		for (size_t j = 0; j < n; j++) {
+			label_box o = {out[j].x, out[j].y, out[j].x + out[j].w,
+			               out[j].y + out[j].h};
+			if (out[j].cls != LABEL_EVENT && boxes_meet(&b, &o))
+				gone[j] = 1;
+		}
+		out[n++] = l;
+	}
+	size_t kept = 0;
+	for (size_t j = 0; j < n; j++)
+		if (!gone[j])
+			out[kept++] = out[j];
+	n = kept;
+	free(gone);
+	free(later);
+	mv->local = (label_set){.labels = out, .count = n};
+	mv->ls = &mv->local;
+	mv->gx = mv->gy = 0;
+	return 0;
+}
 
 /* Sets the map up for w x h logical pixels; `labels` also places its labels. */
 static int map_setup(map_view *mv, const tile_scene *s, const tile_sheet_request *req, int w, int h,
@@ -333,23 +449,29 @@ static int map_setup(map_view *mv, const tile_scene *s, const tile_sheet_request
 		return 0;
 	/* At an exact zoom the global placement keeps the sheet's labels where the tiles have
 	 * them. */
+	const label_set *src = NULL;
+	double gx = 0, gy = 0;
 	if (mv->merc && fabs(mv->ctx.zoomf - mv->ctx.zoom) < 1e-6 &&
-	    (mv->ls = scene_labels(s, mv->ctx.zoom))) {
-		mv->gx = (mv->ctx.ox + GEODATA_MERC_HALF) / mv->ctx.res;
-		mv->gy = (GEODATA_MERC_HALF - mv->ctx.oy) / mv->ctx.res;
-		return 0;
-	}
-	if ((rc = labels_place_view(&mv->ctx, &mv->local))) {
+	    (src = scene_labels(s, mv->ctx.zoom))) {
+		gx = (mv->ctx.ox + GEODATA_MERC_HALF) / mv->ctx.res;
+		gy = (GEODATA_MERC_HALF - mv->ctx.oy) / mv->ctx.res;
+	} else if ((rc = labels_place_view(&mv->ctx, &mv->placed))) {
 		tile_error_set(err, "label placement failed");
 		return rc;
+	} else {
+		src = &mv->placed;
 	}
-	mv->ls = &mv->local;
-	return 0;
+	if ((rc = labels_fit_frame(mv, src, gx, gy)))
+		tile_error_set(err, "out of memory fitting labels");
+	return rc;
 }
 
 static void map_finish(map_view *mv)
 {
-	labels_finish(&mv->local);
+	/* The fitted set borrows its texts from the placement: it owns its array alone. */
+	free(mv->local.labels);
+	mv->local.labels = NULL;
+	labels_finish(&mv->placed);
 	if (mv->ready) {
 		geodata_proj *p = mv->ctx.proj;
 		render_ctx_finish(&mv->ctx);
