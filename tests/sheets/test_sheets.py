@@ -311,6 +311,17 @@ def test_pdf_text(tmp):
         for src in ("Natural Earth", "SimpleMaps", "CC BY 4.0", ARTICLE):
             check(f"{name}: attribution '{src[:20]}' in PDF text", src in text, text[-600:])
         check(f"{name}: made time in UTC", "2026-01-01 00:00 UTC" in text, text[-300:])
+        info = subprocess.run(["pdfinfo", path], capture_output=True, text=True,
+                              check=True).stdout
+        meta = dict(re.findall(r"^([A-Za-z]+):\s+(.*)$", info, re.M))
+        check(f"{name}: PDF Title", meta.get("Title") == v["title"], meta)
+        check(f"{name}: PDF Subject", meta.get("Subject", "").startswith("Briefing map of"), meta)
+        check(f"{name}: PDF Creator", meta.get("Creator") == "briefmap", meta)
+        check(f"{name}: PDF creation date", "2026" in meta.get("CreationDate", ""), meta)
+        fonts = subprocess.run(["pdffonts", path], capture_output=True, text=True,
+                               check=True).stdout.splitlines()[2:]
+        check(f"{name}: PDF text in embedded fonts with a Unicode map", fonts != [] and all(
+            f.split()[-5:-2] == ["yes", "yes", "yes"] for f in fonts), fonts)
         legend = legend_text(path)
         check(f"{name}: legend found in the PDF text", legend != "", text[:300])
         shown = shown_area(path)
