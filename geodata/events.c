@@ -689,12 +689,35 @@ static int polygon_to_geom(loader *L, geom_list *gl, OGRGeometryH poly)
 	return rc;
 }
 
+/* The GeoJSON name of a geometry's type, for messages in the file's own terms. */
+static const char *geojson_type(OGRGeometryH g)
+{
+	switch (wkbFlatten(OGR_G_GetGeometryType(g))) {
+	case wkbPoint:
+		return "Point";
+	case wkbMultiPoint:
+		return "MultiPoint";
+	case wkbLineString:
+		return "LineString";
+	case wkbMultiLineString:
+		return "MultiLineString";
+	case wkbPolygon:
+		return "Polygon";
+	case wkbMultiPolygon:
+		return "MultiPolygon";
+	case wkbGeometryCollection:
+		return "GeometryCollection";
+	default:
+		return OGR_G_GetGeometryName(g);
+	}
+}
+
 /* Converts an OGR geometry into geodata_geom pieces in degrees. */
 static int geometry_from_ogr(loader *L, OGRGeometryH g, geom_list *gl)
 {
 	OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
 	if (OGR_G_IsEmpty(g)) {
-		field_problem(L, "geometry", "empty %s", OGR_G_GetGeometryName(g));
+		field_problem(L, "geometry", "empty %s", geojson_type(g));
 		return -1;
 	}
 	switch (t) {
@@ -736,7 +759,7 @@ static int geometry_from_ogr(loader *L, OGRGeometryH g, geom_list *gl)
 		field_problem(L, "geometry",
 		              "unsupported type %s (expected Point, MultiPoint, LineString, "
 		              "MultiLineString, Polygon or MultiPolygon)",
-		              OGR_G_GetGeometryName(g));
+		              geojson_type(g));
 		return -1;
 	}
 }
@@ -926,6 +949,33 @@ static int compute_anchor(loader *L, geodata_event *e)
 	return 0;
 }
 
+/* Whether every number under a JSON value is finite (json-c accepts NaN and 1e999). */
+static int finite_numbers(json_object *v, int depth)
+{
+	if (depth > 64)
+		return 1;
+	switch (json_object_get_type(v)) {
+	case json_type_double:
+		return isfinite(json_object_get_double(v));
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			if (!finite_numbers(json_object_array_get_idx(v, i), depth + 1))
+				return 0;
+		return 1;
+	case json_type_object: {
+		json_object_object_foreach(v, key, val)
+		{
+			(void)key;
+			if (!finite_numbers(val, depth + 1))
+				return 0;
+		}
+		return 1;
+	}
+	default:
+		return 1;
+	}
+}
+
 static int read_geometry(loader *L, OGRFeatureH of, json_object *jf, geodata_event *e)
 {
 	json_object *native = NULL;
@@ -945,6 +995,11 @@ static int read_geometry(loader *L, OGRFeatureH of, json_object *jf, geodata_eve
 	if (!has_native) {
 		field_problem(L, "geometry",
 		              "missing (give coordinates, or an ISO 3166-2 \"area\")");
+		return -1;
+	}
+	/* OGR takes a NaN position for an empty point: catch non-finite numbers first. */
+	if (!finite_numbers(native, 0)) {
+		field_problem(L, "geometry", "a position is not a finite number");
 		return -1;
 	}
 	OGRGeometryH g = OGR_F_GetGeometryRef(of);

@@ -605,6 +605,12 @@ static void test_geometry(void **state)
 	    "\"reported\", \"geo_precision\": \"exact\", \"source\": \"s\"}}]}";
 	expect_problem(load_text(inf, &p), &p, ONE "field \"geometry\": ", "not a finite number");
 	geodata_problems_finish(&p);
+	char *nan = strdup(inf);
+	memcpy(strstr(nan, "1e999"), "NaN  ", 5);
+	expect_line(load_text(nan, &p), &p,
+	            ONE "field \"geometry\": a position is not a finite number");
+	free(nan);
+	geodata_problems_finish(&p);
 
 	/* Lines and multi-points are fine too. */
 	json_object *f = good_feature("caracas-raid");
