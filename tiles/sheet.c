@@ -282,16 +282,36 @@ int sheet_scale_bar(render_ctx *ctx, double max_px, double unit_m, double *lengt
 	return 0;
 }
 
-double sheet_north_angle(render_ctx *ctx)
+/* Direction of north at a pixel of the map, degrees clockwise from up; NAN if unknown. */
+static double north_at(render_ctx *ctx, double px, double py)
 {
 	double lon, lat, xa, ya, xb, yb;
-	if (px_to_lonlat(ctx, ctx->width / 2.0, ctx->height / 2.0, &lon, &lat))
+	if (px_to_lonlat(ctx, px, py, &lon, &lat))
 		return NAN;
 	double d = 0.05;
 	if (render_lonlat_to_px(ctx, lon, fmax(-89.9, lat - d), &xa, &ya) ||
 	    render_lonlat_to_px(ctx, lon, fmin(89.9, lat + d), &xb, &yb))
 		return NAN;
 	return atan2(xb - xa, ya - yb) * 180.0 / M_PI;
+}
+
+double sheet_north_angle(render_ctx *ctx)
+{
+	return north_at(ctx, ctx->width / 2.0, ctx->height / 2.0);
+}
+
+/* Whether north is up all over the map (meridians vertical), where an arrow would say nothing.
+ */
+static int north_is_up(render_ctx *ctx)
+{
+	double w = ctx->width, h = ctx->height;
+	double pts[5][2] = {{w / 2, h / 2}, {0, h / 2}, {w, h / 2}, {w / 2, 0}, {w / 2, h}};
+	for (int i = 0; i < 5; i++) {
+		double a = north_at(ctx, pts[i][0], pts[i][1]);
+		if (isfinite(a) && fabs(a) > 0.5)
+			return 0;
+	}
+	return 1;
 }
 
 /* ---- the map ------------------------------------------------------------------------------ */
@@ -1458,7 +1478,7 @@ static int draw_sheet(cairo_t *cr, const tile_scene *s, const tile_sheet_request
 	if ((rc = draw_scale_bar(mv, tk, L->map_x, L->map_y, L->map_w, L->map_h, L->mag,
 	                         L->compact ? fmax(0.72, L->fs_small / 10) : k)))
 		return rc;
-	if (!mv->merc && !L->compact)
+	if (!mv->merc && !L->compact && !north_is_up(&mv->ctx))
 		draw_north_arrow(mv, tk, L->map_x, L->map_y, L->map_w, k);
 	cairo_rectangle(cr, L->map_x + 0.5, L->map_y + 0.5, L->map_w - 1, L->map_h - 1);
 	cairo_set_source_rgb(cr, FRAME[0], FRAME[1], FRAME[2]);
