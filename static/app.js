@@ -2,17 +2,17 @@
 (function () {
 	'use strict';
 
-	/* Kind colours are the server's symbology, so the live map and the
-	 * briefing sheets it exports read the same. */
+	/* Kind colours are the server's (tiles/symbols.c), so the live map and
+	 * the briefing sheets it exports read the same. */
 	var KINDS = {
-		strike_zone: { label: 'Strike zone', color: '#c0392b' },
-		boat_strike: { label: 'Boat strike', color: '#d35400' },
-		raid: { label: 'Raid', color: '#8e1b1b' },
-		threat: { label: 'Threat', color: '#b9770e' },
-		diplomatic: { label: 'Diplomatic', color: '#6c3483' },
-		staging_base: { label: 'Staging base', color: '#1f618d' },
-		public_opinion: { label: 'Public opinion', color: '#117a65' },
-		other: { label: 'Other', color: '#566573' }
+		strike_zone: { label: 'Strike zone', color: '#c62828' },
+		boat_strike: { label: 'Boat strike', color: '#d96509' },
+		raid: { label: 'Raid', color: '#93163e' },
+		threat: { label: 'Threat', color: '#a16900' },
+		diplomatic: { label: 'Diplomatic', color: '#6b3d9a' },
+		staging_base: { label: 'Staging base', color: '#2a4e7e' },
+		public_opinion: { label: 'Public opinion', color: '#00796b' },
+		other: { label: 'Other', color: '#606066' }
 	};
 	var KIND_ORDER = ['strike_zone', 'boat_strike', 'raid', 'threat', 'diplomatic',
 		'staging_base', 'public_opinion', 'other'];
@@ -179,53 +179,56 @@
 
 	/* ---- symbols ------------------------------------------------------- */
 
-	/* One glyph per kind on a 24-unit grid; `ink` is the glyph colour. */
+	/* One glyph per kind, in units of the symbol's diameter centred on 0,0:
+	 * the same shapes as the server's symbols, so the live map and the
+	 * tiles and sheets it exports read alike. `ink` is the glyph colour. */
 	function glyph(kind, ink) {
 		var g = svg('g', {});
-		var line = function (d, w) {
-			return svg('path', { d: d, fill: 'none', stroke: ink, 'stroke-width': w || 2, 'stroke-linecap': 'round', 'stroke-linejoin': 'round' });
-		};
 		var fill = function (d) {
-			return svg('path', { d: d, fill: ink });
+			g.appendChild(svg('path', { d: d, fill: ink }));
+		};
+		var stroke = function (d, w) {
+			g.appendChild(svg('path', { d: d, fill: 'none', stroke: ink, 'stroke-width': w, 'stroke-linejoin': 'round' }));
 		};
 		switch (kind) {
-		case 'strike_zone':
-			g.appendChild(svg('circle', { cx: 12, cy: 12, r: 5.5, fill: 'none', stroke: ink, 'stroke-width': 2 }));
-			g.appendChild(line('M12 3.5v4.5M12 16v4.5M3.5 12H8M16 12h4.5'));
-			g.appendChild(svg('circle', { cx: 12, cy: 12, r: 1.6, fill: ink }));
-			break;
 		case 'boat_strike':
-			g.appendChild(fill('M3.5 13.5h17l-3.2 5H6.7z'));
-			g.appendChild(line('M11 4.5v8', 1.6));
-			g.appendChild(fill('M12 5.5l5.5 6.5H12z'));
+			fill('M-.34 .06H.34L.22 .24H-.22ZM-.02 .02V-.32L.24 .02Z');
 			break;
 		case 'raid':
-			g.appendChild(fill('M13.5 2.5L5.5 13.5h5.2L9.5 21.5l8.5-11.2h-5.3z'));
+			g.appendChild(svg('circle', { r: 0.23, fill: 'none', stroke: ink, 'stroke-width': 0.085 }));
+			stroke('M0 -.4V-.1M0 .1V.4M-.4 0H-.1M.1 0H.4', 0.085);
+			g.appendChild(svg('circle', { r: 0.05, fill: ink }));
 			break;
-		case 'threat':
-			g.appendChild(line('M12 5v8.5', 3));
-			g.appendChild(svg('circle', { cx: 12, cy: 18.3, r: 1.8, fill: ink }));
-			break;
-		case 'diplomatic':
-			g.appendChild(fill('M5.5 5.5h13A1.5 1.5 0 0 1 20 7v7.5a1.5 1.5 0 0 1-1.5 1.5H11l-4.5 3.5V16h-1A1.5 1.5 0 0 1 4 14.5V7a1.5 1.5 0 0 1 1.5-1.5z'));
+		case 'strike_zone':
+			stroke('M-.3 -.18L.2 -.3L.32 .16L-.18 .3Z', 0.09);
+			stroke('M-.3 .02L-.02 -.26M-.26 .23L.15 -.18M-.04 .25L.29 -.08', 0.07);
 			break;
 		case 'staging_base':
-			g.appendChild(fill('M12 2.8c.8 0 1.3.9 1.3 1.9v5l7.2 4.3v2.1l-7.2-2.2v4.2l2.1 1.6v1.6L12 20.4l-3.4.9v-1.6l2.1-1.6v-4.2l-7.2 2.2V13l7.2-4.3v-5c0-1 .5-1.9 1.3-1.9z'));
+			fill('M0 -.38L.055 -.3V-.08L.36 .08V.15L.055 .06V.22L.15 .3V.35L0 .3L-.15 .35V.3L-.055 .22V.06L-.36 .15V.08L-.055 -.08V-.3Z');
+			break;
+		case 'diplomatic':
+			g.appendChild(svg('rect', { x: -0.32, y: -0.27, width: 0.64, height: 0.4, rx: 0.1, fill: ink }));
+			fill('M-.14 .1L-.2 .3L.04 .1Z');
 			break;
 		case 'public_opinion':
-			g.appendChild(svg('rect', { x: 4.5, y: 12, width: 3.6, height: 7.5, rx: 0.6, fill: ink }));
-			g.appendChild(svg('rect', { x: 10.2, y: 8, width: 3.6, height: 11.5, rx: 0.6, fill: ink }));
-			g.appendChild(svg('rect', { x: 15.9, y: 4.5, width: 3.6, height: 15, rx: 0.6, fill: ink }));
+			fill('M-.27 -.02h.14v.26h-.14ZM-.08 -.22h.14v.46h-.14ZM.11 -.1h.14v.34h-.14Z');
+			stroke('M-.33 .27H.33', 0.06);
+			break;
+		case 'threat':
+			fill('M-.075 -.33H.075L.045 .09H-.045Z');
+			g.appendChild(svg('circle', { cy: 0.23, r: 0.075, fill: ink }));
 			break;
 		default:
-			g.appendChild(svg('circle', { cx: 12, cy: 12, r: 3.8, fill: ink }));
+			g.appendChild(svg('circle', { r: 0.15, fill: ink }));
 			break;
 		}
 		return g;
 	}
 
 	/* The point symbol of an event: a disc with the kind's glyph, drawn by
-	 * status (filled, dashed ring, hatched, or with a "?" badge). */
+	 * status like the server's: solid disc for confirmed and reported,
+	 * hollow with a dashed ring for claimed and threatened, hatched with a
+	 * dotted ring for hypothetical, solid with a "?" badge for disputed. */
 	function eventSymbol(kind, status, size) {
 		var color = (KINDS[kind] || KINDS.other).color;
 		var treatment = (STATUSES[status] || STATUSES.claimed).treatment;
@@ -233,22 +236,29 @@
 			viewBox: '-2 -2 28 28', width: size, height: size,
 			'class': 'bm-symbol bm-symbol-' + treatment, 'aria-hidden': 'true', focusable: 'false'
 		});
-		var g = svg('g', { transform: 'translate(12 12) scale(0.62) translate(-12 -12)' });
-		if (treatment === 'solid' || treatment === 'disputed') {
-			root.appendChild(svg('circle', { cx: 12, cy: 12, r: 12, fill: color, stroke: '#fff', 'stroke-width': 2 }));
-			g.appendChild(glyph(kind, '#fff'));
-		} else if (treatment === 'dashed') {
-			root.appendChild(svg('circle', { cx: 12, cy: 12, r: 11, fill: '#fff', stroke: color, 'stroke-width': 2.6, 'stroke-dasharray': '4.2 2.6' }));
-			g.appendChild(glyph(kind, color));
+		var solid = treatment === 'solid' || treatment === 'disputed';
+		root.appendChild(svg('circle', { cx: 12, cy: 12, r: 13.5, fill: '#fff', 'fill-opacity': 0.95 }));
+		if (solid) {
+			root.appendChild(svg('circle', { cx: 12, cy: 12, r: 12, fill: color }));
 		} else {
-			root.appendChild(svg('circle', { cx: 12, cy: 12, r: 11, fill: '#fff' }));
-			root.appendChild(svg('circle', { cx: 12, cy: 12, r: 11, fill: 'url(#bm-hatch-' + kind + ')', stroke: color, 'stroke-width': 2, 'stroke-dasharray': '1.6 2.4' }));
-			g.appendChild(glyph(kind, color));
+			/* Ring dashes fitted to the circumference so it closes evenly. */
+			var w = 3, r = 12 - w / 2, c = 2 * Math.PI * r;
+			var ring = { cx: 12, cy: 12, r: r, fill: '#fff', stroke: color, 'stroke-width': w };
+			if (treatment === 'dashed') {
+				ring['stroke-dasharray'] = (c / 8 * 0.6).toFixed(2) + ' ' + (c / 8 * 0.4).toFixed(2);
+			} else {
+				ring.fill = 'url(#bm-hatchs-' + kind + ')';
+				ring['stroke-dasharray'] = '0.01 ' + (c / 12).toFixed(2);
+				ring['stroke-linecap'] = 'round';
+				root.appendChild(svg('circle', { cx: 12, cy: 12, r: r, fill: '#fff' }));
+			}
+			root.appendChild(svg('circle', ring));
 		}
+		var g = svg('g', { transform: 'translate(12 12) scale(24)' }, glyph(kind, solid ? '#fff' : color));
 		root.appendChild(g);
 		if (treatment === 'disputed') {
-			root.appendChild(svg('circle', { cx: 20.5, cy: 3.5, r: 5.2, fill: '#fff', stroke: '#1d2733', 'stroke-width': 1.4 }));
-			var q = svg('text', { x: 20.5, y: 6.4, 'text-anchor': 'middle', 'font-size': 8.5, 'font-weight': 700, fill: '#1d2733', 'font-family': 'system-ui, sans-serif' });
+			root.appendChild(svg('circle', { cx: 21.4, cy: 2.6, r: 5.4, fill: '#fff', stroke: '#1d2733', 'stroke-width': 1.3 }));
+			var q = svg('text', { x: 21.4, y: 5.6, 'text-anchor': 'middle', 'font-size': 8.5, 'font-weight': 700, fill: '#1d2733', 'font-family': 'system-ui, sans-serif' });
 			q.textContent = '?';
 			root.appendChild(q);
 		}
@@ -272,6 +282,18 @@
 			p.appendChild(svg('rect', { width: 7, height: 7, fill: colors[k], 'fill-opacity': 0.07 }));
 			p.appendChild(svg('line', { x1: 1.5, y1: 0, x2: 1.5, y2: 7, stroke: colors[k], 'stroke-width': 2, 'stroke-opacity': 0.6 }));
 			defs.appendChild(p);
+			/* Finer, lighter hatching inside point symbols. */
+			var hs = svg('pattern', {
+				id: 'bm-hatchs-' + k, patternUnits: 'userSpaceOnUse', width: 5.3, height: 5.3,
+				patternTransform: 'rotate(45)'
+			});
+			hs.appendChild(svg('line', { x1: 1, y1: 0, x2: 1, y2: 5.3, stroke: colors[k], 'stroke-width': 1.1, 'stroke-opacity': 0.45 }));
+			defs.appendChild(hs);
+			/* Stippling: an area the article names only loosely. */
+			var d = svg('pattern', { id: 'bm-dots-' + k, patternUnits: 'userSpaceOnUse', width: 10, height: 10 });
+			d.appendChild(svg('circle', { cx: 2.5, cy: 2.5, r: 1.1, fill: colors[k], 'fill-opacity': 0.75 }));
+			d.appendChild(svg('circle', { cx: 7.5, cy: 7.5, r: 1.1, fill: colors[k], 'fill-opacity': 0.75 }));
+			defs.appendChild(d);
 		});
 		var root = svg('svg', { id: 'bm-patterns', width: 0, height: 0, 'aria-hidden': 'true', focusable: 'false' }, defs);
 		root.style.position = 'absolute';
@@ -280,8 +302,9 @@
 		document.body.appendChild(root);
 	}
 
-	/* Line and area style of a feature by status. */
-	function pathStyle(kind, status, isArea) {
+	/* Line and area style of a feature by status; `loose` areas (the
+	 * article names a region, not a place) are stippled. */
+	function pathStyle(kind, status, isArea, loose) {
 		var color = (KINDS[kind] || KINDS.other).color;
 		var t = (STATUSES[status] || STATUSES.claimed).treatment;
 		var s = { color: color, weight: 2.2, opacity: 0.95, fillColor: color, fillOpacity: isArea ? 0.1 : 0, dashArray: null, lineCap: 'round' };
@@ -295,6 +318,10 @@
 		} else if (t === 'disputed') {
 			s.dashArray = '1 4 8 4';
 			s.fillOpacity = isArea ? 0.1 : 0;
+		}
+		if (loose && isArea && t !== 'hatched') {
+			s.fillColor = 'url(#bm-dots-' + kind + ')';
+			s.fillOpacity = 1;
 		}
 		if (!isArea)
 			s.fill = false;
@@ -508,11 +535,12 @@
 			var ll = L.latLng(geom.coordinates[1], geom.coordinates[0]);
 			rec.anchor = ll;
 			if (p.geo_precision === 'region') {
-				/* Only "somewhere around here": a faint zone with a
-				 * dotted edge; the symbol carries the status. */
+				/* Only "somewhere around here": a stippled zone with a
+				 * dotted edge, as the server draws areas of uncertainty;
+				 * the symbol carries the status. */
 				var area = L.circle(ll, {
 					radius: REGION_RADIUS_M, color: KINDS[rec.kind].color, weight: 1.2, opacity: 0.8,
-					dashArray: '2 4', fillColor: KINDS[rec.kind].color, fillOpacity: 0.07
+					dashArray: '2 4', fillColor: 'url(#bm-dots-' + rec.kind + ')', fillOpacity: 0.8
 				});
 				this._tag(area, rec, true);
 				area.bindTooltip(buildTooltip(p), { sticky: true, opacity: 1, className: 'bm-tooltip' });
@@ -536,7 +564,8 @@
 			var isArea = /Polygon/.test(geom.type) || geom.type === 'GeometryCollection';
 			var shapes = L.geoJSON(f, {
 				style: function (feat) {
-					return pathStyle(rec.kind, rec.status, /Polygon/.test(feat.geometry.type) || isArea);
+					return pathStyle(rec.kind, rec.status, /Polygon/.test(feat.geometry.type) || isArea,
+						p.geo_precision === 'region' && !p.area);
 				},
 				pointToLayer: function (pf, pll) {
 					return L.circleMarker(pll, { radius: 6 });
@@ -716,14 +745,13 @@
 			return;
 		}
 		map.once('moveend', done);
-		map.flyTo(target, zoom, { duration: 0.9 });
+		if (window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches)
+			map.setView(target, zoom, { animate: false });
+		else
+			map.flyTo(target, zoom, { duration: 0.9 });
 	};
 
 	/* ---- map and controls ---------------------------------------------- */
-
-	function retinaSuffix() {
-		return L.Browser.retina ? '@2x' : '';
-	}
 
 	function createMap(container, options) {
 		options = options || {};
@@ -883,7 +911,7 @@
 		el: el, createMap: createMap, EventLayer: EventLayer, LegendControl: LegendControl,
 		bboxToBounds: bboxToBounds, fitWhole: fitWhole, fetchJSON: fetchJSON, eventSymbol: eventSymbol,
 		formatEventDate: formatEventDate, formatDay: formatDay, statusBadge: statusBadge,
-		retinaSuffix: retinaSuffix, installPatterns: installPatterns
+		installPatterns: installPatterns
 	};
 
 	/* ==== the full page =================================================== */
@@ -900,7 +928,7 @@
 		var state = {
 			views: [], events: null, layer: null, legend: null,
 			hiddenKinds: new Set(), dates: [], datePrec: {}, until: null, selected: null,
-			viewName: '', fitting: false, hashPending: null
+			viewName: '', fitting: false, flying: false
 		};
 
 		/* ---- URL hash: #zoom/lat/lon?event=ID&until=DATE ---- */
@@ -926,7 +954,8 @@
 		}
 
 		function hashFor(center, zoom, eventId) {
-			var prec = Math.max(2, Math.ceil(Math.log(Math.pow(2, zoom)) / Math.LN2));
+			/* Finer than a pixel at this zoom, and no finer. */
+			var prec = Math.ceil(zoom * Math.LOG10E * Math.LN2) + 2;
 			var s = '#' + (Math.round(zoom * 100) / 100) + '/' + center.lat.toFixed(prec) + '/' + center.lng.toFixed(prec);
 			var q = new URLSearchParams();
 			if (eventId)
