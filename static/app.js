@@ -438,13 +438,14 @@
 			el('time', { datetime: typeof p.date === 'string' ? p.date : null, text: formatEventDate(p) }),
 			prec ? el('span', { className: 'muted', text: ' · date ' + prec }) : null));
 		wrap.appendChild(el('p', { className: 'bm-popup-status' }, statusBadge(status, true)));
-		if (p.summary)
-			wrap.appendChild(el('p', { className: 'bm-popup-summary', text: p.summary }));
+		/* The article's own words first: the rest is our reading of them. */
 		if (p.source) {
 			wrap.appendChild(el('blockquote', { className: 'bm-popup-source' },
 				el('p', { text: p.source }),
 				el('footer', { text: 'The article' })));
 		}
+		if (p.summary)
+			wrap.appendChild(el('p', { className: 'bm-popup-summary', text: p.summary }));
 		var dl = el('dl', { className: 'bm-popup-facts' });
 		var fact = function (term, value) {
 			dl.appendChild(el('dt', { text: term }));

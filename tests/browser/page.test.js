@@ -591,11 +591,24 @@ async function main() {
 	});
 }
 
-main().catch((e) => {
-	report('test run', false, e && e.stack ? e.stack.split('\n').slice(0, 3).join(' | ') : String(e));
-}).finally(async () => {
+let finishing = false;
+async function finish() {
+	if (finishing)
+		return;
+	finishing = true;
 	for (const c of cleanups.reverse())
 		await c().catch(() => {});
 	console.log(passed + ' passed, ' + failed + ' failed');
 	process.exit(failed > 0 || passed === 0 ? 1 : 0);
-});
+}
+
+/* Ends the run with its summary before meson's 180 s limit kills it. */
+const WATCHDOG_MS = +(process.env.BRIEFMAP_BROWSER_TEST_DEADLINE_MS || 165000);
+setTimeout(() => {
+	report('test run', false, 'still running after ' + WATCHDOG_MS / 1000 + ' s, stopped');
+	finish();
+}, WATCHDOG_MS).unref();
+
+main().catch((e) => {
+	report('test run', false, e && e.stack ? e.stack.split('\n').slice(0, 3).join(' | ') : String(e));
+}).finally(finish);
