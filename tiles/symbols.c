@@ -549,6 +549,31 @@ static void region_halo(cairo_t *cr, geodata_event_kind kind, double x, double y
 	cairo_pattern_destroy(g);
 }
 
+/*
+ * The outline of an area event. A state's area is taken from the base data
+ * at the view's own generalisation level: far fewer vertices at low zooms,
+ * and the very line the base map draws for that state's border.
+ */
+static int area_path(render_ctx *ctx, const geodata_event *e)
+{
+	const geodata *gd = tile_scene_data(ctx->scene);
+	long f = e->area && gd ? geodata_state_find(gd, e->area) : -1;
+	const geodata_layer *states = f >= 0 ? geodata_layer_get(gd, GEODATA_STATES) : NULL;
+	size_t idx[64], n = states ? geodata_layer_feature_pieces(states, (size_t)f, idx, 64) : 0;
+	int rc = 0;
+	if (n > 0 && n <= 64) {
+		for (size_t i = 0; i < n && !rc; i++) {
+			const geodata_piece *p = geodata_layer_piece(states, idx[i]);
+			if (p && p->level[ctx->zoom].npoints)
+				rc = render_path_geom(ctx, &p->level[ctx->zoom], &p->lonlat);
+		}
+		return rc;
+	}
+	for (size_t i = 0; i < e->ngeoms && !rc; i++)
+		rc = render_path_geom(ctx, &e->merc[i], &e->lonlat[i]);
+	return rc;
+}
+
 static int draw_area(render_ctx *ctx, const geodata_event *e)
 {
 	cairo_t *cr = ctx->cr;
@@ -559,11 +584,10 @@ static int draw_area(render_ctx *ctx, const geodata_event *e)
 	cairo_save(cr);
 	cairo_new_path(cr);
 	cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
-	for (size_t i = 0; i < e->ngeoms; i++)
-		if ((rc = render_path_geom(ctx, &e->merc[i], &e->lonlat[i]))) {
-			cairo_restore(cr);
-			return rc;
-		}
+	if ((rc = area_path(ctx, e))) {
+		cairo_restore(cr);
+		return rc;
+	}
 	line_style st = status_line(e->status);
 	/*
 	 * Zones get a firm tint. Areas of uncertainty only a faint wash that
