@@ -50,12 +50,11 @@ static int run_file(const char *path)
 	while (buf && (got = fread(buf + len, 1, cap - len, f)) > 0) {
 		len += got;
 		if (len == cap) {
-			unsigned char *nb = realloc(buf, cap *= 2);
-			if (!nb) {
+			unsigned char *nb = realloc(buf, cap * 2);
+			if (!nb)
 				free(buf);
-				buf = NULL;
-			}
 			buf = nb;
+			cap *= 2;
 		}
 	}
 	fclose(f);
