@@ -136,6 +136,7 @@ typedef struct geodata_options {
 typedef struct geodata_layer_stats {
 	size_t features, pieces, vertices;
 	geodata_bbox extent_lonlat;
+	geodata_bbox extent_merc; /**< the same in EPSG:3857: where the layer has data at all */
 	double load_ms;
 } geodata_layer_stats;
 

@@ -350,6 +350,33 @@ static int generalise(builder *b, int point)
 	return 0;
 }
 
+/*
+ * Natural Earth's world layers carry a few rings that cross the antimeridian
+ * with an edge jumping from +180 to -180: drawn flat they become lines across
+ * the whole world. A ring with such an edge inside Mercator's latitudes is
+ * dropped (its piece with it); Antarctica's closing edge, past the limit, stays.
+ */
+static void drop_antimeridian_slivers(builder *b)
+{
+	for (size_t i = 0; i < b->npb; i++) {
+		piece_build *p = &b->pb[i];
+		const double *xy = b->coords.v + p->coff[SLOT_LONLAT];
+		const uint32_t *lens = b->lens.v + p->loff[SLOT_LONLAT];
+		int bad = 0;
+		for (uint32_t r = 0, k = 0; r < p->nparts[SLOT_LONLAT] && !bad; r++) {
+			for (uint32_t j = 1; j < lens[r] && !bad; j++) {
+				const double *a = xy + 2 * (k + j - 1), *c = a + 2;
+				/* Beyond Mercator's latitude limit such an edge is the world's edge. */
+				bad = fabs(c[0] - a[0]) > 180 &&
+				      fmax(fabs(a[1]), fabs(c[1])) < MERC_MAX_LAT;
+			}
+			k += lens[r];
+		}
+		if (bad)
+			p->nparts[SLOT_LONLAT] = p->npts[SLOT_LONLAT] = 0;
+	}
+}
+
 /* Appends a Web Mercator copy of every lon/lat coordinate, in one PROJ call. */
 static int project_layer(builder *b, geodata_proj *to_merc)
 {
@@ -518,6 +545,7 @@ static int load_layer(geodata_layer *L, geodata_layer_id id, const char *spec,
 		set_err(err, "layer '%s': cannot reproject to EPSG:4326%s", lname, NULL);
 		goto out;
 	}
+	drop_antimeridian_slivers(&b);
 	if (project_layer(&b, to_merc)) {
 		set_err(err, "layer '%s': cannot reproject to EPSG:3857%s", lname, NULL);
 		goto out;
@@ -580,6 +608,15 @@ static int load_layer(geodata_layer *L, geodata_layer_id id, const char *spec,
 		}
 	}
 	L->stats.extent_lonlat = ext;
+	geodata_bbox em = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+	for (size_t i = 0; i < L->npieces; i++) {
+		const geodata_bbox *pb = &L->piece_boxes[i];
+		em.minx = fmin(em.minx, pb->minx);
+		em.miny = fmin(em.miny, pb->miny);
+		em.maxx = fmax(em.maxx, pb->maxx);
+		em.maxy = fmax(em.maxy, pb->maxy);
+	}
+	L->stats.extent_merc = em;
 	L->stats.load_ms = now_ms() - t0;
 	rc = 0;
 out:

@@ -4,6 +4,7 @@
 #include <proj.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "geodata.h"
 
@@ -18,8 +19,12 @@ static void set_error(geodata_error *err, const char *what, const char *crs, PJ_
 	if (!err)
 		return;
 	int e = ctx ? proj_context_errno(ctx) : 0;
-	snprintf(err->msg, sizeof(err->msg), "%s '%s'%s%s", what, crs, e ? ": " : "",
-	         e ? proj_context_errno_string(ctx, e) : "");
+	const char *why = e ? proj_context_errno_string(ctx, e) : NULL;
+	/* PROJ's generic "Unknown error (code N)" says less than nothing. */
+	if (why && !strncmp(why, "Unknown error", 13))
+		why = NULL;
+	snprintf(err->msg, sizeof(err->msg), "%s '%s'%s%s", what, crs, why ? ": " : "",
+		 why ? why : "");
 }
 
 static int is_geographic(PJ_CONTEXT *ctx, const char *def)

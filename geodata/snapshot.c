@@ -10,7 +10,8 @@
 
 #include "private.h"
 
-#define MAGIC "BRFMSNP2"
+/* Bump on any change to what the loader computes: a snapshot of older output must not be used. */
+#define MAGIC "BRFMSNP4"
 #define NSLOTS (GEODATA_LEVELS + 1)
 
 typedef struct {

@@ -226,7 +226,8 @@ static int gather(const tile_scene *s, int z, const mapper *m, cand_vec *cv)
 	int rc = 0;
 	/* Events first: they are the point of the map. */
 	geodata_events *ev = tile_scene_events(s);
-	for (size_t i = 0; ev && i < geodata_events_count(ev); i++) {
+	/* At world scale the symbols speak for themselves: titles would cover half a continent. */
+	for (size_t i = 0; ev && z >= 3 && i < geodata_events_count(ev); i++) {
 		const geodata_event *e = geodata_events_get(ev, i);
 		cand c = {0};
 		if (map_pt(m, e->anchor_x, e->anchor_y, e->anchor_lon, e->anchor_lat, &c.ax,

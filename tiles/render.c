@@ -353,7 +353,15 @@ static int draw_base(render_ctx *ctx)
 {
 	cairo_t *cr = ctx->cr;
 	int z = ctx->zoom, rc;
-	int low = z <= 3;
+	/*
+	 * The detailed layers cover the region only: a view that reaches past
+	 * them takes the world layers, so that no clipping edge is ever drawn.
+	 */
+	geodata_layer_stats st;
+	geodata_layer_stats_get(geodata_layer_get(tile_scene_data(ctx->scene), GEODATA_LAND), &st);
+	int low = z <= 3 || ctx->query.minx < st.extent_merc.minx ||
+		  ctx->query.maxx > st.extent_merc.maxx || ctx->query.miny < st.extent_merc.miny ||
+		  ctx->query.maxy > st.extent_merc.maxy;
 	geodata_layer_id land = low ? GEODATA_LAND_LOW : GEODATA_LAND;
 	geodata_layer_id countries = low ? GEODATA_COUNTRIES_LOW : GEODATA_COUNTRIES;
 

@@ -10,7 +10,7 @@ stamp="$out/.prepared"
 # clipping edge shows in any view or at any zoom the region is seen at.
 clip="-140 -15 -30 50"
 
-want="v3 $(cat "$top/package-lock.json" "$0" "$top/tools/cities-to-geojson.js" | sha256sum | cut -c1-16)"
+want="v4 $(cat "$top/package-lock.json" "$0" "$top/tools/cities-to-geojson.js" | sha256sum | cut -c1-16)"
 if [ -f "$gpkg" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
 	exit 0
 fi
@@ -27,8 +27,12 @@ o2o() {
 }
 
 echo "briefmap: preparing base data in $out" >&2
-o2o -nln land_low -a_srs EPSG:4326 "$nm/world-atlas/land-50m.json" land
-o2o -nln countries_low -a_srs EPSG:4326 "$nm/world-atlas/countries-50m.json" countries
+# The world layers are taken as they are: repairing them with GEOS turns the
+# rings that cross the antimeridian into edges across whole continents.
+ogr2ogr -q -f GPKG "$g" -nlt PROMOTE_TO_MULTI -nln land_low -a_srs EPSG:4326 \
+	"$nm/world-atlas/land-50m.json" land
+ogr2ogr -q -f GPKG "$g" -update -nlt PROMOTE_TO_MULTI -nln countries_low -a_srs EPSG:4326 \
+	"$nm/world-atlas/countries-50m.json" countries
 # Natural Earth's 10m land has a few invalid rings far from the region: split
 # into parts and repair them before clipping.
 ogr2ogr -q -f GPKG "$tmp/parts.gpkg" -nln land -a_srs EPSG:4326 -nlt PROMOTE_TO_MULTI -explodecollections -makevalid \
