@@ -37,10 +37,7 @@ CASES = [
 
 # Cases whose current output shows a known rendering fault: no reference is frozen for them
 # until the fault is fixed (then: --update --only NAME, look at it, commit it, drop it here).
-PENDING = {
-    'view-caribbean-bare': 'labels are cut by the frame of a view at a fractional zoom '
-                           '("uatemala City", "Fort-de-F", "Saint Georg")',
-}
+PENDING = {}
 
 MEAN_MAX = '1.0'
 BIG_LEVEL = '32'
