@@ -53,6 +53,23 @@ int render_path_geom(render_ctx *ctx, const geodata_geom *merc, const geodata_ge
 /** Maps a point in degrees to logical pixels; returns 0, or -1 if it cannot be projected. */
 int render_lonlat_to_px(render_ctx *ctx, double lon, double lat, double *px, double *py);
 
+/* ---- scene.c: what is computed once per scene ------------------------- */
+
+/** Points along a geodesic distance line: smooth at zoom 10 over 2,000 km. */
+#define SCENE_LINK_POINTS 96
+
+/** A staging base to strike zone distance line, computed once per scene. */
+typedef struct scene_link {
+	size_t base, zone;                   /**< event indices */
+	double metres;                       /**< geodesic length */
+	double lonlat[2 * SCENE_LINK_POINTS]; /**< the geodesic in degrees */
+	double merc[2 * SCENE_LINK_POINTS];   /**< the same in EPSG:3857 */
+	geodata_bbox merc_bbox;
+} scene_link;
+
+/** The scene's distance lines (never NULL when `n` is non-zero). */
+const scene_link *scene_links(const tile_scene *s, size_t *n);
+
 /* ---- symbols.c: the article's events ----------------------------------- */
 
 /**

@@ -12,10 +12,66 @@ struct tile_scene {
 	pthread_mutex_t lock[GEODATA_LEVELS];
 	atomic_int placed[GEODATA_LEVELS];
 	label_set labels[GEODATA_LEVELS];
+	scene_link *links;
+	size_t nlinks;
 	pthread_t warm;
 	int warming;
 	atomic_int stop; /* set when the scene goes away before the warm-up ends */
 };
+
+/* The distance lines from each staging base to each strike zone, with PROJ's geodesics. */
+static int make_links(tile_scene *s)
+{
+	geodata_events *ev = s->events;
+	size_t n = geodata_events_count(ev), cap = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			cap += geodata_events_get(ev, i)->kind == GEODATA_KIND_STAGING_BASE &&
+			       geodata_events_get(ev, j)->kind == GEODATA_KIND_STRIKE_ZONE;
+	if (!cap)
+		return 0;
+	s->links = calloc(cap, sizeof(scene_link));
+	geodata_error e;
+	geodata_proj *p = geodata_proj_create("EPSG:4326", "EPSG:3857", &e);
+	int rc = s->links && p ? 0 : TILE_ENOMEM;
+	for (size_t i = 0; i < n && !rc; i++) {
+		const geodata_event *b = geodata_events_get(ev, i);
+		if (b->kind != GEODATA_KIND_STAGING_BASE)
+			continue;
+		for (size_t j = 0; j < n && !rc; j++) {
+			const geodata_event *z = geodata_events_get(ev, j);
+			if (z->kind != GEODATA_KIND_STRIKE_ZONE)
+				continue;
+			scene_link *l = &s->links[s->nlinks++];
+			l->base = i;
+			l->zone = j;
+			geodata_geodesic_line(b->anchor_lon, b->anchor_lat, z->anchor_lon,
+			                      z->anchor_lat, l->lonlat, SCENE_LINK_POINTS);
+			l->metres = geodata_geodesic_inverse(b->anchor_lon, b->anchor_lat,
+			                                     z->anchor_lon, z->anchor_lat, NULL);
+			memcpy(l->merc, l->lonlat, sizeof(l->merc));
+			if (geodata_proj_trans(p, l->merc, SCENE_LINK_POINTS, 0))
+				rc = TILE_ECRS;
+			l->merc_bbox =
+			    (geodata_bbox){l->merc[0], l->merc[1], l->merc[0], l->merc[1]};
+			for (int k = 1; k < SCENE_LINK_POINTS; k++) {
+				double x = l->merc[2 * k], y = l->merc[2 * k + 1];
+				l->merc_bbox.minx = x < l->merc_bbox.minx ? x : l->merc_bbox.minx;
+				l->merc_bbox.maxx = x > l->merc_bbox.maxx ? x : l->merc_bbox.maxx;
+				l->merc_bbox.miny = y < l->merc_bbox.miny ? y : l->merc_bbox.miny;
+				l->merc_bbox.maxy = y > l->merc_bbox.maxy ? y : l->merc_bbox.maxy;
+			}
+		}
+	}
+	geodata_proj_destroy(p);
+	return rc;
+}
+
+const scene_link *scene_links(const tile_scene *s, size_t *n)
+{
+	*n = s->nlinks;
+	return s->links;
+}
 
 /* Places every zoom in the background, so that a server answers at once and tiles rarely wait. */
 static void *warm_main(void *arg)
@@ -48,6 +104,11 @@ tile_scene *tile_scene_create(const geodata *gd, geodata_events *events, int eag
 	s->events = events ? geodata_events_ref(events) : NULL;
 	for (int z = 0; z < GEODATA_LEVELS; z++)
 		atomic_init(&s->placed[z], 0);
+	if (s->events && make_links(s)) {
+		tile_error_set(err, "cannot compute the distance lines");
+		tile_scene_unref(s);
+		return NULL;
+	}
 	if (eager) {
 		/* Zoom 0 now, so that a failure is reported here; the rest in the background. */
 		if (!scene_labels(s, 0)) {
@@ -80,6 +141,7 @@ void tile_scene_unref(tile_scene *s)
 		pthread_mutex_destroy(&s->lock[z]);
 	}
 	geodata_events_unref(s->events);
+	free(s->links);
 	free(s);
 }
 

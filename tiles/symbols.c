@@ -12,8 +12,6 @@
 #define HATCH_STEP 6.0
 /* Spacing of the dots over areas of uncertainty. */
 #define STIPPLE_STEP 9.0
-/* Points along a geodesic distance line: smooth at zoom 10 over 2,000 km. */
-#define GEODESIC_POINTS 96
 /* Co-located symbols gather in a cluster; beyond this many they are not drawn apart. */
 #define MAX_CLUSTER 8
 
@@ -781,31 +779,29 @@ static int draw_distance_label(render_ctx *ctx, const geodata_events *ev, const 
 }
 
 /* The geodesic from a staging base to a strike zone, dashed, with its length in km. */
-static int draw_distance(render_ctx *ctx, const geodata_events *ev, const geodata_event *base,
-                         const geodata_event *zone)
+static int draw_distance(render_ctx *ctx, const geodata_events *ev, const scene_link *link)
 {
-	double ll[2 * GEODESIC_POINTS], px[2 * GEODESIC_POINTS];
+	double px[2 * SCENE_LINK_POINTS];
 	if (!ctx->proj) {
-		/* Cheap rejection first: the geodesic stays near the box of its ends. */
-		geodata_bbox b = {
-		    fmin(base->anchor_x, zone->anchor_x), fmin(base->anchor_y, zone->anchor_y),
-		    fmax(base->anchor_x, zone->anchor_x), fmax(base->anchor_y, zone->anchor_y)};
-		double grow = 0.25 * fmax(b.maxx - b.minx, b.maxy - b.miny) + 80 * ctx->res;
+		/* The geodesic was computed with the scene: here it only meets the view or not. */
+		geodata_bbox b = link->merc_bbox;
+		double grow = 80 * ctx->res;
 		b.minx -= grow, b.miny -= grow, b.maxx += grow, b.maxy += grow;
 		geodata_bbox v = view_box(ctx, 0);
 		if (!meets(&b, &v))
 			return 0;
+		for (int i = 0; i < SCENE_LINK_POINTS; i++)
+			render_merc_to_px(ctx, link->merc[2 * i], link->merc[2 * i + 1], &px[2 * i],
+			                  &px[2 * i + 1]);
+	} else {
+		for (int i = 0; i < SCENE_LINK_POINTS; i++)
+			if (render_lonlat_to_px(ctx, link->lonlat[2 * i], link->lonlat[2 * i + 1],
+			                        &px[2 * i], &px[2 * i + 1]))
+				return 0; /* not drawable in this projection: left out, not bent */
 	}
-	geodata_geodesic_line(base->anchor_lon, base->anchor_lat, zone->anchor_lon,
-	                      zone->anchor_lat, ll, GEODESIC_POINTS);
-	double metres = geodata_geodesic_inverse(base->anchor_lon, base->anchor_lat,
-	                                         zone->anchor_lon, zone->anchor_lat, NULL);
-	for (int i = 0; i < GEODESIC_POINTS; i++)
-		if (render_lonlat_to_px(ctx, ll[2 * i], ll[2 * i + 1], &px[2 * i], &px[2 * i + 1]))
-			return 0; /* not drawable in this projection: leave it out rather than lie
-			           */
+	double metres = link->metres;
 	double x1 = px[0], y1 = px[1], x2 = px[0], y2 = px[1];
-	for (int i = 1; i < GEODESIC_POINTS; i++) {
+	for (int i = 1; i < SCENE_LINK_POINTS; i++) {
 		x1 = fmin(x1, px[2 * i]), x2 = fmax(x2, px[2 * i]);
 		y1 = fmin(y1, px[2 * i + 1]), y2 = fmax(y2, px[2 * i + 1]);
 	}
@@ -818,7 +814,7 @@ static int draw_distance(render_ctx *ctx, const geodata_events *ev, const geodat
 	cairo_save(cr);
 	cairo_new_path(cr);
 	cairo_move_to(cr, px[0], px[1]);
-	for (int i = 1; i < GEODESIC_POINTS; i++)
+	for (int i = 1; i < SCENE_LINK_POINTS; i++)
 		cairo_line_to(cr, px[2 * i], px[2 * i + 1]);
 	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
 	cairo_set_source_rgba(cr, 1, 1, 1, 0.75);
@@ -833,7 +829,7 @@ static int draw_distance(render_ctx *ctx, const geodata_events *ev, const geodat
 	cairo_restore(cr);
 	char text[32];
 	format_km(metres, text, sizeof text);
-	return draw_distance_label(ctx, ev, text, px, GEODESIC_POINTS, rgb);
+	return draw_distance_label(ctx, ev, text, px, SCENE_LINK_POINTS, rgb);
 }
 
 int symbols_draw_events(render_ctx *ctx, const geodata_events *ev)
@@ -856,18 +852,14 @@ int symbols_draw_events(render_ctx *ctx, const geodata_events *ev)
 	}
 
 	/* Then distance lines from each staging base to each strike zone. */
-	for (size_t i = 0; i < n; i++) {
-		const geodata_event *b = geodata_events_get(ev, i);
-		if (b->kind != GEODATA_KIND_STAGING_BASE || !geodata_event_visible(b, ctx->until))
+	size_t nlinks;
+	const scene_link *links = scene_links(ctx->scene, &nlinks);
+	for (size_t i = 0; i < nlinks; i++) {
+		if (!geodata_event_visible(geodata_events_get(ev, links[i].base), ctx->until) ||
+		    !geodata_event_visible(geodata_events_get(ev, links[i].zone), ctx->until))
 			continue;
-		for (size_t j = 0; j < n; j++) {
-			const geodata_event *z = geodata_events_get(ev, j);
-			if (z->kind != GEODATA_KIND_STRIKE_ZONE ||
-			    !geodata_event_visible(z, ctx->until))
-				continue;
-			if ((rc = draw_distance(ctx, ev, b, z)))
-				return rc;
-		}
+		if ((rc = draw_distance(ctx, ev, &links[i])))
+			return rc;
 	}
 
 	/* Symbols last, each stack fanned out around its anchor. */
