@@ -77,6 +77,10 @@ static void check_layer(const geodata *gd, geodata_layer_id id, test_rng *rng)
 	for (size_t i = 0; i < n; i++) {
 		const geodata_piece *p = geodata_layer_piece(L, i);
 		assert_true(p->feature < geodata_layer_feature_count(L));
+		/* A piece without geometry is never drawn nor found: it should not exist. */
+		if (p->lonlat.npoints == 0 || !(L->piece_boxes[i].minx <= L->piece_boxes[i].maxx))
+			fail_msg("%s piece %zu (feature %u '%s') is empty", geodata_layer_name(id),
+			         i, p->feature, geodata_layer_feature(L, p->feature)->name);
 		for (int z = 0; z < GEODATA_LEVELS; z++)
 			if (p->level[z].npoints && !contains(&L->piece_boxes[i], &p->level[z].bbox))
 				fail_msg("%s piece %zu: zoom %d geometry outside its indexed box",
