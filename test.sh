@@ -6,6 +6,7 @@ top=$(cd "$(dirname "$0")" && pwd)
 "$top/tools/setup.sh" test
 cd "$top"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0"
 status=0
 meson test -C build --print-errorlogs --num-processes 2 || status=1
 if [ ! -f build-asan/build.ninja ]; then

@@ -94,6 +94,7 @@ typedef struct {
 	size_t npb, cappb;
 	size_t capfeat;
 	OGRGeometryH best_poly; /* largest polygon of the current feature, for its label */
+	int geographic;         /* coordinates come in degrees */
 	double best_area;
 } builder;
 
@@ -143,6 +144,23 @@ static int add_run(builder *b, OGRGeometryH g)
 	return 0;
 }
 
+/*
+ * Natural Earth's world layers carry a few rings that cross the antimeridian
+ * with an edge jumping from +180 to -180: drawn flat they become lines across
+ * the whole world. Such an edge marks the piece for dropping, except near the
+ * poles, where Antarctica's closing edge runs along the bottom of the world.
+ */
+static int crosses_antimeridian(const builder *b, const piece_build *p)
+{
+	const double *xy = b->coords.v + p->coff[SLOT_LONLAT];
+	for (uint32_t i = 1; i < p->npts[SLOT_LONLAT]; i++) {
+		const double *a = xy + 2 * (i - 1), *c = a + 2;
+		if (fabs(c[0] - a[0]) > 180 && fmax(fabs(a[1]), fabs(c[1])) < 80)
+			return 1;
+	}
+	return 0;
+}
+
 static int add_polygon(builder *b, OGRGeometryH poly, uint32_t feature)
 {
 	int nrings = OGR_G_GetGeometryCount(poly);
@@ -153,8 +171,14 @@ static int add_polygon(builder *b, OGRGeometryH poly, uint32_t feature)
 	for (int r = 0; r < nrings; r++)
 		if (add_run(b, OGR_G_GetGeometryRef(poly, r)))
 			return GEODATA_ENOMEM;
-	if (b->pb[b->npb - 1].npts[SLOT_LONLAT] == 0)
+	piece_build *p = &b->pb[b->npb - 1];
+	if (p->npts[SLOT_LONLAT] == 0 || (b->geographic && crosses_antimeridian(b, p))) {
+		/* Not a piece after all: take back what it appended. */
+		b->coords.len = p->coff[SLOT_LONLAT];
+		b->lens.len = p->loff[SLOT_LONLAT];
 		b->npb--;
+		return 0;
+	}
 	double area = OGR_G_Area(poly);
 	if (area > b->best_area) {
 		b->best_area = area;
@@ -350,33 +374,6 @@ static int generalise(builder *b, int point)
 	return 0;
 }
 
-/*
- * Natural Earth's world layers carry a few rings that cross the antimeridian
- * with an edge jumping from +180 to -180: drawn flat they become lines across
- * the whole world. A ring with such an edge inside Mercator's latitudes is
- * dropped (its piece with it); Antarctica's closing edge, past the limit, stays.
- */
-static void drop_antimeridian_slivers(builder *b)
-{
-	for (size_t i = 0; i < b->npb; i++) {
-		piece_build *p = &b->pb[i];
-		const double *xy = b->coords.v + p->coff[SLOT_LONLAT];
-		const uint32_t *lens = b->lens.v + p->loff[SLOT_LONLAT];
-		int bad = 0;
-		for (uint32_t r = 0, k = 0; r < p->nparts[SLOT_LONLAT] && !bad; r++) {
-			for (uint32_t j = 1; j < lens[r] && !bad; j++) {
-				const double *a = xy + 2 * (k + j - 1), *c = a + 2;
-				/* Beyond Mercator's latitude limit such an edge is the world's edge. */
-				bad = fabs(c[0] - a[0]) > 180 &&
-				      fmax(fabs(a[1]), fabs(c[1])) < MERC_MAX_LAT;
-			}
-			k += lens[r];
-		}
-		if (bad)
-			p->nparts[SLOT_LONLAT] = p->npts[SLOT_LONLAT] = 0;
-	}
-}
-
 /* Appends a Web Mercator copy of every lon/lat coordinate, in one PROJ call. */
 static int project_layer(builder *b, geodata_proj *to_merc)
 {
@@ -506,7 +503,8 @@ static int load_layer(geodata_layer *L, geodata_layer_id id, const char *spec,
 		goto out;
 	}
 	geodata_error perr;
-	if (strcmp(srsdef, "EPSG:4326") != 0) {
+	b.geographic = strcmp(srsdef, "EPSG:4326") == 0;
+	if (!b.geographic) {
 		to_lonlat = geodata_proj_create(srsdef, "EPSG:4326", &perr);
 		if (!to_lonlat) {
 			set_err(err, "layer '%s': %s", lname ? lname : path, perr.msg);
@@ -545,7 +543,6 @@ static int load_layer(geodata_layer *L, geodata_layer_id id, const char *spec,
 		set_err(err, "layer '%s': cannot reproject to EPSG:4326%s", lname, NULL);
 		goto out;
 	}
-	drop_antimeridian_slivers(&b);
 	if (project_layer(&b, to_merc)) {
 		set_err(err, "layer '%s': cannot reproject to EPSG:3857%s", lname, NULL);
 		goto out;

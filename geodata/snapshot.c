@@ -11,7 +11,7 @@
 #include "private.h"
 
 /* Bump on any change to what the loader computes: a snapshot of older output must not be used. */
-#define MAGIC "BRFMSNP4"
+#define MAGIC "BRFMSNP6"
 #define NSLOTS (GEODATA_LEVELS + 1)
 
 typedef struct {
