@@ -182,6 +182,7 @@ static void set_layout(PangoLayout *lay, PangoFontDescription *fd, const cand *c
 
 typedef struct mapper {
 	int global; /* 1: global pixel grid of a zoom; 0: a view */
+	int events; /* place the events' labels (and keep clear of their symbols) */
 	double res;
 	render_ctx *ctx;
 	double w, h; /* view size for view placement */
@@ -227,7 +228,7 @@ static int gather(const tile_scene *s, int z, const mapper *m, cand_vec *cv)
 	/* Events first: they are the point of the map. */
 	geodata_events *ev = tile_scene_events(s);
 	/* At world scale the symbols speak for themselves: titles would cover half a continent. */
-	for (size_t i = 0; ev && z >= 3 && i < geodata_events_count(ev); i++) {
+	for (size_t i = 0; ev && m->events && z >= 3 && i < geodata_events_count(ev); i++) {
 		const geodata_event *e = geodata_events_get(ev, i);
 		cand c = {0};
 		if (map_pt(m, e->anchor_x, e->anchor_y, e->anchor_lon, e->anchor_lat, &c.ax,
@@ -394,32 +395,44 @@ static int place(const tile_scene *s, int z, const mapper *m, label_set *out)
 		if (c->area_px > 0 && c->area_px < w * h * 0.9 && z < 7)
 			continue; /* the area is too small to carry its name at this zoom */
 		box dotbox = {c->ax - 3, c->ay - 3, c->ax + 3, c->ay + 3};
-		if (c->dot && grid_hits(&g, &dotbox))
-			continue;
-		double pos[6][2];
+		int dot = c->dot, rings = 1;
+		if (c->dot && grid_hits(&g, &dotbox)) {
+			/*
+			 * A capital or a large city under an event's symbol keeps its name: the
+			 * symbol marks the place, and the name goes beside it, further out.
+			 */
+			if (c->cls != LABEL_CAPITAL && c->prio >= 2500)
+				continue;
+			dot = 0;
+			rings = 4;
+		}
+		double pos[24][2];
 		int npos = 0;
 		if (c->gap < 0) {
 			pos[npos][0] = c->ax - w / 2;
 			pos[npos++][1] = c->ay - h / 2;
-		} else {
-			pos[npos][0] = c->ax + c->gap;
+		}
+		for (int ring = 0; c->gap >= 0 && ring < rings; ring++) {
+			double gap = c->gap * (1 + 2 * ring);
+			pos[npos][0] = c->ax + gap;
 			pos[npos++][1] = c->ay - h / 2;
-			pos[npos][0] = c->ax - c->gap - w;
+			pos[npos][0] = c->ax - gap - w;
 			pos[npos++][1] = c->ay - h / 2;
 			pos[npos][0] = c->ax - w / 2;
-			pos[npos++][1] = c->ay - c->gap - h;
+			pos[npos++][1] = c->ay - gap - h;
 			pos[npos][0] = c->ax - w / 2;
-			pos[npos++][1] = c->ay + c->gap;
-			pos[npos][0] = c->ax + c->gap * 0.7;
-			pos[npos++][1] = c->ay - c->gap * 0.7 - h;
-			pos[npos][0] = c->ax + c->gap * 0.7;
-			pos[npos++][1] = c->ay + c->gap * 0.7;
+			pos[npos++][1] = c->ay + gap;
+			pos[npos][0] = c->ax + gap * 0.7;
+			pos[npos++][1] = c->ay - gap * 0.7 - h;
+			pos[npos][0] = c->ax + gap * 0.7;
+			pos[npos++][1] = c->ay + gap * 0.7;
 		}
 		int chosen = -1;
 		for (int k = 0; k < npos && chosen < 0; k++) {
 			box b = {pos[k][0] - PAD, pos[k][1] - PAD, pos[k][0] + w + PAD,
 			         pos[k][1] + h + PAD};
-			/* A single image has edges that nothing continues past: keep labels inside. */
+			/* A single image has edges that nothing continues past: keep labels inside.
+			 */
 			if (!m->global && (b.x0 < 0 || b.y0 < 0 || b.x1 > m->w || b.y1 > m->h))
 				continue;
 			if (!grid_hits(&g, &b))
@@ -429,7 +442,7 @@ static int place(const tile_scene *s, int z, const mapper *m, label_set *out)
 			continue;
 		box b = {pos[chosen][0] - PAD, pos[chosen][1] - PAD, pos[chosen][0] + w + PAD,
 		         pos[chosen][1] + h + PAD};
-		if (grid_add(&g, &b) || (c->dot && grid_add(&g, &dotbox)))
+		if (grid_add(&g, &b) || (dot && grid_add(&g, &dotbox)))
 			goto done;
 		if (o.len == o.cap) {
 			size_t cap = o.cap ? o.cap * 2 : 128;
@@ -452,7 +465,7 @@ static int place(const tile_scene *s, int z, const mapper *m, label_set *out)
 		pl->font_size = c->size;
 		pl->ax = c->ax;
 		pl->ay = c->ay;
-		pl->dot = c->dot;
+		pl->dot = dot;
 		pl->event_index = c->event_index;
 	}
 	for (size_t i = 0; i < o.len; i++)
@@ -477,9 +490,9 @@ done:
 	return rc;
 }
 
-int labels_place(const tile_scene *s, int zoom, label_set *out)
+int labels_place(const tile_scene *s, int zoom, int with_events, label_set *out)
 {
-	mapper m = {.global = 1, .res = geodata_zoom_resolution(zoom)};
+	mapper m = {.global = 1, .events = with_events, .res = geodata_zoom_resolution(zoom)};
 	memset(out, 0, sizeof(*out));
 	int rc = place(s, zoom, &m, out);
 	if (rc)
@@ -496,7 +509,7 @@ int labels_place(const tile_scene *s, int zoom, label_set *out)
 
 int labels_place_view(render_ctx *ctx, label_set *out)
 {
-	mapper m = {.global = 0, .ctx = ctx, .w = ctx->width, .h = ctx->height};
+	mapper m = {.global = 0, .events = 1, .ctx = ctx, .w = ctx->width, .h = ctx->height};
 	memset(out, 0, sizeof(*out));
 	return place(ctx->scene, ctx->zoom, &m, out);
 }

@@ -129,10 +129,12 @@ typedef struct label_set {
 	_Atomic(cairo_surface_t *) *sprites[2];
 } label_set;
 
-/** The placement of one zoom (computed once; see scene.c). */
+/** The placement of one zoom with the events' labels (computed once; see scene.c). */
 const label_set *scene_labels(const tile_scene *s, int zoom);
-/** Computes the placement of a zoom for the whole world. */
-int labels_place(const tile_scene *s, int zoom, label_set *out);
+/** The placement of one zoom for the base map alone: no gaps where event labels would go. */
+const label_set *scene_base_labels(const tile_scene *s, int zoom);
+/** Computes the placement of a zoom for the whole world, with or without the events. */
+int labels_place(const tile_scene *s, int zoom, int with_events, label_set *out);
 /** Places labels for one arbitrary view (non-integer zoom or another CRS). */
 int labels_place_view(render_ctx *ctx, label_set *out);
 void labels_finish(label_set *ls);

@@ -360,8 +360,8 @@ static int draw_base(render_ctx *ctx)
 	geodata_layer_stats st;
 	geodata_layer_stats_get(geodata_layer_get(tile_scene_data(ctx->scene), GEODATA_LAND), &st);
 	int low = z <= 3 || ctx->query.minx < st.extent_merc.minx ||
-		  ctx->query.maxx > st.extent_merc.maxx || ctx->query.miny < st.extent_merc.miny ||
-		  ctx->query.maxy > st.extent_merc.maxy;
+	          ctx->query.maxx > st.extent_merc.maxx || ctx->query.miny < st.extent_merc.miny ||
+	          ctx->query.maxy > st.extent_merc.maxy;
 	geodata_layer_id land = low ? GEODATA_LAND_LOW : GEODATA_LAND;
 	geodata_layer_id countries = low ? GEODATA_COUNTRIES_LOW : GEODATA_COUNTRIES;
 
@@ -477,7 +477,8 @@ int tile_view_render(const tile_scene *s, const tile_view *v, void **surface, ti
 		ctx.res = fmax(ctx.res, resy);
 	}
 	if (fabs(ctx.zoomf - ctx.zoom) < 1e-6) {
-		ls = scene_labels(s, ctx.zoom);
+		ls = v->tileset == TILE_TILESET_BASE ? scene_base_labels(s, ctx.zoom)
+		                                     : scene_labels(s, ctx.zoom);
 		gx = (ctx.ox + GEODATA_MERC_HALF) / ctx.res;
 		gy = (GEODATA_MERC_HALF - ctx.oy) / ctx.res;
 		/* Tile-aligned views sit on whole pixels of the zoom's grid, up to rounding. */

@@ -10,8 +10,9 @@ struct tile_scene {
 	const geodata *gd;
 	geodata_events *events;
 	pthread_mutex_t lock[GEODATA_LEVELS];
-	atomic_int placed[GEODATA_LEVELS];
-	label_set labels[GEODATA_LEVELS];
+	/* [1]: with the events' labels, for briefing and events tiles; [0]: the base map alone. */
+	atomic_int placed[2][GEODATA_LEVELS];
+	label_set labels[2][GEODATA_LEVELS];
 	scene_link *links;
 	size_t nlinks;
 	pthread_t warm;
@@ -77,8 +78,10 @@ const scene_link *scene_links(const tile_scene *s, size_t *n)
 static void *warm_main(void *arg)
 {
 	tile_scene *s = arg;
-	for (int z = 0; z < GEODATA_LEVELS && !atomic_load(&s->stop); z++)
+	for (int z = 0; z < GEODATA_LEVELS && !atomic_load(&s->stop); z++) {
 		scene_labels(s, z);
+		scene_base_labels(s, z);
+	}
 	return NULL;
 }
 
@@ -102,8 +105,10 @@ tile_scene *tile_scene_create(const geodata *gd, geodata_events *events, int eag
 	atomic_init(&s->refs, 1);
 	s->gd = gd;
 	s->events = events ? geodata_events_ref(events) : NULL;
-	for (int z = 0; z < GEODATA_LEVELS; z++)
-		atomic_init(&s->placed[z], 0);
+	for (int z = 0; z < GEODATA_LEVELS; z++) {
+		atomic_init(&s->placed[0][z], 0);
+		atomic_init(&s->placed[1][z], 0);
+	}
 	if (s->events && make_links(s)) {
 		tile_error_set(err, "cannot compute the distance lines");
 		tile_scene_unref(s);
@@ -137,7 +142,8 @@ void tile_scene_unref(tile_scene *s)
 		pthread_join(s->warm, NULL);
 	}
 	for (int z = 0; z < GEODATA_LEVELS; z++) {
-		labels_finish(&s->labels[z]);
+		labels_finish(&s->labels[0][z]);
+		labels_finish(&s->labels[1][z]);
 		pthread_mutex_destroy(&s->lock[z]);
 	}
 	geodata_events_unref(s->events);
@@ -155,21 +161,32 @@ const geodata *tile_scene_data(const tile_scene *s)
 	return s ? s->gd : NULL;
 }
 
-const label_set *scene_labels(const tile_scene *cs, int zoom)
+static const label_set *placement(const tile_scene *cs, int zoom, int with_events)
 {
 	/* Placement is computed once per zoom, on first use; the zoom's lock makes it happen once.
 	 */
 	tile_scene *s = (tile_scene *)cs;
 	if (zoom < 0 || zoom >= GEODATA_LEVELS)
 		return NULL;
-	if (atomic_load_explicit(&s->placed[zoom], memory_order_acquire))
-		return &s->labels[zoom];
+	atomic_int *placed = &s->placed[with_events][zoom];
+	label_set *ls = &s->labels[with_events][zoom];
+	if (atomic_load_explicit(placed, memory_order_acquire))
+		return ls;
 	pthread_mutex_lock(&s->lock[zoom]);
-	if (!atomic_load_explicit(&s->placed[zoom], memory_order_relaxed)) {
-		if (labels_place(s, zoom, &s->labels[zoom]) == 0)
-			atomic_store_explicit(&s->placed[zoom], 1, memory_order_release);
+	if (!atomic_load_explicit(placed, memory_order_relaxed)) {
+		if (labels_place(s, zoom, with_events, ls) == 0)
+			atomic_store_explicit(placed, 1, memory_order_release);
 	}
 	pthread_mutex_unlock(&s->lock[zoom]);
-	return atomic_load_explicit(&s->placed[zoom], memory_order_acquire) ? &s->labels[zoom]
-	                                                                    : NULL;
+	return atomic_load_explicit(placed, memory_order_acquire) ? ls : NULL;
+}
+
+const label_set *scene_labels(const tile_scene *s, int zoom)
+{
+	return placement(s, zoom, 1);
+}
+
+const label_set *scene_base_labels(const tile_scene *s, int zoom)
+{
+	return placement(s, zoom, 0);
 }

@@ -49,7 +49,9 @@ static void check_zoom(const tile_scene *s, const geodata_events *ev, int z)
 		    a->cls == LABEL_EVENT
 		        ? symbols_event_radius(geodata_events_get(ev, (size_t)a->event_index), z) +
 		              5
-		        : 6;
+		    /* A city under an event's symbol loses its dot and is named further out. */
+		    : (a->cls == LABEL_CITY || a->cls == LABEL_CAPITAL) && !a->dot ? 40
+		                                                                   : 6;
 		if (fabs(cx - a->ax) > a->w / 2 + slack || fabs(cy - a->ay) > a->h / 2 + slack)
 			fail_msg(
 			    "zoom %d: %s label '%s' at %.1f,%.1f is far from its anchor %.1f,%.1f",
