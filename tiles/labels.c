@@ -310,6 +310,19 @@ static int gather(const tile_scene *s, int z, const mapper *m, cand_vec *cv)
 	return 0;
 }
 
+/* Whether a box touches an event's symbol: the one case where a city gives up its dot. */
+static int under_event(const cand_vec *cv, const box *b)
+{
+	for (size_t i = 0; i < cv->len; i++) {
+		const cand *c = &cv->v[i];
+		double r = c->gap - 3;
+		if (c->cls == LABEL_EVENT && c->ax - r < b->x1 && b->x0 < c->ax + r &&
+		    c->ay - r < b->y1 && b->y0 < c->ay + r)
+			return 1;
+	}
+	return 0;
+}
+
 static int cand_cmp(const void *a, const void *b)
 {
 	const cand *x = a, *y = b;
@@ -397,6 +410,8 @@ static int place(const tile_scene *s, int z, const mapper *m, label_set *out)
 		box dotbox = {c->ax - 3, c->ay - 3, c->ax + 3, c->ay + 3};
 		int dot = c->dot, rings = 1;
 		if (c->dot && grid_hits(&g, &dotbox)) {
+			if (!under_event(&cv, &dotbox))
+				continue;
 			/*
 			 * A capital or a large city under an event's symbol keeps its name: the
 			 * symbol marks the place, and the name goes beside it, further out.
