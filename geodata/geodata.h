@@ -149,6 +149,8 @@ geodata *geodata_load(const geodata_options *opts, geodata_error *err);
 void geodata_destroy(geodata *gd);
 
 const geodata_layer *geodata_layer_get(const geodata *gd, geodata_layer_id id);
+/** Whether the layers were mapped from the prepared snapshot rather than read through OGR. */
+int geodata_from_snapshot(const geodata *gd);
 const char *geodata_layer_name(geodata_layer_id id);
 /** Attribution text of the layer's source, e.g. "Natural Earth". */
 const char *geodata_layer_attribution(const geodata_layer *layer);

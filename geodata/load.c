@@ -733,6 +733,11 @@ void geodata_destroy(geodata *gd)
 	free(gd);
 }
 
+int geodata_from_snapshot(const geodata *gd)
+{
+	return gd && gd->from_snapshot;
+}
+
 const geodata_layer *geodata_layer_get(const geodata *gd, geodata_layer_id id)
 {
 	return gd && (unsigned)id < GEODATA_LAYER_COUNT ? &gd->layers[id] : NULL;

@@ -47,6 +47,7 @@ struct geodata_layer {
 struct geodata {
 	geodata_layer layers[GEODATA_LAYER_COUNT];
 	void *map; /**< the snapshot file mapping, when loaded from one */
+	int from_snapshot;
 	size_t map_len;
 };
 

@@ -570,6 +570,9 @@ static int cmd_check(int argc, char **argv, common *c)
 		       st.load_ms, st.extent_lonlat.minx, st.extent_lonlat.miny,
 		       st.extent_lonlat.maxx, st.extent_lonlat.maxy);
 	}
+	printf("layers %s\n", geodata_from_snapshot(gd)
+	                          ? "mapped from the prepared snapshot (base.snapshot)"
+	                          : "read through GDAL/OGR, reprojected and generalised");
 	printf("views: %zu\n", geodata_views_count(views));
 	geodata_problems pr = {0};
 	fflush(stdout);
