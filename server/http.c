@@ -1769,10 +1769,11 @@ static void events_reload(server *s)
 	tile_scene *prev = s->scene;
 	s->scene = sc;
 	pthread_mutex_unlock(&s->scene_lock);
-	tile_scene_unref(prev);
+	/* The generation counts what is served: it moves with the swap, before any cleanup. */
+	unsigned long gen = atomic_fetch_add(&s->m.events_generation, 1) + 1;
 	purge_ctx pc = {hash};
 	tile_cache_purge(s->cache, tile_stale, &pc);
-	unsigned long gen = atomic_fetch_add(&s->m.events_generation, 1) + 1;
+	tile_scene_unref(prev);
 	log_line("briefmap: events reloaded from %s: %zu events (generation %lu) in %.0f ms",
 	         s->events_path, count, gen, elapsed_ms(&t0));
 }
