@@ -238,6 +238,24 @@ def render_tile(m, z, x, y, fmt):
     return im.tostring(fmt)
 
 
+def sequential(m, tiles, fmt):
+    """One pass over the list in this process: seconds, bytes, per-zoom [tiles, seconds, bytes]."""
+    zstats = {}
+    nbytes = 0
+    start = time.perf_counter()
+    t0 = start
+    for z, x, y in tiles:
+        size = len(render_tile(m, z, x, y, fmt))
+        t1 = time.perf_counter()
+        s = zstats.setdefault(z, [0, 0.0, 0])
+        s[0] += 1
+        s[1] += t1 - t0
+        s[2] += size
+        nbytes += size
+        t0 = t1
+    return time.perf_counter() - start, nbytes, zstats
+
+
 def worker(gpkg, events, fmt, tiles, counter, barrier, results, slot):
     m = make_map(gpkg, events)
     render_tile(m, *tiles[0], fmt)  # untimed, as in bench_tiles
@@ -296,6 +314,8 @@ def main():
     ap.add_argument("--list", help='tile list, one "z x y" per line (default: built from --zoom)')
     ap.add_argument("--zoom", default="2-8")
     ap.add_argument("--processes", type=int, default=os.cpu_count())
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="run each N times and report the fastest")
     ap.add_argument("--format", default="png",
                     help="Mapnik image format: png (Mapnik's default, 8-bit palette), png32, ...")
     ap.add_argument("--save", metavar="DIR", help="after timing, write tiles as DIR/z-x-y.png")
@@ -318,29 +338,22 @@ def main():
     if not tiles:
         sys.exit("mapnik_tiles: empty tile list")
 
-    print("Mapnik %s tile benchmark: %d tiles, ogr datasource on %s, buffer 128 px, format %s%s"
-          % (mapnik.mapnik_version(), len(tiles), os.path.relpath(gpkg), a.format,
-             ", with events" if events else ", no events file"))
+    print("Mapnik %s tile benchmark: %d tiles, ogr datasource on %s, buffer 128 px, format %s%s, "
+          "best of %d" % (mapnik.mapnik_version(), len(tiles), os.path.relpath(gpkg), a.format,
+                          ", with events" if events else ", no events file", a.repeat))
     t0 = time.perf_counter()
     m = make_map(gpkg, events)
     print("load: map and datasources %.3f s" % (time.perf_counter() - t0))
 
     if not a.skip_tiles:
         render_tile(m, *tiles[0], a.format)
-        zstats = {}
-        nbytes = 0
-        start = time.perf_counter()
-        t0 = start
-        for z, x, y in tiles:
-            size = len(render_tile(m, z, x, y, a.format))
-            t1 = time.perf_counter()
-            s = zstats.setdefault(z, [0, 0.0, 0])
-            s[0] += 1
-            s[1] += t1 - t0
-            s[2] += size
-            nbytes += size
-            t0 = t1
-        seconds = time.perf_counter() - start
+        # On a shared machine the least disturbed of several runs is the best estimate.
+        best = None
+        for _ in range(a.repeat):
+            run = sequential(m, tiles, a.format)
+            if best is None or run[0] < best[0]:
+                best = run
+        seconds, nbytes, zstats = best
         print("zoom  tiles  seconds   tiles/s  ms/tile  mean PNG bytes")
         for z in sorted(zstats):
             n, sec, b = zstats[z]
@@ -350,7 +363,8 @@ def main():
                   % (z, zstats[z][0], zstats[z][1]))
         report("sequential", 1, len(tiles), seconds, nbytes, a.format)
 
-        seconds, nbytes = run_parallel(gpkg, events, a.format, tiles, a.processes)
+        seconds, nbytes = min(run_parallel(gpkg, events, a.format, tiles, a.processes)
+                              for _ in range(a.repeat))
         report("parallel", a.processes, len(tiles), seconds, nbytes, a.format)
 
         if a.save:

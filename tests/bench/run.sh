@@ -1,23 +1,26 @@
 #!/bin/bash
 # run.sh: runs the briefmap, Mapnik and MapServer benchmarks on one tile list in one go and prints a summary with ratios.
 #
-# usage: tests/bench/run.sh BUILD_DIR [--zoom MIN-MAX] [--threads N] [--every K] [--runs R] [--save DIR]
+# usage: tests/bench/run.sh BUILD_DIR [--zoom MIN-MAX] [--threads N] [--repeat N] [--every K]
+#                           [--runs R] [--save DIR]
 #   BUILD_DIR    a configured and built tree (meson setup BUILD -Dbuildtype=release && ninja -C BUILD)
 #   --zoom       zooms of the tile list (default 2-8)
 #   --threads    threads / processes of the parallel runs (default: number of cores)
+#   --repeat N   in-process tile runs (briefmap, Mapnik) done N times, fastest kept (default 1)
 #   --every K    per-process runs (map2img, briefmap tile) take every K-th tile (default 4)
 #   --runs R     whole-process region renders per tool, median reported (default 10)
 #   --save DIR   keep sample tiles and the region images of every tool there
 # Builds nothing. Needs /usr/bin/python3 with python3-mapnik and map2img (mapserver-bin).
 set -eu
 
-usage() { sed -n '4,11p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '4,13p' "$0" | sed 's/^# \{0,1\}//'; }
 [ $# -ge 1 ] || { usage >&2; exit 2; }
 case "$1" in --help | -h) usage; exit 0 ;; esac
 build=$(cd "$1" && pwd) || exit 2
 shift
 zoom=2-8
 threads=$(nproc)
+repeat=1
 every=4
 runs=10
 save=""
@@ -25,6 +28,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--zoom) zoom=$2; shift 2 ;;
 	--threads) threads=$2; shift 2 ;;
+	--repeat) repeat=$2; shift 2 ;;
 	--every) every=$2; shift 2 ;;
 	--runs) runs=$2; shift 2 ;;
 	--save) save=$(mkdir -p "$2" && cd "$2" && pwd); shift 2 ;;
@@ -64,7 +68,7 @@ echo "== tile list: $ntiles tiles, zooms $zoom, lon -120..-58 lat 2..35"
 
 echo
 echo "== briefmap (in process, tile_render_xyz, briefing tileset)"
-"$bench" --zoom "$zoom" --threads "$threads" ${save:+--save "$save/briefmap"} | tee -a "$results"
+"$bench" --zoom "$zoom" --threads "$threads" --repeat "$repeat" ${save:+--save "$save/briefmap"} | tee -a "$results"
 
 echo
 echo "== Mapnik (python3-mapnik, in process)"
@@ -73,7 +77,7 @@ if [ -n "$save" ]; then
 	mapnik_save=(--save "$save/mapnik" --save-every 25 --region "$save/region-mapnik.png")
 fi
 /usr/bin/python3 tests/bench/mapnik_tiles.py --list "$work/tiles.txt" --processes "$threads" \
-	"${mapnik_save[@]}" | tee -a "$results"
+	--repeat "$repeat" "${mapnik_save[@]}" | tee -a "$results"
 
 echo
 echo "== MapServer (map2img, whole processes) and the briefmap CLI"
