@@ -144,30 +144,58 @@ static void common_finish_paths(common *c)
 		c->views = c->p.views;
 }
 
-/* Loads data, views and events; prints each events problem on its own line. */
-static int load_all(common *c, geodata **gd, geodata_views **views, geodata_events **ev,
-                    int need_events)
+/* What a subcommand draws from: released by loaded_close whatever was reached. */
+typedef struct loaded {
+	geodata *gd;
+	geodata_views *views;
+	geodata_events *ev;
+	tile_scene *scene;
+} loaded;
+
+static void loaded_close(loaded *l)
+{
+	tile_scene_unref(l->scene);
+	geodata_events_unref(l->ev);
+	geodata_views_destroy(l->views);
+	geodata_destroy(l->gd);
+}
+
+/* Prints every problem of an events file on its own line, then the summary line. */
+static int events_rejected(const char *path, geodata_problems *pr)
+{
+	for (size_t i = 0; i < pr->count; i++)
+		fprintf(stderr, "briefmap: %s: %s\n", path, pr->lines[i]);
+	size_t n = pr->count;
+	geodata_problems_finish(pr);
+	return fail(EXIT_RUNTIME, "events file '%s' rejected (%zu problem%s)", path, n,
+	            n == 1 ? "" : "s");
+}
+
+/*
+ * Loads data and views and, with `scene`, the events and a scene to draw;
+ * returns 0 or the exit status, its message printed.
+ */
+static int loaded_open(common *c, loaded *l, int scene)
 {
 	geodata_error e = {{0}};
-	*gd = geodata_load(&c->gopts, &e);
-	if (!*gd)
+	memset(l, 0, sizeof(*l));
+	l->gd = geodata_load(&c->gopts, &e);
+	if (!l->gd)
 		return fail(EXIT_RUNTIME, "%s", e.msg);
-	*views = geodata_views_load(c->views, &e);
-	if (!*views)
+	l->views = geodata_views_load(c->views, &e);
+	if (!l->views)
 		return fail(EXIT_RUNTIME, "%s", e.msg);
-	if (!need_events)
+	if (!scene)
 		return 0;
 	geodata_problems pr = {0};
-	*ev = geodata_events_load(*gd, c->events, &pr);
-	if (!*ev) {
-		for (size_t i = 0; i < pr.count; i++)
-			fprintf(stderr, "briefmap: %s: %s\n", c->events, pr.lines[i]);
-		int n = (int)pr.count;
-		geodata_problems_finish(&pr);
-		return fail(EXIT_RUNTIME, "events file '%s' rejected (%d problem%s)", c->events, n,
-		            n == 1 ? "" : "s");
-	}
+	l->ev = geodata_events_load(l->gd, c->events, &pr);
+	if (!l->ev)
+		return events_rejected(c->events, &pr);
 	geodata_problems_finish(&pr);
+	tile_error te;
+	l->scene = tile_scene_create(l->gd, l->ev, 0, &te);
+	if (!l->scene)
+		return fail(EXIT_RUNTIME, "%s", te.msg);
 	return 0;
 }
 
@@ -367,17 +395,14 @@ static int cmd_render(int argc, char **argv, common *c)
 		return fail(EXIT_USAGE, "render: %s", ge.msg);
 	common_finish_paths(c);
 
-	geodata *gd = NULL;
-	geodata_views *views = NULL;
-	geodata_events *ev = NULL;
-	tile_scene *scene = NULL;
+	loaded l;
 	tile_buffer buf = {0};
 	tile_error te;
-	int rc = load_all(c, &gd, &views, &ev, 1);
+	int rc = loaded_open(c, &l, 1);
 	if (rc)
 		goto out;
 	if (view) {
-		const geodata_view *vw = geodata_views_find(views, view);
+		const geodata_view *vw = geodata_views_find(l.views, view);
 		if (!vw) {
 			rc = fail(EXIT_USAGE, "render: unknown view '%s' (see `briefmap views`)",
 			          view);
@@ -389,12 +414,7 @@ static int cmd_render(int argc, char **argv, common *c)
 	}
 	if (!req.title)
 		req.title = "Briefing map";
-	scene = tile_scene_create(gd, ev, 0, &te);
-	if (!scene) {
-		rc = fail(EXIT_RUNTIME, "%s", te.msg);
-		goto out;
-	}
-	int trc = tile_sheet_render(scene, &req, &buf, &te);
+	int trc = tile_sheet_render(l.scene, &req, &buf, &te);
 	if (trc) {
 		rc = fail(trc == TILE_EINVAL || trc == TILE_ETOOBIG || trc == TILE_ECRS
 		              ? EXIT_USAGE
@@ -405,10 +425,7 @@ static int cmd_render(int argc, char **argv, common *c)
 	rc = write_file_atomic(out, buf.data, buf.len);
 out:
 	tile_buffer_finish(&buf);
-	tile_scene_unref(scene);
-	geodata_events_unref(ev);
-	geodata_views_destroy(views);
-	geodata_destroy(gd);
+	loaded_close(&l);
 	return rc;
 }
 
@@ -492,31 +509,20 @@ static int cmd_tile(int argc, char **argv, common *c)
 	if (!out)
 		return fail(EXIT_USAGE, "tile: -o FILE is required");
 	common_finish_paths(c);
-	geodata *gd = NULL;
-	geodata_views *views = NULL;
-	geodata_events *ev = NULL;
-	tile_scene *scene = NULL;
+	loaded l;
 	tile_buffer buf = {0};
 	tile_error te;
-	int rc = load_all(c, &gd, &views, &ev, 1);
+	int rc = loaded_open(c, &l, 1);
 	if (rc)
 		goto out;
-	scene = tile_scene_create(gd, ev, 0, &te);
-	if (!scene) {
-		rc = fail(EXIT_RUNTIME, "%s", te.msg);
-		goto out;
-	}
-	if (tile_render_xyz(scene, (tile_tileset)ts, z, x, y, scale, day, &buf, &te)) {
+	if (tile_render_xyz(l.scene, (tile_tileset)ts, z, x, y, scale, day, &buf, &te)) {
 		rc = fail(EXIT_RUNTIME, "tile: %s", te.msg);
 		goto out;
 	}
 	rc = write_file_atomic(out, buf.data, buf.len);
 out:
 	tile_buffer_finish(&buf);
-	tile_scene_unref(scene);
-	geodata_events_unref(ev);
-	geodata_views_destroy(views);
-	geodata_destroy(gd);
+	loaded_close(&l);
 	return rc;
 }
 
@@ -554,42 +560,36 @@ static int cmd_check(int argc, char **argv, common *c)
 		return fail(EXIT_USAGE, "check: unexpected argument '%s'", argv[optind]);
 	common_finish_paths(c);
 	double t0 = now_ms();
-	geodata *gd = NULL;
-	geodata_views *views = NULL;
-	geodata_events *ev = NULL;
-	int rc = load_all(c, &gd, &views, &ev, 0);
+	loaded l;
+	int rc = loaded_open(c, &l, 0);
 	if (rc)
 		goto out;
 	printf("%-14s %9s %8s %9s %9s  %s\n", "layer", "features", "pieces", "vertices", "load ms",
 	       "extent (W,S,E,N degrees)");
 	for (int i = 0; i < GEODATA_LAYER_COUNT; i++) {
 		geodata_layer_stats st;
-		geodata_layer_stats_get(geodata_layer_get(gd, (geodata_layer_id)i), &st);
+		geodata_layer_stats_get(geodata_layer_get(l.gd, (geodata_layer_id)i), &st);
 		printf("%-14s %9zu %8zu %9zu %9.1f  %.2f,%.2f,%.2f,%.2f\n",
 		       geodata_layer_name((geodata_layer_id)i), st.features, st.pieces, st.vertices,
 		       st.load_ms, st.extent_lonlat.minx, st.extent_lonlat.miny,
 		       st.extent_lonlat.maxx, st.extent_lonlat.maxy);
 	}
-	printf("layers %s\n", geodata_from_snapshot(gd)
+	printf("layers %s\n", geodata_from_snapshot(l.gd)
 	                          ? "mapped from the prepared snapshot (base.snapshot)"
 	                          : "read through GDAL/OGR, reprojected and generalised");
-	printf("views: %zu\n", geodata_views_count(views));
+	printf("views: %zu\n", geodata_views_count(l.views));
 	geodata_problems pr = {0};
 	fflush(stdout);
-	ev = geodata_events_load(gd, c->events, &pr);
-	if (!ev) {
-		for (size_t i = 0; i < pr.count; i++)
-			fprintf(stderr, "briefmap: %s: %s\n", c->events, pr.lines[i]);
-		rc = fail(EXIT_RUNTIME, "events file '%s' rejected (%zu problem%s)", c->events,
-		          pr.count, pr.count == 1 ? "" : "s");
-		geodata_problems_finish(&pr);
+	l.ev = geodata_events_load(l.gd, c->events, &pr);
+	if (!l.ev) {
+		rc = events_rejected(c->events, &pr);
 		goto out;
 	}
 	geodata_problems_finish(&pr);
 	size_t by_status[GEODATA_STATUS_COUNT] = {0};
-	for (size_t i = 0; i < geodata_events_count(ev); i++)
-		by_status[geodata_events_get(ev, i)->status]++;
-	printf("events: %zu in %s (", geodata_events_count(ev), c->events);
+	for (size_t i = 0; i < geodata_events_count(l.ev); i++)
+		by_status[geodata_events_get(l.ev, i)->status]++;
+	printf("events: %zu in %s (", geodata_events_count(l.ev), c->events);
 	for (int s = 0, first = 1; s < GEODATA_STATUS_COUNT; s++) {
 		if (!by_status[s])
 			continue;
@@ -599,9 +599,7 @@ static int cmd_check(int argc, char **argv, common *c)
 	}
 	printf(")\nloaded in %.0f ms\n", now_ms() - t0);
 out:
-	geodata_events_unref(ev);
-	geodata_views_destroy(views);
-	geodata_destroy(gd);
+	loaded_close(&l);
 	return rc;
 }
 
@@ -788,35 +786,23 @@ static int cmd_seed(int argc, char **argv, common *c)
 	if (bbox && geodata_bbox_parse(bbox, &so.bbox, &ge))
 		return fail(EXIT_USAGE, "seed: %s", ge.msg);
 	common_finish_paths(c);
-	geodata *gd = NULL;
-	geodata_views *views = NULL;
-	geodata_events *ev = NULL;
-	tile_scene *scene = NULL;
-	tile_error te;
-	int rc = load_all(c, &gd, &views, &ev, 1);
+	loaded l;
+	int rc = loaded_open(c, &l, 1);
 	if (rc)
 		goto out;
 	if (!bbox) {
-		const geodata_view *vw = geodata_views_find(views, "region");
+		const geodata_view *vw = geodata_views_find(l.views, "region");
 		if (!vw) {
 			rc = fail(EXIT_RUNTIME, "seed: no region view and no --bbox");
 			goto out;
 		}
 		so.bbox = vw->bbox;
 	}
-	scene = tile_scene_create(gd, ev, 0, &te);
-	if (!scene) {
-		rc = fail(EXIT_RUNTIME, "%s", te.msg);
-		goto out;
-	}
 	server_error se = {{0}};
-	if (server_seed(&so, scene, &se))
+	if (server_seed(&so, l.scene, &se))
 		rc = fail(EXIT_RUNTIME, "%s", se.msg);
 out:
-	tile_scene_unref(scene);
-	geodata_events_unref(ev);
-	geodata_views_destroy(views);
-	geodata_destroy(gd);
+	loaded_close(&l);
 	return rc;
 }
 
