@@ -108,7 +108,7 @@ static void set_err(geodata_error *err, const char *fmt, const char *a, const ch
 	snprintf(err->msg, sizeof(err->msg), "%.*s", (int)sizeof(err->msg) - 1, tmp);
 }
 
-static int add_piece(builder *b, uint32_t feature)
+static int add_piece(builder *b)
 {
 	if (b->npb == b->cappb) {
 		size_t cap = b->cappb ? b->cappb * 2 : 256;
@@ -122,7 +122,6 @@ static int add_piece(builder *b, uint32_t feature)
 	memset(p, 0, sizeof(*p));
 	p->coff[SLOT_LONLAT] = b->coords.len;
 	p->loff[SLOT_LONLAT] = b->lens.len;
-	(void)feature;
 	return 0;
 }
 
@@ -161,12 +160,12 @@ static int crosses_antimeridian(const builder *b, const piece_build *p)
 	return 0;
 }
 
-static int add_polygon(builder *b, OGRGeometryH poly, uint32_t feature)
+static int add_polygon(builder *b, OGRGeometryH poly)
 {
 	int nrings = OGR_G_GetGeometryCount(poly);
 	if (nrings <= 0)
 		return 0;
-	if (add_piece(b, feature))
+	if (add_piece(b))
 		return GEODATA_ENOMEM;
 	for (int r = 0; r < nrings; r++)
 		if (add_run(b, OGR_G_GetGeometryRef(poly, r)))
@@ -187,7 +186,7 @@ static int add_polygon(builder *b, OGRGeometryH poly, uint32_t feature)
 	return 0;
 }
 
-static int add_geometry(builder *b, OGRGeometryH g, uint32_t feature)
+static int add_geometry(builder *b, OGRGeometryH g)
 {
 	OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
 	int rc = 0;
@@ -195,21 +194,21 @@ static int add_geometry(builder *b, OGRGeometryH g, uint32_t feature)
 	case wkbPoint:
 		if (OGR_G_IsEmpty(g))
 			return 0;
-		if ((rc = add_piece(b, feature)))
+		if ((rc = add_piece(b)))
 			return rc;
 		return add_run(b, g);
 	case wkbLineString:
-		if ((rc = add_piece(b, feature)))
+		if ((rc = add_piece(b)))
 			return rc;
 		return add_run(b, g);
 	case wkbPolygon:
-		return add_polygon(b, g, feature);
+		return add_polygon(b, g);
 	case wkbMultiPolygon:
 	case wkbMultiPoint:
 	case wkbMultiLineString:
 	case wkbGeometryCollection:
 		for (int i = 0; i < OGR_G_GetGeometryCount(g) && !rc; i++)
-			rc = add_geometry(b, OGR_G_GetGeometryRef(g, i), feature);
+			rc = add_geometry(b, OGR_G_GetGeometryRef(g, i));
 		return rc;
 	default:
 		return 0; /* curves and the like are not part of a briefing map */
@@ -277,7 +276,7 @@ static int add_feature(builder *b, OGRFeatureH f, const int *fi)
 	size_t first = b->npb;
 	b->best_poly = NULL;
 	b->best_area = -1;
-	int rc = add_geometry(b, g, idx);
+	int rc = add_geometry(b, g);
 	if (rc)
 		return rc;
 	if (b->npb == first)

@@ -152,10 +152,9 @@ void render_font_options(cairo_t *cr, PangoContext *pc)
 	cairo_font_options_destroy(fo);
 }
 
-static void set_layout(PangoLayout *lay, PangoFontDescription *fd, const cand *c, const char *text,
+static void set_layout(PangoLayout *lay, PangoFontDescription *fd, const char *text,
                        label_class cls, double size)
 {
-	(void)c;
 	class_font(cls, size, fd);
 	pango_layout_set_font_description(lay, fd);
 	if (cls == LABEL_COUNTRY) {
@@ -401,7 +400,7 @@ static int place(const tile_scene *s, int z, const mapper *m, label_set *out)
 		}
 		if (!text || !text[0])
 			continue;
-		set_layout(lay, fd, c, text, c->cls, c->size);
+		set_layout(lay, fd, text, c->cls, c->size);
 		PangoRectangle ink, logical;
 		pango_layout_get_pixel_extents(lay, &ink, &logical);
 		double w = logical.width, h = logical.height;
@@ -575,7 +574,7 @@ static void draw_text(cairo_t *cr, PangoLayout *lay, PangoFontDescription *fd,
                       const placed_label *l, const double rgb[3], double x, double y)
 {
 	int is_event = l->cls == LABEL_EVENT;
-	set_layout(lay, fd, NULL, l->text, l->cls, l->font_size);
+	set_layout(lay, fd, l->text, l->cls, l->font_size);
 	cairo_new_path(cr);
 	cairo_move_to(cr, x, y);
 	pango_cairo_layout_path(cr, lay);
