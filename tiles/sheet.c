@@ -750,6 +750,7 @@ typedef struct shown {
 	int status[GEODATA_STATUS_COUNT];
 	size_t nevents;
 	geodata_day latest;
+	const geodata_event *latest_event; /* its date as the article gives it */
 	int capital, city, states;
 } shown;
 
@@ -807,8 +808,10 @@ static void shown_collect(map_view *mv, shown *sh)
 		if ((unsigned)e->status < GEODATA_STATUS_COUNT)
 			sh->status[e->status] = 1;
 		sh->nevents++;
-		if (e->start > sh->latest)
+		if (e->start > sh->latest) {
 			sh->latest = e->start;
+			sh->latest_event = e;
+		}
 	}
 	const label_set *ls = mv->ls;
 	for (size_t i = 0; ls && i < ls->count; i++) {
@@ -846,12 +849,39 @@ static void format_day(geodata_day d, char *buf, size_t n)
 	snprintf(buf, n, "%04d-%02d-%02d", y, m, dd);
 }
 
+/*
+ * An event's date no more precise than the article: "2025-09/.." reads
+ * "September 2025 or later", "2024-06-15/2024-06-16" "from 15 June 2024".
+ */
+static void format_event_date(const geodata_event *e, char *buf, size_t n)
+{
+	static const char *const months[] = {"January",   "February", "March",    "April",
+	                                     "May",       "June",     "July",     "August",
+	                                     "September", "October",  "November", "December"};
+	const char *d = e->date ? e->date : "";
+	const char *slash = strchr(d, '/');
+	size_t len = slash ? (size_t)(slash - d) : strlen(d);
+	int y, m, dd;
+	day_to_ymd(e->start, &y, &m, &dd);
+	const char *lead = slash && strcmp(slash, "/..") ? "from " : "";
+	const char *tail = slash && !strcmp(slash, "/..") ? " or later" : "";
+	if (len == 4)
+		snprintf(buf, n, "%s%04d%s", lead, y, tail);
+	else if (len == 7)
+		snprintf(buf, n, "%s%s %04d%s", lead, months[m - 1], y, tail);
+	else
+		snprintf(buf, n, "%s%d %s %04d%s", lead, dd, months[m - 1], y, tail);
+}
+
 static void dateline_text(const shown *sh, geodata_day until, char *buf, size_t n)
 {
-	char a[40], b[40];
+	char a[64], b[40];
 	if (sh->nevents) {
-		format_day(sh->latest, a, sizeof a);
-		snprintf(buf, n, "%zu article event%s shown · latest %s", sh->nevents,
+		if (sh->latest_event)
+			format_event_date(sh->latest_event, a, sizeof a);
+		else /* a layout probe: as wide as a real dateline gets */
+			snprintf(a, sizeof a, "September 2025 or later");
+		snprintf(buf, n, "%zu article event%s shown · latest: %s", sh->nevents,
 		         sh->nevents == 1 ? "" : "s", a);
 	} else {
 		snprintf(buf, n, "No article events in this view");

@@ -342,9 +342,16 @@ def test_pdf_text(tmp):
         latest = max((event_start(f["properties"]) for f in load_events()
                       if on_map(f, v["bbox"], shown)), default=None)
         if latest:
-            m = re.search(r"latest (\d{4}-\d{2}-\d{2})", text)
-            check(f"{name}: dateline gives the latest event shown",
-                  m is not None and m.group(1) >= latest.isoformat(), m and m.group(0))
+            m = re.search(r"latest: (?:from )?((?:\d{1,2} )?(?:[A-Z][a-z]+ )?\d{4})", text)
+            when = None
+            for fmt in ("%d %B %Y", "%B %Y", "%Y"):
+                try:
+                    when = datetime.datetime.strptime(m.group(1).strip(), fmt).date() if m else None
+                    break
+                except ValueError:
+                    continue
+            check(f"{name}: dateline gives the latest event shown, as precise as the article",
+                  when is not None and when >= latest, m and m.group(0))
 
 
 def test_until_changes_legend(tmp):
