@@ -752,6 +752,7 @@ typedef struct shown {
 	geodata_day latest;
 	const geodata_event *latest_event; /* its date as the article gives it */
 	int capital, city, states;
+	int distance; /* a staging base's distance line crosses the map */
 } shown;
 
 static int event_on_map(render_ctx *ctx, const geodata_event *e)
@@ -811,6 +812,23 @@ static void shown_collect(map_view *mv, shown *sh)
 		if (e->start > sh->latest) {
 			sh->latest = e->start;
 			sh->latest_event = e;
+		}
+	}
+	size_t nlinks;
+	const scene_link *links = scene_links(ctx->scene, &nlinks);
+	for (size_t i = 0; i < nlinks && !sh->distance; i++) {
+		if (!geodata_event_visible(geodata_events_get(ev, links[i].base), ctx->until) ||
+		    !geodata_event_visible(geodata_events_get(ev, links[i].zone), ctx->until))
+			continue;
+		for (int k = 0; k < SCENE_LINK_POINTS && !sh->distance; k++) {
+			double x, y;
+			if (ctx->proj ? render_lonlat_to_px(ctx, links[i].lonlat[2 * k],
+			                                    links[i].lonlat[2 * k + 1], &x, &y)
+			              : (render_merc_to_px(ctx, links[i].merc[2 * k],
+			                                   links[i].merc[2 * k + 1], &x, &y),
+			                 0))
+				continue;
+			sh->distance = x >= 0 && y >= 0 && x <= ctx->width && y <= ctx->height;
 		}
 	}
 	const label_set *ls = mv->ls;
@@ -939,6 +957,7 @@ typedef enum row_type {
 	ROW_HEAD,
 	ROW_NOTE,
 	ROW_KIND,
+	ROW_DISTANCE,
 	ROW_STATUS,
 	ROW_BORDER,
 	ROW_STATES,
@@ -964,6 +983,8 @@ static size_t legend_rows(const shown *sh, legend_row *rows)
 		if (sh->kind_status[k] >= 0)
 			rows[n++] = (legend_row){ROW_KIND, k, sh->kind_status[k], 0,
 			                         kind_label((geodata_event_kind)k)};
+	if (sh->distance)
+		rows[n++] = (legend_row){ROW_DISTANCE, 0, 0, 0, "Distance from a staging base"};
 	if (!sh->nevents)
 		rows[n++] = (legend_row){ROW_NOTE, 0, 0, 0, "No article events in this view"};
 	if (sh->nevents) {
@@ -1009,6 +1030,22 @@ static void legend_symbol(cairo_t *cr, const legend_row *r, double x, double y, 
 		symbols_draw_status_swatch(cr, (geodata_event_status)r->which, x, cy - s * 0.42, sw,
 		                           s * 0.84);
 		break;
+	case ROW_DISTANCE: {
+		/* As symbols.c draws it: a dashed line in the staging base's colour, on a white
+		 * casing. */
+		double rgb[3], dash[2] = {6, 4};
+		symbols_kind_color(GEODATA_KIND_STAGING_BASE, rgb);
+		cairo_move_to(cr, x + 1, cy);
+		cairo_line_to(cr, x + sw - 1, cy);
+		cairo_set_source_rgba(cr, 1, 1, 1, 0.75);
+		cairo_set_line_width(cr, 3.6);
+		cairo_stroke_preserve(cr);
+		cairo_set_dash(cr, dash, 2, 0);
+		cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+		cairo_set_line_width(cr, 1.6);
+		cairo_stroke(cr);
+		break;
+	}
 	case ROW_BORDER:
 	case ROW_STATES:
 		cairo_move_to(cr, x + 1, cy);
