@@ -29,6 +29,9 @@ typedef struct render_ctx {
 	double dash_on, dash_off;     /**< RENDER_PATH_STROKE dashes, laid out along each run */
 	double *px, *clip_a, *clip_b; /**< working buffers of the path code */
 	size_t px_cap, clip_a_cap, clip_b_cap;
+	/** The labels this drawing will show, so that other text can keep clear of them. */
+	const struct label_set *labels;
+	double labels_gx, labels_gy; /**< the view's origin in the labels' pixel space */
 } render_ctx;
 
 enum {

@@ -414,6 +414,9 @@ int render_map(render_ctx *ctx, int base, int events, const label_set *ls, doubl
 	if (base && (rc = draw_base(ctx)))
 		return rc;
 	geodata_events *ev = tile_scene_events(ctx->scene);
+	ctx->labels = ls;
+	ctx->labels_gx = gx;
+	ctx->labels_gy = gy;
 	if (events && ev && (rc = symbols_draw_events(ctx, ev)))
 		return rc;
 	if ((rc = labels_draw(ctx, ls, gx, gy, base, events)))
@@ -528,8 +531,8 @@ int tile_render_xyz(const tile_scene *s, tile_tileset ts, int z, long x, long y,
 	int rc = tile_view_render(s, &v, &surf, err);
 	if (rc)
 		return rc;
-	/* Tiles favour encoding speed: they are cached, and zlib level 1 is within 10% of level 6 in
-	 * size on map tiles, at half the time. */
+	/* Tiles favour encoding speed: they are cached, and zlib level 1 is within 10% of level 6
+	 * in size on map tiles, at half the time. */
 	rc = png_write_surface(surf, NULL, 1, png, err);
 	cairo_surface_destroy(surf);
 	return rc;

@@ -672,11 +672,11 @@ typedef struct box {
  */
 static int box_clear(render_ctx *ctx, const geodata_events *ev, const box *b)
 {
-	if (!ctx->proj && fabs(ctx->zoomf - ctx->zoom) < 1e-6) {
-		const label_set *ls = scene_labels(ctx->scene, ctx->zoom);
-		double gx = (ctx->ox + GEODATA_MERC_HALF) / ctx->res;
-		double gy = (GEODATA_MERC_HALF - ctx->oy) / ctx->res;
-		for (size_t i = 0; ls && i < ls->count; i++) {
+	/* The labels this very drawing shows: the global placement, or a sheet's own. */
+	const label_set *ls = ctx->labels;
+	if (ls) {
+		double gx = ctx->labels_gx, gy = ctx->labels_gy;
+		for (size_t i = 0; i < ls->count; i++) {
 			const placed_label *l = &ls->labels[i];
 			double x0 = l->x - gx, y0 = l->y - gy;
 			if (x0 < b->x1 && b->x0 < x0 + l->w && y0 < b->y1 && b->y0 < y0 + l->h)
