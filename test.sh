@@ -1,6 +1,7 @@
 #!/bin/sh
 # Sets briefmap up if needed, then builds and runs every test: once optimised with -Werror, once
-# with AddressSanitizer and UndefinedBehaviorSanitizer. Exits non-zero on any failure.
+# with AddressSanitizer and UndefinedBehaviorSanitizer; then runs the fuzz targets under libFuzzer
+# for FUZZ_SECONDS (30) each. Exits non-zero on any failure.
 set -eu
 top=$(cd "$(dirname "$0")" && pwd)
 "$top/tools/setup.sh" test
@@ -15,5 +16,26 @@ if [ ! -f build-asan/build.ninja ]; then
 fi
 ninja -C build-asan >&2
 meson test -C build-asan --print-errorlogs --num-processes 2 --timeout-multiplier 4 || status=1
+# The fuzz targets under libFuzzer for a short while each, from their corpora.
+if command -v clang >/dev/null; then
+	if [ ! -f build-fuzz/build.ninja ]; then
+		CC=clang meson setup build-fuzz --buildtype=debugoptimized -Dfuzz=true -Dbench=false \
+			-Db_sanitize=address,undefined -Db_lundef=false >&2
+	fi
+	ninja -C build-fuzz tests/events/fuzz_events_libfuzzer tests/fuzz/fuzz_parsers_libfuzzer >&2
+	for t in events parsers; do
+		work=$(mktemp -d)
+		cp "$top/tests/fuzz/corpus/$t/"* "$work/"
+		if build-fuzz/tests/*/fuzz_"${t}"_libfuzzer -max_total_time="${FUZZ_SECONDS:-30}" \
+			-artifact_prefix="$work/" "$work" >"$work.log" 2>&1; then
+			echo "fuzz: $t: $(grep -o 'Done [0-9]* runs' "$work.log" | tail -1), no crash"
+			rm -rf "$work" "$work.log"
+		else
+			echo "fuzz: $t: FAILED; the input that crashed is in $work, the log in $work.log" >&2
+			tail -30 "$work.log" >&2
+			status=1
+		fi
+	done
+fi
 python3 "$top/tools/test-summary.py" build/meson-logs/testlog.json build-asan/meson-logs/testlog.json
 exit $status
