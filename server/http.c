@@ -927,6 +927,19 @@ static enum MHD_Result reply_tile_blob(request *r, tile_blob *blob, const char *
 }
 
 /* "/tiles/{tileset}/{z}/{x}/{y}.png" or "...{y}@2x.png"; `rest` is what follows "/tiles/". */
+/* Queues the render a request needs, or answers 503 at once when the queue is full. */
+static enum MHD_Result submit_or_refuse(server *s, request *r, tile_scene *sc)
+{
+	if (job_submit(s, r) < 0) {
+		r->job = JOB_NONE;
+		r->scene = NULL;
+		tile_scene_unref(sc);
+		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+		                   "render queue full, retry later");
+	}
+	return MHD_YES;
+}
+
 static enum MHD_Result handle_tile(request *r, const char *rest, const query *q)
 {
 	server *s = r->srv;
@@ -1018,14 +1031,7 @@ static enum MHD_Result handle_tile(request *r, const char *rest, const query *q)
 	r->scale = scale;
 	r->until = ts == TILE_TILESET_BASE ? GEODATA_DAY_OPEN : until;
 	r->tag = tag;
-	if (job_submit(s, r) < 0) {
-		r->job = JOB_NONE;
-		r->scene = NULL;
-		tile_scene_unref(sc);
-		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
-		                   "render queue full, retry later");
-	}
-	return MHD_YES;
+	return submit_or_refuse(s, r, sc);
 }
 
 static int tile_status(int rc)
@@ -1207,14 +1213,7 @@ static enum MHD_Result handle_render(request *r, const char *ext, const query *q
 	}
 	r->job = JOB_SHEET;
 	r->scene = sc;
-	if (job_submit(s, r) < 0) {
-		r->job = JOB_NONE;
-		r->scene = NULL;
-		tile_scene_unref(sc);
-		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
-		                   "render queue full, retry later");
-	}
-	return MHD_YES;
+	return submit_or_refuse(s, r, sc);
 }
 
 /* A Host header we are willing to echo into URLs: a host name or address and a port, nothing else.
