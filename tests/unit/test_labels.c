@@ -220,19 +220,6 @@ static void test_deterministic(void **state)
 	assert_null(scene_labels(w->scene, GEODATA_LEVELS));
 }
 
-static int setup(void **state)
-{
-	*state = test_world_load(1, 1);
-	return *state ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	test_world_free(*state);
-	test_release_fonts();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,5 +228,5 @@ int main(void)
 	    cmocka_unit_test(test_capitals_labelled),
 	    cmocka_unit_test(test_deterministic),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_scene_setup, test_scene_teardown);
 }

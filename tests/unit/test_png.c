@@ -10,25 +10,9 @@
 #include "testutil.h"
 #include "tiles/private.h"
 
-typedef struct reader {
-	const unsigned char *data;
-	size_t len, pos;
-} reader;
-
-static cairo_status_t read_cb(void *closure, unsigned char *data, unsigned int length)
-{
-	reader *r = closure;
-	if (r->len - r->pos < length)
-		return CAIRO_STATUS_READ_ERROR;
-	memcpy(data, r->data + r->pos, length);
-	r->pos += length;
-	return CAIRO_STATUS_SUCCESS;
-}
-
 static cairo_surface_t *decode(const unsigned char *data, size_t len)
 {
-	reader r = {data, len, 0};
-	cairo_surface_t *s = cairo_image_surface_create_from_png_stream(read_cb, &r);
+	cairo_surface_t *s = test_png_decode(data, len);
 	if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS)
 		fail_msg("cairo cannot read the PNG: %s",
 		         cairo_status_to_string(cairo_surface_status(s)));

@@ -75,21 +75,6 @@ static void test_data_positions(void **state)
 	geodata_proj_destroy(p);
 }
 
-typedef struct reader {
-	const unsigned char *data;
-	size_t len, pos;
-} reader;
-
-static cairo_status_t read_cb(void *closure, unsigned char *data, unsigned int length)
-{
-	reader *r = closure;
-	if (r->len - r->pos < length)
-		return CAIRO_STATUS_READ_ERROR;
-	memcpy(data, r->data + r->pos, length);
-	r->pos += length;
-	return CAIRO_STATUS_SUCCESS;
-}
-
 static cairo_surface_t *render_tile(test_world *w, tile_tileset ts, int z, long x, long y)
 {
 	tile_buffer png = {0};
@@ -97,8 +82,7 @@ static cairo_surface_t *render_tile(test_world *w, tile_tileset ts, int z, long 
 	int rc = tile_render_xyz(w->scene, ts, z, x, y, 1, GEODATA_DAY_OPEN, &png, &te);
 	if (rc)
 		fail_msg("tile %d/%ld/%ld: %s", z, x, y, te.msg);
-	reader r = {png.data, png.len, 0};
-	cairo_surface_t *s = cairo_image_surface_create_from_png_stream(read_cb, &r);
+	cairo_surface_t *s = test_png_decode(png.data, png.len);
 	assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
 	tile_buffer_finish(&png);
 	return s;
@@ -222,24 +206,11 @@ static void test_dots_on_tiles(void **state)
 	geodata_proj_destroy(p);
 }
 
-static int setup(void **state)
-{
-	*state = test_world_load(1, 1);
-	return *state ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	test_world_free(*state);
-	test_release_fonts();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_data_positions),
 	    cmocka_unit_test(test_dots_on_tiles),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_scene_setup, test_scene_teardown);
 }

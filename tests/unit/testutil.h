@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "geodata.h"
 #include "tiles.h"
@@ -94,6 +95,42 @@ static inline test_world *test_world_load(int events, int scene)
 fail:
 	test_world_free(w);
 	return NULL;
+}
+
+/* cmocka group fixtures for tests that draw: the real data, events and a scene. */
+static inline int test_scene_setup(void **state)
+{
+	*state = test_world_load(1, 1);
+	return *state ? 0 : -1;
+}
+
+static inline int test_scene_teardown(void **state)
+{
+	test_world_free(*state);
+	test_release_fonts();
+	return 0;
+}
+
+/* PNG bytes in memory back to an image through cairo; check the surface's status. */
+typedef struct test_png_reader {
+	const unsigned char *data;
+	size_t len, pos;
+} test_png_reader;
+
+static inline cairo_status_t test_png_read(void *closure, unsigned char *data, unsigned int length)
+{
+	test_png_reader *r = closure;
+	if (r->len - r->pos < length)
+		return CAIRO_STATUS_READ_ERROR;
+	memcpy(data, r->data + r->pos, length);
+	r->pos += length;
+	return CAIRO_STATUS_SUCCESS;
+}
+
+static inline cairo_surface_t *test_png_decode(const unsigned char *data, size_t len)
+{
+	test_png_reader r = {data, len, 0};
+	return cairo_image_surface_create_from_png_stream(test_png_read, &r);
 }
 
 /* A small deterministic generator (xorshift64*): the same boxes and points on every run. */
