@@ -202,9 +202,10 @@ static int map_pt(const mapper *m, double x, double y, double lon, double lat, d
 	return render_lonlat_to_px(m->ctx, lon, lat, px, py);
 }
 
+/* A single image names only what it shows: a label whose place is off the map would float. */
 static int in_view(const mapper *m, double px, double py)
 {
-	return m->global || (px > -200 && py > -200 && px < m->w + 200 && py < m->h + 200);
+	return m->global || (px >= 0 && py >= 0 && px <= m->w && py <= m->h);
 }
 
 static long city_min_population(int z)

@@ -760,7 +760,9 @@ static int event_on_map(render_ctx *ctx, const geodata_event *e)
 	const geodata_bbox *b = &e->merc_bbox, *q = &ctx->query;
 	if (b->minx > q->maxx || b->maxx < q->minx || b->miny > q->maxy || b->maxy < q->miny)
 		return 0;
-	double r = symbols_event_radius(e, ctx->zoom) + 1;
+	/* A point event counts when its place is on the map, not when its symbol only grazes the
+	 * frame. */
+	double r = e->ngeoms && e->lonlat[0].type == GEODATA_GEOM_POLYGON ? 1 : 0;
 	geodata_bbox px;
 	double x, y;
 	if (!ctx->proj) {
