@@ -13,6 +13,22 @@ const REPO = path.resolve(__dirname, '..', '..');
 const { chromium } = require(require.resolve('playwright-core', { paths: [REPO] }));
 
 const CHROMIUM = process.env.BRIEFMAP_CHROMIUM || '/usr/bin/chromium';
+/* Waits until the map has not moved for half a second: popups pan it after they open. */
+async function settled(p) {
+	let last = '';
+	for (let i = 0; i < 40; i++) {
+		const now = await p.evaluate(() => {
+			const m = window.briefmap.app.map;
+			const c = m.getCenter();
+			return m.getZoom() + '/' + c.lat.toFixed(5) + '/' + c.lng.toFixed(5);
+		});
+		if (now === last)
+			return;
+		last = now;
+		await new Promise((r) => setTimeout(r, 500));
+	}
+}
+
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
 	'--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const STEP_TIMEOUT = 20000;
@@ -382,6 +398,7 @@ async function main() {
 			const c = map.getCenter();
 			return m && +m[1] === map.getZoom() && Math.abs(+m[2] - c.lat) < 1e-3 && Math.abs(+m[3] - c.lng) < 1e-3;
 		}, null, { timeout: 5000 });
+		await settled(page);
 		const href = page.url();
 		assert(/#\d+(\.\d+)?\/-?\d+\.\d+\/-?\d+\.\d+/.test(href), 'hash is ' + new URL(href).hash);
 		const want = await page.evaluate(() => {
@@ -392,6 +409,7 @@ async function main() {
 		const w2 = watch(p2, base);
 		await p2.goto(href, { waitUntil: 'load', timeout: STEP_TIMEOUT });
 		await p2.waitForSelector('body.ready', { timeout: STEP_TIMEOUT });
+		await settled(p2);
 		const got = await p2.evaluate(() => {
 			const m = window.briefmap.app.map;
 			return { lat: m.getCenter().lat, lng: m.getCenter().lng, zoom: m.getZoom(), ev: window.briefmap.app.state.selected };
