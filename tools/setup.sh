@@ -12,7 +12,7 @@ pkgs="gcc libc6-dev pkg-config meson ninja-build git ca-certificates
 libgdal-dev gdal-bin libproj-dev proj-data libcairo2-dev libpango1.0-dev libpng-dev
 libmicrohttpd-dev libjson-c-dev libsqlite3-dev zlib1g-dev fonts-noto-core fonts-dejavu-core python3"
 if [ "$mode" = test ]; then
-	pkgs="$pkgs libcmocka-dev chromium poppler-utils libxml2-utils clang"
+	pkgs="$pkgs libcmocka-dev chromium poppler-utils libxml2-utils proj-bin clang libclang-rt-14-dev"
 fi
 if [ "$mode" = bench ]; then
 	pkgs="$pkgs python3-mapnik mapserver-bin"
@@ -45,8 +45,13 @@ fi
 
 tools/prepare-data.sh "$top/var/data"
 
+# Serving needs no test dependency: the test suite is configured only by the test set-up.
+tests=false
+[ "$mode" = test ] && tests=true
 builddir="$top/build"
 if [ ! -f "$builddir/build.ninja" ]; then
-	meson setup "$builddir" --buildtype=release -Dwerror=true >&2
+	meson setup "$builddir" --buildtype=release -Dwerror=true -Dtests=$tests >&2
+elif [ "$tests" = true ]; then
+	meson configure "$builddir" -Dtests=true >&2
 fi
 ninja -C "$builddir" >&2
