@@ -148,7 +148,9 @@ int query_parse(query *q, const char *raw)
 		if (q->n == QUERY_MAX_PARAMS)
 			return -2;
 		char *eq = strchr(tok, '=');
-		char *v = "";
+		/* A key without '=' has the empty value: its own terminator, which is writable
+		 * (the decoder writes one back), unlike a string literal. */
+		char *v = tok + strlen(tok);
 		if (eq) {
 			*eq = '\0';
 			v = eq + 1;
