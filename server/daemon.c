@@ -22,6 +22,12 @@
  * it), an unknown HTTP version (505). Version 0.9.75 has no option to replace
  * those bodies: they are fixed HTML strings in its connection.c, sent without
  * Content-Type. Everything that reaches dispatch() is answered in JSON.
+ * For a malformed or too large Content-Length it also sends its status line
+ * and headers twice: MHD_connection_handle_idle() moves the connection on to
+ * MHD_CONNECTION_HEADERS_PROCESSED after parse_connection_headers() has queued
+ * the error and built its header, and the header is built again when the
+ * response is sent (still so in 0.9.77). None of our callbacks runs in between,
+ * so it cannot be mended from here; the connection is closed after it.
  */
 
 int daemon_listen_parse(const char *spec, struct sockaddr_storage *ss, int *v6, char *hostout,

@@ -78,24 +78,25 @@ static int utf8_seq(const unsigned char *p, unsigned long *cp)
 
 static void sanitize(char *s, int xml)
 {
-	unsigned char *p = (unsigned char *)s;
-	while (*p) {
+	/* Reads at `r`, writes at `w`: a replaced character may be shorter than it was. */
+	unsigned char *r = (unsigned char *)s, *w = r;
+	while (*r) {
 		unsigned long cp;
-		int n = utf8_seq(p, &cp);
+		int n = utf8_seq(r, &cp);
 		if (n == 0) {
-			*p++ = '?';
-			continue;
+			*w++ = '?';
+			r++;
+		} else if (xml && ((cp < 0x20 && cp != 0x09 && cp != 0x0a && cp != 0x0d) ||
+		                   cp == 0xfffe || cp == 0xffff)) {
+			*w++ = '?'; /* one '?' for the whole character */
+			r += n;
+		} else {
+			memmove(w, r, (size_t)n);
+			w += n;
+			r += n;
 		}
-		if (xml && ((cp < 0x20 && cp != 0x09 && cp != 0x0a && cp != 0x0d) || cp == 0xfffe ||
-		            cp == 0xffff)) {
-			/* One '?' for the whole character; the rest of its bytes are dropped. */
-			*p = '?';
-			memmove(p + 1, p + n, strlen((char *)p + n) + 1);
-			p++;
-			continue;
-		}
-		p += n;
 	}
+	*w = '\0';
 }
 
 void query_utf8_sanitize(char *s)
