@@ -231,12 +231,12 @@ def test_flood(srv, n_idle, n_slow, n_busy, bound, busy_bound):
         print(f"flood: {n_idle} idle and {n_slow} slowloris connections open in "
               f"{time.monotonic() - t0:.1f} s", flush=True)
         time.sleep(2)  # let the server accept the backlog
-        probe_round(srv, f"{n_idle} idle + {n_slow} slowloris", 100, bound)
+        probe_round(srv, f"{n_idle} idle + {n_slow} slowloris", 300, bound)
         th.check("slowloris connections still open while probed", slow.closed_by_server == 0,
                  f"{slow.closed_by_server} closed")
         busy = Busy(srv, n_busy, idle.addrs_used + slow.addrs_used)
         time.sleep(2)
-        probe_round(srv, f"plus {n_busy} busy keep-alive", 100, busy_bound)
+        probe_round(srv, f"plus {n_busy} busy keep-alive", 300, busy_bound)
         busy.stop.set()
         busy.thread.join(10)
         print(f"flood: busy connections: {busy.done} tiles, {busy.errors} errors", flush=True)
