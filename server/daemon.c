@@ -1,4 +1,4 @@
-/* daemon.c: starts libmicrohttpd with the connection policy, and ties its connections to the guard. */
+/* daemon.c: starts libmicrohttpd with the connection policy; ties its connections to the guard. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>

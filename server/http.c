@@ -159,7 +159,8 @@ struct request {
 	struct timespec t0;
 	char method[16];
 	int is_head;
-	int must_close; /* what follows on the connection cannot be trusted: close after the answer */
+	/* What follows on the connection is not to be trusted: close after the answer. */
+	int must_close;
 	int seen; /* the access handler has been called once */
 	int route;
 	int status; /* 0 until a response is queued */
@@ -1352,8 +1353,8 @@ static enum MHD_Result dispatch(request *r, const char *method)
 	 * route has a '/' inside a segment. */
 	int drc = query_pct_decode(path, 0, 0);
 	if (drc == -2)
-		return reply_error(r, MHD_HTTP_NOT_FOUND, "no such route (an encoded '/' is not a "
-		                                          "path separator)");
+		return reply_error(r, MHD_HTTP_NOT_FOUND,
+		                   "no such route (an encoded '/' is not a path separator)");
 	if (drc < 0)
 		return reply_error(r, MHD_HTTP_BAD_REQUEST, "malformed URL");
 	r->route = route_of(path);
@@ -1896,8 +1897,8 @@ int server_run(const server_options *opts, server_error *err)
 		goto out_free;
 	}
 	/* Before anything is opened: the descriptor limit decides the connection limit. */
-	limits_policy_init(&s->policy, opts->conns_per_ip > 0 ? (unsigned)opts->conns_per_ip
-	                                                      : DEFAULT_PER_IP,
+	limits_policy_init(&s->policy,
+	                   opts->conns_per_ip > 0 ? (unsigned)opts->conns_per_ip : DEFAULT_PER_IP,
 	                   opts->timeout_s > 0 ? (unsigned)opts->timeout_s : DEFAULT_TIMEOUT_S);
 	if (load_all(s, err) < 0)
 		goto out_free;
@@ -1931,7 +1932,8 @@ int server_run(const server_options *opts, server_error *err)
 		goto out_watcher;
 	}
 	daemon_hooks hooks = {on_request, on_uri, on_completed, s};
-	s->daemon = daemon_start(listen, &s->policy, s->guard, &hooks, s->host, sizeof s->host, err);
+	s->daemon =
+	    daemon_start(listen, &s->policy, s->guard, &hooks, s->host, sizeof s->host, err);
 	if (!s->daemon)
 		goto out_watcher;
 

@@ -33,8 +33,8 @@ void limits_policy_init(limits_policy *p, unsigned per_ip, unsigned timeout_s)
 		have = rl.rlim_cur;
 	}
 	/* A connection sending a static file holds two descriptors. */
-	rlim_t conns = have > FD_RESERVE + 2 * CONN_LIMIT_MIN ? (have - FD_RESERVE) / 2
-	                                                        : CONN_LIMIT_MIN;
+	rlim_t conns =
+	    have > FD_RESERVE + 2 * CONN_LIMIT_MIN ? (have - FD_RESERVE) / 2 : CONN_LIMIT_MIN;
 	if (conns > CONN_LIMIT_MAX)
 		conns = CONN_LIMIT_MAX;
 	p->conn_limit = (unsigned)conns;

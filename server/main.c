@@ -653,15 +653,15 @@ static const char serve_help[] =
 
 static int cmd_serve(int argc, char **argv, common *c)
 {
-	static const struct option lo[] = {{"listen", required_argument, NULL, OPT_LISTEN},
-	                                   {"threads", required_argument, NULL, OPT_THREADS},
-	                                   {"cache-mb", required_argument, NULL, OPT_CACHE},
-	                                   {"conns-per-ip", required_argument, NULL,
-	                                    OPT_CONNS_PER_IP},
-	                                   {"timeout", required_argument, NULL, OPT_TIMEOUT},
-	                                   {"static", required_argument, NULL, OPT_FORMAT},
-	                                   COMMON_LONGOPTS,
-	                                   {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {
+	    {"listen", required_argument, NULL, OPT_LISTEN},
+	    {"threads", required_argument, NULL, OPT_THREADS},
+	    {"cache-mb", required_argument, NULL, OPT_CACHE},
+	    {"conns-per-ip", required_argument, NULL, OPT_CONNS_PER_IP},
+	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+	    {"static", required_argument, NULL, OPT_FORMAT},
+	    COMMON_LONGOPTS,
+	    {NULL, 0, NULL, 0}};
 	server_options so = {.listen = "127.0.0.1:8080", .cache_mb = 256};
 	int opt;
 	long v;
@@ -695,7 +695,7 @@ static int cmd_serve(int argc, char **argv, common *c)
 			break;
 		case OPT_TIMEOUT:
 			if (parse_int(optarg, 1, 3600, &v))
-				return fail(EXIT_USAGE, "serve: --timeout must be 1 to 3600 seconds");
+				return fail(EXIT_USAGE, "serve: --timeout must be 1 to 3600");
 			so.timeout_s = (int)v;
 			break;
 		case OPT_FORMAT:

@@ -1,4 +1,4 @@
-/* private.h: what the files of server/ share among themselves; not installed, not for other folders. */
+/* private.h: what the files of server/ share; not installed, not for other folders. */
 #ifndef BRIEFMAP_SERVER_PRIVATE_H
 #define BRIEFMAP_SERVER_PRIVATE_H
 
@@ -11,7 +11,7 @@
 #include "server.h"
 #include "tiles.h"
 
-/* ---- query.c: request-target parsing; pure functions, thread-safe, no allocation but query_parse */
+/* ---- query.c: request-target parsing; thread-safe, no allocation but query_parse ------ */
 
 /* Most parameters of one query string; more is a 413. */
 #define QUERY_MAX_PARAMS 32
@@ -107,9 +107,9 @@ void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /** Connection policy of the daemon; see server_options for the meaning of each field. */
 typedef struct limits_policy {
-	unsigned conn_limit;      /**< connections at once, all clients */
-	unsigned per_ip;          /**< connections at once from one address; 0: no limit */
-	unsigned timeout_s;       /**< idle connection, and request not received whole */
+	unsigned conn_limit; /**< connections at once, all clients */
+	unsigned per_ip;     /**< connections at once from one address; 0: no limit */
+	unsigned timeout_s;  /**< idle connection, and request not received whole */
 } limits_policy;
 
 /**
@@ -144,7 +144,6 @@ void limits_guard_rearm(limits_guard *g, limits_conn *c);
 void limits_guard_remove(limits_guard *g, limits_conn *c);
 /** Requests cut at the deadline so far. */
 unsigned long limits_guard_cut(limits_guard *g);
-
 
 /* ---- daemon.c: the libmicrohttpd daemon ------------------------------------------- */
 

@@ -208,7 +208,7 @@ int query_tile_parse(const char *rest, query_tile *t)
 	if (nseg != 4)
 		return QUERY_TILE_NO_ROUTE;
 	if (len[0] >= sizeof t->tileset)
-		len[0] = 0; /* no tileset has so long a name: an empty one is refused the same way */
+		len[0] = 0; /* no tileset has so long a name: empty is refused the same way */
 	memcpy(t->tileset, seg[0], len[0]);
 	t->tileset[len[0]] = '\0';
 	size_t ylen = len[3];
