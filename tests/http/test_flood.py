@@ -10,7 +10,8 @@ time, and busy keep-alive connections each asking for a cached tile every
 second (about 1,000 requests a second), while probing /healthz and a cached
 tile from 127.0.0.1 on fresh connections. Prints p50/p99 of the probes and
 fails when a probe fails or p99 is over the bound. Then checks the per-address
-limit and that a request whose headers never end is cut at the deadline.
+limit, that a request whose headers never end is cut at the deadline, and that a
+server started with a soft limit of 1024 open files raises it to the hard limit.
 Everything stays on loopback and every socket is closed at the end.
 
 Environment: FLOOD_IDLE, FLOOD_SLOW, FLOOD_BUSY (connection counts, default
@@ -299,6 +300,32 @@ def test_header_deadline(srv, seconds):
         s.close()
 
 
+def test_fd_limit(exe, root, events, data_dir):
+    """A server started with a soft limit of 1024 open files raises it to the hard limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard <= 1024:
+        th.check("hard limit of open files above 1024 (to test raising the soft one)", False,
+                 f"hard limit {hard}")
+        return
+    resource.setrlimit(resource.RLIMIT_NOFILE, (1024, hard))
+    try:
+        srv = th.Server(exe, root, ["--events", events, "--data", data_dir], name="fd server")
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    try:
+        with open(f"/proc/{srv.proc.pid}/limits", encoding="ascii") as f:
+            line = next(ln for ln in f if ln.startswith("Max open files"))
+        got_soft, got_hard = line.split()[3:5]
+        th.check("soft limit of open files raised to the hard limit", got_soft == got_hard,
+                 line.strip())
+        m = srv.wait_log(r"at most (\d+) connections", 1)
+        th.check("connection limit derived from the raised limit",
+                 m is not None and int(m.group(1)) > 1024 // 2, m.group(0) if m else srv.tail())
+    finally:
+        rc = srv.stop(signal.SIGTERM)
+        th.check("fd server stopped with status 0", rc == 0, f"{rc}\n{srv.tail()}")
+
+
 def main():
     if len(sys.argv) != 3:
         print("usage: test_flood.py BRIEFMAP_EXE SOURCE_ROOT", file=sys.stderr)
@@ -333,6 +360,8 @@ def main():
     finally:
         rc = srv.stop(signal.SIGTERM)
         th.check("deadline server stopped with status 0", rc == 0, f"{rc}\n{srv.tail()}")
+
+    test_fd_limit(exe, root, events, data_dir)
 
     print(f"{th.PASSED} passed, {th.FAILED} failed")
     return 1 if th.FAILED else 0
