@@ -26,6 +26,7 @@
 #include <json-c/json.h>
 #include <microhttpd.h>
 
+#include "private.h"
 #include "server.h"
 
 #ifndef BRIEFMAP_VERSION
@@ -37,12 +38,9 @@
 /* Longest path and query we parse; longer ones are refused with JSON before any work. */
 #define MAX_PATH_LEN 8192
 #define MAX_QUERY_LEN 4096
-#define MAX_PARAMS 32
-/* Per-connection memory: must hold a request of MAX_PATH_LEN + MAX_QUERY_LEN plus headers so that
- * over-long URLs reach us (and get a JSON answer) instead of MHD's own HTML error. */
-#define CONN_MEMORY_LIMIT (64 * 1024)
-#define CONN_LIMIT 512
-#define CONN_TIMEOUT_S 30
+/* Defaults of the connection policy (limits.c, daemon.c). */
+#define DEFAULT_TIMEOUT_S 30
+#define DEFAULT_PER_IP 64
 #define WATCH_INTERVAL_MS 500
 #define RENDER_NICE 5
 
@@ -149,6 +147,8 @@ typedef struct server {
 	int ev_stat_ok;
 
 	struct MHD_Daemon *daemon;
+	limits_policy policy;
+	limits_guard *guard; /* the request deadline */
 	metrics m;
 } server;
 
@@ -159,6 +159,8 @@ struct request {
 	struct timespec t0;
 	char method[16];
 	int is_head;
+	/* What follows on the connection is not to be trusted: close after the answer. */
+	int must_close;
 	int seen; /* the access handler has been called once */
 	int route;
 	int status; /* 0 until a response is queued */
@@ -237,22 +239,6 @@ static void set_err(server_error *err, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Logs one line on stderr with a single write, so that lines of different threads never mix. */
-static void log_line(const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n > sizeof buf - 2)
-		n = sizeof buf - 2;
-	buf[n++] = '\n';
-	fwrite(buf, 1, (size_t)n, stderr);
-}
-
 /* A growable string for bodies built piece by piece (metrics). */
 typedef struct strbuf {
 	char *data;
@@ -289,147 +275,6 @@ static void sb_printf(strbuf *b, const char *fmt, ...)
 		b->data = p;
 		b->cap = cap;
 	}
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/*
- * Percent-decodes `s` in place ('+' as a space too when `plus`). Fails on a
- * malformed escape or an encoded NUL, so that a decoded string can never be
- * cut short behind our back.
- */
-static int pct_decode(char *s, int plus)
-{
-	char *w = s;
-	for (const char *p = s; *p; p++) {
-		if (*p == '%') {
-			int hi = hexval((unsigned char)p[1]);
-			int lo = hi < 0 ? -1 : hexval((unsigned char)p[2]);
-			if (hi < 0 || lo < 0)
-				return -1;
-			int c = hi * 16 + lo;
-			if (c == 0)
-				return -1;
-			*w++ = (char)c;
-			p += 2;
-		} else if (plus && *p == '+') {
-			*w++ = ' ';
-		} else {
-			*w++ = *p;
-		}
-	}
-	*w = '\0';
-	return 0;
-}
-
-/* Replaces bytes that are not valid UTF-8 by '?', so that JSON built from them stays valid. */
-static void utf8_sanitize(char *s)
-{
-	unsigned char *p = (unsigned char *)s;
-	while (*p) {
-		int n = 0;
-		if (*p < 0x80)
-			n = 0;
-		else if ((*p & 0xe0) == 0xc0 && *p >= 0xc2)
-			n = 1;
-		else if ((*p & 0xf0) == 0xe0)
-			n = 2;
-		else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4)
-			n = 3;
-		else {
-			*p++ = '?';
-			continue;
-		}
-		int ok = 1;
-		for (int i = 1; i <= n; i++)
-			if ((p[i] & 0xc0) != 0x80)
-				ok = 0;
-		if (!ok) {
-			*p++ = '?';
-			continue;
-		}
-		p += n + 1;
-	}
-}
-
-/*
- * Strict unsigned decimal: digits only, no sign, no leading zero (so one
- * tile has one URL), no overflow past `max`. Returns 0 or -1.
- */
-static int parse_uint(const char *s, size_t len, long max, long *out)
-{
-	if (len == 0 || len > 18 || (len > 1 && s[0] == '0'))
-		return -1;
-	long v = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	if (v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* ---- query strings ----------------------------------------------------- */
-
-typedef struct query {
-	char *buf;
-	size_t n;
-	const char *key[MAX_PARAMS];
-	const char *val[MAX_PARAMS];
-} query;
-
-/* Splits and decodes "a=1&b=2"; returns 0, -1 on a malformed escape, -2 on too many parameters. */
-static int query_parse(query *q, const char *raw)
-{
-	memset(q, 0, sizeof *q);
-	if (!raw || !*raw)
-		return 0;
-	q->buf = strdup(raw);
-	if (!q->buf)
-		return -1;
-	char *save = NULL;
-	for (char *tok = strtok_r(q->buf, "&", &save); tok; tok = strtok_r(NULL, "&", &save)) {
-		if (q->n == MAX_PARAMS)
-			return -2;
-		char *eq = strchr(tok, '=');
-		char *v = "";
-		if (eq) {
-			*eq = '\0';
-			v = eq + 1;
-		}
-		if (pct_decode(tok, 1) < 0 || pct_decode(v, 1) < 0)
-			return -1;
-		q->key[q->n] = tok;
-		q->val[q->n] = v;
-		q->n++;
-	}
-	return 0;
-}
-
-static void query_finish(query *q)
-{
-	free(q->buf);
-	q->buf = NULL;
-}
-
-static const char *query_get(const query *q, const char *key)
-{
-	for (size_t i = 0; i < q->n; i++)
-		if (strcmp(q->key[i], key) == 0)
-			return q->val[i];
-	return NULL;
 }
 
 /* ---- responses ---------------------------------------------------------- */
@@ -473,7 +318,7 @@ static enum MHD_Result reply_send(request *r, unsigned status, struct MHD_Respon
 	if (o)
 		add_common(resp, o);
 	/* While stopping, connections are not kept alive: they would hold the stop up. */
-	if (atomic_load(&r->srv->closing))
+	if (atomic_load(&r->srv->closing) || r->must_close)
 		add_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	r->status = (int)status;
 	r->bytes = r->is_head ? 0 : len;
@@ -486,7 +331,7 @@ static enum MHD_Result reply_error(request *r, unsigned status, const char *msg)
 {
 	char clean[512];
 	snprintf(clean, sizeof clean, "%s", msg);
-	utf8_sanitize(clean);
+	query_utf8_sanitize(clean);
 	json_object *o = json_object_new_object();
 	if (!o)
 		return MHD_NO;
@@ -849,7 +694,9 @@ static enum MHD_Result serve_file(request *r, const char *root, const char *rel)
 		free(real);
 		return reply_error(r, MHD_HTTP_NOT_FOUND, "no such file");
 	}
-	int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: opening a FIFO (or a device) must not wait for a writer; anything but a
+	 * regular file is refused below. It has no effect on reading a regular file. */
+	int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	const char *ctype = content_type_for(real);
 	free(real);
 	struct stat st;
@@ -900,15 +747,6 @@ static enum MHD_Result handle_static(request *r, const char *rel)
 	return serve_file(r, s->static_root, rel);
 }
 
-static int parse_until(const query *q, geodata_day *until)
-{
-	const char *u = query_get(q, "until");
-	*until = GEODATA_DAY_OPEN;
-	if (!u)
-		return 0;
-	return geodata_date_parse(u, until) == 0 ? 0 : -1;
-}
-
 static uint64_t tile_tag(int tileset, uint64_t evhash)
 {
 	return tileset == TILE_TILESET_BASE ? 0 : evhash;
@@ -943,52 +781,26 @@ static enum MHD_Result submit_or_refuse(server *s, request *r, tile_scene *sc)
 static enum MHD_Result handle_tile(request *r, const char *rest, const query *q)
 {
 	server *s = r->srv;
-	const char *seg[4];
-	size_t len[4];
-	int nseg = 0;
-	const char *p = rest;
-	for (;;) {
-		const char *slash = strchr(p, '/');
-		if (nseg == 4)
-			return reply_error(r, MHD_HTTP_NOT_FOUND, "no such route");
-		seg[nseg] = p;
-		len[nseg] = slash ? (size_t)(slash - p) : strlen(p);
-		nseg++;
-		if (!slash)
-			break;
-		p = slash + 1;
-	}
-	if (nseg != 4)
+	query_tile t;
+	int prc = query_tile_parse(rest, &t);
+	if (prc == QUERY_TILE_NO_ROUTE)
 		return reply_error(r, MHD_HTTP_NOT_FOUND, "no such route");
-	char name[32];
-	if (len[0] >= sizeof name)
-		return reply_error(r, MHD_HTTP_NOT_FOUND, "no such tileset");
-	memcpy(name, seg[0], len[0]);
-	name[len[0]] = '\0';
+	const char *name = t.tileset;
 	int ts = tile_tileset_from_name(name);
 	if (ts < 0)
 		return reply_error(r, MHD_HTTP_NOT_FOUND, "no such tileset");
-	size_t ylen = len[3];
-	int scale = 1;
-	if (ylen >= 7 && memcmp(seg[3] + ylen - 7, "@2x.png", 7) == 0) {
-		scale = 2;
-		ylen -= 7;
-	} else if (ylen >= 4 && memcmp(seg[3] + ylen - 4, ".png", 4) == 0) {
-		ylen -= 4;
-	} else {
+	if (prc == QUERY_TILE_NO_SUFFIX)
 		return reply_error(r, MHD_HTTP_NOT_FOUND, "tiles are {y}.png or {y}@2x.png");
-	}
-	long z, x, y;
 	/* Malformed numbers are 400; well-formed ones beyond the pyramid are 404. */
-	if (parse_uint(seg[1], len[1], 1L << 30, &z) < 0 ||
-	    parse_uint(seg[2], len[2], LONG_MAX / 4, &x) < 0 ||
-	    parse_uint(seg[3], ylen, LONG_MAX / 4, &y) < 0)
+	if (prc != QUERY_TILE_OK)
 		return reply_error(r, MHD_HTTP_BAD_REQUEST,
 		                   "tile coordinates must be plain decimal integers");
+	long z = t.z, x = t.x, y = t.y;
+	int scale = t.scale;
 	if (z > GEODATA_MAX_ZOOM || !tile_xyz_valid((int)z, x, y))
 		return reply_error(r, MHD_HTTP_NOT_FOUND, "tile out of range");
 	geodata_day until;
-	if (parse_until(q, &until) < 0)
+	if (query_until_parse(q, &until) < 0)
 		return reply_error(r, MHD_HTTP_BAD_REQUEST, "until must be a date YYYY-MM-DD");
 
 	tile_scene *sc = scene_get(s);
@@ -1112,18 +924,6 @@ static enum MHD_Result job_finish(request *r)
 	return reply_send(r, MHD_HTTP_OK, resp, b->len, &o);
 }
 
-/* Parses "WxH" strictly; returns 0, -1 if malformed. */
-static int parse_size(const char *t, long *w, long *h)
-{
-	const char *xp = strchr(t, 'x');
-	if (!xp)
-		return -1;
-	if (parse_uint(t, (size_t)(xp - t), 1L << 30, w) < 0 ||
-	    parse_uint(xp + 1, strlen(xp + 1), 1L << 30, h) < 0)
-		return -1;
-	return *w >= 1 && *h >= 1 ? 0 : -1;
-}
-
 static enum MHD_Result handle_render(request *r, const char *ext, const query *q)
 {
 	server *s = r->srv;
@@ -1156,11 +956,11 @@ static enum MHD_Result handle_render(request *r, const char *ext, const query *q
 		return reply_error(r, MHD_HTTP_BAD_REQUEST, "view or bbox is required");
 	}
 	long w = 1200, h = 800;
-	if (size && parse_size(size, &w, &h) < 0)
+	if (size && query_size_parse(size, &w, &h) < 0)
 		return reply_error(r, MHD_HTTP_BAD_REQUEST, "size must be WxH in pixels");
 	long scale = 1;
 	if (scale_s &&
-	    (parse_uint(scale_s, strlen(scale_s), 9, &scale) < 0 || scale < 1 || scale > 2))
+	    (query_uint_parse(scale_s, strlen(scale_s), 9, &scale) < 0 || scale < 1 || scale > 2))
 		return reply_error(r, MHD_HTTP_BAD_REQUEST, "scale must be 1 or 2");
 	if (fmt != TILE_FORMAT_PNG)
 		scale = 1;
@@ -1169,7 +969,7 @@ static enum MHD_Result handle_render(request *r, const char *ext, const query *q
 	    w * h * scale * scale > TILE_MAX_PIXELS)
 		return reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "image too large");
 	geodata_day until;
-	if (parse_until(q, &until) < 0)
+	if (query_until_parse(q, &until) < 0)
 		return reply_error(r, MHD_HTTP_BAD_REQUEST, "until must be a date YYYY-MM-DD");
 	if (crs && (!*crs || strlen(crs) > 512))
 		return reply_error(r, MHD_HTTP_BAD_REQUEST, "bad crs");
@@ -1179,7 +979,8 @@ static enum MHD_Result handle_render(request *r, const char *ext, const query *q
 	r->crs = crs ? strdup(crs) : NULL;
 	if (!r->title || (crs && !r->crs))
 		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-	utf8_sanitize(r->title);
+	/* The title goes into SVG and PDF text: only characters XML allows. */
+	query_text_sanitize(r->title);
 	req->width = (int)w;
 	req->height = (int)h;
 	req->scale = (int)scale;
@@ -1244,7 +1045,7 @@ static enum MHD_Result handle_tilejson(request *r, const char *rest, const query
 		return reply_error(r, MHD_HTTP_NOT_FOUND, "no such tileset");
 	geodata_day until;
 	const char *until_s = query_get(q, "until");
-	if (parse_until(q, &until) < 0)
+	if (query_until_parse(q, &until) < 0)
 		return reply_error(r, MHD_HTTP_BAD_REQUEST, "until must be a date YYYY-MM-DD");
 	const char *host =
 	    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
@@ -1546,7 +1347,15 @@ static enum MHD_Result dispatch(request *r, const char *method)
 	memcpy(path, raw, pathlen);
 	path[pathlen] = '\0';
 	/* Fragments never reach a server; a raw '#' is as malformed as a bad escape. */
-	if (path[0] != '/' || strchr(path, '#') || pct_decode(path, 0) < 0)
+	if (path[0] != '/' || strchr(path, '#'))
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, "malformed URL");
+	/* Routes are read from the slashes the client wrote: "%2F" separates nothing, and no
+	 * route has a '/' inside a segment. */
+	int drc = query_pct_decode(path, 0, 0);
+	if (drc == -2)
+		return reply_error(r, MHD_HTTP_NOT_FOUND,
+		                   "no such route (an encoded '/' is not a path separator)");
+	if (drc < 0)
 		return reply_error(r, MHD_HTTP_BAD_REQUEST, "malformed URL");
 	r->route = route_of(path);
 
@@ -1641,6 +1450,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		/* Answering on this first call would make MHD close the connection (it cannot
 		 * know the request is over), so safe methods wait for the end of the request.
 		 * Others get their 405 now: reading their body first would be wasted work. */
+		if (!daemon_framing_ok(conn)) {
+			r->must_close = 1;
+			return reply_error(r, MHD_HTTP_BAD_REQUEST,
+			                   "ambiguous request length (Content-Length with "
+			                   "Transfer-Encoding, or twice)");
+		}
 		if (r->is_head || strcmp(method, "GET") == 0 || strcmp(method, "OPTIONS") == 0)
 			return MHD_YES;
 	} else if (*upload_data_size) {
@@ -1648,6 +1463,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	/* The request is here whole: its arrival deadline no longer applies. */
+	limits_guard_received(s->guard, daemon_conn_of(conn));
 	enum MHD_Result ret = dispatch(r, method);
 	if (ret == MHD_YES && !r->suspended && !r->status)
 		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "no answer");
@@ -1684,6 +1501,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	if (!r)
 		return;
 	*req_cls = NULL;
+	/* The next request on this connection has its own time to arrive. */
+	limits_guard_rearm(s->guard, daemon_conn_of(conn));
 	char shown[256];
 	size_t n = 0;
 	/* The logged path is cut and made printable: it is whatever the client sent. */
@@ -1853,53 +1672,6 @@ static void *watcher_main(void *arg)
 }
 
 /* ---- start-up and shut-down ------------------------------------------------- */
-
-/* "ADDR:PORT", "[V6]:PORT", "localhost:PORT" or ":PORT". */
-static int parse_listen(const char *spec, struct sockaddr_storage *ss, int *v6, char *hostout,
-                        size_t hostcap)
-{
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *portp;
-	memset(ss, 0, sizeof *ss);
-	*v6 = 0;
-	if (spec[0] == '[') {
-		const char *end = strchr(spec, ']');
-		if (!end || end[1] != ':' || (size_t)(end - spec - 1) >= sizeof host)
-			return -1;
-		memcpy(host, spec + 1, (size_t)(end - spec - 1));
-		host[end - spec - 1] = '\0';
-		portp = end + 2;
-		*v6 = 1;
-	} else {
-		const char *colon = strrchr(spec, ':');
-		if (!colon || (size_t)(colon - spec) >= sizeof host)
-			return -1;
-		memcpy(host, spec, (size_t)(colon - spec));
-		host[colon - spec] = '\0';
-		portp = colon + 1;
-	}
-	long port;
-	if (parse_uint(portp, strlen(portp), 65535, &port) < 0)
-		return -1;
-	if (*v6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
-			return -1;
-		snprintf(hostout, hostcap, "[%s]", host);
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)ss;
-		a->sin_family = AF_INET;
-		a->sin_port = htons((uint16_t)port);
-		if (!host[0] || strcmp(host, "localhost") == 0)
-			snprintf(host, sizeof host, "127.0.0.1");
-		if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
-			return -1;
-		snprintf(hostout, hostcap, "%s", host);
-	}
-	return 0;
-}
 
 static uint64_t stat_hash(uint64_t h, const char *path)
 {
@@ -2083,45 +1855,6 @@ static int load_all(server *s, server_error *err)
 	return 0;
 }
 
-static int daemon_start(server *s, server_error *err)
-{
-	const char *listen = s->opts->listen ? s->opts->listen : DEFAULT_LISTEN;
-	struct sockaddr_storage ss;
-	int v6;
-	char host[INET6_ADDRSTRLEN + 4];
-	/* Checked once already before loading; parsed again here to keep the state local. */
-	if (parse_listen(listen, &ss, &v6, host, sizeof host) < 0)
-		return -1;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned io_threads = ncpu < 2 ? 2 : ncpu > 4 ? 4 : (unsigned)ncpu;
-	unsigned flags =
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-	flags |=
-	    MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL : MHD_USE_POLL;
-	if (v6)
-		flags |= MHD_USE_IPv6;
-	uint16_t port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-	                         : ((struct sockaddr_in *)&ss)->sin_port);
-	s->daemon = MHD_start_daemon(
-	    flags, port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_THREAD_POOL_SIZE, io_threads, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned)CONN_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT,
-	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-	    MHD_OPTION_END);
-	if (!s->daemon) {
-		set_err(err, "cannot listen on %s: %s", listen,
-		        errno ? strerror(errno) : "libmicrohttpd refused to start");
-		return -1;
-	}
-	const union MHD_DaemonInfo *info =
-	    MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	if (info && info->port)
-		port = info->port;
-	snprintf(s->host, sizeof s->host, "%s:%u", host, (unsigned)port);
-	return 0;
-}
-
 int server_run(const server_options *opts, server_error *err)
 {
 	int rc = -1;
@@ -2159,10 +1892,14 @@ int server_run(const server_options *opts, server_error *err)
 	int v6;
 	char host[INET6_ADDRSTRLEN + 4];
 	const char *listen = opts->listen ? opts->listen : DEFAULT_LISTEN;
-	if (parse_listen(listen, &ss, &v6, host, sizeof host) < 0) {
+	if (daemon_listen_parse(listen, &ss, &v6, host, sizeof host) < 0) {
 		set_err(err, "bad listen address '%s' (expected ADDR:PORT or [ADDR]:PORT)", listen);
 		goto out_free;
 	}
+	/* Before anything is opened: the descriptor limit decides the connection limit. */
+	limits_policy_init(&s->policy,
+	                   opts->conns_per_ip > 0 ? (unsigned)opts->conns_per_ip : DEFAULT_PER_IP,
+	                   opts->timeout_s > 0 ? (unsigned)opts->timeout_s : DEFAULT_TIMEOUT_S);
 	if (load_all(s, err) < 0)
 		goto out_free;
 
@@ -2189,11 +1926,22 @@ int server_run(const server_options *opts, server_error *err)
 		goto out_workers;
 	}
 	s->watcher_started = 1;
-	if (daemon_start(s, err) < 0)
+	s->guard = limits_guard_create(s->policy.timeout_s);
+	if (!s->guard) {
+		set_err(err, "cannot start the request deadline thread");
+		goto out_watcher;
+	}
+	daemon_hooks hooks = {on_request, on_uri, on_completed, s};
+	s->daemon =
+	    daemon_start(listen, &s->policy, s->guard, &hooks, s->host, sizeof s->host, err);
+	if (!s->daemon)
 		goto out_watcher;
 
 	log_line("briefmap: %d render threads, tile cache %d MiB, events from %s", s->nworkers,
 	         opts->cache_mb > 0 ? opts->cache_mb : DEFAULT_CACHE_MB, s->events_path);
+	log_line("briefmap: at most %u connections, %u per client address; a request has %u s to "
+	         "arrive",
+	         s->policy.conn_limit, s->policy.per_ip, s->policy.timeout_s);
 	log_line("briefmap: serving on http://%s/", s->host);
 	fflush(stderr);
 
@@ -2235,6 +1983,7 @@ out_workers:
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);
 out_free:
+	limits_guard_destroy(s->guard);
 	free(s->workers);
 	tile_cache_destroy(s->cache);
 	tile_scene_unref(s->scene);

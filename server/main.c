@@ -72,6 +72,8 @@ enum {
 	OPT_LAYER,
 	OPT_LISTEN,
 	OPT_THREADS,
+	OPT_CONNS_PER_IP,
+	OPT_TIMEOUT,
 	OPT_CACHE,
 	OPT_VIEW,
 	OPT_BBOX,
@@ -639,20 +641,27 @@ static int cmd_views(int argc, char **argv, common *c)
 static const char serve_help[] =
     "usage: briefmap serve [--listen ADDR:PORT] [--threads N] [--cache-mb N] [--data DIR] "
     "[--events FILE]\n"
+    "                      [--conns-per-ip N] [--timeout S]\n"
     "Serves the web map, XYZ tiles, TileJSON, the events API and briefing sheets.\n"
     "  --listen ADDR:PORT   default 127.0.0.1:8080 (port 0 picks a free port)\n"
     "  --threads N          render threads, default the number of cores\n"
     "  --cache-mb N         memory bound of the tile cache, default 256\n"
+    "  --conns-per-ip N     connections at once from one client address, default 64\n"
+    "  --timeout S          close connections idle, or requests not received whole,\n"
+    "                       for S seconds, default 30\n"
     "  --static DIR         the front end's folder (default static)\n" COMMON_HELP;
 
 static int cmd_serve(int argc, char **argv, common *c)
 {
-	static const struct option lo[] = {{"listen", required_argument, NULL, OPT_LISTEN},
-	                                   {"threads", required_argument, NULL, OPT_THREADS},
-	                                   {"cache-mb", required_argument, NULL, OPT_CACHE},
-	                                   {"static", required_argument, NULL, OPT_FORMAT},
-	                                   COMMON_LONGOPTS,
-	                                   {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {
+	    {"listen", required_argument, NULL, OPT_LISTEN},
+	    {"threads", required_argument, NULL, OPT_THREADS},
+	    {"cache-mb", required_argument, NULL, OPT_CACHE},
+	    {"conns-per-ip", required_argument, NULL, OPT_CONNS_PER_IP},
+	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+	    {"static", required_argument, NULL, OPT_FORMAT},
+	    COMMON_LONGOPTS,
+	    {NULL, 0, NULL, 0}};
 	server_options so = {.listen = "127.0.0.1:8080", .cache_mb = 256};
 	int opt;
 	long v;
@@ -678,6 +687,16 @@ static int cmd_serve(int argc, char **argv, common *c)
 			if (parse_int(optarg, 1, 65536, &v))
 				return fail(EXIT_USAGE, "serve: --cache-mb must be 1 to 65536");
 			so.cache_mb = (int)v;
+			break;
+		case OPT_CONNS_PER_IP:
+			if (parse_int(optarg, 1, 65536, &v))
+				return fail(EXIT_USAGE, "serve: --conns-per-ip must be 1 to 65536");
+			so.conns_per_ip = (int)v;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_int(optarg, 1, 3600, &v))
+				return fail(EXIT_USAGE, "serve: --timeout must be 1 to 3600");
+			so.timeout_s = (int)v;
 			break;
 		case OPT_FORMAT:
 			so.static_dir = optarg;

@@ -18,6 +18,9 @@ typedef struct server_options {
 	const char *static_dir;  /**< folder of the front end; default "static" */
 	const char *views_path;  /**< named views JSON; default "geodata/views.json" */
 	const char *events_path; /**< the events file, watched for changes */
+	int conns_per_ip;        /**< connections at once from one client address; default 64 */
+	int timeout_s;           /**< idle connections, and requests not received whole within
+	                              this many seconds, are closed; default 30 */
 	geodata_options data;    /**< where the base layers come from */
 } server_options;
 

@@ -800,7 +800,10 @@ def main():
 
     with tempfile.TemporaryDirectory(prefix="briefmap-http-") as tmp:
         events = make_sandbox(root, tmp, events_src)
+        # The queue test opens 160 connections at once from 127.0.0.1: more than the default
+        # per-address limit.
         srv2 = Server(exe, tmp, ["--events", events, "--threads", "1", "--data", data_dir,
+                                 "--conns-per-ip", "1024",
                                  "--static", os.path.join(tmp, "static"),
                                  "--views-file", os.path.join(tmp, "geodata", "views.json")],
                       name="sandbox server")
