@@ -773,6 +773,10 @@
 			if (a && a.getAttribute)
 				id = a.getAttribute('data-event-id') || a.getAttribute('data-event-part') || a.getAttribute('data-event');
 			self._returnTo = a && a !== document.body ? { node: a, id: id, list: !!(a.closest && a.closest('.event-list')) } : null;
+			if (self._opener) {
+				self._returnTo = self._opener;
+				self._opener = null;
+			}
 			var box = e.popup.getElement() && e.popup.getElement().querySelector('.bm-popup');
 			if (box)
 				box.focus({ preventScroll: true });
@@ -804,6 +808,11 @@
 			node = back.list ? document.querySelector('.event-list [data-event=' + q + ']') :
 				this.map.getContainer().querySelector('[aria-label][data-event-id=' + q + '],[aria-label][data-event-part=' + q + ']');
 		}
+		/* The embed closes its list over the map to show the popup: it
+		 * opens again for the reader to go on where they were. */
+		var shut = node && node.closest && node.closest('details:not([open])');
+		if (shut)
+			shut.open = true;
 		if (node && node.focus)
 			node.focus({ preventScroll: true });
 	};
@@ -816,12 +825,14 @@
 		return true;
 	};
 
-	/* Flies to an event, then opens its popup. */
-	EventLayer.prototype.flyTo = function (id) {
+	/* Flies to an event, then opens its popup; closing it gives the focus
+	 * back to `opener` (a list entry), which may be hidden meanwhile. */
+	EventLayer.prototype.flyTo = function (id, opener) {
 		var rec = this.events.get(id);
 		var map = this.map, self = this;
 		if (!rec || !rec.group)
 			return;
+		this._opener = opener ? { node: opener, id: id, list: true } : null;
 		map.closePopup();
 		/* A pan still running (a popup's auto-pan) would end first and
 		 * open the popup mid-flight, which stops the flight. */
@@ -1026,7 +1037,7 @@
 			if (!rec.group)
 				btn.disabled = true;
 			btn.addEventListener('click', function () {
-				layer.flyTo(rec.id);
+				layer.flyTo(rec.id, btn);
 				if (opts.onChoose)
 					opts.onChoose(rec);
 			});

@@ -77,6 +77,9 @@
 		details.addEventListener('toggle', postHeight);
 		postHeight();
 	});
+	/* In case embed-resize.js said hello before this page could hear it. */
+	if (window.parent !== window)
+		window.parent.postMessage({ type: 'briefmap:ready' }, '*');
 
 	Promise.all([
 		bm.fetchJSON('/api/views').catch(function () { return []; }),

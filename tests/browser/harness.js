@@ -34,8 +34,11 @@ function report(name, ok, detail) {
 
 /* Runs one named check; an exception is a failure with its message. */
 async function check(name, fn) {
+	const t0 = Date.now();
 	try {
 		const detail = await fn();
+		if (process.env.BRIEFMAP_TEST_TIMES)
+			name += ' [' + (Date.now() - t0) + ' ms]';
 		report(name, true, typeof detail === 'string' ? detail : '');
 		return true;
 	} catch (e) {
@@ -129,8 +132,10 @@ async function launch(contextOptions) {
 /* Watches a page for console errors, page errors, failed requests, HTTP
  * errors and any request that leaves the server (the page must work with no
  * internet). Tile requests that Leaflet cancels on purpose while zooming
- * (net::ERR_ABORTED) are counted apart and are not failures. */
-function watch(page, base) {
+ * (net::ERR_ABORTED) are counted apart and are not failures. `others`: origins
+ * also allowed (a host page that embeds the map). */
+function watch(page, base, others) {
+	const allowed = [base].concat(others || []);
 	const w = { errors: [], aborted: 0 };
 	page.on('console', (m) => {
 		if (m.type() === 'error')
@@ -139,7 +144,7 @@ function watch(page, base) {
 	page.on('pageerror', (e) => w.errors.push('page error: ' + e.message));
 	page.on('request', (r) => {
 		const u = r.url();
-		if (!u.startsWith(base + '/') && !u.startsWith('data:') && !u.startsWith('blob:') && u !== 'about:blank')
+		if (!allowed.some((b) => u.startsWith(b + '/')) && !u.startsWith('data:') && !u.startsWith('blob:') && u !== 'about:blank')
 			w.errors.push('request outside the server: ' + u);
 	});
 	page.on('requestfailed', (r) => {
