@@ -1360,13 +1360,21 @@
 			return String(s).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 		}
 
+		/* The iframe is the server's oEmbed answer, so the snippet and
+		 * what an oEmbed consumer gets never differ. */
 		function updateEmbed() {
 			var name = $('embed-view').value || 'region';
-			var v = state.views.find(function (x) { return x.name === name; });
 			var origin = location.origin;
-			var src = origin + '/embed?view=' + encodeURIComponent(name);
-			var title = 'briefmap: ' + (v && v.title ? v.title : HEADLINE);
-			$('embed-iframe').value = '<iframe src="' + escapeAttr(src) + '" width="800" height="500" style="border:0;max-width:100%" loading="lazy" title="' + escapeAttr(title) + '"></iframe>';
+			var oembed = origin + '/oembed?url=' + encodeURIComponent(origin + '/embed?view=' + encodeURIComponent(name));
+			var script = '<script async src="' + escapeAttr(origin + '/static/embed-resize.js') + '"></' + 'script>';
+			$('embed-oembed').value = oembed;
+			$('embed-iframe').value = '';
+			fetchJSON(oembed).then(function (o) {
+				if ($('embed-view').value === name)
+					$('embed-iframe').value = o.html + '\n' + script;
+			}, function (e) {
+				$('embed-iframe').value = 'The embed snippet could not be loaded (' + (e && e.message ? e.message : e) + ').';
+			});
 			$('embed-xyz').value = origin + '/tiles/briefing/{z}/{x}/{y}.png';
 			$('embed-events-xyz').textContent = origin + '/tiles/events/{z}/{x}/{y}.png';
 			$('embed-tilejson').value = origin + '/tiles/briefing.json';

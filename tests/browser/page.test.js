@@ -265,8 +265,12 @@ async function main() {
 	await check('Embed dialog gives the iframe, XYZ and TileJSON snippets', async () => {
 		await page.click('#embed-button');
 		await page.waitForSelector('#embed-dialog[open]', { timeout: 5000 });
+		await page.waitForFunction(() => document.getElementById('embed-iframe').value !== '', null, { timeout: 5000 });
 		const iframe = await page.inputValue('#embed-iframe');
 		assert(iframe.startsWith('<iframe src="' + base + '/embed?view=caribbean"'), 'iframe snippet: ' + iframe);
+		const oembed = await getJSON(await page.inputValue('#embed-oembed'));
+		assert(iframe === oembed.html + '\n<script async src="' + base + '/static/embed-resize.js"></script>',
+			'the snippet is not the oEmbed html and the resize script: ' + iframe);
 		const xyz = await page.inputValue('#embed-xyz');
 		assert(xyz === base + '/tiles/briefing/{z}/{x}/{y}.png', 'xyz: ' + xyz);
 		const tj = await page.inputValue('#embed-tilejson');
