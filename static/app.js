@@ -719,7 +719,7 @@
 		var size = this.map.getSize();
 		var maxWidth = Math.max(120, Math.min(340, size.x - topLeft[0] - bottomRight[0]));
 		/* 30 px: the popup's tip and its offset from the symbol. */
-		var maxHeight = Math.max(100, Math.min(540, size.y - topLeft[1] - bottomRight[1] - 30));
+		var maxHeight = Math.max(80, Math.min(540, size.y - topLeft[1] - bottomRight[1] - 30));
 		this.map.getContainer().style.setProperty('--bm-popup-max-h', maxHeight + 'px');
 		this.order.forEach(function (rec) {
 			var pp = rec.group && rec.group.getPopup();
