@@ -56,8 +56,8 @@ static int host_chars_ok(const char *h)
 	if (!*h)
 		return 0;
 	for (; *h; h++)
-		if (!((*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z') || (*h >= '0' && *h <= '9') ||
-		      strchr(".-:[]_", *h)))
+		if (!((*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z') ||
+		      (*h >= '0' && *h <= '9') || strchr(".-:[]_", *h)))
 			return 0;
 	return 1;
 }
@@ -69,7 +69,8 @@ static int url_split(const char *url, url_parts *u)
 	if (n == 0 || n > MAX_URL)
 		return -1;
 	for (const char *p = url; *p; p++)
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || strchr("\"<>\\^`{|}", *p))
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f ||
+		    strchr("\"<>\\^`{|}", *p))
 			return -1;
 	const char *rest;
 	if (strncasecmp(url, "http://", 7) == 0) {
@@ -158,9 +159,12 @@ static const char *origin_host(const char *origin)
 	return p ? p + 3 : origin;
 }
 
+/* Appends `s` percent-encoded but for unreserved characters; stops short of `cap`. */
 static void append_pct(char *out, size_t cap, size_t *len, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	if (*len >= cap)
+		return;
 	for (; *s && *len + 4 < cap; s++) {
 		unsigned char c = (unsigned char)*s;
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -175,17 +179,31 @@ static void append_pct(char *out, size_t cap, size_t *len, const char *s)
 	out[*len] = '\0';
 }
 
+/* Appends `s` escaped for an HTML attribute; stops short of `cap`. */
 static void append_html(char *out, size_t cap, size_t *len, const char *s)
 {
+	if (*len >= cap)
+		return;
 	for (; *s; s++) {
 		const char *r = NULL;
 		switch (*s) {
-		case '&': r = "&amp;"; break;
-		case '<': r = "&lt;"; break;
-		case '>': r = "&gt;"; break;
-		case '"': r = "&quot;"; break;
-		case '\'': r = "&#39;"; break;
-		default: break;
+		case '&':
+			r = "&amp;";
+			break;
+		case '<':
+			r = "&lt;";
+			break;
+		case '>':
+			r = "&gt;";
+			break;
+		case '"':
+			r = "&quot;";
+			break;
+		case '\'':
+			r = "&#39;";
+			break;
+		default:
+			break;
 		}
 		size_t rl = r ? strlen(r) : 1;
 		if (*len + rl + 1 >= cap)
@@ -231,8 +249,8 @@ static void fit_size(long maxw, long maxh, long *w, long *h)
 		*h = 1;
 }
 
-static char *answer_json(const char *src_origin, const char *origin, const geodata_view *v,
-                         long w, long h)
+static char *answer_json(const char *src_origin, const char *origin, const geodata_view *v, long w,
+                         long h)
 {
 	const char *title = v->title && *v->title ? v->title : v->name;
 	char html[3072];
@@ -263,15 +281,15 @@ static char *answer_json(const char *src_origin, const char *origin, const geoda
 	json_object_object_add(j, "width", json_object_new_int64(w));
 	json_object_object_add(j, "height", json_object_new_int64(h));
 	json_object_object_add(j, "html", json_object_new_string(html));
-	char *s = strdup(
-	    json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	char *s = strdup(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+	                                                       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(j);
 	return s;
 }
 
 void oembed_answer(const geodata_views *views, const char *origin, const char *listen_host,
-                   const char *url, const char *maxwidth, const char *maxheight,
-                   const char *format, oembed_reply *out)
+                   const char *url, const char *maxwidth, const char *maxheight, const char *format,
+                   oembed_reply *out)
 {
 	memset(out, 0, sizeof *out);
 	url_parts *u = NULL;
@@ -356,8 +374,8 @@ done:
 	return buf;
 }
 
-char *oembed_page(const char *static_root, const char *file, const char *origin,
-                  const char *target, size_t *len)
+char *oembed_page(const char *static_root, const char *file, const char *origin, const char *target,
+                  size_t *len)
 {
 	char *page = NULL, *out = NULL, *link = NULL;
 	if (!static_root || !origin || !target)
@@ -370,7 +388,8 @@ char *oembed_page(const char *static_root, const char *file, const char *origin,
 	char *head = page ? strstr(page, "</head>") : NULL;
 	if (!head)
 		goto done;
-	/* The page's own address, percent-encoded whole into the link's query: safe in an attribute. */
+	/* The page's own address, percent-encoded whole into the link's query: safe in an
+	 * attribute. */
 	size_t cap = 3 * (strlen(origin) + strlen(target)) + 256;
 	link = malloc(cap);
 	if (!link)
@@ -379,6 +398,8 @@ char *oembed_page(const char *static_root, const char *file, const char *origin,
 	                            "<link rel=\"alternate\" type=\"application/json+oembed\" "
 	                            "title=\"briefmap\" href=\"%s/oembed?url=",
 	                            origin);
+	if (n >= cap)
+		goto done;
 	append_pct(link, cap, &n, origin);
 	append_pct(link, cap, &n, target);
 	n += (size_t)snprintf(link + n, cap - n, "\">\n");

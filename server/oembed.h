@@ -8,9 +8,9 @@
 
 /** What GET /oembed answers. */
 typedef struct oembed_reply {
-	unsigned status;  /**< 200, 400, 404, 501 or 500 */
-	char *body;       /**< with 200: the JSON document, malloc'd, the caller frees it */
-	char error[160];  /**< otherwise: a one-line message for the JSON error */
+	unsigned status; /**< 200, 400, 404, 501 or 500 */
+	char *body;      /**< with 200: the JSON document, malloc'd, the caller frees it */
+	char error[160]; /**< otherwise: a one-line message for the JSON error */
 } oembed_reply;
 
 /**
@@ -27,8 +27,8 @@ typedef struct oembed_reply {
  * Thread safety: reads `views` only; safe from any thread.
  */
 void oembed_answer(const geodata_views *views, const char *origin, const char *listen_host,
-                   const char *url, const char *maxwidth, const char *maxheight,
-                   const char *format, oembed_reply *out);
+                   const char *url, const char *maxwidth, const char *maxheight, const char *format,
+                   oembed_reply *out);
 
 /**
  * Reads `static_root`/`file` (an HTML page of at most 1 MiB) and inserts
@@ -38,7 +38,7 @@ void oembed_answer(const geodata_views *views, const char *origin, const char *l
  * when the file cannot be read, is too large or has no </head>.
  * Thread safety: none needed; it touches no shared state.
  */
-char *oembed_page(const char *static_root, const char *file, const char *origin,
-                  const char *target, size_t *len);
+char *oembed_page(const char *static_root, const char *file, const char *origin, const char *target,
+                  size_t *len);
 
 #endif

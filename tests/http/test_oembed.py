@@ -149,6 +149,17 @@ def test_discovery(srv, base):
           st == 200 and b"<script>alert" not in b, b[:400])
     st, _, b = srv.get("/", {"Host": "evil\"><b>x</b>"})
     check("a hostile Host header is not echoed", st == 200 and b"<b>x</b>" not in b, b[:400])
+    # The longest Host header we echo, with a long page address: the link is whole.
+    long_host = "h" * 249 + ":8080"
+    st, _, b = srv.get("/embed?view=caribbean&x=" + "%41" * 1000, {"Host": long_host})
+    p = Links()
+    p.feed(b.decode("utf-8"))
+    check("a long Host and address give a whole link", st == 200 and len(p.oembed) == 1 and
+          p.oembed[0].startswith("http://" + long_host + "/oembed?url=http%3A%2F%2F" + long_host.replace(":", "%3A")) and
+          p.oembed[0].endswith("%2541" * 1000), f"{st} {p.oembed[:1]!r}"[:300])
+    st, _, b = srv.get("/oembed?" + urllib.parse.urlencode({"url": "http://" + long_host + "/embed?view=caribbean"}),
+                       {"Host": long_host})
+    check("oembed for a long Host", st == 200 and long_host in json.loads(b).get("html", ""), f"{st} {b[:100]!r}")
 
 
 def main():
