@@ -921,7 +921,8 @@ static enum MHD_Result handle_oembed(request *r, const query *q)
 	request_origin(r, origin, sizeof origin);
 	oembed_reply a;
 	oembed_answer(r->srv->views, origin, r->srv->host, query_get(q, "url"),
-	              query_get(q, "maxwidth"), query_get(q, "maxheight"), query_get(q, "format"), &a);
+	              query_get(q, "maxwidth"), query_get(q, "maxheight"), query_get(q, "format"),
+	              &a);
 	if (a.status != MHD_HTTP_OK)
 		return reply_error(r, a.status, a.error);
 	reply_opts o = {.ctype = "application/json", .cache = CC_API, .cors = 1};
