@@ -731,10 +731,9 @@
 			}
 		});
 		var open = this._popup;
-		if (open && this.map.hasLayer(open)) {
+		/* update() lays the popup out again and pans it into view. */
+		if (open && this.map.hasLayer(open))
 			open.update();
-			open._adjustPan();
-		}
 	};
 
 	/* Room for popups from the map's size. A small map (an embed in a

@@ -300,6 +300,20 @@ async function main() {
 		return first + ' … ' + last;
 	});
 
+	await check('/?view=NAME opens the web map on that view (the page urls oEmbed accepts)', async () => {
+		const p = await desk.newPage();
+		await p.setViewportSize({ width: 1200, height: 800 });
+		await p.goto(base + '/?view=caribbean', { waitUntil: 'load', timeout: STEP_TIMEOUT });
+		await p.waitForSelector('body.ready', { timeout: STEP_TIMEOUT });
+		const r = await p.evaluate(() => ({
+			chosen: document.getElementById('view-select').value,
+			described: document.getElementById('map-description').textContent
+		}));
+		await p.close();
+		assert(r.chosen === 'caribbean', 'view ' + r.chosen);
+		assert(r.described.startsWith('Map of ' + caribbean.title + ':'), r.described.slice(0, 80));
+	});
+
 	/* ---- the embed in small frames on another origin ---- */
 	const host = await startHost();
 	const src = base + '/embed?view=caribbean';
