@@ -22,9 +22,13 @@ if command -v clang >/dev/null; then
 		CC=clang meson setup build-fuzz --buildtype=debugoptimized -Dfuzz=true -Dbench=false \
 			-Db_sanitize=address,undefined -Db_lundef=false >&2
 	fi
-	ninja -C build-fuzz tests/events/fuzz_events_libfuzzer tests/fuzz/fuzz_parsers_libfuzzer \
-		tests/fuzz/fuzz_http_libfuzzer >&2
-	for t in events parsers http; do
+	# Every fuzz target the build declares (fuzz_NAME_libfuzzer, corpus in tests/fuzz/corpus/NAME/).
+	bins=$(ninja -C build-fuzz -t targets all | sed -n 's|^\(tests/[a-z]*/fuzz_[a-z]*_libfuzzer\):.*|\1|p' | sort -u)
+	[ -n "$bins" ] || { echo "fuzz: no fuzz target declared" >&2; exit 1; }
+	# shellcheck disable=SC2086
+	ninja -C build-fuzz $bins >&2
+	targets=$(for b in $bins; do basename "$b" _libfuzzer | sed 's/^fuzz_//'; done)
+	for t in $targets; do
 		work=$(mktemp -d)
 		cp "$top/tests/fuzz/corpus/$t/"* "$work/"
 		if build-fuzz/tests/*/fuzz_"${t}"_libfuzzer -max_total_time="${FUZZ_SECONDS:-30}" \

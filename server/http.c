@@ -27,6 +27,7 @@
 #include <microhttpd.h>
 
 #include "private.h"
+#include "oembed.h"
 #include "server.h"
 
 #ifndef BRIEFMAP_VERSION
@@ -73,13 +74,14 @@ enum route {
 	ROUTE_RENDER,
 	ROUTE_HEALTHZ,
 	ROUTE_METRICS,
+	ROUTE_OEMBED,
 	ROUTE_OTHER,
 	ROUTE_COUNT
 };
 
 static const char *const route_names[ROUTE_COUNT] = {
     "index", "embed", "static", "tile",    "tilejson", "events",
-    "event", "views", "render", "healthz", "metrics",  "other",
+    "event", "views", "render", "healthz", "metrics",  "oembed", "other",
 };
 
 static const int status_codes[] = {200, 204, 304, 400, 404, 405, 413, 414, 500, 503};
@@ -731,12 +733,57 @@ static enum MHD_Result serve_file(request *r, const char *root, const char *rel)
 
 /* ---- route handlers -------------------------------------------------------- */
 
+static int host_ok(const char *h);
+
+/* "http://HOST:PORT" as this request reached us (Host header, else the listen address). */
+static void request_origin(request *r, char *out, size_t n)
+{
+	const char *host =
+	    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	if (!host || !host_ok(host))
+		host = r->srv->host;
+	const char *fwd =
+	    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
+	snprintf(out, n, "%s://%s", fwd && strcasecmp(fwd, "https") == 0 ? "https" : "http", host);
+}
+
+/* A web page with the oEmbed discovery link for the address it was asked by. */
+static enum MHD_Result serve_page(request *r, const char *file)
+{
+	char origin[300];
+	request_origin(r, origin, sizeof origin);
+	size_t len = 0;
+	char *body = oembed_page(r->srv->static_root, file, origin, r->uri ? r->uri : "/", &len);
+	if (!body)
+		return serve_file(r, r->srv->static_root, file);
+	reply_opts o = {.ctype = "text/html; charset=utf-8", .cache = CC_STATIC};
+	enum MHD_Result ret = reply_copy(r, body, len, &o);
+	free(body);
+	return ret;
+}
+
+static enum MHD_Result handle_oembed(request *r, const query *q)
+{
+	char origin[300];
+	request_origin(r, origin, sizeof origin);
+	oembed_reply a;
+	oembed_answer(r->srv->views, origin, r->srv->host, query_get(q, "url"),
+	              query_get(q, "maxwidth"), query_get(q, "maxheight"), query_get(q, "format"),
+	              &a);
+	if (a.status != MHD_HTTP_OK)
+		return reply_error(r, a.status, a.error);
+	reply_opts o = {.ctype = "application/json", .cache = CC_API, .cors = 1};
+	enum MHD_Result ret = reply_copy(r, a.body, strlen(a.body), &o);
+	free(a.body);
+	return ret;
+}
+
 static enum MHD_Result handle_embed(request *r, const query *q)
 {
 	const char *view = query_get(q, "view");
 	if (view && !geodata_views_find(r->srv->views, view))
 		return reply_error(r, MHD_HTTP_NOT_FOUND, "no such view");
-	return serve_file(r, r->srv->static_root, "embed.html");
+	return serve_page(r, "embed.html");
 }
 
 static enum MHD_Result handle_static(request *r, const char *rel)
@@ -1313,6 +1360,8 @@ static int route_of(const char *path)
 		return ROUTE_HEALTHZ;
 	if (strcmp(path, "/metrics") == 0)
 		return ROUTE_METRICS;
+	if (strcmp(path, "/oembed") == 0)
+		return ROUTE_OEMBED;
 	return ROUTE_OTHER;
 }
 
@@ -1377,10 +1426,9 @@ static enum MHD_Result dispatch(request *r, const char *method)
 		return reply_error(r, MHD_HTTP_BAD_REQUEST, "malformed query string");
 	}
 	enum MHD_Result ret;
-	server *s = r->srv;
 	switch (r->route) {
 	case ROUTE_INDEX:
-		ret = serve_file(r, s->static_root, "index.html");
+		ret = serve_page(r, "index.html");
 		break;
 	case ROUTE_EMBED:
 		ret = handle_embed(r, &q);
@@ -1413,6 +1461,9 @@ static enum MHD_Result dispatch(request *r, const char *method)
 	}
 	case ROUTE_METRICS:
 		ret = handle_metrics(r);
+		break;
+	case ROUTE_OEMBED:
+		ret = handle_oembed(r, &q);
 		break;
 	default:
 		ret = reply_error(r, MHD_HTTP_NOT_FOUND, "no such route");

@@ -99,6 +99,12 @@
 		return Object.prototype.hasOwnProperty.call(STATUSES, p.status) ? p.status : 'claimed';
 	}
 
+	/* What a screen reader says for an event's symbol: its title and how
+	 * far the article's account goes ("U.S. raid in Caracas — reported"). */
+	function eventName(p, id) {
+		return (p.title || id || 'Untitled event') + ' — ' + STATUSES[statusOf(p)].label.toLowerCase();
+	}
+
 	/* ---- dates --------------------------------------------------------- */
 
 	function normaliseDate(text) {
@@ -331,7 +337,7 @@
 	/* A Leaflet icon built from DOM nodes each time it is added, so a marker
 	 * removed by a filter and added back gets a fresh element. */
 	var EventIcon = L.Icon.extend({
-		options: { kind: 'other', status: 'reported', size: 28, offset: [0, 0], eventId: null, part: false },
+		options: { kind: 'other', status: 'reported', size: 28, offset: [0, 0], eventId: null, part: false, label: null },
 		createIcon: function () {
 			var o = this.options;
 			var div = document.createElement('div');
@@ -344,6 +350,8 @@
 			div.style.marginTop = (-half + o.offset[1]) + 'px';
 			if (o.eventId != null)
 				div.setAttribute(o.part ? 'data-event-part' : 'data-event-id', o.eventId);
+			if (o.label)
+				div.setAttribute('aria-label', o.label);
 			return div;
 		},
 		createShadow: function () { return null; }
@@ -426,13 +434,18 @@
 		return badge;
 	}
 
+	var popupSerial = 0;
+
 	function buildPopup(p, opts) {
 		var kind = kindOf(p), status = statusOf(p);
-		var wrap = el('article', { className: 'bm-popup' });
+		var titleId = 'bm-popup-title-' + (++popupSerial);
+		/* A non-modal dialog that takes the focus when it opens: its text
+		 * may scroll, so it is a tab stop of its own. */
+		var wrap = el('article', { className: 'bm-popup', role: 'dialog', tabindex: '0', 'aria-labelledby': titleId });
 		wrap.style.setProperty('--kind', KINDS[kind].color);
 		wrap.appendChild(el('div', { className: 'bm-popup-kind' },
 			eventSymbol(kind, status, 18), el('span', { text: KINDS[kind].label })));
-		wrap.appendChild(el('h3', { className: 'bm-popup-title', text: p.title || p.id || 'Untitled event' }));
+		wrap.appendChild(el('h3', { className: 'bm-popup-title', id: titleId, text: p.title || p.id || 'Untitled event' }));
 		var prec = precisionWords(p.date_precision);
 		wrap.appendChild(el('p', { className: 'bm-popup-date' },
 			el('time', { datetime: typeof p.date === 'string' ? p.date : null, text: formatEventDate(p) }),
@@ -501,7 +514,8 @@
 			var iv = parseInterval(p.date);
 			var rec = {
 				id: id, feature: f, props: p, kind: kindOf(p), status: statusOf(p),
-				start: iv.start, end: iv.end, index: i, group: null, anchor: null, onMap: false
+				start: iv.start, end: iv.end, index: i, group: null, anchor: null, onMap: false,
+				name: eventName(p, id)
 			};
 			self.events.set(id, rec);
 			self.order.push(rec);
@@ -509,6 +523,9 @@
 
 		this.order.forEach(function (rec) { self._build(rec); });
 		map.on('zoomend', function () { self.declutter(); });
+		this._watchPopups();
+		this.fitPopups();
+		map.on('resize', function () { self.fitPopups(); });
 		this.order.sort(function (a, b) {
 			var sa = a.start || '9999', sb = b.start || '9999';
 			return sa < sb ? -1 : sa > sb ? 1 : a.index - b.index;
@@ -521,6 +538,12 @@
 			if (node) {
 				node.setAttribute(part ? 'data-event-part' : 'data-event-id', rec.id);
 				node.classList.add('bm-event');
+				/* The event's named symbol is its one keyboard stop; its
+				 * shapes are for the pointer only. */
+				if (node.namespaceURI === SVGNS) {
+					node.setAttribute('tabindex', '-1');
+					node.setAttribute('aria-hidden', 'true');
+				}
 			}
 		});
 	};
@@ -548,7 +571,7 @@
 				group.addLayer(area);
 			}
 			var marker = L.marker(ll, {
-				icon: new EventIcon({ kind: rec.kind, status: rec.status, size: size, offset: rec.offset || [0, 0], eventId: rec.id }),
+				icon: new EventIcon({ kind: rec.kind, status: rec.status, size: size, offset: rec.offset || [0, 0], eventId: rec.id, label: rec.name }),
 				keyboard: true, title: '', alt: p.title || rec.id, riseOnHover: true
 			});
 			marker.bindTooltip(buildTooltip(p), Object.assign({}, tooltip, {
@@ -586,8 +609,8 @@
 			rec.anchor = lp || (rec.bounds.isValid() ? rec.bounds.getCenter() : null);
 			if (lp) {
 				var badge = L.marker(lp, {
-					icon: new EventIcon({ kind: rec.kind, status: rec.status, size: size - 6, eventId: rec.id, part: true }),
-					keyboard: false, alt: p.title || rec.id
+					icon: new EventIcon({ kind: rec.kind, status: rec.status, size: size - 6, eventId: rec.id, part: true, label: rec.name }),
+					keyboard: true, title: '', alt: p.title || rec.id
 				});
 				badge.bindTooltip(buildTooltip(p), Object.assign({}, tooltip, { offset: [0, -(size - 6) / 2] }));
 				group.addLayer(badge);
@@ -603,7 +626,7 @@
 		}
 		group.bindPopup(function () {
 			return buildPopup(p, self.opts);
-		}, { maxWidth: 340, minWidth: 240, autoPanPaddingTopLeft: [60, 16], autoPanPaddingBottomRight: [20, 28], className: 'bm-popup-wrap' });
+		}, { maxWidth: 340, minWidth: 240, autoPanPaddingTopLeft: [60, 16], autoPanPaddingBottomRight: [20, 28], className: 'bm-popup-wrap', closeOnEscapeKey: false });
 		group.on('popupopen', function () {
 			if (self.opts.onOpen)
 				self.opts.onOpen(rec);
@@ -684,16 +707,20 @@
 			return;
 		rec.offset = off;
 		var o = rec.marker.options.icon.options;
-		rec.marker.setIcon(new EventIcon({ kind: o.kind, status: o.status, size: o.size, offset: off, eventId: rec.id }));
+		rec.marker.setIcon(new EventIcon({ kind: o.kind, status: o.status, size: o.size, offset: off, eventId: rec.id, label: o.label }));
 		var tip = rec.marker.getTooltip();
 		if (tip)
 			tip.options.offset = L.point(off[0], off[1] - o.size / 2);
 	};
 
-	/* Keeps popups clear of map chrome (the legend) when they pan into view. */
+	/* Keeps popups clear of map chrome (the legend) when they pan into
+	 * view, and no wider or taller than the room between the paddings. */
 	EventLayer.prototype.setPopupPadding = function (topLeft, bottomRight) {
-		var width = this.map.getSize().x;
-		var maxWidth = Math.max(200, Math.min(340, width - topLeft[0] - bottomRight[0] - 8));
+		var size = this.map.getSize();
+		var maxWidth = Math.max(120, Math.min(340, size.x - topLeft[0] - bottomRight[0]));
+		/* 30 px: the popup's tip and its offset from the symbol. */
+		var maxHeight = Math.max(80, Math.min(540, size.y - topLeft[1] - bottomRight[1] - 30));
+		this.map.getContainer().style.setProperty('--bm-popup-max-h', maxHeight + 'px');
 		this.order.forEach(function (rec) {
 			var pp = rec.group && rec.group.getPopup();
 			if (pp) {
@@ -703,6 +730,90 @@
 				pp.options.minWidth = Math.min(240, maxWidth);
 			}
 		});
+		var open = this._popup;
+		/* update() lays the popup out again and pans it into view. */
+		if (open && this.map.hasLayer(open))
+			open.update();
+	};
+
+	/* Room for popups from the map's size. A small map (an embed in a
+	 * column, a phone) has no room beside its corner controls, so they
+	 * step aside while a popup is open (CSS: .bm-compact.bm-popup-open)
+	 * and the popup may use the whole frame above the attribution. */
+	EventLayer.prototype.fitPopups = function () {
+		var map = this.map, size = map.getSize(), box = map.getContainer();
+		var compact = size.x < 520 || size.y < 420;
+		box.classList.toggle('bm-compact', compact);
+		var bottom = 8;
+		var attr = box.querySelector('.leaflet-control-attribution');
+		if (attr && attr.offsetHeight)
+			bottom = Math.max(8, Math.ceil(box.getBoundingClientRect().bottom - attr.getBoundingClientRect().top) + 4);
+		if (!compact && this.opts.popupRoom) {
+			var room = this.opts.popupRoom(bottom);
+			this.setPopupPadding(room[0], room[1]);
+			return;
+		}
+		if (compact)
+			this.setPopupPadding([6, 6], [6, bottom]);
+		else
+			this.setPopupPadding([56, 12], [12, Math.max(bottom, 24)]);
+	};
+
+	/* Keyboard use of popups: the popup takes the focus when it opens;
+	 * Escape closes it; closing it gives the focus back to what opened it
+	 * (the symbol, or the list entry), not to the top of the page. */
+	EventLayer.prototype._watchPopups = function () {
+		var self = this, map = this.map;
+		map.on('popupopen', function (e) {
+			self._popup = e.popup;
+			map.getContainer().classList.add('bm-popup-open');
+			var a = document.activeElement;
+			var id = null;
+			if (a && a.getAttribute)
+				id = a.getAttribute('data-event-id') || a.getAttribute('data-event-part') || a.getAttribute('data-event');
+			self._returnTo = a && a !== document.body ? { node: a, id: id, list: !!(a.closest && a.closest('.event-list')) } : null;
+			if (self._opener) {
+				self._returnTo = self._opener;
+				self._opener = null;
+			}
+			var box = e.popup.getElement() && e.popup.getElement().querySelector('.bm-popup');
+			if (box)
+				box.focus({ preventScroll: true });
+		});
+		map.on('popupclose', function (e) {
+			if (e.popup !== self._popup)
+				return;
+			self._popup = null;
+			map.getContainer().classList.remove('bm-popup-open');
+			var a = document.activeElement, pe = e.popup.getElement();
+			var lost = !a || a === document.body || (pe && pe.contains(a));
+			var back = self._returnTo;
+			self._returnTo = null;
+			if (lost && back)
+				self._focusBack(back);
+		});
+		document.addEventListener('keydown', function (ev) {
+			if (ev.key !== 'Escape' || ev.defaultPrevented || !self._popup || document.querySelector('dialog[open]'))
+				return;
+			ev.preventDefault();
+			map.closePopup(self._popup);
+		});
+	};
+
+	EventLayer.prototype._focusBack = function (back) {
+		var node = back.node && back.node.isConnected && back.node.getAttribute('aria-hidden') !== 'true' ? back.node : null;
+		if ((!node || node === this.map.getContainer()) && back.id) {
+			var q = JSON.stringify(String(back.id));
+			node = back.list ? document.querySelector('.event-list [data-event=' + q + ']') :
+				this.map.getContainer().querySelector('[aria-label][data-event-id=' + q + '],[aria-label][data-event-part=' + q + ']');
+		}
+		/* The embed closes its list over the map to show the popup: it
+		 * opens again for the reader to go on where they were. */
+		var shut = node && node.closest && node.closest('details:not([open])');
+		if (shut)
+			shut.open = true;
+		if (node && node.focus)
+			node.focus({ preventScroll: true });
 	};
 
 	EventLayer.prototype.open = function (id) {
@@ -713,12 +824,14 @@
 		return true;
 	};
 
-	/* Flies to an event, then opens its popup. */
-	EventLayer.prototype.flyTo = function (id) {
+	/* Flies to an event, then opens its popup; closing it gives the focus
+	 * back to `opener` (a list entry), which may be hidden meanwhile. */
+	EventLayer.prototype.flyTo = function (id, opener) {
 		var rec = this.events.get(id);
 		var map = this.map, self = this;
 		if (!rec || !rec.group)
 			return;
+		this._opener = opener ? { node: opener, id: id, list: true } : null;
 		map.closePopup();
 		/* A pan still running (a popup's auto-pan) would end first and
 		 * open the popup mid-flight, which stops the flight. */
@@ -780,15 +893,16 @@
 
 	/* Fits bounds at a whole zoom level, taking the next level up when the
 	 * view nearly fits it: a region shown large, with its edges trimmed by
-	 * a few pixels, reads better than the same region small. */
-	function fitWhole(map, bounds, topLeft, bottomRight) {
+	 * a few pixels, reads better than the same region small. With `cover`
+	 * the whole of the bounds stays in view (an embed's named view). */
+	function fitWhole(map, bounds, topLeft, bottomRight, cover) {
 		topLeft = L.point(topLeft || [0, 0]);
 		bottomRight = L.point(bottomRight || [0, 0]);
 		var snap = map.options.zoomSnap;
 		map.options.zoomSnap = 0;
 		var exact = map.getBoundsZoom(bounds, false, topLeft.add(bottomRight));
 		map.options.zoomSnap = snap;
-		var zoom = exact - Math.floor(exact) >= 0.9 ? Math.ceil(exact) : Math.floor(exact);
+		var zoom = !cover && exact - Math.floor(exact) >= 0.9 ? Math.ceil(exact) : Math.floor(exact);
 		zoom = Math.max(map.getMinZoom(), Math.min(map.getMaxZoom(), zoom));
 		var shift = bottomRight.subtract(topLeft).divideBy(2);
 		var sw = map.project(bounds.getSouthWest(), zoom), ne = map.project(bounds.getNorthEast(), zoom);
@@ -898,6 +1012,58 @@
 		return wrap;
 	}
 
+	/* The list of events, in date order: the map's text alternative. Each
+	 * entry is a button that shows the event on the map and opens it. */
+	function renderEventList(list, layer, opts) {
+		opts = opts || {};
+		list.textContent = '';
+		var shown = 0, total = 0;
+		layer.order.forEach(function (rec) {
+			total++;
+			if (!layer.isVisible(rec))
+				return;
+			shown++;
+			var p = rec.props;
+			var btn = el('button', { type: 'button', className: 'event-item', 'data-event': rec.id },
+				eventSymbol(rec.kind, rec.status, 22),
+				el('span', { className: 'event-text' },
+					el('span', { className: 'event-title', text: p.title || rec.id }),
+					el('span', { className: 'event-meta' },
+						el('span', { className: 'event-date', text: formatEventDate(p) }),
+						statusBadge(rec.status, false))));
+			if (rec.id === opts.selected)
+				btn.classList.add('selected');
+			if (!rec.group)
+				btn.disabled = true;
+			btn.addEventListener('click', function () {
+				layer.flyTo(rec.id, btn);
+				if (opts.onChoose)
+					opts.onChoose(rec);
+			});
+			list.appendChild(el('li', {}, btn));
+		});
+		return { shown: shown, total: total };
+	}
+
+	/* One sentence that says what the map shows, for aria-describedby:
+	 * "Map of The Caribbean: 16 events, 8 reported, 3 claimed, ...". */
+	function describeMap(layer, title) {
+		var by = {};
+		layer.order.forEach(function (rec) { by[rec.status] = (by[rec.status] || 0) + 1; });
+		var parts = STATUS_ORDER.filter(function (st) { return by[st]; }).map(function (st) {
+			return by[st] + ' ' + STATUSES[st].label.toLowerCase();
+		});
+		var n = layer.order.length;
+		var dated = layer.order.filter(function (rec) { return rec.start; }).map(function (rec) { return rec.start; }).sort();
+		var text = 'Map of ' + title + ': ' + n + (n === 1 ? ' event' : ' events') +
+			(parts.length ? ', ' + parts.join(', ') : '') + '.';
+		if (dated.length)
+			text += ' Dates from ' + formatDay(dated[0], false) + ' to ' + formatDay(dated[dated.length - 1], false) + '.';
+		if (dated.length < n)
+			text += ' ' + (n - dated.length) + ' undated.';
+		return text + ' The list of events gives each one in words.';
+	}
+
 	function fetchJSON(url) {
 		return fetch(url, { headers: { Accept: 'application/json' } }).then(function (r) {
 			if (!r.ok)
@@ -912,7 +1078,7 @@
 		el: el, createMap: createMap, EventLayer: EventLayer, LegendControl: LegendControl,
 		bboxToBounds: bboxToBounds, fitWhole: fitWhole, fetchJSON: fetchJSON, eventSymbol: eventSymbol,
 		formatEventDate: formatEventDate, formatDay: formatDay, statusBadge: statusBadge,
-		installPatterns: installPatterns
+		installPatterns: installPatterns, renderEventList: renderEventList, describeMap: describeMap
 	};
 
 	/* ==== the full page =================================================== */
@@ -1038,33 +1204,14 @@
 
 		/* ---- event list ---- */
 		function renderList() {
-			var list = $('event-list');
-			list.textContent = '';
-			var shown = 0, total = 0;
-			state.layer.order.forEach(function (rec) {
-				total++;
-				if (!state.layer.isVisible(rec))
-					return;
-				shown++;
-				var p = rec.props;
-				var btn = el('button', { type: 'button', className: 'event-item', 'data-event': rec.id },
-					eventSymbol(rec.kind, rec.status, 22),
-					el('span', { className: 'event-text' },
-						el('span', { className: 'event-title', text: p.title || rec.id }),
-						el('span', { className: 'event-meta' },
-							el('span', { className: 'event-date', text: formatEventDate(p) }),
-							statusBadge(rec.status, false))));
-				if (rec.id === state.selected)
-					btn.classList.add('selected');
-				if (!rec.group)
-					btn.disabled = true;
-				btn.addEventListener('click', function () {
-					state.layer.flyTo(rec.id);
+			var n = renderEventList($('event-list'), state.layer, {
+				selected: state.selected,
+				onChoose: function () {
 					if (window.matchMedia('(max-width: 760px)').matches)
 						setSheet(false);
-				});
-				list.appendChild(el('li', {}, btn));
+				}
 			});
+			var shown = n.shown, total = n.total;
 			$('events-count').textContent = shown === total ? total + ' events' : shown + ' of ' + total + ' shown';
 			$('sheet-summary').textContent = (shown === total ? total : shown + ' of ' + total) + ' events · timeline';
 			$('events-empty').hidden = shown !== 0;
@@ -1098,6 +1245,7 @@
 			state.until = date;
 			all.checked = !date;
 			$('timeline-value').textContent = date ? 'Begun by ' + formatShort(date, state.datePrec[date]) : 'All dates';
+			announceUntil(date);
 			if (date) {
 				var i = state.dates.indexOf(date);
 				if (i >= 0)
@@ -1107,6 +1255,14 @@
 			}
 			range.classList.toggle('inactive', !date);
 			refresh();
+		}
+
+		/* The slider's value in words, for screen readers: the index it
+		 * holds means nothing read aloud. */
+		function announceUntil(date) {
+			range.setAttribute('aria-valuetext', date ?
+				'Events begun by ' + formatAt(date, state.datePrec[date] === 'week' ? 'day' : state.datePrec[date]) :
+				'All dates, undated events included');
 		}
 
 		function setupTimeline() {
@@ -1126,6 +1282,7 @@
 			range.value = range.max;
 			range.classList.add('inactive');
 			range.disabled = state.dates.length < 2;
+			announceUntil(null);
 			var ticks = $('timeline-ticks');
 			state.dates.forEach(function (d, i) { ticks.appendChild(el('option', { value: String(i) })); });
 			if (state.dates.length) {
@@ -1165,6 +1322,13 @@
 			state.fitting = false;
 			updateExport();
 			writeHash();
+			describe();
+		}
+
+		function describe() {
+			var v = state.views.find(function (x) { return x.name === state.viewName; });
+			if (state.layer)
+				$('map-description').textContent = describeMap(state.layer, v ? v.title || v.name : 'a custom view');
 		}
 
 		function userMoved() {
@@ -1172,7 +1336,13 @@
 				return;
 			state.viewName = '';
 			$('view-select').value = '';
+			describe();
 		}
+		/* A named view stays whole when the window changes size. */
+		map.on('resize', function () {
+			if (state.viewName && !state.flying)
+				fitView(state.viewName);
+		});
 		map.on('dragstart', userMoved);
 		map.on('zoomstart', function () {
 			if (!state.flying)
@@ -1189,13 +1359,21 @@
 			return String(s).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 		}
 
+		/* The iframe is the server's oEmbed answer, so the snippet and
+		 * what an oEmbed consumer gets never differ. */
 		function updateEmbed() {
 			var name = $('embed-view').value || 'region';
-			var v = state.views.find(function (x) { return x.name === name; });
 			var origin = location.origin;
-			var src = origin + '/embed?view=' + encodeURIComponent(name);
-			var title = 'briefmap: ' + (v && v.title ? v.title : HEADLINE);
-			$('embed-iframe').value = '<iframe src="' + escapeAttr(src) + '" width="800" height="500" style="border:0;max-width:100%" loading="lazy" title="' + escapeAttr(title) + '"></iframe>';
+			var oembed = origin + '/oembed?url=' + encodeURIComponent(origin + '/embed?view=' + encodeURIComponent(name));
+			var script = '<script async src="' + escapeAttr(origin + '/static/embed-resize.js') + '"></' + 'script>';
+			$('embed-oembed').value = oembed;
+			$('embed-iframe').value = '';
+			fetchJSON(oembed).then(function (o) {
+				if ($('embed-view').value === name)
+					$('embed-iframe').value = o.html + '\n' + script;
+			}, function (e) {
+				$('embed-iframe').value = 'The embed snippet could not be loaded (' + (e && e.message ? e.message : e) + ').';
+			});
 			$('embed-xyz').value = origin + '/tiles/briefing/{z}/{x}/{y}.png';
 			$('embed-events-xyz').textContent = origin + '/tiles/events/{z}/{x}/{y}.png';
 			$('embed-tilejson').value = origin + '/tiles/briefing.json';
@@ -1304,8 +1482,14 @@
 				var k = kindOf((f && f.properties) || {});
 				counts[k] = (counts[k] || 0) + 1;
 			});
+			var phone = window.matchMedia('(max-width: 760px)');
 			state.layer = new EventLayer(map, fc, {
 				link: eventLink,
+				popupRoom: function (bottom) {
+					if (phone.matches)
+						return [[8, 56], [8, bottom]];
+					return [[60, 16], [(state.legend ? state.legend.occupiedWidth() : 0) + 16, Math.max(bottom, 28)]];
+				},
 				onOpen: function (rec) {
 					state.selected = rec.id;
 					markSelected();
@@ -1320,14 +1504,10 @@
 				}
 			});
 			var kinds = KIND_ORDER.filter(function (k) { return counts[k]; });
-			var phone = window.matchMedia('(max-width: 760px)');
 			/* Popups pan clear of the zoom buttons and the legend; on a
 			 * phone there is no room beside them, so only below. */
 			var padPopups = function () {
-				if (phone.matches)
-					state.layer.setPopupPadding([8, 56], [8, 24]);
-				else
-					state.layer.setPopupPadding([60, 16], [state.legend.occupiedWidth() + 16, 28]);
+				state.layer.fitPopups();
 			};
 			state.legend = new LegendControl({
 				kinds: kinds, counts: counts,
@@ -1354,7 +1534,9 @@
 			renderList();
 
 			if (!(initial && initial.center)) {
-				var want = state.views.some(function (v) { return v.name === 'region'; }) ? 'region' : (state.views[0] && state.views[0].name);
+				var asked = new URLSearchParams(location.search).get('view');
+				var want = state.views.some(function (v) { return v.name === asked; }) ? asked :
+					state.views.some(function (v) { return v.name === 'region'; }) ? 'region' : (state.views[0] && state.views[0].name);
 				if (want)
 					fitView(want);
 			}
@@ -1367,6 +1549,7 @@
 					state.layer.open(ev);
 			}
 			refresh();
+			describe();
 			document.body.classList.add('ready');
 		}).catch(function (e) {
 			var box = $('load-error');

@@ -1,9 +1,11 @@
-/* embed.js: the chrome-less map for iframes (/embed?view=NAME): base tiles, clickable events, legend, attribution. */
+/* embed.js: the chrome-less map for iframes (/embed?view=NAME): base tiles, clickable events, legend, the list of events, attribution. */
 (function () {
 	'use strict';
 	var bm = window.briefmap;
 	var params = new URLSearchParams(location.search);
 	var wanted = params.get('view') || 'region';
+	var list = document.getElementById('event-list');
+	var details = document.getElementById('embed-events');
 
 	var map = bm.createMap(document.getElementById('map'), {
 		attributionPrefix: false
@@ -31,6 +33,54 @@
 	});
 	new OpenControl().addTo(map);
 
+	/* The named view stays whole in the frame, whatever size the host page
+	 * gives it, until the reader moves the map. */
+	var fit = { bounds: null, fitting: false, moved: false };
+	function refit() {
+		if (!fit.bounds || fit.moved)
+			return;
+		fit.fitting = true;
+		bm.fitWhole(map, fit.bounds, [4, 4], [4, 4], true);
+		fit.fitting = false;
+	}
+	map.on('dragstart', function () { fit.moved = true; });
+	map.on('zoomstart', function () {
+		if (!fit.fitting && !fit.flying)
+			fit.moved = true;
+	});
+	map.on('resize', refit);
+
+	/* embed-resize.js on the host page asks for the frame's height to
+	 * follow the content: the map then keeps its height and the list of
+	 * events opens below it instead of over it. */
+	var auto = { on: false, last: 0 };
+	function postHeight() {
+		if (!auto.on)
+			return;
+		var h = Math.ceil(document.body.getBoundingClientRect().height);
+		if (h !== auto.last) {
+			auto.last = h;
+			window.parent.postMessage({ type: 'briefmap:height', height: h }, '*');
+		}
+	}
+	window.addEventListener('message', function (ev) {
+		var d = ev.data;
+		if (ev.source !== window.parent || !d || d.type !== 'briefmap:auto-height' || auto.on)
+			return;
+		auto.on = true;
+		var mapH = Math.max(160, window.innerHeight - details.offsetHeight);
+		document.getElementById('map').style.height = mapH + 'px';
+		document.body.classList.add('embed-auto');
+		map.invalidateSize();
+		if (window.ResizeObserver)
+			new ResizeObserver(postHeight).observe(document.body);
+		details.addEventListener('toggle', postHeight);
+		postHeight();
+	});
+	/* In case embed-resize.js said hello before this page could hear it. */
+	if (window.parent !== window)
+		window.parent.postMessage({ type: 'briefmap:ready' }, '*');
+
 	Promise.all([
 		bm.fetchJSON('/api/views').catch(function () { return []; }),
 		bm.fetchJSON('/api/events')
@@ -38,21 +88,45 @@
 		var views = Array.isArray(res[0]) ? res[0] : (res[0] && res[0].views) || [];
 		var view = views.find(function (v) { return v.name === wanted; }) ||
 			views.find(function (v) { return v.name === 'region'; });
+		var title = view ? view.title || view.name : bm.REGION_FALLBACK.title;
 		if (view && Array.isArray(view.bbox)) {
-			bm.fitWhole(map, bm.bboxToBounds(view.bbox), [4, 4], [4, 4]);
-			document.title = 'briefmap — ' + (view.title || view.name);
+			fit.bounds = bm.bboxToBounds(view.bbox);
+			refit();
+			document.title = 'briefmap — ' + title;
+			document.getElementById('embed-title').textContent = 'briefmap: ' + title;
 		}
 		var fc = res[1];
-		var layer = new bm.EventLayer(map, fc, { symbolSize: 26 });
+		var legend = null;
+		var layer = new bm.EventLayer(map, fc, {
+			symbolSize: 26,
+			popupRoom: function (bottom) {
+				return [[56, 12], [(legend ? legend.occupiedWidth() : 0) + 12, bottom]];
+			}
+		});
 		layer.apply(null);
 		var counts = {};
 		layer.order.forEach(function (rec) { counts[rec.kind] = (counts[rec.kind] || 0) + 1; });
-		new bm.LegendControl({
+		legend = new bm.LegendControl({
 			kinds: bm.KIND_ORDER.filter(function (k) { return counts[k]; }),
-			collapsed: true
+			collapsed: true,
+			onCollapse: function () { layer.fitPopups(); }
 		}).addTo(map);
-		window.briefmap.embed = { map: map, layer: layer };
+		layer.fitPopups();
+		var n = bm.renderEventList(list, layer, {
+			onChoose: function () {
+				fit.moved = true;
+				/* Over the map the open list would hide the popup. */
+				if (!auto.on)
+					details.open = false;
+			}
+		});
+		document.getElementById('embed-events-summary').textContent = 'Events (' + n.total + ')';
+		document.getElementById('map-description').textContent = bm.describeMap(layer, title);
+		map.on('movestart', function () { fit.flying = true; });
+		map.on('moveend', function () { fit.flying = false; });
+		window.briefmap.embed = { map: map, layer: layer, view: view || null };
 		document.body.classList.add('ready');
+		postHeight();
 	}).catch(function (e) {
 		console.error('briefmap:', e);
 	});
