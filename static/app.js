@@ -769,11 +769,17 @@
 		attribution.addTo(map);
 		/* {r} is Leaflet's retina hook: '@2x' on HiDPI screens, which the
 		 * server answers with tiles drawn at twice the resolution. */
-		var tiles = L.tileLayer('/tiles/base/{z}/{x}/{y}{r}.png', {
+		/* URLs are relative to the page, so that it works under any path prefix; tiles
+		 * carrying the base map's revision (from its TileJSON) are immutable. */
+		var tiles = L.tileLayer('tiles/base/{z}/{x}/{y}{r}.png', {
 			minZoom: 0, maxZoom: 12, tileSize: 256, noWrap: true, bounds: WORLD_BOUNDS,
 			keepBuffer: 3, updateWhenZooming: false, className: 'bm-base-tiles'
 		});
-		tiles.addTo(map);
+		fetchJSON('tiles/base.json').then(function (tj) {
+			var m = /[?&]v=([0-9a-f]+)/.exec((tj.tiles || [''])[0]);
+			if (m)
+				tiles.setUrl('tiles/base/{z}/{x}/{y}{r}.png?v=' + m[1], true);
+		}).catch(function () {}).then(function () { tiles.addTo(map); });
 		map.baseTiles = tiles;
 		return map;
 	}
@@ -1007,7 +1013,7 @@
 				q.push('title=' + encodeURIComponent(view.title));
 			if (state.until)
 				q.push('until=' + state.until);
-			return '/render.png?' + q.join('&');
+			return 'render.png?' + q.join('&');
 		}
 
 		function updateExport() {
@@ -1192,7 +1198,8 @@
 		function updateEmbed() {
 			var name = $('embed-view').value || 'region';
 			var v = state.views.find(function (x) { return x.name === name; });
-			var origin = location.origin;
+			/* The page's own folder, with any prefix a proxy serves it under. */
+			var origin = new URL('.', document.baseURI).href.replace(/\/$/, '');
 			var src = origin + '/embed?view=' + encodeURIComponent(name);
 			var title = 'briefmap: ' + (v && v.title ? v.title : HEADLINE);
 			$('embed-iframe').value = '<iframe src="' + escapeAttr(src) + '" width="800" height="500" style="border:0;max-width:100%" loading="lazy" title="' + escapeAttr(title) + '"></iframe>';
@@ -1282,8 +1289,8 @@
 			map.setView(initial.center, initial.zoom, { animate: false });
 
 		Promise.all([
-			fetchJSON('/api/views').catch(function (e) { return { error: e }; }),
-			fetchJSON('/api/events')
+			fetchJSON('api/views').catch(function (e) { return { error: e }; }),
+			fetchJSON('api/events')
 		]).then(function (res) {
 			var views = res[0];
 			if (Array.isArray(views))

@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from deploylib import Server, check, free_port, request, summary  # noqa: E402
@@ -41,6 +42,18 @@ def nginx_conf(root, tmp, port, upstreams):
         conf = conf.replace(line, re.sub(r"127\.0\.0\.1:\d+", f"127.0.0.1:{up}", line))
     conf = conf.replace("/var/cache/nginx/briefmap", os.path.join(tmp, "cache"))
     conf = re.sub(r"listen 80;", f"listen 127.0.0.1:{port};", conf)
+    # The same site under a sub-path too, as the configuration's comment tells how.
+    root_loc = re.search(r"\n    location / \{\n(.*?)\n    \}\n", conf, re.S)
+    if not root_loc:
+        raise RuntimeError("deploy/nginx/briefmap.conf: no 'location /' block")
+    # A proxy_set_header in a location drops the server's: they are all repeated there.
+    headers = "".join(f"\n        {h.strip()}" for h in
+                      re.findall(r"^    proxy_set_header .*;$", conf, re.M))
+    sub = root_loc.group(1).replace("proxy_pass http://briefmap;", "proxy_pass http://briefmap/;" +
+                                    headers + "\n        proxy_set_header X-Forwarded-Prefix "
+                                    "/briefmap;")
+    conf = conf.replace(root_loc.group(0), root_loc.group(0) +
+                        f"\n    location /briefmap/ {{\n{sub}\n    }}\n")
     with open(os.path.join(tmp, "briefmap.conf"), "w", encoding="utf-8") as f:
         f.write(conf)
     user = "user root root;\n" if os.geteuid() == 0 else ""
@@ -64,6 +77,32 @@ http {{
     with open(path, "w", encoding="utf-8") as f:
         f.write(main)
     return path
+
+
+def test_sub_path(port):
+    """The page and the embed under /briefmap/: every asset they name resolves there."""
+    for page in ("/briefmap/", "/briefmap/embed?view=caribbean"):
+        st, _, b = request("127.0.0.1", port, page)
+        refs = re.findall(r'(?:src|href)="([^"#]+)"', b.decode())
+        check(f"{page} served", st == 200 and refs, st)
+        bad = []
+        for ref in refs:
+            if re.match(r"^[a-z]+:", ref):
+                continue
+            url = urllib.parse.urljoin(page, ref)
+            rst, _, _ = request("127.0.0.1", port, url)
+            # render.png without a view is a 400 from briefmap: the route is there.
+            if not url.startswith("/briefmap/") or rst not in (200, 400):
+                bad.append((ref, url, rst))
+        check(f"{page}: every asset and link resolves under the prefix", not bad, bad)
+    st, _, b = request("127.0.0.1", port, "/briefmap/tiles/base.json")
+    url = json.loads(b)["tiles"][0] if st == 200 else ""
+    check("TileJSON under the prefix names prefixed tiles",
+          url.startswith(f"http://127.0.0.1:{port}/briefmap/tiles/base/"), url)
+    tile = urllib.parse.urlsplit(url.replace("{z}/{x}/{y}", "4/3/6"))
+    st, h, b = request("127.0.0.1", port, f"{tile.path}?{tile.query}")
+    check("its tile URL works through the prefix", st == 200 and b[:4] == b"\x89PNG" and
+          "immutable" in h.get("cache-control", ""), (st, h))
 
 
 def rendered(servers):
@@ -264,6 +303,7 @@ def main():
         st, h, _ = request("127.0.0.1", port, "/metrics", {"X-Forwarded-For": "1.2.3.4"})
         check("X-Cache-Status on answers", "x-cache-status" in
               request("127.0.0.1", port, "/api/views")[1])
+        test_sub_path(port)
         test_one_render(port, servers, rev)
         test_process_stopped(port, servers, rev, exe, root, args)
         servers[1].wait_ready()
