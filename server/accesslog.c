@@ -9,6 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+
 #include "ops.h"
 
 struct accesslog {
@@ -205,4 +209,27 @@ void accesslog_write(accesslog *l, const accesslog_entry *e)
 	ssize_t w = write(l->fd, b.buf, b.n);
 	pthread_mutex_unlock(&l->lock);
 	(void)w; /* a full disk must not stop serving; nothing else to do with the error */
+}
+
+void accesslog_request(accesslog *l, struct MHD_Connection *conn, accesslog_entry *e)
+{
+	if (!l)
+		return;
+	char client[INET6_ADDRSTRLEN] = "-";
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, client,
+			          sizeof client);
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, client,
+			          sizeof client);
+	}
+	e->client = client;
+	e->referer = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_REFERER);
+	e->user_agent =
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
+	accesslog_write(l, e);
 }

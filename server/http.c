@@ -1367,13 +1367,7 @@ static const char *const tileset_descr[TILE_TILESET_COUNT] = {
 /* This server's base URL as the client sees it (see publicurl_for). */
 static void request_base(request *r, char *out, size_t cap)
 {
-	publicurl_headers h = {
-	    .host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST),
-	    .fwd_host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-Host"),
-	    .fwd_proto = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-Proto"),
-	    .fwd_prefix =
-	        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-Prefix")};
-	publicurl_for(&r->srv->purl, &h, r->srv->host, out, cap);
+	publicurl_for_connection(&r->srv->purl, r->conn, r->srv->host, out, cap);
 }
 
 static enum MHD_Result handle_tilejson(request *r, const char *rest, const query *q)
@@ -1892,32 +1886,15 @@ static int status_slot(int status)
 static void access_log(server *s, request *r, struct MHD_Connection *conn,
                        enum MHD_RequestTerminationCode toe)
 {
-	char client[INET6_ADDRSTRLEN] = "-";
-	const union MHD_ConnectionInfo *ci =
-	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci && ci->client_addr) {
-		const struct sockaddr *sa = ci->client_addr;
-		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, client,
-			          sizeof client);
-		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, client,
-			          sizeof client);
-	}
 	int ok = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
-	accesslog_entry e = {
-	    .client = client,
-	    .method = r->method[0] ? r->method : NULL,
-	    .target = r->uri,
-	    .referer = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_REFERER),
-	    .user_agent =
-	        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT),
-	    .cache = r->cache_note,
-	    .status = r->status,
-	    .bytes = ok ? r->bytes : 0,
-	    .duration_ms = elapsed_ms(&r->t0),
-	    .aborted = !ok};
-	accesslog_write(s->alog, &e);
+	accesslog_entry e = {.method = r->method[0] ? r->method : NULL,
+	                     .target = r->uri,
+	                     .cache = r->cache_note,
+	                     .status = r->status,
+	                     .bytes = ok ? r->bytes : 0,
+	                     .duration_ms = elapsed_ms(&r->t0),
+	                     .aborted = !ok};
+	accesslog_request(s->alog, conn, &e);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <time.h>
 
+struct MHD_Connection;
+
 /* ---- access log (accesslog.c) ------------------------------------------------ */
 
 typedef enum accesslog_format { ACCESSLOG_COMBINED, ACCESSLOG_JSON } accesslog_format;
@@ -31,6 +33,8 @@ accesslog *accesslog_create(const char *path, accesslog_format fmt, char *err, s
 /** Reopens the file by name (after logrotate renamed it); keeps the old one on failure. */
 int accesslog_reopen(accesslog *l, char *err, size_t errcap);
 void accesslog_write(accesslog *l, const accesslog_entry *e);
+/** Fills the entry's client, referer and user agent from the connection, then writes it. */
+void accesslog_request(accesslog *l, struct MHD_Connection *conn, accesslog_entry *e);
 void accesslog_destroy(accesslog *l);
 /** Returns the format for "combined" or "json", or -1. */
 int accesslog_format_from_name(const char *name);
@@ -91,6 +95,9 @@ typedef struct publicurl_headers {
  */
 void publicurl_for(const publicurl *p, const publicurl_headers *h, const char *fallback_host,
                    char *out, size_t cap);
+/** publicurl_for with the headers of a request being answered (for TileJSON, WMTS, oEmbed). */
+void publicurl_for_connection(const publicurl *p, struct MHD_Connection *conn,
+                              const char *fallback_host, char *out, size_t cap);
 
 /* ---- WMTS (wmts.c) ------------------------------------------------------------ */
 

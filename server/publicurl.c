@@ -3,6 +3,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <microhttpd.h>
+
 #include "ops.h"
 
 /* A host name, an IPv4 or [IPv6] address, an optional port: nothing that could break a URL. */
@@ -119,4 +121,15 @@ void publicurl_for(const publicurl *p, const publicurl_headers *h, const char *f
 		hlen = strlen(host);
 	}
 	snprintf(out, cap, "%s://%.*s%.*s", scheme, (int)hlen, host, (int)plen, prefix);
+}
+
+void publicurl_for_connection(const publicurl *p, struct MHD_Connection *conn,
+                              const char *fallback_host, char *out, size_t cap)
+{
+	publicurl_headers h = {
+	    .host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST),
+	    .fwd_host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-Host"),
+	    .fwd_proto = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-Proto"),
+	    .fwd_prefix = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-Prefix")};
+	publicurl_for(p, &h, fallback_host, out, cap);
 }
