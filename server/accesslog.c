@@ -211,7 +211,30 @@ void accesslog_write(accesslog *l, const accesslog_entry *e)
 	(void)w; /* a full disk must not stop serving; nothing else to do with the error */
 }
 
-void accesslog_request(accesslog *l, struct MHD_Connection *conn, accesslog_entry *e)
+/* The last address of X-Forwarded-For, if it is one. */
+static int forwarded_client(const char *xff, char *out, size_t cap)
+{
+	if (!xff)
+		return 0;
+	const char *last = strrchr(xff, ',');
+	last = last ? last + 1 : xff;
+	while (*last == ' ' || *last == '\t')
+		last++;
+	char addr[INET6_ADDRSTRLEN];
+	size_t n = strcspn(last, " \t");
+	if (n == 0 || n >= sizeof addr || n >= cap)
+		return 0;
+	memcpy(addr, last, n);
+	addr[n] = '\0';
+	unsigned char bin[sizeof(struct in6_addr)];
+	if (inet_pton(AF_INET, addr, bin) != 1 && inet_pton(AF_INET6, addr, bin) != 1)
+		return 0;
+	memcpy(out, addr, n + 1);
+	return 1;
+}
+
+void accesslog_request(accesslog *l, struct MHD_Connection *conn, int trust_proxy,
+                       accesslog_entry *e)
 {
 	if (!l)
 		return;
@@ -227,6 +250,10 @@ void accesslog_request(accesslog *l, struct MHD_Connection *conn, accesslog_entr
 			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, client,
 			          sizeof client);
 	}
+	if (trust_proxy)
+		forwarded_client(
+		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"), client,
+		    sizeof client);
 	e->client = client;
 	e->referer = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_REFERER);
 	e->user_agent =

@@ -1894,7 +1894,7 @@ static void access_log(server *s, request *r, struct MHD_Connection *conn,
 	                     .bytes = ok ? r->bytes : 0,
 	                     .duration_ms = elapsed_ms(&r->t0),
 	                     .aborted = !ok};
-	accesslog_request(s->alog, conn, &e);
+	accesslog_request(s->alog, conn, s->purl.trust_proxy, &e);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,

@@ -33,8 +33,13 @@ accesslog *accesslog_create(const char *path, accesslog_format fmt, char *err, s
 /** Reopens the file by name (after logrotate renamed it); keeps the old one on failure. */
 int accesslog_reopen(accesslog *l, char *err, size_t errcap);
 void accesslog_write(accesslog *l, const accesslog_entry *e);
-/** Fills the entry's client, referer and user agent from the connection, then writes it. */
-void accesslog_request(accesslog *l, struct MHD_Connection *conn, accesslog_entry *e);
+/**
+ * Fills the entry's client, referer and user agent from the connection, then writes it. With
+ * `trust_proxy`, the client is the address the proxy appended to X-Forwarded-For (its last
+ * entry: earlier ones are whatever the client sent).
+ */
+void accesslog_request(accesslog *l, struct MHD_Connection *conn, int trust_proxy,
+                       accesslog_entry *e);
 void accesslog_destroy(accesslog *l);
 /** Returns the format for "combined" or "json", or -1. */
 int accesslog_format_from_name(const char *name);
