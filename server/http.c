@@ -157,6 +157,7 @@ typedef struct server {
 	metrics m;
 	accesslog *alog;     /* NULL: one line per request on stderr */
 	compress_cache *gz;  /* gzipped static files */
+	atomic_int loaded;   /* data loaded and threads started: routes beyond /healthz answer */
 	publicurl purl;
 } server;
 
@@ -1758,6 +1759,9 @@ static enum MHD_Result dispatch(request *r, const char *method)
 	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
+	/* Listening starts before the load: until it is over, only /healthz says yes. */
+	if (!atomic_load(&r->srv->loaded) && r->route != ROUTE_HEALTHZ)
+		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "loading data");
 
 	query q;
 	int qrc = query_parse(&q, rawq);
@@ -2273,8 +2277,6 @@ static int load_all(server *s, server_error *err)
 {
 	geodata_error gerr = {{0}};
 	const server_options *o = s->opts;
-	if (ops_init(s, err) < 0)
-		return -1;
 	s->gd = geodata_load(&o->data, &gerr);
 	if (!s->gd) {
 		set_err(err, "cannot load base data: %s", gerr.msg);
@@ -2412,8 +2414,13 @@ int server_run(const server_options *opts, server_error *err)
 		set_err(err, "bad listen address '%s' (expected ADDR:PORT or [ADDR]:PORT)", listen);
 		goto out_free;
 	}
-	if (load_all(s, err) < 0)
+	if (ops_init(s, err) < 0)
 		goto out_free;
+	/* Listening before the load: /readyz says 503 meanwhile, a port in use is told at once. */
+	if (daemon_start(s, err) < 0)
+		goto out_free;
+	if (load_all(s, err) < 0)
+		goto out_watcher;
 
 	int nthreads = opts->threads > 0 ? opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (nthreads < 1)
@@ -2438,8 +2445,7 @@ int server_run(const server_options *opts, server_error *err)
 		goto out_workers;
 	}
 	s->watcher_started = 1;
-	if (daemon_start(s, err) < 0)
-		goto out_watcher;
+	atomic_store(&s->loaded, 1);
 
 	log_line("briefmap: %d render threads, tile cache %d MiB, events from %s", s->nworkers,
 	         opts->cache_mb > 0 ? opts->cache_mb : DEFAULT_CACHE_MB, s->events_path);

@@ -20,7 +20,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from deploylib import Server, check, summary  # noqa: E402
+from deploylib import Server, check, free_port, request, server_env, summary  # noqa: E402
 
 REV = re.compile(r"\?v=([0-9a-f]{16})")
 
@@ -149,6 +149,40 @@ def test_metrics(srv):
     check("process_open_fds", srv.metric("process_open_fds") > 3)
     start = srv.metric("process_start_time_seconds")
     check("process_start_time_seconds", abs(start - time.time()) < 600, start)
+
+
+def test_readyz_while_loading(exe, root, events, data):
+    """Listening starts before the load: /healthz is 200 and /readyz 503 until it is over."""
+    port = free_port()
+    # A base layer from a GeoPackage rather than the snapshot: a load of a second or so.
+    proc = subprocess.Popen([exe, "serve", "--listen", f"127.0.0.1:{port}", "--events", events,
+                             "--layer", f"cities={data}/base.gpkg|cities"], cwd=root,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env=server_env())
+    seen = []
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                st, h, b = request("127.0.0.1", port, "/readyz", timeout=10)
+                hz, _, _ = request("127.0.0.1", port, "/healthz", timeout=10)
+                tj, _, _ = request("127.0.0.1", port, "/tiles/base.json", timeout=10)
+            except OSError:
+                time.sleep(0.01)
+                continue
+            if not seen or seen[-1][0] != st:
+                seen.append((st, hz, tj, h.get("retry-after")))
+            if st == 200:
+                break
+            time.sleep(0.01)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+    print(f"readyz while starting: {seen}", flush=True)
+    check("readyz 503 (Retry-After) while loading, healthz 200, other routes 503",
+          seen and seen[0][0] == 503 and seen[0][1] == 200 and seen[0][2] == 503 and
+          seen[0][3] == "1", seen)
+    check("then readyz 200 and the routes answer", seen and seen[-1][:3] == (200, 200, 200), seen)
 
 
 def test_readyz(exe, root, events):
@@ -326,6 +360,8 @@ def main():
     try:
         test_version(exe)
         test_readyz(exe, root, events)
+        test_readyz_while_loading(exe, root, events, os.environ.get(
+            "BRIEFMAP_DATA", os.path.join(root, "var/data")))
         srv = Server(exe, root, ["--events", events])
         try:
             test_gzip(srv)
