@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ops.h"
 #include "server.h"
 
 #ifndef BRIEFMAP_SOURCE_ROOT
@@ -710,9 +711,14 @@ static int cmd_serve(int argc, char **argv, common *c)
 		case OPT_FORMAT:
 			so.static_dir = optarg;
 			break;
-		case OPT_PUBLIC_URL:
+		case OPT_PUBLIC_URL: {
+			publicurl pu;
+			char perr[256];
+			if (publicurl_parse(&pu, optarg, perr, sizeof perr))
+				return fail(EXIT_USAGE, "serve: %s", perr);
 			so.public_url = optarg;
 			break;
+		}
 		case OPT_TRUST_PROXY:
 			so.trust_proxy = 1;
 			break;

@@ -273,7 +273,7 @@ def test_public_url(exe, root, events, tmp):
         srv.stop()
     p = subprocess.run([exe, "serve", "--public-url", "ftp://x", "--events", events],
                        cwd=root, capture_output=True, text=True, timeout=120)
-    check("bad --public-url refused", p.returncode != 0 and
+    check("bad --public-url is a usage error", p.returncode == 2 and
           p.stderr.startswith("briefmap: ") and "public-url" in p.stderr, p.stderr)
 
     log = os.path.join(tmp, "access-proxied.log")
