@@ -26,8 +26,9 @@
 #include <json-c/json.h>
 #include <microhttpd.h>
 
-#include "private.h"
 #include "oembed.h"
+#include "ops.h"
+#include "private.h"
 #include "server.h"
 
 #ifndef BRIEFMAP_VERSION
@@ -53,6 +54,8 @@
 
 #define ALLOW_METHODS "GET, HEAD, OPTIONS"
 #define CC_TILES "public, max-age=300"
+/* A tile URL carrying the revision it was drawn from never changes meaning. */
+#define CC_IMMUTABLE "public, max-age=31536000, immutable"
 #define CC_STATIC "public, max-age=60"
 #define CC_API "no-cache"
 #define CC_NONE "no-store"
@@ -75,16 +78,18 @@ enum route {
 	ROUTE_HEALTHZ,
 	ROUTE_METRICS,
 	ROUTE_OEMBED,
+	ROUTE_READYZ,
+	ROUTE_WMTS,
 	ROUTE_OTHER,
 	ROUTE_COUNT
 };
 
 static const char *const route_names[ROUTE_COUNT] = {
     "index", "embed", "static", "tile",    "tilejson", "events",
-    "event", "views", "render", "healthz", "metrics",  "oembed", "other",
+    "event", "views", "render", "healthz", "metrics",  "oembed", "readyz", "wmts", "other",
 };
 
-static const int status_codes[] = {200, 204, 304, 400, 404, 405, 413, 414, 500, 503};
+static const int status_codes[] = {200, 204, 302, 304, 400, 404, 405, 413, 414, 500, 503};
 #define NSTATUS (sizeof status_codes / sizeof status_codes[0])
 
 static const double render_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
@@ -152,6 +157,10 @@ typedef struct server {
 	limits_policy policy;
 	limits_guard *guard; /* the request deadline */
 	metrics m;
+	accesslog *alog;     /* NULL: one line per request on stderr */
+	compress_cache *gz;  /* gzipped static files */
+	atomic_int loaded;   /* data loaded and threads started: routes beyond /healthz answer */
+	publicurl purl;
 } server;
 
 struct request {
@@ -167,6 +176,8 @@ struct request {
 	int route;
 	int status; /* 0 until a response is queued */
 	size_t bytes;
+	const char *cache_note; /* for the access log: "hit", "render", "wait" */
+	int tile_immutable;     /* asked for at the current revision */
 
 	/* Render job, filled by the network thread, run by a worker. */
 	enum job_kind job;
@@ -288,6 +299,9 @@ typedef struct reply_opts {
 	int cors;
 	const char *disposition;
 	const char *last_modified;
+	const char *encoding; /* Content-Encoding */
+	int vary;             /* the body depends on Accept-Encoding */
+	size_t full_len;      /* a 304's: the length of the 200 it stands for; 0 if unknown */
 } reply_opts;
 
 static void add_header(struct MHD_Response *resp, const char *name, const char *value)
@@ -305,6 +319,9 @@ static void add_common(struct MHD_Response *resp, const reply_opts *o)
 	add_header(resp, "Content-Disposition", o->disposition);
 	add_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, o->last_modified);
 	add_header(resp, "X-Content-Type-Options", "nosniff");
+	add_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, o->encoding);
+	if (o->vary)
+		add_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
 	if (o->cors) {
 		add_header(resp, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
 		add_header(resp, "Access-Control-Expose-Headers", "ETag, Content-Disposition");
@@ -393,31 +410,80 @@ static int not_modified(request *r, const char *etag)
 	return etag_matches(inm, etag);
 }
 
+/* Never called: a 304 has no body, MHD only writes its length. */
+static ssize_t no_body(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	return MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+/*
+ * A 304 may carry a Content-Length only if it is the 200's; libmicrohttpd
+ * 0.9.75 writes the response's size, so the response is given that size (and
+ * no body is sent). Where the 200's length is unknown, the connection is
+ * closed rather than a wrong "Content-Length: 0" sent.
+ */
 static enum MHD_Result reply_304(request *r, const reply_opts *o)
 {
-	struct MHD_Response *resp =
-	    MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *resp = MHD_create_response_from_callback(
+	    o->full_len ? (uint64_t)o->full_len : MHD_SIZE_UNKNOWN, 64, no_body, NULL, NULL);
+	if (resp && !o->full_len)
+		MHD_set_response_options(resp, MHD_RF_HTTP_1_0_COMPATIBLE_STRICT, MHD_RO_END);
 	reply_opts ro = *o;
 	ro.ctype = NULL;
 	ro.disposition = NULL;
+	ro.encoding = NULL;
 	return reply_send(r, MHD_HTTP_NOT_MODIFIED, resp, 0, &ro);
+}
+
+/*
+ * Whether to send the gzipped form of a body of this type: sets `o->vary` for
+ * every compressible type, and returns 1 when the client accepts gzip.
+ */
+static int gzip_wanted(request *r, reply_opts *o)
+{
+	if (!compress_type_ok(o->ctype))
+		return 0;
+	o->vary = 1;
+	return compress_accepts_gzip(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	                                                         MHD_HTTP_HEADER_ACCEPT_ENCODING));
+}
+
+/* The gzipped representation has its own strong tag: "<tag>-gz" (etag buffers hold 24). */
+static void etag_gz(char out[24], const char *etag)
+{
+	snprintf(out, 24, "%.*s-gz\"", (int)strlen(etag) - 1, etag);
 }
 
 /* 200 with a body copied from `data`; answers 304 instead when the client has it. */
 static enum MHD_Result reply_copy(request *r, const void *data, size_t len, const reply_opts *o)
 {
-	char tag[24];
+	char tag[24], gztag[24];
 	reply_opts ro = *o;
 	if (!ro.etag) {
 		/* Every 200 has a strong tag; for generated bodies the body's own hash does. */
 		etag_format(tag, fnv_add(FNV_INIT, data, len));
 		ro.etag = tag;
 	}
+	unsigned char *gz = NULL;
+	size_t gzlen = 0;
+	if (gzip_wanted(r, &ro) && compress_gzip(data, len, &gz, &gzlen) == 0) {
+		etag_gz(gztag, ro.etag);
+		ro.etag = gztag;
+		ro.encoding = "gzip";
+		data = gz;
+		len = gzlen;
+	}
+	enum MHD_Result ret;
+	ro.full_len = len;
 	if (not_modified(r, ro.etag))
-		return reply_304(r, &ro);
-	struct MHD_Response *resp =
-	    MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
-	return reply_send(r, MHD_HTTP_OK, resp, len, &ro);
+		ret = reply_304(r, &ro);
+	else
+		ret = reply_send(
+		    r, MHD_HTTP_OK,
+		    MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY), len,
+		    &ro);
+	free(gz);
+	return ret;
 }
 
 static enum MHD_Result reply_json(request *r, json_object *j, const reply_opts *o)
@@ -484,6 +550,7 @@ static int job_submit(server *s, request *r)
 			if (l->tag == r->tag && strcmp(l->key, r->key) == 0) {
 				MHD_suspend_connection(r->conn);
 				r->suspended = 1;
+				r->cache_note = "wait";
 				atomic_fetch_add(&s->suspended, 1);
 				r->fnext = l->followers;
 				l->followers = r;
@@ -718,9 +785,30 @@ static enum MHD_Result serve_file(request *r, const char *root, const char *rel)
 	gmtime_r(&st.st_mtim.tv_sec, &tm);
 	strftime(lm, sizeof lm, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	reply_opts o = {.ctype = ctype, .etag = etag, .cache = CC_STATIC, .last_modified = lm};
-	if (not_modified(r, etag)) {
+	char gztag[24];
+	compress_blob *gz = NULL;
+	if (gzip_wanted(r, &o)) {
+		etag_gz(gztag, etag);
+		gz = compress_cache_get(r->srv->gz, rel, fd, h, (size_t)st.st_size);
+		if (gz) {
+			o.etag = gztag;
+			o.encoding = "gzip";
+		}
+	}
+	o.full_len = gz ? gz->len : (size_t)st.st_size;
+	if (not_modified(r, o.etag)) {
 		close(fd);
+		compress_blob_unref(gz);
 		return reply_304(r, &o);
+	}
+	if (gz) {
+		close(fd);
+		struct MHD_Response *zr = MHD_create_response_from_buffer_with_free_callback_cls(
+		    gz->len, gz->data, compress_blob_unref, gz);
+		if (!zr)
+			compress_blob_unref(gz);
+		return zr ? reply_send(r, MHD_HTTP_OK, zr, gz->len, &o)
+		          : reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	}
 	/* MHD owns the descriptor from here and closes it. */
 	struct MHD_Response *resp = MHD_create_response_from_fd((size_t)st.st_size, fd);
@@ -733,25 +821,17 @@ static enum MHD_Result serve_file(request *r, const char *root, const char *rel)
 
 /* ---- route handlers -------------------------------------------------------- */
 
-static int host_ok(const char *h);
-
-/* "http://HOST:PORT" as this request reached us (Host header, else the listen address). */
-static void request_origin(request *r, char *out, size_t n)
+/* The public base URL of this request: --public-url, trusted forwarded headers, else Host. */
+static void request_base(request *r, char *out, size_t cap)
 {
-	const char *host =
-	    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
-	if (!host || !host_ok(host))
-		host = r->srv->host;
-	const char *fwd =
-	    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
-	snprintf(out, n, "%s://%s", fwd && strcasecmp(fwd, "https") == 0 ? "https" : "http", host);
+	publicurl_for_connection(&r->srv->purl, r->conn, r->srv->host, out, cap);
 }
 
 /* A web page with the oEmbed discovery link for the address it was asked by. */
 static enum MHD_Result serve_page(request *r, const char *file)
 {
-	char origin[300];
-	request_origin(r, origin, sizeof origin);
+	char origin[600];
+	request_base(r, origin, sizeof origin);
 	size_t len = 0;
 	char *body = oembed_page(r->srv->static_root, file, origin, r->uri ? r->uri : "/", &len);
 	if (!body)
@@ -764,8 +844,8 @@ static enum MHD_Result serve_page(request *r, const char *file)
 
 static enum MHD_Result handle_oembed(request *r, const query *q)
 {
-	char origin[300];
-	request_origin(r, origin, sizeof origin);
+	char origin[600];
+	request_base(r, origin, sizeof origin);
 	oembed_reply a;
 	oembed_answer(r->srv->views, origin, r->srv->host, query_get(q, "url"),
 	              query_get(q, "maxwidth"), query_get(q, "maxheight"), query_get(q, "format"),
@@ -799,9 +879,46 @@ static uint64_t tile_tag(int tileset, uint64_t evhash)
 	return tileset == TILE_TILESET_BASE ? 0 : evhash;
 }
 
+/*
+ * A tileset's revision: what its tiles are drawn from (the program and base
+ * data, and for the tilesets with events, the events). Tile URLs carrying it
+ * (?v=REV) are immutable; 16 hex digits.
+ */
+static void tile_revision(const server *s, int ts, const tile_scene *sc, char out[17])
+{
+	uint64_t h = fnv_u64(FNV_INIT, s->data_version);
+	h = fnv_u64(h, tile_tag(ts, scene_events_hash(sc)));
+	snprintf(out, 17, "%016" PRIx64, h);
+}
+
+/*
+ * A tile asked for at a revision that is no longer current is redirected to the
+ * current one rather than refused: a page or TileJSON fetched before an edit
+ * keeps showing a map, and its next requests land on immutable URLs. The
+ * Location is relative (the last path segment), so it holds behind any prefix.
+ */
+static enum MHD_Result reply_stale_revision(request *r, const char *last_seg, size_t seglen,
+                                            const char *rev, const query *q)
+{
+	const char *until = query_get(q, "until");
+	char loc[128];
+	/* `until` passed geodata_date_parse: digits and dashes only, nothing to escape. */
+	snprintf(loc, sizeof loc, "%.*s?v=%s%s%.32s", (int)seglen, last_seg, rev,
+	         until ? "&until=" : "", until ? until : "");
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	add_header(resp, MHD_HTTP_HEADER_LOCATION, loc);
+	reply_opts o = {.cache = CC_NONE, .cors = 1};
+	return reply_send(r, MHD_HTTP_FOUND, resp, 0, &o);
+}
+
 static enum MHD_Result reply_tile_blob(request *r, tile_blob *blob, const char *etag)
 {
 	reply_opts o = {.ctype = "image/png", .etag = etag, .cache = CC_TILES, .cors = 1};
+	if (r->tile_immutable)
+		o.cache = CC_IMMUTABLE;
 	struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
 	    blob->len, blob->data, free_blob, blob);
 	if (!resp) {
@@ -850,7 +967,21 @@ static enum MHD_Result handle_tile(request *r, const char *rest, const query *q)
 	if (query_until_parse(q, &until) < 0)
 		return reply_error(r, MHD_HTTP_BAD_REQUEST, "until must be a date YYYY-MM-DD");
 
+	const char *want = query_get(q, "v");
+	if (want && (strlen(want) != 16 || strspn(want, "0123456789abcdef") != 16))
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, "v must be a revision (16 hex digits)");
 	tile_scene *sc = scene_get(s);
+	if (want) {
+		char rev[17];
+		tile_revision(s, ts, sc, rev);
+		if (strcmp(want, rev) != 0) {
+			tile_scene_unref(sc);
+			const char *last = strrchr(rest, '/');
+			last = last ? last + 1 : rest;
+			return reply_stale_revision(r, last, strlen(last), rev, q);
+		}
+		r->tile_immutable = 1;
+	}
 	uint64_t tag = tile_tag(ts, scene_events_hash(sc));
 	/* Events do not change the base tileset, so its tag leaves them out. */
 	uint64_t h = fnv_str(FNV_INIT, name);
@@ -862,11 +993,6 @@ static enum MHD_Result handle_tile(request *r, const char *rest, const query *q)
 	h = fnv_u64(h, s->data_version);
 	h = fnv_u64(h, tag);
 	etag_format(r->etag, h);
-	if (not_modified(r, r->etag)) {
-		tile_scene_unref(sc);
-		reply_opts o = {.etag = r->etag, .cache = CC_TILES, .cors = 1};
-		return reply_304(r, &o);
-	}
 	if (ts == TILE_TILESET_BASE)
 		snprintf(r->key, sizeof r->key, "%s/%ld/%ld/%ld@%d", name, z, x, y, scale);
 	else if (until == GEODATA_DAY_OPEN)
@@ -875,8 +1001,18 @@ static enum MHD_Result handle_tile(request *r, const char *rest, const query *q)
 		snprintf(r->key, sizeof r->key, "%s/%ld/%ld/%ld@%d?%" PRId32, name, z, x, y, scale,
 		         until);
 	tile_blob *blob = tile_cache_get(s->cache, r->key);
+	if (not_modified(r, r->etag)) {
+		tile_scene_unref(sc);
+		reply_opts o = {.etag = r->etag,
+		                .cache = r->tile_immutable ? CC_IMMUTABLE : CC_TILES,
+		                .cors = 1,
+		                .full_len = blob && blob->tag == tag ? blob->len : 0};
+		tile_blob_unref(blob);
+		return reply_304(r, &o);
+	}
 	if (blob && blob->tag == tag) {
 		tile_scene_unref(sc);
+		r->cache_note = "hit";
 		return reply_tile_blob(r, blob, r->etag);
 	}
 	/* A blob from before an events reload that raced the purge counts as a miss. */
@@ -890,6 +1026,7 @@ static enum MHD_Result handle_tile(request *r, const char *rest, const query *q)
 	r->scale = scale;
 	r->until = ts == TILE_TILESET_BASE ? GEODATA_DAY_OPEN : until;
 	r->tag = tag;
+	r->cache_note = "render";
 	return submit_or_refuse(s, r, sc);
 }
 
@@ -1064,19 +1201,11 @@ static enum MHD_Result handle_render(request *r, const char *ext, const query *q
 	return submit_or_refuse(s, r, sc);
 }
 
-/* A Host header we are willing to echo into URLs: a host name or address and a port, nothing else.
- */
-static int host_ok(const char *h)
-{
-	size_t n = strlen(h);
-	if (n == 0 || n > 255)
-		return 0;
-	for (const char *p = h; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || strchr(".-:[]_", *p)))
-			return 0;
-	return 1;
-}
+static const char *const tileset_descr[TILE_TILESET_COUNT] = {
+    "Base map of the region with the article's events",
+    "Base map of the region: land, countries, states and cities",
+    "The article's events alone, transparent, to lay over another base map",
+};
 
 static enum MHD_Result handle_tilejson(request *r, const char *rest, const query *q)
 {
@@ -1087,6 +1216,17 @@ static enum MHD_Result handle_tilejson(request *r, const char *rest, const query
 		return reply_error(r, MHD_HTTP_NOT_FOUND, "no such tileset");
 	memcpy(name, rest, n);
 	name[n] = '\0';
+	/* "NAME@2x.json" or "?scale=2": 512 px tiles, for MapLibre's tileSize 512. */
+	const char *scale_s = query_get(q, "scale");
+	int scale = 1;
+	if (n > 3 && strcmp(name + n - 3, "@2x") == 0) {
+		name[n - 3] = '\0';
+		scale = 2;
+	}
+	if (scale_s && strcmp(scale_s, "1") != 0 && strcmp(scale_s, "2") != 0)
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, "scale must be 1 or 2");
+	if (scale_s && scale_s[0] == '2')
+		scale = 2;
 	int ts = tile_tileset_from_name(name);
 	if (ts < 0)
 		return reply_error(r, MHD_HTTP_NOT_FOUND, "no such tileset");
@@ -1094,31 +1234,24 @@ static enum MHD_Result handle_tilejson(request *r, const char *rest, const query
 	const char *until_s = query_get(q, "until");
 	if (query_until_parse(q, &until) < 0)
 		return reply_error(r, MHD_HTTP_BAD_REQUEST, "until must be a date YYYY-MM-DD");
-	const char *host =
-	    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
-	if (!host || !host_ok(host))
-		host = s->host;
-	const char *fwd =
-	    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
-	const char *proto = fwd && strcasecmp(fwd, "https") == 0 ? "https" : "http";
-	char url[512];
+	char base[600], url[800], rev[17];
+	request_base(r, base, sizeof base);
+	tile_scene *sc = scene_get(s);
+	tile_revision(s, ts, sc, rev);
+	tile_scene_unref(sc);
 	char untilq[48] = "";
 	if (until_s && ts != TILE_TILESET_BASE) {
 		/* Only digits and dashes pass geodata_date_parse, so the value needs no escaping.
 		 */
-		snprintf(untilq, sizeof untilq, "?until=%.32s", until_s);
+		snprintf(untilq, sizeof untilq, "&until=%.32s", until_s);
 	}
-	snprintf(url, sizeof url, "%s://%s/tiles/%s/{z}/{x}/{y}.png%s", proto, host, name, untilq);
+	snprintf(url, sizeof url, "%s/tiles/%s/{z}/{x}/{y}%s.png?v=%s%s", base, name,
+	         scale == 2 ? "@2x" : "", rev, untilq);
 
 	geodata_bbox b = {-120.0, 2.0, -58.0, 35.0};
 	const geodata_view *region = geodata_views_find(s->views, "region");
 	if (region)
 		b = region->bbox;
-	static const char *const descr[TILE_TILESET_COUNT] = {
-	    "Base map of the region with the article's events",
-	    "Base map of the region: land, countries, states and cities",
-	    "The article's events alone, transparent, to lay over another base map",
-	};
 	char attribution[160];
 	snprintf(attribution, sizeof attribution, "%s%s%s", ATTRIBUTION_BASE,
 	         ts == TILE_TILESET_BASE ? "" : "; ",
@@ -1147,7 +1280,7 @@ static enum MHD_Result handle_tilejson(request *r, const char *rest, const query
 	json_object_array_add(center, json_object_new_int(4));
 	json_object_object_add(j, "tilejson", json_object_new_string("3.0.0"));
 	json_object_object_add(j, "name", json_object_new_string(title));
-	json_object_object_add(j, "description", json_object_new_string(descr[ts]));
+	json_object_object_add(j, "description", json_object_new_string(tileset_descr[ts]));
 	json_object_object_add(j, "version", json_object_new_string(BRIEFMAP_VERSION));
 	json_object_object_add(j, "attribution", json_object_new_string(attribution));
 	json_object_object_add(j, "scheme", json_object_new_string("xyz"));
@@ -1157,8 +1290,49 @@ static enum MHD_Result handle_tilejson(request *r, const char *rest, const query
 	json_object_object_add(j, "bounds", bounds);
 	json_object_object_add(j, "center", center);
 	json_object_object_add(j, "format", json_object_new_string("png"));
+	json_object_object_add(j, "tileSize", json_object_new_int(256 * scale));
 	reply_opts o = {.ctype = "application/json", .cache = CC_API, .cors = 1};
 	return reply_json(r, j, &o);
+}
+
+static enum MHD_Result handle_wmts(request *r)
+{
+	server *s = r->srv;
+	char base[600];
+	request_base(r, base, sizeof base);
+	geodata_bbox b = {-180.0, -85.0511, 180.0, 85.0511};
+	wmts_layer layers[TILE_TILESET_COUNT];
+	char revs[TILE_TILESET_COUNT][17], titles[TILE_TILESET_COUNT][64];
+	tile_scene *sc = scene_get(s);
+	for (int t = 0; t < TILE_TILESET_COUNT; t++) {
+		tile_revision(s, t, sc, revs[t]);
+		snprintf(titles[t], sizeof titles[t], "briefmap %s", tile_tileset_name((tile_tileset)t));
+		layers[t] = (wmts_layer){.name = tile_tileset_name((tile_tileset)t),
+		                         .title = titles[t],
+		                         .abstract = tileset_descr[t],
+		                         .revision = revs[t],
+		                         .bbox = {b.minx, b.miny, b.maxx, b.maxy}};
+	}
+	tile_scene_unref(sc);
+	char *xml = wmts_capabilities(base, layers, TILE_TILESET_COUNT, GEODATA_MAX_ZOOM);
+	if (!xml)
+		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	reply_opts o = {.ctype = "application/xml; charset=utf-8", .cache = CC_API, .cors = 1};
+	enum MHD_Result ret = reply_copy(r, xml, strlen(xml), &o);
+	free(xml);
+	return ret;
+}
+
+/* Ready once the data is loaded and every zoom's labels are placed: tiles then never wait. */
+static enum MHD_Result handle_readyz(request *r)
+{
+	tile_scene *sc = scene_get(r->srv);
+	int ready = tile_scene_placed(sc);
+	tile_scene_unref(sc);
+	if (!ready)
+		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "label placement under way");
+	reply_opts o = {.ctype = "text/plain; charset=utf-8", .cache = CC_NONE};
+	return reply_copy(r, "ready\n", 6, &o);
 }
 
 static enum MHD_Result handle_events(request *r, const char *id)
@@ -1197,6 +1371,14 @@ static enum MHD_Result handle_events(request *r, const char *id)
 	char etag[24];
 	etag_format(etag, h);
 	reply_opts o = {.ctype = "application/geo+json", .etag = etag, .cache = CC_API, .cors = 1};
+	reply_opts probe = o;
+	if (gzip_wanted(r, &probe)) {
+		enum MHD_Result zret = reply_copy(r, body, strlen(body), &o);
+		geodata_events_unref(ev);
+		return zret;
+	}
+	o.vary = probe.vary;
+	o.full_len = strlen(body);
 	if (not_modified(r, etag)) {
 		geodata_events_unref(ev);
 		return reply_304(r, &o);
@@ -1217,6 +1399,7 @@ static enum MHD_Result handle_views(request *r)
 	server *s = r->srv;
 	reply_opts o = {
 	    .ctype = "application/json", .etag = s->views_etag, .cache = CC_API, .cors = 1};
+	o.full_len = strlen(s->views_json);
 	if (not_modified(r, s->views_etag))
 		return reply_304(r, &o);
 	size_t len = strlen(s->views_json);
@@ -1320,6 +1503,9 @@ static enum MHD_Result handle_metrics(request *r)
 	sb_printf(&b, "# TYPE briefmap_events gauge\n");
 	sb_printf(&b, "briefmap_events %zu\n", ev ? geodata_events_count(ev) : (size_t)0);
 	tile_scene_unref(sc);
+	char *proc = procmetrics_text();
+	sb_printf(&b, "%s", proc ? proc : "");
+	free(proc);
 	if (b.failed) {
 		free(b.data);
 		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
@@ -1362,6 +1548,10 @@ static int route_of(const char *path)
 		return ROUTE_METRICS;
 	if (strcmp(path, "/oembed") == 0)
 		return ROUTE_OEMBED;
+	if (strcmp(path, "/readyz") == 0)
+		return ROUTE_READYZ;
+	if (strcmp(path, "/wmts/1.0.0/WMTSCapabilities.xml") == 0)
+		return ROUTE_WMTS;
 	return ROUTE_OTHER;
 }
 
@@ -1415,6 +1605,9 @@ static enum MHD_Result dispatch(request *r, const char *method)
 	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
+	/* Listening starts before the load: until it is over, only /healthz says yes. */
+	if (!atomic_load(&r->srv->loaded) && r->route != ROUTE_HEALTHZ)
+		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "loading data");
 
 	query q;
 	int qrc = query_parse(&q, rawq);
@@ -1464,6 +1657,12 @@ static enum MHD_Result dispatch(request *r, const char *method)
 		break;
 	case ROUTE_OEMBED:
 		ret = handle_oembed(r, &q);
+		break;
+	case ROUTE_READYZ:
+		ret = handle_readyz(r);
+		break;
+	case ROUTE_WMTS:
+		ret = handle_wmts(r);
 		break;
 	default:
 		ret = reply_error(r, MHD_HTTP_NOT_FOUND, "no such route");
@@ -1544,6 +1743,20 @@ static int status_slot(int status)
 	return (int)NSTATUS;
 }
 
+static void access_log(server *s, request *r, struct MHD_Connection *conn,
+                       enum MHD_RequestTerminationCode toe)
+{
+	int ok = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
+	accesslog_entry e = {.method = r->method[0] ? r->method : NULL,
+	                     .target = r->uri,
+	                     .cache = r->cache_note,
+	                     .status = r->status,
+	                     .bytes = ok ? r->bytes : 0,
+	                     .duration_ms = elapsed_ms(&r->t0),
+	                     .aborted = !ok};
+	accesslog_request(s->alog, conn, s->purl.trust_proxy, &e);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -1564,7 +1777,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 		n += 3;
 	}
 	shown[n] = '\0';
-	if (r->status) {
+	if (r->status && s->alog) {
+		atomic_fetch_add(&s->m.requests[r->route][status_slot(r->status)], 1);
+		access_log(s, r, conn, toe);
+	} else if (r->status) {
 		atomic_fetch_add(&s->m.requests[r->route][status_slot(r->status)], 1);
 		log_line("%s %s %d %zu %.1fms%s", r->method[0] ? r->method : "-", shown, r->status,
 		         toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? r->bytes : (size_t)0,
@@ -1846,6 +2062,28 @@ static void watcher_stop(server *s)
 	s->watcher_started = 0;
 }
 
+/* What the operations options ask for: checked before the seconds spent loading data. */
+static int ops_init(server *s, server_error *err)
+{
+	const server_options *o = s->opts;
+	s->purl.trust_proxy = o->trust_proxy;
+	if (o->public_url && publicurl_parse(&s->purl, o->public_url, err->msg, sizeof err->msg))
+		return -1;
+	if (o->access_log) {
+		s->alog = accesslog_create(o->access_log,
+		                           o->access_log_json ? ACCESSLOG_JSON : ACCESSLOG_COMBINED,
+		                           err->msg, sizeof err->msg);
+		if (!s->alog)
+			return -1;
+	}
+	s->gz = compress_cache_create(256);
+	if (!s->gz) {
+		set_err(err, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 static int load_all(server *s, server_error *err)
 {
 	geodata_error gerr = {{0}};
@@ -1916,6 +2154,7 @@ int server_run(const server_options *opts, server_error *err)
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	if (!opts) {
@@ -1951,8 +2190,21 @@ int server_run(const server_options *opts, server_error *err)
 	limits_policy_init(&s->policy,
 	                   opts->conns_per_ip > 0 ? (unsigned)opts->conns_per_ip : DEFAULT_PER_IP,
 	                   opts->timeout_s > 0 ? (unsigned)opts->timeout_s : DEFAULT_TIMEOUT_S);
-	if (load_all(s, err) < 0)
+	if (ops_init(s, err) < 0)
 		goto out_free;
+	s->guard = limits_guard_create(s->policy.timeout_s);
+	if (!s->guard) {
+		set_err(err, "cannot start the request deadline thread");
+		goto out_free;
+	}
+	/* Listening before the load: /readyz says 503 meanwhile, a port in use is told at once. */
+	daemon_hooks hooks = {on_request, on_uri, on_completed, s};
+	s->daemon =
+	    daemon_start(listen, &s->policy, s->guard, &hooks, s->host, sizeof s->host, err);
+	if (!s->daemon)
+		goto out_free;
+	if (load_all(s, err) < 0)
+		goto out_watcher;
 
 	int nthreads = opts->threads > 0 ? opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (nthreads < 1)
@@ -1977,16 +2229,7 @@ int server_run(const server_options *opts, server_error *err)
 		goto out_workers;
 	}
 	s->watcher_started = 1;
-	s->guard = limits_guard_create(s->policy.timeout_s);
-	if (!s->guard) {
-		set_err(err, "cannot start the request deadline thread");
-		goto out_watcher;
-	}
-	daemon_hooks hooks = {on_request, on_uri, on_completed, s};
-	s->daemon =
-	    daemon_start(listen, &s->policy, s->guard, &hooks, s->host, sizeof s->host, err);
-	if (!s->daemon)
-		goto out_watcher;
+	atomic_store(&s->loaded, 1);
 
 	log_line("briefmap: %d render threads, tile cache %d MiB, events from %s", s->nworkers,
 	         opts->cache_mb > 0 ? opts->cache_mb : DEFAULT_CACHE_MB, s->events_path);
@@ -2000,9 +2243,15 @@ int server_run(const server_options *opts, server_error *err)
 	sigemptyset(&wait_set);
 	sigaddset(&wait_set, SIGINT);
 	sigaddset(&wait_set, SIGTERM);
+	sigaddset(&wait_set, SIGHUP);
 	int sig = 0;
-	while (sigwait(&wait_set, &sig) != 0)
-		;
+	/* SIGHUP reopens the access log (after logrotate moved it) and serving goes on. */
+	while (sigwait(&wait_set, &sig) != 0 || sig == SIGHUP) {
+		server_error lerr = {{0}};
+		if (sig == SIGHUP && accesslog_reopen(s->alog, lerr.msg, sizeof lerr.msg) < 0)
+			log_line("briefmap: %s", lerr.msg);
+		sig = 0;
+	}
 	log_line("briefmap: %s received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 
 	/* Stop accepting, let the workers answer or cancel what is queued, and wait for MHD to
@@ -2036,6 +2285,8 @@ out_workers:
 out_free:
 	limits_guard_destroy(s->guard);
 	free(s->workers);
+	accesslog_destroy(s->alog);
+	compress_cache_destroy(s->gz);
 	tile_cache_destroy(s->cache);
 	tile_scene_unref(s->scene);
 	free(s->views_json);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ops.h"
 #include "server.h"
 
 #ifndef BRIEFMAP_SOURCE_ROOT
@@ -86,8 +87,22 @@ enum {
 	OPT_BARE,
 	OPT_TILESET,
 	OPT_ZOOM,
-	OPT_VIEWS
+	OPT_VIEWS,
+	OPT_VERSION,
+	OPT_PUBLIC_URL,
+	OPT_TRUST_PROXY,
+	OPT_ACCESS_LOG,
+	OPT_ACCESS_LOG_FORMAT
 };
+
+/* `briefmap --version` and `briefmap COMMAND --version`: the program and its libraries. */
+static int print_version(void)
+{
+	char libs[256];
+	server_version_libraries(libs, sizeof libs);
+	printf("briefmap %s\n%s\n", server_version(), libs);
+	return 0;
+}
 
 static int common_option(common *c, int opt, const char *arg)
 {
@@ -101,6 +116,9 @@ static int common_option(common *c, int opt, const char *arg)
 	case OPT_VIEWS:
 		c->views = arg;
 		return 1;
+	case OPT_VERSION:
+		/* Nothing is allocated while options are read: leaving here releases nothing. */
+		exit(print_version());
 	case OPT_LAYER: {
 		const char *eq = strchr(arg, '=');
 		if (!eq)
@@ -124,6 +142,7 @@ static int common_option(common *c, int opt, const char *arg)
 	    {"events", required_argument, NULL, OPT_EVENTS},                                       \
 	    {"views-file", required_argument, NULL, OPT_VIEWS},                                    \
 	    {"layer", required_argument, NULL, OPT_LAYER},                                         \
+	    {"version", no_argument, NULL, OPT_VERSION},                                           \
 	{                                                                                          \
 		"help", no_argument, NULL, 'h'                                                     \
 	}
@@ -649,7 +668,12 @@ static const char serve_help[] =
     "  --conns-per-ip N     connections at once from one client address, default 64\n"
     "  --timeout S          close connections idle, or requests not received whole,\n"
     "                       for S seconds, default 30\n"
-    "  --static DIR         the front end's folder (default static)\n" COMMON_HELP;
+    "  --static DIR         the front end's folder (default static)\n"
+    "  --public-url URL     scheme://host[:port][/prefix] for the absolute URLs it writes\n"
+    "                       (TileJSON, WMTS) when behind a proxy\n"
+    "  --trust-proxy        honour X-Forwarded-Host, -Proto and -Prefix (only behind a proxy)\n"
+    "  --access-log FILE    append an access log to FILE (reopened on SIGHUP)\n"
+    "  --access-log-format combined|json   default combined\n" COMMON_HELP;
 
 static int cmd_serve(int argc, char **argv, common *c)
 {
@@ -660,6 +684,10 @@ static int cmd_serve(int argc, char **argv, common *c)
 	    {"conns-per-ip", required_argument, NULL, OPT_CONNS_PER_IP},
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
 	    {"static", required_argument, NULL, OPT_FORMAT},
+	    {"public-url", required_argument, NULL, OPT_PUBLIC_URL},
+	    {"trust-proxy", no_argument, NULL, OPT_TRUST_PROXY},
+	    {"access-log", required_argument, NULL, OPT_ACCESS_LOG},
+	    {"access-log-format", required_argument, NULL, OPT_ACCESS_LOG_FORMAT},
 	    COMMON_LONGOPTS,
 	    {NULL, 0, NULL, 0}};
 	server_options so = {.listen = "127.0.0.1:8080", .cache_mb = 256};
@@ -700,6 +728,26 @@ static int cmd_serve(int argc, char **argv, common *c)
 			break;
 		case OPT_FORMAT:
 			so.static_dir = optarg;
+			break;
+		case OPT_PUBLIC_URL: {
+			publicurl pu;
+			char perr[256];
+			if (publicurl_parse(&pu, optarg, perr, sizeof perr))
+				return fail(EXIT_USAGE, "serve: %s", perr);
+			so.public_url = optarg;
+			break;
+		}
+		case OPT_TRUST_PROXY:
+			so.trust_proxy = 1;
+			break;
+		case OPT_ACCESS_LOG:
+			so.access_log = optarg;
+			break;
+		case OPT_ACCESS_LOG_FORMAT:
+			if (strcmp(optarg, "combined") && strcmp(optarg, "json"))
+				return fail(EXIT_USAGE,
+				            "serve: --access-log-format must be combined or json");
+			so.access_log_json = strcmp(optarg, "json") == 0;
 			break;
 		default:
 			return bad_option("serve", argv);
@@ -832,7 +880,8 @@ static const char usage[] =
     "  tile     one XYZ tile as PNG\n"
     "  seed     render a range of tiles into an MBTiles file\n"
     "  check    validate the data and events, print a summary\n"
-    "  views    list the named views\n";
+    "  views    list the named views\n"
+    "briefmap --version prints the version of the program and of its libraries.\n";
 
 int main(int argc, char **argv)
 {
@@ -845,6 +894,8 @@ int main(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
+	if (!strcmp(cmd, "--version"))
+		return print_version();
 	common c = {0};
 	paths_init(&c.p);
 	/* getopt's own messages would make a second stderr line: we report bad options ourselves.

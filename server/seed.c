@@ -153,6 +153,8 @@ int server_seed(const server_seed_options *o, tile_scene *scene, server_error *e
 	if (exec_sql(
 	        j.db,
 	        "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+	        /* 0x4d504258, "MPBX": what `file` and GDAL recognise an MBTiles file by. */
+	        "PRAGMA application_id=1297105496;"
 	        "CREATE TABLE metadata (name TEXT, value TEXT);"
 	        "CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER,"
 	        " tile_data BLOB);"
@@ -170,6 +172,7 @@ int server_seed(const server_seed_options *o, tile_scene *scene, server_error *e
 	if (put_meta(j.db, "name", tsname) || put_meta(j.db, "format", "png") ||
 	    put_meta(j.db, "bounds", b) || put_meta(j.db, "center", c) ||
 	    put_meta(j.db, "minzoom", zs[0]) || put_meta(j.db, "maxzoom", zs[1]) ||
+	    put_meta(j.db, "version", BRIEFMAP_VERSION) || put_meta(j.db, "scheme", "tms") ||
 	    put_meta(j.db, "type", o->tileset == TILE_TILESET_EVENTS ? "overlay" : "baselayer") ||
 	    put_meta(j.db, "description",
 	             "briefmap: U.S. strikes and threats against cartels, from the article") ||

@@ -22,6 +22,10 @@ typedef struct server_options {
 	int timeout_s;           /**< idle connections, and requests not received whole within
 	                              this many seconds, are closed; default 30 */
 	geodata_options data;    /**< where the base layers come from */
+	const char *public_url;  /**< "scheme://host[/prefix]" for absolute URLs; NULL: derived */
+	int trust_proxy;         /**< honour X-Forwarded-Host/-Proto/-Prefix */
+	const char *access_log;  /**< file of the access log, reopened on SIGHUP; NULL: stderr */
+	int access_log_json;     /**< JSON lines rather than the combined log format */
 } server_options;
 
 typedef struct server_error {
@@ -29,6 +33,11 @@ typedef struct server_error {
 } server_error;
 
 int server_run(const server_options *opts, server_error *err);
+
+/** The program's version ("0.1.0"); a static string. */
+const char *server_version(void);
+/** Writes the versions of the libraries in use ("GDAL 3.6.2, PROJ ..."); returns snprintf's. */
+int server_version_libraries(char *out, size_t cap);
 
 /** What `briefmap seed` renders. */
 typedef struct server_seed_options {

@@ -882,11 +882,17 @@
 		attribution.addTo(map);
 		/* {r} is Leaflet's retina hook: '@2x' on HiDPI screens, which the
 		 * server answers with tiles drawn at twice the resolution. */
-		var tiles = L.tileLayer('/tiles/base/{z}/{x}/{y}{r}.png', {
+		/* URLs are relative to the page, so that it works under any path prefix; tiles
+		 * carrying the base map's revision (from its TileJSON) are immutable. */
+		var tiles = L.tileLayer('tiles/base/{z}/{x}/{y}{r}.png', {
 			minZoom: 0, maxZoom: 12, tileSize: 256, noWrap: true, bounds: WORLD_BOUNDS,
 			keepBuffer: 3, updateWhenZooming: false, className: 'bm-base-tiles'
 		});
-		tiles.addTo(map);
+		fetchJSON('tiles/base.json').then(function (tj) {
+			var m = /[?&]v=([0-9a-f]+)/.exec((tj.tiles || [''])[0]);
+			if (m)
+				tiles.setUrl('tiles/base/{z}/{x}/{y}{r}.png?v=' + m[1], true);
+		}).catch(function () {}).then(function () { tiles.addTo(map); });
 		map.baseTiles = tiles;
 		return map;
 	}
@@ -1173,7 +1179,7 @@
 				q.push('title=' + encodeURIComponent(view.title));
 			if (state.until)
 				q.push('until=' + state.until);
-			return '/render.png?' + q.join('&');
+			return 'render.png?' + q.join('&');
 		}
 
 		function updateExport() {
@@ -1363,7 +1369,8 @@
 		 * what an oEmbed consumer gets never differ. */
 		function updateEmbed() {
 			var name = $('embed-view').value || 'region';
-			var origin = location.origin;
+			/* The page's own folder, with any prefix a proxy serves it under. */
+			var origin = new URL('.', document.baseURI).href.replace(/\/$/, '');
 			var oembed = origin + '/oembed?url=' + encodeURIComponent(origin + '/embed?view=' + encodeURIComponent(name));
 			var script = '<script async src="' + escapeAttr(origin + '/static/embed-resize.js') + '"></' + 'script>';
 			$('embed-oembed').value = oembed;
@@ -1460,8 +1467,8 @@
 			map.setView(initial.center, initial.zoom, { animate: false });
 
 		Promise.all([
-			fetchJSON('/api/views').catch(function (e) { return { error: e }; }),
-			fetchJSON('/api/events')
+			fetchJSON('api/views').catch(function (e) { return { error: e }; }),
+			fetchJSON('api/events')
 		]).then(function (res) {
 			var views = res[0];
 			if (Array.isArray(views))

@@ -18,12 +18,12 @@
 		options: { position: 'topleft' },
 		onAdd: function () {
 			var a = bm.el('a', {
-				className: 'bm-open-full', href: '/', target: '_blank', rel: 'noopener',
+				className: 'bm-open-full', href: './', target: '_blank', rel: 'noopener',
 				title: 'Open the full briefing map in a new tab'
 			}, bm.el('strong', { text: 'briefmap' }), bm.el('span', { text: ' · open full map' }));
 			var update = function () {
 				var c = map.getCenter();
-				a.href = '/#' + (Math.round(map.getZoom() * 100) / 100) + '/' + c.lat.toFixed(4) + '/' + c.lng.toFixed(4);
+				a.href = './#' + (Math.round(map.getZoom() * 100) / 100) + '/' + c.lat.toFixed(4) + '/' + c.lng.toFixed(4);
 			};
 			map.on('moveend', update);
 			update();
@@ -82,8 +82,8 @@
 		window.parent.postMessage({ type: 'briefmap:ready' }, '*');
 
 	Promise.all([
-		bm.fetchJSON('/api/views').catch(function () { return []; }),
-		bm.fetchJSON('/api/events')
+		bm.fetchJSON('api/views').catch(function () { return []; }),
+		bm.fetchJSON('api/events')
 	]).then(function (res) {
 		var views = Array.isArray(res[0]) ? res[0] : (res[0] && res[0].views) || [];
 		var view = views.find(function (v) { return v.name === wanted; }) ||

@@ -156,6 +156,16 @@ geodata_events *tile_scene_events(const tile_scene *s)
 	return s ? s->events : NULL;
 }
 
+int tile_scene_placed(const tile_scene *s)
+{
+	if (!s)
+		return 0;
+	for (int z = 0; z < GEODATA_LEVELS; z++)
+		if (!atomic_load(&s->placed[0][z]) || !atomic_load(&s->placed[1][z]))
+			return 0;
+	return 1;
+}
+
 const geodata *tile_scene_data(const tile_scene *s)
 {
 	return s ? s->gd : NULL;

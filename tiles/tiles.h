@@ -79,6 +79,8 @@ tile_scene *tile_scene_create(const geodata *gd, geodata_events *events, int eag
 tile_scene *tile_scene_ref(tile_scene *s);
 void tile_scene_unref(tile_scene *s);
 geodata_events *tile_scene_events(const tile_scene *s);
+/** Whether the labels of every zoom are placed (the eager warm-up is over). Thread safe. */
+int tile_scene_placed(const tile_scene *s);
 const geodata *tile_scene_data(const tile_scene *s);
 
 /* ---- rendering ----------------------------------------------------------- */
