@@ -556,6 +556,9 @@ static int load_layer(geodata_layer *L, geodata_layer_id id, const char *spec,
 	b.coords.v = NULL;
 	b.lens.v = NULL;
 	L->npieces = b.npb;
+	/* A layer without features is valid: it still has the one closing entry. */
+	if (!L->feature_first_piece && !(L->feature_first_piece = calloc(1, sizeof(uint32_t))))
+		goto out;
 	L->pieces = calloc(b.npb ? b.npb : 1, sizeof(geodata_piece));
 	L->piece_boxes = calloc(b.npb ? b.npb : 1, sizeof(geodata_bbox));
 	if (!L->pieces || !L->piece_boxes)
