@@ -151,6 +151,12 @@ void geodata_destroy(geodata *gd);
 const geodata_layer *geodata_layer_get(const geodata *gd, geodata_layer_id id);
 /** Whether the layers were mapped from the prepared snapshot rather than read through OGR. */
 int geodata_from_snapshot(const geodata *gd);
+/**
+ * When a snapshot beside the data was there but not used (damaged, truncated,
+ * made from other data) and the layers were read again and the snapshot
+ * rewritten: one line saying which file and why. "" otherwise.
+ */
+const char *geodata_snapshot_note(const geodata *gd);
 const char *geodata_layer_name(geodata_layer_id id);
 /** Attribution text of the layer's source, e.g. "Natural Earth". */
 const char *geodata_layer_attribution(const geodata_layer *layer);

@@ -693,7 +693,8 @@ geodata *geodata_load(const geodata_options *opts, geodata_error *err)
 	for (int i = 0; i < GEODATA_LAYER_COUNT; i++)
 		overridden |= opts->layer_source[i] != NULL;
 	uint64_t fp = overridden ? 0 : source_fingerprint(base);
-	if (fp && (gd = snapshot_load(snap, fp))) {
+	geodata_error why = {{0}};
+	if (fp && (gd = snapshot_load(snap, fp, &why))) {
 		free(snap);
 		free(base);
 		return gd;
@@ -701,12 +702,23 @@ geodata *geodata_load(const geodata_options *opts, geodata_error *err)
 	gd = calloc(1, sizeof(*gd));
 	if (!gd)
 		goto nomem;
+	if (why.msg[0])
+		snprintf(gd->snapshot_note, sizeof(gd->snapshot_note), "snapshot '%.200s' not used (%.200s)",
+		         snap, why.msg);
 	GDALAllRegister();
 	for (int i = 0; i < GEODATA_LAYER_COUNT; i++) {
 		const char *spec = opts->layer_source[i] ? opts->layer_source[i] : base;
 		const char *lname = opts->layer_source[i] ? NULL : layer_info[i].name;
-		if (load_layer(&gd->layers[i], (geodata_layer_id)i, spec, lname, err))
+		if (load_layer(&gd->layers[i], (geodata_layer_id)i, spec, lname, err)) {
+			if (gd->snapshot_note[0] && err) {
+				/* Say both: the damaged snapshot and why it could not be rebuilt. */
+				char tmp[sizeof(err->msg)];
+				snprintf(tmp, sizeof(tmp), "%s", err->msg);
+				snprintf(err->msg, sizeof(err->msg), "%.240s; cannot rebuild it: %.240s",
+				         gd->snapshot_note, tmp);
+			}
 			goto fail;
+		}
 	}
 	/* A cache, not a requirement: a read-only data folder just means slower starts. */
 	if (fp)
@@ -738,6 +750,11 @@ void geodata_destroy(geodata *gd)
 int geodata_from_snapshot(const geodata *gd)
 {
 	return gd && gd->from_snapshot;
+}
+
+const char *geodata_snapshot_note(const geodata *gd)
+{
+	return gd ? gd->snapshot_note : "";
 }
 
 const geodata_layer *geodata_layer_get(const geodata *gd, geodata_layer_id id)

@@ -20,7 +20,16 @@ typedef struct rtree {
 	size_t root;
 } rtree;
 
+/** Children per node. */
+#define RTREE_NODE_SIZE 16
+
 int rtree_build(rtree *t, const geodata_bbox *boxes, size_t n);
+/**
+ * Whether a tree read from a file is sound over `nboxes` items: every child
+ * and item index in range, children stored before their parent (so a walk
+ * ends), at most RTREE_NODE_SIZE children. Returns 0 or -1.
+ */
+int rtree_check(const rtree *t, size_t nboxes);
 void rtree_finish(rtree *t);
 /** Calls fn for each item whose box meets `q`, in arbitrary order; non-zero stops. */
 int rtree_search(const rtree *t, const geodata_bbox *boxes, const geodata_bbox *q,
@@ -49,12 +58,18 @@ struct geodata {
 	void *map; /**< the snapshot file mapping, when loaded from one */
 	int from_snapshot;
 	size_t map_len;
+	/** Why a snapshot beside the data was not used and was rebuilt; "" if none was. */
+	char snapshot_note[512];
 };
 
 /** Writes the loaded layers to a snapshot file (atomically); returns 0 or a GEODATA_E* code. */
 int snapshot_write(const geodata *gd, const char *path, uint64_t fingerprint);
-/** Maps a snapshot; NULL if it is missing, stale (other fingerprint) or damaged. */
-geodata *snapshot_load(const char *path, uint64_t fingerprint);
+/**
+ * Maps a snapshot; NULL if it is missing, stale (other fingerprint) or
+ * damaged. `why` (may be NULL) gets the reason, or stays empty when the file
+ * is simply missing.
+ */
+geodata *snapshot_load(const char *path, uint64_t fingerprint, geodata_error *why);
 void layer_finish(geodata_layer *L);
 
 static inline int bbox_meets(const geodata_bbox *a, const geodata_bbox *b)
