@@ -22,8 +22,9 @@ if command -v clang >/dev/null; then
 		CC=clang meson setup build-fuzz --buildtype=debugoptimized -Dfuzz=true -Dbench=false \
 			-Db_sanitize=address,undefined -Db_lundef=false >&2
 	fi
-	ninja -C build-fuzz tests/events/fuzz_events_libfuzzer tests/fuzz/fuzz_parsers_libfuzzer >&2
-	for t in events parsers; do
+	ninja -C build-fuzz tests/events/fuzz_events_libfuzzer tests/fuzz/fuzz_parsers_libfuzzer \
+		tests/fuzz/fuzz_snapshot_libfuzzer >&2
+	for t in events parsers snapshot; do
 		work=$(mktemp -d)
 		cp "$top/tests/fuzz/corpus/$t/"* "$work/"
 		if build-fuzz/tests/*/fuzz_"${t}"_libfuzzer -max_total_time="${FUZZ_SECONDS:-30}" \
