@@ -15,7 +15,7 @@
 #include <json.h>
 #include <ogr_api.h>
 
-#include "geodata.h"
+#include "private.h"
 
 /* Web Mercator's latitude limit: the square world of the tile pyramid. */
 #define MERC_MAX_LAT 85.05112878
@@ -1570,48 +1570,23 @@ geodata_events *geodata_events_load(const geodata *gd, const char *path, geodata
 {
 	loader L = {.out = problems};
 	geodata_events *ev = NULL;
-	unsigned char *buf = NULL;
-	size_t len = 0, cap = 0;
+	char *buf = NULL, why[256];
+	size_t len = 0;
 	char q[300];
-	FILE *f = NULL;
 
 	if (!path) {
 		file_problem(&L, "no events file given");
 		return NULL;
 	}
 	quote(path, q, sizeof q);
-	if (!(f = fopen(path, "rb"))) {
-		file_problem(&L, "file %s: cannot open: %s", q, strerror(errno));
-		goto done;
-	}
-	for (;;) {
-		if (len == cap) {
-			if (cap > MAX_FILE_BYTES) {
-				file_problem(&L, "file %s: too large (more than %u bytes)", q,
-				             MAX_FILE_BYTES);
-				goto done;
-			}
-			size_t ncap = cap ? cap * 2 : 64 * 1024;
-			unsigned char *nb = realloc(buf, ncap);
-			if (!nb) {
-				file_problem(&L, "file %s: out of memory", q);
-				goto done;
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		size_t got = fread(buf + len, 1, cap - len, f);
-		len += got;
-		if (got == 0) {
-			if (ferror(f)) {
-				file_problem(&L, "file %s: read error: %s", q, strerror(errno));
-				goto done;
-			}
-			break;
-		}
+	if (file_read_regular(path, MAX_FILE_BYTES, &buf, &len, why, sizeof why)) {
+		file_problem(&L, "file %s: %s", q, why);
+		return NULL;
 	}
 	size_t before = problems ? problems->count : 0;
 	ev = geodata_events_load_buffer(gd, buf, len, problems);
+	/* The bytes are no longer needed: give them back before the caller goes on. */
+	free(buf);
 	/* Lines about the whole file say which file it is. */
 	for (size_t i = before; problems && i < problems->count; i++) {
 		char *line = problems->lines[i];
@@ -1625,10 +1600,6 @@ geodata_events *geodata_events_load(const geodata *gd, const char *path, geodata
 			problems->lines[i] = withname;
 		}
 	}
-done:
-	if (f)
-		fclose(f);
-	free(buf);
 	return ev;
 }
 

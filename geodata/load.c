@@ -485,6 +485,13 @@ static int load_layer(geodata_layer *L, geodata_layer_id id, const char *spec,
 		rc = GEODATA_ENOMEM;
 		goto out;
 	}
+	/* GDAL would block opening a FIFO; folders (Shapefile sets) and "PG:..." are fine. */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		set_err(err, "data source '%s': %s", path,
+		        "not a regular file (a FIFO, socket or device)");
+		goto out;
+	}
 	ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
 	if (!ds) {
 		set_err(err, "cannot open data source '%s'%s", path,

@@ -72,6 +72,17 @@ int snapshot_write(const geodata *gd, const char *path, uint64_t fingerprint);
 geodata *snapshot_load(const char *path, uint64_t fingerprint, geodata_error *why);
 void layer_finish(geodata_layer *L);
 
+/**
+ * Reads a whole file that must be a regular file of at most `max` bytes:
+ * opened without blocking (a FIFO or device at the path is refused, never
+ * waited on). On success `*data` (NUL-terminated, freed by the caller) and
+ * `*len`; on error -1 with a one-line reason in `why`.
+ */
+int file_read_regular(const char *path, size_t max, char **data, size_t *len, char *why,
+                      size_t whylen);
+/** 0 if `fd` is a regular file, else -1 with the reason ("not a regular file (a FIFO)"). */
+int file_check_regular(int fd, char *why, size_t whylen);
+
 static inline int bbox_meets(const geodata_bbox *a, const geodata_bbox *b)
 {
 	return a->minx <= b->maxx && b->minx <= a->maxx && a->miny <= b->maxy && b->miny <= a->maxy;
