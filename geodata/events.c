@@ -1,5 +1,6 @@
 /* events.c: loads, validates, projects and serialises the article's events (GeoJSON via OGR). */
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -24,7 +25,9 @@
 #define MAX_PROBLEM_LINES 200
 
 /* Far more than any article needs, small enough that a stray file cannot exhaust memory. */
-#define MAX_FILE_BYTES (64u << 20)
+#define MAX_FILE_BYTES GEODATA_EVENTS_MAX_BYTES
+/* Freeing a model or a parse bigger than this gives the freed pages back to the system. */
+#define TRIM_BYTES (4u << 20)
 
 /* Text limits of the design's model, in characters (Unicode code points). */
 #define MAX_TITLE 120
@@ -46,8 +49,7 @@ struct geodata_events {
 	char *collection_json;
 	uint64_t hash;
 	/* Every block behind the events' pointers, freed together. */
-	void **blocks;
-	size_t nblocks, capblocks;
+	arena mem;
 	int oom;
 };
 
@@ -180,22 +182,9 @@ field_problem(loader *L, const char *field, const char *fmt, ...)
 
 static void *ev_alloc(geodata_events *ev, size_t size)
 {
-	if (ev->nblocks == ev->capblocks) {
-		size_t cap = ev->capblocks ? ev->capblocks * 2 : 64;
-		void **v = realloc(ev->blocks, cap * sizeof *v);
-		if (!v) {
-			ev->oom = 1;
-			return NULL;
-		}
-		ev->blocks = v;
-		ev->capblocks = cap;
-	}
-	void *p = calloc(1, size ? size : 1);
-	if (!p) {
+	void *p = arena_alloc(&ev->mem, size);
+	if (!p)
 		ev->oom = 1;
-		return NULL;
-	}
-	ev->blocks[ev->nblocks++] = p;
 	return p;
 }
 
@@ -211,9 +200,8 @@ static void events_free(geodata_events *ev)
 {
 	if (!ev)
 		return;
-	for (size_t i = 0; i < ev->nblocks; i++)
-		free(ev->blocks[i]);
-	free(ev->blocks);
+	size_t big = ev->mem.bytes;
+	arena_finish(&ev->mem);
 	if (ev->feature_json)
 		for (size_t i = 0; i < ev->count; i++)
 			free(ev->feature_json[i]);
@@ -222,6 +210,10 @@ static void events_free(geodata_events *ev)
 	free(ev->by_id);
 	free(ev->events);
 	free(ev);
+	/* glibc keeps freed memory for reuse; a server swapping a big file for a small one wants
+	 * it back. */
+	if (big > TRIM_BYTES)
+		malloc_trim(0);
 }
 
 /* ---- small checks ------------------------------------------------------------------- */
@@ -1075,11 +1067,30 @@ static void read_feature(loader *L, OGRFeatureH of, json_object *jf, geodata_eve
 	/* With a bad area code, any geometry message would only repeat it. */
 	if (prop(props, "area") && !e->area)
 		return;
-	if (!L->ev->oom)
-		read_geometry(L, of, jf, e);
+	if (!L->ev->oom && !read_geometry(L, of, jf, e) && events_geom_levels(&L->ev->mem, e))
+		L->ev->oom = 1;
 }
 
 /* ---- structure ------------------------------------------------------------------------ */
+
+/* Counts a feature's positions before OGR copies them; too many is a problem naming it. */
+static size_t geometry_within_limits(loader *L, json_object *f, json_object *props)
+{
+	json_object *g = NULL, *id = NULL;
+	if (!json_object_object_get_ex(f, "geometry", &g))
+		return 0;
+	size_t n = events_json_positions(g);
+	if (n > GEODATA_EVENTS_MAX_FEATURE_POSITIONS) {
+		if (json_object_is_type(props, json_type_object) &&
+		    json_object_object_get_ex(props, "id", &id) &&
+		    json_object_is_type(id, json_type_string))
+			L->id = json_object_get_string(id);
+		field_problem(L, "geometry", "too many positions: %zu (at most %u per feature)", n,
+		              GEODATA_EVENTS_MAX_FEATURE_POSITIONS);
+		L->id = NULL;
+	}
+	return n;
+}
 
 /*
  * Checks with json-c what OGR would silently accept or skip (a lone Feature,
@@ -1140,6 +1151,13 @@ static json_object *check_structure(loader *L, const char *data, size_t len)
 		}
 	}
 	size_t n = json_object_array_length(features), bad = L->nproblems;
+	if (n > GEODATA_EVENTS_MAX_FEATURES) {
+		file_problem(L, "too many features: %zu (at most %u)", n,
+		             GEODATA_EVENTS_MAX_FEATURES);
+		json_object_put(root);
+		return NULL;
+	}
+	size_t total = 0;
 	for (size_t i = 0; i < n; i++) {
 		json_object *f = json_object_array_get_idx(features, i), *ft = NULL, *props = NULL;
 		L->index = i;
@@ -1157,7 +1175,11 @@ static json_object *check_structure(loader *L, const char *data, size_t len)
 		    !json_object_is_type(props, json_type_null))
 			field_problem(L, NULL, "\"properties\" must be an object, got %s",
 			              json_type_word(props));
+		total += geometry_within_limits(L, f, props);
 	}
+	if (total > GEODATA_EVENTS_MAX_POSITIONS)
+		file_problem(L, "too many positions in all geometries: %zu (at most %u)", total,
+		             GEODATA_EVENTS_MAX_POSITIONS);
 	if (L->nproblems != bad) {
 		json_object_put(root);
 		return NULL;
@@ -1537,6 +1559,11 @@ geodata_events *geodata_events_load_buffer(const geodata *gd, const void *data, 
 	read_features(&L, ds, features);
 	if (!L.ev->oom)
 		check_duplicates(&L);
+	/* Both parsed trees are converted: free them before the next big allocations. */
+	GDALClose(ds);
+	ds = NULL;
+	json_object_put(root);
+	root = NULL;
 	if (!L.nproblems && !L.ev->oom && (compute_stacks(L.ev) || serialise(L.ev)))
 		L.ev->oom = 1;
 	if (L.ev->oom)
@@ -1550,6 +1577,8 @@ done:
 		VSIUnlink(vsiname);
 	json_object_put(root);
 	geodata_proj_destroy(L.proj);
+	if (len > TRIM_BYTES)
+		malloc_trim(0); /* the parse's transient trees are gone: give their pages back */
 	if (L.nproblems > MAX_PROBLEM_LINES && problems) {
 		char more[80];
 		snprintf(more, sizeof more, "... and %zu more problems",

@@ -73,6 +73,31 @@ geodata *snapshot_load(const char *path, uint64_t fingerprint, geodata_error *wh
 void layer_finish(geodata_layer *L);
 
 /**
+ * A bump allocator: memory comes zeroed, aligned for any type, and is only
+ * given back all at once by arena_finish. Zero-initialise an arena before
+ * use. Not thread-safe; one arena per object being built.
+ */
+typedef struct arena_chunk arena_chunk;
+typedef struct arena {
+	arena_chunk *head;
+	size_t bytes; /**< reserved from the system so far */
+} arena;
+/** `n` zeroed bytes, or NULL when memory is exhausted. */
+void *arena_alloc(arena *a, size_t n);
+void arena_finish(arena *a);
+
+/* ---- event geometry (events_geom.c) ---- */
+struct json_object;
+/** Positions under a GeoJSON geometry object (counted before any parser copies them). */
+size_t events_json_positions(struct json_object *geometry);
+/**
+ * Fills `e->level` from `e->merc`: per zoom, every run simplified within half
+ * a pixel, each level from the one above; points and areas share `merc`.
+ * Allocates from `a`. Returns 0 or -1 when memory is exhausted.
+ */
+int events_geom_levels(arena *a, geodata_event *e);
+
+/**
  * Reads a whole file that must be a regular file of at most `max` bytes:
  * opened without blocking (a FIFO or device at the path is refused, never
  * waited on). On success `*data` (NUL-terminated, freed by the caller) and
