@@ -202,10 +202,7 @@ static void events_free(geodata_events *ev)
 		return;
 	size_t big = ev->mem.bytes;
 	arena_finish(&ev->mem);
-	if (ev->feature_json)
-		for (size_t i = 0; i < ev->count; i++)
-			free(ev->feature_json[i]);
-	free(ev->feature_json);
+	free(ev->feature_json); /* the strings are in the arena */
 	free(ev->collection_json);
 	free(ev->by_id);
 	free(ev->events);
@@ -1439,34 +1436,43 @@ static json_object *feature_json(const geodata_event *e)
 	return f;
 }
 
+/*
+ * Each feature's tree lives only while it is written out; the collection is
+ * the features' strings joined, never a second tree of the whole file.
+ */
 static int serialise(geodata_events *ev)
 {
 	const int flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
-	json_object *fc = json_object_new_object();
-	json_object *arr = json_object_new_array_ext((int)ev->count);
-	int rc = -1;
+	static const char head[] = "{\"type\":\"FeatureCollection\",\"features\":[", tail[] = "]}";
 	ev->feature_json = calloc(ev->count ? ev->count : 1, sizeof *ev->feature_json);
-	if (!fc || !arr || !ev->feature_json)
-		goto done;
-	json_object_object_add(fc, "type", json_object_new_string("FeatureCollection"));
+	if (!ev->feature_json)
+		return -1;
+	size_t total = sizeof head + sizeof tail;
 	for (size_t i = 0; i < ev->count; i++) {
 		json_object *f = feature_json(&ev->events[i]);
 		const char *s = f ? json_object_to_json_string_ext(f, flags) : NULL;
-		if (!s || !(ev->feature_json[i] = strdup(s))) {
-			json_object_put(f);
-			goto done;
-		}
-		json_object_array_add(arr, f);
+		ev->feature_json[i] = s ? ev_strdup(ev, s, strlen(s)) : NULL;
+		json_object_put(f);
+		if (!ev->feature_json[i])
+			return -1;
+		total += strlen(ev->feature_json[i]) + 1;
 	}
-	json_object_object_add(fc, "features", arr);
-	arr = NULL;
-	const char *s = json_object_to_json_string_ext(fc, flags);
-	if (s && (ev->collection_json = strdup(s)))
-		rc = 0;
-done:
-	json_object_put(arr);
-	json_object_put(fc);
-	return rc;
+	char *out = malloc(total);
+	if (!out)
+		return -1;
+	char *p = out;
+	memcpy(p, head, sizeof head - 1);
+	p += sizeof head - 1;
+	for (size_t i = 0; i < ev->count; i++) {
+		if (i)
+			*p++ = ',';
+		size_t n = strlen(ev->feature_json[i]);
+		memcpy(p, ev->feature_json[i], n);
+		p += n;
+	}
+	memcpy(p, tail, sizeof tail);
+	ev->collection_json = out;
+	return 0;
 }
 
 /* ---- loading ------------------------------------------------------------------------ */
