@@ -1214,8 +1214,29 @@ static size_t uf_find(size_t *parent, size_t i)
 static int cmp_by_lat(const void *a, const void *b, void *ud)
 {
 	const geodata_event *ev = ud;
-	double p = ev[*(const size_t *)a].anchor_lat, q = ev[*(const size_t *)b].anchor_lat;
-	return (p > q) - (p < q);
+	const geodata_event *p = &ev[*(const size_t *)a], *q = &ev[*(const size_t *)b];
+	if (p->anchor_lat != q->anchor_lat)
+		return (p->anchor_lat > q->anchor_lat) - (p->anchor_lat < q->anchor_lat);
+	return (p->anchor_lon > q->anchor_lon) - (p->anchor_lon < q->anchor_lon);
+}
+
+static int same_anchor(const geodata_event *p, const geodata_event *q)
+{
+	return p->anchor_lat == q->anchor_lat && p->anchor_lon == q->anchor_lon;
+}
+
+/*
+ * Whether two anchors are surely farther apart than `metres`: the straight
+ * chord between them, never longer than the geodesic, is compared on a
+ * sphere of the polar radius (the smallest), so nothing near is rejected.
+ */
+static int surely_apart(const geodata_event *p, const geodata_event *q, double metres)
+{
+	double dlon = fabs(p->anchor_lon - q->anchor_lon);
+	if (dlon > 180)
+		dlon = 360 - dlon;
+	double phi = fmax(fabs(p->anchor_lat), fabs(q->anchor_lat)) * M_PI / 180;
+	return 2 * 6356752.0 * cos(phi) * sin(dlon * M_PI / 360) > 1.01 * metres;
 }
 
 /*
@@ -1239,10 +1260,22 @@ static int compute_stacks(geodata_events *ev)
 	const double dlat_max = STACK_METRES / 110000.0;
 	for (size_t a = 0; a < n; a++) {
 		const geodata_event *p = &ev->events[order[a]];
+		/* Events at one place (many statements at one capital) join the first of them and
+		 * are not compared again: thousands of them stay linear. */
+		if (a > 0 && same_anchor(p, &ev->events[order[a - 1]])) {
+			size_t r1 = uf_find(parent, order[a - 1]), r2 = uf_find(parent, order[a]);
+			if (r1 != r2)
+				parent[r1 > r2 ? r1 : r2] = r1 < r2 ? r1 : r2;
+			continue;
+		}
 		for (size_t b = a + 1; b < n; b++) {
 			const geodata_event *q = &ev->events[order[b]];
 			if (q->anchor_lat - p->anchor_lat > dlat_max)
 				break;
+			if (same_anchor(q, &ev->events[order[b - 1]]) && b - 1 > a)
+				continue;
+			if (surely_apart(p, q, STACK_METRES))
+				continue;
 			if (geodata_geodesic_inverse(p->anchor_lon, p->anchor_lat, q->anchor_lon,
 			                             q->anchor_lat, NULL) <= STACK_METRES) {
 				size_t r1 = uf_find(parent, order[a]),

@@ -6,12 +6,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
 #include "geodata.h"
 
 #define EVENTS 20000
+
+/* How long the spread-out events took to load: the yardstick for the co-located ones. */
+static double spread_ms;
 
 /* Resident set size of this process in KB, from /proc. */
 static long rss_kb(void)
@@ -27,8 +31,8 @@ static long rss_kb(void)
 	return kb;
 }
 
-/* `n` point events spread over the region, each with an article-sized summary. */
-static char *events_text(size_t n, size_t *len)
+/* `n` point events spread over the region (or at `places` places), with article-sized summaries. */
+static char *events_text(size_t n, size_t places, size_t *len)
 {
 	size_t cap = n * 1200 + 64, used = 0;
 	char *s = malloc(cap);
@@ -43,7 +47,8 @@ static char *events_text(size_t n, size_t *len)
 		    "\"date_precision\":\"day\",\"status\":\"reported\",\"geo_precision\":"
 		    "\"approximate\",\"actors\":[\"U.S. military\"],\"count\":3,\"source\":\"The "
 		    "strikes on boats in the Caribbean went on.\"}}",
-		    i ? "," : "", -90 + (double)(i % 300) * 0.1, 8 + (double)(i / 300) * 0.1, i, 0);
+		    i ? "," : "", -90 + (double)(i % (places ? places : 300)) * 0.1,
+		    8 + (places ? 0 : (double)(i / 300) * 0.1), i, 0);
 	used += (size_t)snprintf(s + used, cap - used, "]}");
 	*len = used;
 	return s;
@@ -53,14 +58,18 @@ static void test_memory_given_back(void **state)
 {
 	(void)state;
 	size_t len;
-	char *text = events_text(EVENTS, &len);
+	char *text = events_text(EVENTS, 0, &len);
 	geodata_problems pr = {0};
 	/* A first small load sets up GDAL and PROJ, which stay. */
 	geodata_events *warm = geodata_events_load_buffer(NULL, text, 2000, &pr);
 	geodata_problems_finish(&pr);
 	geodata_events_unref(warm);
 	long before = rss_kb();
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	geodata_events *ev = geodata_events_load_buffer(NULL, text, len, &pr);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	spread_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	for (size_t i = 0; i < pr.count && i < 5; i++)
 		fprintf(stderr, "%s\n", pr.lines[i]);
 	assert_non_null(ev);
@@ -82,10 +91,38 @@ static void test_memory_given_back(void **state)
 	geodata_problems_finish(&pr);
 }
 
+/* Thousands of events at a few places (statements at capitals) form stacks in linear time. */
+static void test_colocated_stacks(void **state)
+{
+	(void)state;
+	size_t len;
+	char *text = events_text(EVENTS, 4, &len);
+	geodata_problems pr = {0};
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	geodata_events *ev = geodata_events_load_buffer(NULL, text, len, &pr);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	free(text);
+	assert_non_null(ev);
+	double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	printf("%d events at 4 places loaded in %.0f ms (spread out: %.0f ms)\n", EVENTS, ms,
+	       spread_ms);
+	for (size_t i = 0; i < EVENTS; i++) {
+		const geodata_event *e = geodata_events_get(ev, i);
+		assert_int_equal(e->stack_count, EVENTS / 4);
+		assert_int_equal(e->stack_index, i / 4);
+	}
+	/* Comparing every pair of a stack made this ten times slower and more; now about the same. */
+	assert_true(ms < 3 * spread_ms + 1000);
+	geodata_events_unref(ev);
+	geodata_problems_finish(&pr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_memory_given_back),
+	    cmocka_unit_test(test_colocated_stacks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
