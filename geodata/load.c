@@ -377,6 +377,8 @@ static int generalise(builder *b, int point)
 static int project_layer(builder *b, geodata_proj *to_merc)
 {
 	size_t total = b->coords.len;
+	if (total == 0)
+		return 0; /* an empty layer: nothing to copy, and no array to copy from */
 	if (dvec_reserve(&b->coords, total))
 		return GEODATA_ENOMEM;
 	double *merc = b->coords.v + total;
