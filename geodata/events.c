@@ -1200,104 +1200,6 @@ static int cmp_by_id(const void *a, const void *b, void *ud)
 	return c ? c : (i > j) - (i < j);
 }
 
-/* ---- stacks of co-located events ------------------------------------------------------- */
-
-static size_t uf_find(size_t *parent, size_t i)
-{
-	while (parent[i] != i) {
-		parent[i] = parent[parent[i]];
-		i = parent[i];
-	}
-	return i;
-}
-
-static int cmp_by_lat(const void *a, const void *b, void *ud)
-{
-	const geodata_event *ev = ud;
-	const geodata_event *p = &ev[*(const size_t *)a], *q = &ev[*(const size_t *)b];
-	if (p->anchor_lat != q->anchor_lat)
-		return (p->anchor_lat > q->anchor_lat) - (p->anchor_lat < q->anchor_lat);
-	return (p->anchor_lon > q->anchor_lon) - (p->anchor_lon < q->anchor_lon);
-}
-
-static int same_anchor(const geodata_event *p, const geodata_event *q)
-{
-	return p->anchor_lat == q->anchor_lat && p->anchor_lon == q->anchor_lon;
-}
-
-/*
- * Whether two anchors are surely farther apart than `metres`: the straight
- * chord between them, never longer than the geodesic, is compared on a
- * sphere of the polar radius (the smallest), so nothing near is rejected.
- */
-static int surely_apart(const geodata_event *p, const geodata_event *q, double metres)
-{
-	double dlon = fabs(p->anchor_lon - q->anchor_lon);
-	if (dlon > 180)
-		dlon = 360 - dlon;
-	double phi = fmax(fabs(p->anchor_lat), fabs(q->anchor_lat)) * M_PI / 180;
-	return 2 * 6356752.0 * cos(phi) * sin(dlon * M_PI / 360) > 1.01 * metres;
-}
-
-/*
- * Groups events whose anchors lie within STACK_METRES of each other, so that
- * renderers can fan their symbols out instead of piling them up. A sweep
- * over latitude keeps this near-linear for large files.
- */
-#define STACK_METRES 1000.0
-static int compute_stacks(geodata_events *ev)
-{
-	size_t n = ev->count;
-	size_t *order = malloc((n ? n : 1) * sizeof *order);
-	size_t *parent = malloc((n ? n : 1) * sizeof *parent);
-	size_t *seen = calloc(n ? n : 1, sizeof *seen);
-	int rc = -1;
-	if (!order || !parent || !seen)
-		goto done;
-	for (size_t i = 0; i < n; i++)
-		order[i] = parent[i] = i;
-	qsort_r(order, n, sizeof *order, cmp_by_lat, ev->events);
-	const double dlat_max = STACK_METRES / 110000.0;
-	for (size_t a = 0; a < n; a++) {
-		const geodata_event *p = &ev->events[order[a]];
-		/* Events at one place (many statements at one capital) join the first of them and
-		 * are not compared again: thousands of them stay linear. */
-		if (a > 0 && same_anchor(p, &ev->events[order[a - 1]])) {
-			size_t r1 = uf_find(parent, order[a - 1]), r2 = uf_find(parent, order[a]);
-			if (r1 != r2)
-				parent[r1 > r2 ? r1 : r2] = r1 < r2 ? r1 : r2;
-			continue;
-		}
-		for (size_t b = a + 1; b < n; b++) {
-			const geodata_event *q = &ev->events[order[b]];
-			if (q->anchor_lat - p->anchor_lat > dlat_max)
-				break;
-			if (same_anchor(q, &ev->events[order[b - 1]]) && b - 1 > a)
-				continue;
-			if (surely_apart(p, q, STACK_METRES))
-				continue;
-			if (geodata_geodesic_inverse(p->anchor_lon, p->anchor_lat, q->anchor_lon,
-			                             q->anchor_lat, NULL) <= STACK_METRES) {
-				size_t r1 = uf_find(parent, order[a]),
-				       r2 = uf_find(parent, order[b]);
-				if (r1 != r2)
-					parent[r1 > r2 ? r1 : r2] = r1 < r2 ? r1 : r2;
-			}
-		}
-	}
-	/* Members count up in file order; sizes are known once every member is counted. */
-	for (size_t i = 0; i < n; i++)
-		ev->events[i].stack_index = (uint32_t)seen[uf_find(parent, i)]++;
-	for (size_t i = 0; i < n; i++)
-		ev->events[i].stack_count = (uint32_t)seen[uf_find(parent, i)];
-	rc = 0;
-done:
-	free(order);
-	free(parent);
-	free(seen);
-	return rc;
-}
-
 static void check_duplicates(loader *L)
 {
 	geodata_events *ev = L->ev;
@@ -1603,7 +1505,7 @@ geodata_events *geodata_events_load_buffer(const geodata *gd, const void *data, 
 	ds = NULL;
 	json_object_put(root);
 	root = NULL;
-	if (!L.nproblems && !L.ev->oom && (compute_stacks(L.ev) || serialise(L.ev)))
+	if (!L.nproblems && !L.ev->oom && (events_stacks_compute(L.ev->events, L.ev->count) || serialise(L.ev)))
 		L.ev->oom = 1;
 	if (L.ev->oom)
 		file_problem(&L, "out of memory");

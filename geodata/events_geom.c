@@ -1,5 +1,7 @@
-/* events_geom.c: the size limits of event geometry and its generalisation per zoom level. */
+/* events_geom.c: event geometry: its size limits, generalisation per zoom level, and stacks. */
 #include <json.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "private.h"
@@ -95,3 +97,101 @@ int events_geom_levels(arena *a, geodata_event *e)
 	}
 	return 0;
 }
+
+/* ---- stacks of co-located events ---- */
+
+static size_t uf_find(size_t *parent, size_t i)
+{
+	while (parent[i] != i) {
+		parent[i] = parent[parent[i]];
+		i = parent[i];
+	}
+	return i;
+}
+
+static int cmp_by_lat(const void *a, const void *b, void *ud)
+{
+	const geodata_event *ev = ud;
+	const geodata_event *p = &ev[*(const size_t *)a], *q = &ev[*(const size_t *)b];
+	if (p->anchor_lat != q->anchor_lat)
+		return (p->anchor_lat > q->anchor_lat) - (p->anchor_lat < q->anchor_lat);
+	return (p->anchor_lon > q->anchor_lon) - (p->anchor_lon < q->anchor_lon);
+}
+
+static int same_anchor(const geodata_event *p, const geodata_event *q)
+{
+	return p->anchor_lat == q->anchor_lat && p->anchor_lon == q->anchor_lon;
+}
+
+/*
+ * Whether two anchors are surely farther apart than `metres`: the straight
+ * chord between them, never longer than the geodesic, is compared on a
+ * sphere of the polar radius (the smallest), so nothing near is rejected.
+ */
+static int surely_apart(const geodata_event *p, const geodata_event *q, double metres)
+{
+	double dlon = fabs(p->anchor_lon - q->anchor_lon);
+	if (dlon > 180)
+		dlon = 360 - dlon;
+	double phi = fmax(fabs(p->anchor_lat), fabs(q->anchor_lat)) * M_PI / 180;
+	return 2 * 6356752.0 * cos(phi) * sin(dlon * M_PI / 360) > 1.01 * metres;
+}
+
+/*
+ * Groups events whose anchors lie within STACK_METRES of each other, so that
+ * renderers can fan their symbols out instead of piling them up. A sweep
+ * over latitude keeps this near-linear for large files.
+ */
+#define STACK_METRES 1000.0
+int events_stacks_compute(geodata_event *events, size_t n)
+{
+	size_t *order = malloc((n ? n : 1) * sizeof *order);
+	size_t *parent = malloc((n ? n : 1) * sizeof *parent);
+	size_t *seen = calloc(n ? n : 1, sizeof *seen);
+	int rc = -1;
+	if (!order || !parent || !seen)
+		goto done;
+	for (size_t i = 0; i < n; i++)
+		order[i] = parent[i] = i;
+	qsort_r(order, n, sizeof *order, cmp_by_lat, events);
+	const double dlat_max = STACK_METRES / 110000.0;
+	for (size_t a = 0; a < n; a++) {
+		const geodata_event *p = &events[order[a]];
+		/* Events at one place (many statements at one capital) join the first of them and
+		 * are not compared again: thousands of them stay linear. */
+		if (a > 0 && same_anchor(p, &events[order[a - 1]])) {
+			size_t r1 = uf_find(parent, order[a - 1]), r2 = uf_find(parent, order[a]);
+			if (r1 != r2)
+				parent[r1 > r2 ? r1 : r2] = r1 < r2 ? r1 : r2;
+			continue;
+		}
+		for (size_t b = a + 1; b < n; b++) {
+			const geodata_event *q = &events[order[b]];
+			if (q->anchor_lat - p->anchor_lat > dlat_max)
+				break;
+			if (same_anchor(q, &events[order[b - 1]]) && b - 1 > a)
+				continue;
+			if (surely_apart(p, q, STACK_METRES))
+				continue;
+			if (geodata_geodesic_inverse(p->anchor_lon, p->anchor_lat, q->anchor_lon,
+			                             q->anchor_lat, NULL) <= STACK_METRES) {
+				size_t r1 = uf_find(parent, order[a]),
+				       r2 = uf_find(parent, order[b]);
+				if (r1 != r2)
+					parent[r1 > r2 ? r1 : r2] = r1 < r2 ? r1 : r2;
+			}
+		}
+	}
+	/* Members count up in file order; sizes are known once every member is counted. */
+	for (size_t i = 0; i < n; i++)
+		events[i].stack_index = (uint32_t)seen[uf_find(parent, i)]++;
+	for (size_t i = 0; i < n; i++)
+		events[i].stack_count = (uint32_t)seen[uf_find(parent, i)];
+	rc = 0;
+done:
+	free(order);
+	free(parent);
+	free(seen);
+	return rc;
+}
+

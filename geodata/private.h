@@ -96,6 +96,12 @@ size_t events_json_positions(struct json_object *geometry);
  * Allocates from `a`. Returns 0 or -1 when memory is exhausted.
  */
 int events_geom_levels(arena *a, geodata_event *e);
+/**
+ * Sets `stack_index` and `stack_count` of every event: events whose anchors
+ * lie within 1 km form a stack, counted in file order. Near-linear for large
+ * files, also when thousands share one anchor. Returns 0 or -1 (no memory).
+ */
+int events_stacks_compute(geodata_event *events, size_t n);
 
 /**
  * Reads a whole file that must be a regular file of at most `max` bytes:
