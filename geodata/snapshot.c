@@ -275,13 +275,20 @@ static const char *layer_unsound(const layer_view *v)
 	for (size_t i = 0; i < lh->nfeatures; i++)
 		if (v->first[i] > v->first[i + 1])
 			return "feature piece ranges out of order";
+	/* Each run belongs to one piece, shared at most by its slots: this bounds the work below
+	 * however the counts lie. */
+	uint64_t runs = 0, max_runs = (uint64_t)NSLOTS * lh->nlens;
 	for (size_t i = 0; i < lh->npieces; i++) {
 		uint64_t f = v->pr[i].feature;
 		if (f >= lh->nfeatures || i < v->first[f] || i >= v->first[f + 1])
 			return "piece of no feature";
-		for (int z = 0; z < NSLOTS; z++)
+		for (int z = 0; z < NSLOTS; z++) {
+			runs += v->pr[i].g[z].nparts;
+			if (runs > max_runs)
+				return "more runs than the layer holds";
 			if (!geom_sound(&v->pr[i].g[z], lh, v->lens))
 				return "geometry outside its arrays";
+		}
 	}
 	return NULL;
 }
