@@ -1,5 +1,6 @@
 /* events.c: loads, validates, projects and serialises the article's events (GeoJSON via OGR). */
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -15,7 +16,7 @@
 #include <json.h>
 #include <ogr_api.h>
 
-#include "geodata.h"
+#include "private.h"
 
 /* Web Mercator's latitude limit: the square world of the tile pyramid. */
 #define MERC_MAX_LAT 85.05112878
@@ -24,7 +25,9 @@
 #define MAX_PROBLEM_LINES 200
 
 /* Far more than any article needs, small enough that a stray file cannot exhaust memory. */
-#define MAX_FILE_BYTES (64u << 20)
+#define MAX_FILE_BYTES GEODATA_EVENTS_MAX_BYTES
+/* Freeing a model or a parse bigger than this gives the freed pages back to the system. */
+#define TRIM_BYTES (4u << 20)
 
 /* Text limits of the design's model, in characters (Unicode code points). */
 #define MAX_TITLE 120
@@ -46,8 +49,7 @@ struct geodata_events {
 	char *collection_json;
 	uint64_t hash;
 	/* Every block behind the events' pointers, freed together. */
-	void **blocks;
-	size_t nblocks, capblocks;
+	arena mem;
 	int oom;
 };
 
@@ -180,22 +182,9 @@ field_problem(loader *L, const char *field, const char *fmt, ...)
 
 static void *ev_alloc(geodata_events *ev, size_t size)
 {
-	if (ev->nblocks == ev->capblocks) {
-		size_t cap = ev->capblocks ? ev->capblocks * 2 : 64;
-		void **v = realloc(ev->blocks, cap * sizeof *v);
-		if (!v) {
-			ev->oom = 1;
-			return NULL;
-		}
-		ev->blocks = v;
-		ev->capblocks = cap;
-	}
-	void *p = calloc(1, size ? size : 1);
-	if (!p) {
+	void *p = arena_alloc(&ev->mem, size);
+	if (!p)
 		ev->oom = 1;
-		return NULL;
-	}
-	ev->blocks[ev->nblocks++] = p;
 	return p;
 }
 
@@ -211,17 +200,17 @@ static void events_free(geodata_events *ev)
 {
 	if (!ev)
 		return;
-	for (size_t i = 0; i < ev->nblocks; i++)
-		free(ev->blocks[i]);
-	free(ev->blocks);
-	if (ev->feature_json)
-		for (size_t i = 0; i < ev->count; i++)
-			free(ev->feature_json[i]);
-	free(ev->feature_json);
+	size_t big = ev->mem.bytes;
+	arena_finish(&ev->mem);
+	free(ev->feature_json); /* the strings are in the arena */
 	free(ev->collection_json);
 	free(ev->by_id);
 	free(ev->events);
 	free(ev);
+	/* glibc keeps freed memory for reuse; a server swapping a big file for a small one wants
+	 * it back. */
+	if (big > TRIM_BYTES)
+		malloc_trim(0);
 }
 
 /* ---- small checks ------------------------------------------------------------------- */
@@ -1075,11 +1064,30 @@ static void read_feature(loader *L, OGRFeatureH of, json_object *jf, geodata_eve
 	/* With a bad area code, any geometry message would only repeat it. */
 	if (prop(props, "area") && !e->area)
 		return;
-	if (!L->ev->oom)
-		read_geometry(L, of, jf, e);
+	if (!L->ev->oom && !read_geometry(L, of, jf, e) && events_geom_levels(&L->ev->mem, e))
+		L->ev->oom = 1;
 }
 
 /* ---- structure ------------------------------------------------------------------------ */
+
+/* Counts a feature's positions before OGR copies them; too many is a problem naming it. */
+static size_t geometry_within_limits(loader *L, json_object *f, json_object *props)
+{
+	json_object *g = NULL, *id = NULL;
+	if (!json_object_object_get_ex(f, "geometry", &g))
+		return 0;
+	size_t n = events_json_positions(g);
+	if (n > GEODATA_EVENTS_MAX_FEATURE_POSITIONS) {
+		if (json_object_is_type(props, json_type_object) &&
+		    json_object_object_get_ex(props, "id", &id) &&
+		    json_object_is_type(id, json_type_string))
+			L->id = json_object_get_string(id);
+		field_problem(L, "geometry", "too many positions: %zu (at most %u per feature)", n,
+		              GEODATA_EVENTS_MAX_FEATURE_POSITIONS);
+		L->id = NULL;
+	}
+	return n;
+}
 
 /*
  * Checks with json-c what OGR would silently accept or skip (a lone Feature,
@@ -1140,6 +1148,13 @@ static json_object *check_structure(loader *L, const char *data, size_t len)
 		}
 	}
 	size_t n = json_object_array_length(features), bad = L->nproblems;
+	if (n > GEODATA_EVENTS_MAX_FEATURES) {
+		file_problem(L, "too many features: %zu (at most %u)", n,
+		             GEODATA_EVENTS_MAX_FEATURES);
+		json_object_put(root);
+		return NULL;
+	}
+	size_t total = 0;
 	for (size_t i = 0; i < n; i++) {
 		json_object *f = json_object_array_get_idx(features, i), *ft = NULL, *props = NULL;
 		L->index = i;
@@ -1157,7 +1172,11 @@ static json_object *check_structure(loader *L, const char *data, size_t len)
 		    !json_object_is_type(props, json_type_null))
 			field_problem(L, NULL, "\"properties\" must be an object, got %s",
 			              json_type_word(props));
+		total += geometry_within_limits(L, f, props);
 	}
+	if (total > GEODATA_EVENTS_MAX_POSITIONS)
+		file_problem(L, "too many positions in all geometries: %zu (at most %u)", total,
+		             GEODATA_EVENTS_MAX_POSITIONS);
 	if (L->nproblems != bad) {
 		json_object_put(root);
 		return NULL;
@@ -1179,71 +1198,6 @@ static int cmp_by_id(const void *a, const void *b, void *ud)
 	size_t i = *(const size_t *)a, j = *(const size_t *)b;
 	int c = strcmp(ev[i].id, ev[j].id);
 	return c ? c : (i > j) - (i < j);
-}
-
-/* ---- stacks of co-located events ------------------------------------------------------- */
-
-static size_t uf_find(size_t *parent, size_t i)
-{
-	while (parent[i] != i) {
-		parent[i] = parent[parent[i]];
-		i = parent[i];
-	}
-	return i;
-}
-
-static int cmp_by_lat(const void *a, const void *b, void *ud)
-{
-	const geodata_event *ev = ud;
-	double p = ev[*(const size_t *)a].anchor_lat, q = ev[*(const size_t *)b].anchor_lat;
-	return (p > q) - (p < q);
-}
-
-/*
- * Groups events whose anchors lie within STACK_METRES of each other, so that
- * renderers can fan their symbols out instead of piling them up. A sweep
- * over latitude keeps this near-linear for large files.
- */
-#define STACK_METRES 1000.0
-static int compute_stacks(geodata_events *ev)
-{
-	size_t n = ev->count;
-	size_t *order = malloc((n ? n : 1) * sizeof *order);
-	size_t *parent = malloc((n ? n : 1) * sizeof *parent);
-	size_t *seen = calloc(n ? n : 1, sizeof *seen);
-	int rc = -1;
-	if (!order || !parent || !seen)
-		goto done;
-	for (size_t i = 0; i < n; i++)
-		order[i] = parent[i] = i;
-	qsort_r(order, n, sizeof *order, cmp_by_lat, ev->events);
-	const double dlat_max = STACK_METRES / 110000.0;
-	for (size_t a = 0; a < n; a++) {
-		const geodata_event *p = &ev->events[order[a]];
-		for (size_t b = a + 1; b < n; b++) {
-			const geodata_event *q = &ev->events[order[b]];
-			if (q->anchor_lat - p->anchor_lat > dlat_max)
-				break;
-			if (geodata_geodesic_inverse(p->anchor_lon, p->anchor_lat, q->anchor_lon,
-			                             q->anchor_lat, NULL) <= STACK_METRES) {
-				size_t r1 = uf_find(parent, order[a]),
-				       r2 = uf_find(parent, order[b]);
-				if (r1 != r2)
-					parent[r1 > r2 ? r1 : r2] = r1 < r2 ? r1 : r2;
-			}
-		}
-	}
-	/* Members count up in file order; sizes are known once every member is counted. */
-	for (size_t i = 0; i < n; i++)
-		ev->events[i].stack_index = (uint32_t)seen[uf_find(parent, i)]++;
-	for (size_t i = 0; i < n; i++)
-		ev->events[i].stack_count = (uint32_t)seen[uf_find(parent, i)];
-	rc = 0;
-done:
-	free(order);
-	free(parent);
-	free(seen);
-	return rc;
 }
 
 static void check_duplicates(loader *L)
@@ -1417,34 +1371,43 @@ static json_object *feature_json(const geodata_event *e)
 	return f;
 }
 
+/*
+ * Each feature's tree lives only while it is written out; the collection is
+ * the features' strings joined, never a second tree of the whole file.
+ */
 static int serialise(geodata_events *ev)
 {
 	const int flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
-	json_object *fc = json_object_new_object();
-	json_object *arr = json_object_new_array_ext((int)ev->count);
-	int rc = -1;
+	static const char head[] = "{\"type\":\"FeatureCollection\",\"features\":[", tail[] = "]}";
 	ev->feature_json = calloc(ev->count ? ev->count : 1, sizeof *ev->feature_json);
-	if (!fc || !arr || !ev->feature_json)
-		goto done;
-	json_object_object_add(fc, "type", json_object_new_string("FeatureCollection"));
+	if (!ev->feature_json)
+		return -1;
+	size_t total = sizeof head + sizeof tail;
 	for (size_t i = 0; i < ev->count; i++) {
 		json_object *f = feature_json(&ev->events[i]);
 		const char *s = f ? json_object_to_json_string_ext(f, flags) : NULL;
-		if (!s || !(ev->feature_json[i] = strdup(s))) {
-			json_object_put(f);
-			goto done;
-		}
-		json_object_array_add(arr, f);
+		ev->feature_json[i] = s ? ev_strdup(ev, s, strlen(s)) : NULL;
+		json_object_put(f);
+		if (!ev->feature_json[i])
+			return -1;
+		total += strlen(ev->feature_json[i]) + 1;
 	}
-	json_object_object_add(fc, "features", arr);
-	arr = NULL;
-	const char *s = json_object_to_json_string_ext(fc, flags);
-	if (s && (ev->collection_json = strdup(s)))
-		rc = 0;
-done:
-	json_object_put(arr);
-	json_object_put(fc);
-	return rc;
+	char *out = malloc(total);
+	if (!out)
+		return -1;
+	char *p = out;
+	memcpy(p, head, sizeof head - 1);
+	p += sizeof head - 1;
+	for (size_t i = 0; i < ev->count; i++) {
+		if (i)
+			*p++ = ',';
+		size_t n = strlen(ev->feature_json[i]);
+		memcpy(p, ev->feature_json[i], n);
+		p += n;
+	}
+	memcpy(p, tail, sizeof tail);
+	ev->collection_json = out;
+	return 0;
 }
 
 /* ---- loading ------------------------------------------------------------------------ */
@@ -1537,7 +1500,12 @@ geodata_events *geodata_events_load_buffer(const geodata *gd, const void *data, 
 	read_features(&L, ds, features);
 	if (!L.ev->oom)
 		check_duplicates(&L);
-	if (!L.nproblems && !L.ev->oom && (compute_stacks(L.ev) || serialise(L.ev)))
+	/* Both parsed trees are converted: free them before the next big allocations. */
+	GDALClose(ds);
+	ds = NULL;
+	json_object_put(root);
+	root = NULL;
+	if (!L.nproblems && !L.ev->oom && (events_stacks_compute(L.ev->events, L.ev->count) || serialise(L.ev)))
 		L.ev->oom = 1;
 	if (L.ev->oom)
 		file_problem(&L, "out of memory");
@@ -1550,6 +1518,8 @@ done:
 		VSIUnlink(vsiname);
 	json_object_put(root);
 	geodata_proj_destroy(L.proj);
+	if (len > TRIM_BYTES)
+		malloc_trim(0); /* the parse's transient trees are gone: give their pages back */
 	if (L.nproblems > MAX_PROBLEM_LINES && problems) {
 		char more[80];
 		snprintf(more, sizeof more, "... and %zu more problems",
@@ -1570,48 +1540,23 @@ geodata_events *geodata_events_load(const geodata *gd, const char *path, geodata
 {
 	loader L = {.out = problems};
 	geodata_events *ev = NULL;
-	unsigned char *buf = NULL;
-	size_t len = 0, cap = 0;
+	char *buf = NULL, why[256];
+	size_t len = 0;
 	char q[300];
-	FILE *f = NULL;
 
 	if (!path) {
 		file_problem(&L, "no events file given");
 		return NULL;
 	}
 	quote(path, q, sizeof q);
-	if (!(f = fopen(path, "rb"))) {
-		file_problem(&L, "file %s: cannot open: %s", q, strerror(errno));
-		goto done;
-	}
-	for (;;) {
-		if (len == cap) {
-			if (cap > MAX_FILE_BYTES) {
-				file_problem(&L, "file %s: too large (more than %u bytes)", q,
-				             MAX_FILE_BYTES);
-				goto done;
-			}
-			size_t ncap = cap ? cap * 2 : 64 * 1024;
-			unsigned char *nb = realloc(buf, ncap);
-			if (!nb) {
-				file_problem(&L, "file %s: out of memory", q);
-				goto done;
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		size_t got = fread(buf + len, 1, cap - len, f);
-		len += got;
-		if (got == 0) {
-			if (ferror(f)) {
-				file_problem(&L, "file %s: read error: %s", q, strerror(errno));
-				goto done;
-			}
-			break;
-		}
+	if (file_read_regular(path, MAX_FILE_BYTES, &buf, &len, why, sizeof why)) {
+		file_problem(&L, "file %s: %s", q, why);
+		return NULL;
 	}
 	size_t before = problems ? problems->count : 0;
 	ev = geodata_events_load_buffer(gd, buf, len, problems);
+	/* The bytes are no longer needed: give them back before the caller goes on. */
+	free(buf);
 	/* Lines about the whole file say which file it is. */
 	for (size_t i = before; problems && i < problems->count; i++) {
 		char *line = problems->lines[i];
@@ -1625,10 +1570,6 @@ geodata_events *geodata_events_load(const geodata *gd, const char *path, geodata
 			problems->lines[i] = withname;
 		}
 	}
-done:
-	if (f)
-		fclose(f);
-	free(buf);
 	return ev;
 }
 

@@ -151,6 +151,12 @@ void geodata_destroy(geodata *gd);
 const geodata_layer *geodata_layer_get(const geodata *gd, geodata_layer_id id);
 /** Whether the layers were mapped from the prepared snapshot rather than read through OGR. */
 int geodata_from_snapshot(const geodata *gd);
+/**
+ * When a snapshot beside the data was there but not used (damaged, truncated,
+ * made from other data) and the layers were read again and the snapshot
+ * rewritten: one line saying which file and why. "" otherwise.
+ */
+const char *geodata_snapshot_note(const geodata *gd);
 const char *geodata_layer_name(geodata_layer_id id);
 /** Attribution text of the layer's source, e.g. "Natural Earth". */
 const char *geodata_layer_attribution(const geodata_layer *layer);
@@ -301,6 +307,8 @@ typedef struct geodata_event {
 	const geodata_geom *lonlat;
 	/** The same in EPSG:3857, full detail. */
 	const geodata_geom *merc;
+	/** The same generalised for each zoom level (`ngeoms` each): what tiles draw. */
+	const geodata_geom *level[GEODATA_LEVELS];
 	geodata_bbox merc_bbox;
 	double anchor_lon, anchor_lat; /**< where its symbol and label go */
 	double anchor_x, anchor_y;     /**< the same in EPSG:3857 */
@@ -314,6 +322,16 @@ typedef struct geodata_event {
 } geodata_event;
 
 typedef struct geodata_events geodata_events;
+
+/**
+ * Limits of an events file, checked before its geometry is parsed: beyond
+ * them a file is refused with a problem naming the file, the feature and the
+ * field, rather than making every tile slow or memory run out.
+ */
+#define GEODATA_EVENTS_MAX_BYTES (64u << 20)
+#define GEODATA_EVENTS_MAX_FEATURES 50000u
+#define GEODATA_EVENTS_MAX_FEATURE_POSITIONS 100000u /**< in one feature's geometry */
+#define GEODATA_EVENTS_MAX_POSITIONS 2000000u        /**< in the whole file */
 
 /** Problems found in an events file, one line each ("feature 3 (id 'x'): field 'kind': ..."). */
 typedef struct geodata_problems {

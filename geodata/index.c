@@ -4,7 +4,7 @@
 
 #include "private.h"
 
-#define NODE_SIZE 16
+#define NODE_SIZE RTREE_NODE_SIZE
 
 static double centre(const geodata_bbox *b, int axis)
 {
@@ -56,7 +56,8 @@ int rtree_build(rtree *t, const geodata_bbox *boxes, size_t n)
 	size_t cap = 2 * (n / NODE_SIZE + 1) + 64;
 	keyed *tmp = malloc(n * sizeof(*tmp));
 	t->items = malloc(n * sizeof(uint32_t));
-	t->nodes = malloc(cap * sizeof(rtree_node));
+	/* Zeroed so that the padding of nodes written to a snapshot is the same on every run. */
+	t->nodes = calloc(cap, sizeof(rtree_node));
 	if (!tmp || !t->items || !t->nodes)
 		goto fail;
 	t->nitems = n;
@@ -91,6 +92,7 @@ int rtree_build(rtree *t, const geodata_bbox *boxes, size_t n)
 				rtree_node *grown = realloc(t->nodes, 2 * cap * sizeof(rtree_node));
 				if (!grown)
 					goto fail;
+				memset(grown + cap, 0, cap * sizeof(rtree_node));
 				t->nodes = grown;
 				cap *= 2;
 			}
@@ -113,6 +115,45 @@ fail:
 	free(tmp);
 	rtree_finish(t);
 	return GEODATA_ENOMEM;
+}
+
+int rtree_check(const rtree *t, size_t nboxes)
+{
+	if (t->nitems != nboxes || (t->nnodes == 0) != (t->nitems == 0))
+		return -1;
+	if (t->nnodes && t->root >= t->nnodes)
+		return -1;
+	for (size_t i = 0; i < t->nitems; i++)
+		if (t->items[i] >= nboxes)
+			return -1;
+	/* Each node and item has at most one parent, so a walk visits each once at most. */
+	unsigned char *owned = calloc(t->nnodes + t->nitems + 1, 1);
+	if (!owned)
+		return -1;
+	int rc = -1;
+	for (size_t i = 0; i < t->nnodes; i++) {
+		const rtree_node *nd = &t->nodes[i];
+		if (nd->count == 0 || nd->count > NODE_SIZE || nd->leaf > 1)
+			goto out;
+		/* Children come before their parent: every walk goes down and ends. */
+		size_t limit = nd->leaf ? t->nitems : i;
+		if (nd->first > limit || nd->count > limit - nd->first)
+			goto out;
+		unsigned char *o = owned + (nd->leaf ? t->nnodes : 0) + nd->first;
+		for (uint32_t k = 0; k < nd->count; k++) {
+			if (o[k])
+				goto out;
+			o[k] = 1;
+		}
+	}
+	/* And every node but the root, and every item, has one: nothing is out of the walk's reach. */
+	for (size_t i = 0; i < t->nnodes + t->nitems; i++)
+		if (!owned[i] != (i == t->root))
+			goto out;
+	rc = 0;
+out:
+	free(owned);
+	return rc;
 }
 
 void rtree_finish(rtree *t)

@@ -377,6 +377,8 @@ static int generalise(builder *b, int point)
 static int project_layer(builder *b, geodata_proj *to_merc)
 {
 	size_t total = b->coords.len;
+	if (total == 0)
+		return 0; /* an empty layer: nothing to copy, and no array to copy from */
 	if (dvec_reserve(&b->coords, total))
 		return GEODATA_ENOMEM;
 	double *merc = b->coords.v + total;
@@ -485,6 +487,13 @@ static int load_layer(geodata_layer *L, geodata_layer_id id, const char *spec,
 		rc = GEODATA_ENOMEM;
 		goto out;
 	}
+	/* GDAL would block opening a FIFO; folders (Shapefile sets) and "PG:..." are fine. */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		set_err(err, "data source '%s': %s", path,
+		        "not a regular file (a FIFO, socket or device)");
+		goto out;
+	}
 	ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
 	if (!ds) {
 		set_err(err, "cannot open data source '%s'%s", path,
@@ -556,6 +565,9 @@ static int load_layer(geodata_layer *L, geodata_layer_id id, const char *spec,
 	b.coords.v = NULL;
 	b.lens.v = NULL;
 	L->npieces = b.npb;
+	/* A layer without features is valid: it still has the one closing entry. */
+	if (!L->feature_first_piece && !(L->feature_first_piece = calloc(1, sizeof(uint32_t))))
+		goto out;
 	L->pieces = calloc(b.npb ? b.npb : 1, sizeof(geodata_piece));
 	L->piece_boxes = calloc(b.npb ? b.npb : 1, sizeof(geodata_bbox));
 	if (!L->pieces || !L->piece_boxes)
@@ -690,7 +702,8 @@ geodata *geodata_load(const geodata_options *opts, geodata_error *err)
 	for (int i = 0; i < GEODATA_LAYER_COUNT; i++)
 		overridden |= opts->layer_source[i] != NULL;
 	uint64_t fp = overridden ? 0 : source_fingerprint(base);
-	if (fp && (gd = snapshot_load(snap, fp))) {
+	geodata_error why = {{0}};
+	if (fp && (gd = snapshot_load(snap, fp, &why))) {
 		free(snap);
 		free(base);
 		return gd;
@@ -698,12 +711,23 @@ geodata *geodata_load(const geodata_options *opts, geodata_error *err)
 	gd = calloc(1, sizeof(*gd));
 	if (!gd)
 		goto nomem;
+	if (why.msg[0])
+		snprintf(gd->snapshot_note, sizeof(gd->snapshot_note), "snapshot '%.200s' not used (%.200s)",
+		         snap, why.msg);
 	GDALAllRegister();
 	for (int i = 0; i < GEODATA_LAYER_COUNT; i++) {
 		const char *spec = opts->layer_source[i] ? opts->layer_source[i] : base;
 		const char *lname = opts->layer_source[i] ? NULL : layer_info[i].name;
-		if (load_layer(&gd->layers[i], (geodata_layer_id)i, spec, lname, err))
+		if (load_layer(&gd->layers[i], (geodata_layer_id)i, spec, lname, err)) {
+			if (gd->snapshot_note[0] && err) {
+				/* Say both: the damaged snapshot and why it could not be rebuilt. */
+				char tmp[sizeof(err->msg)];
+				snprintf(tmp, sizeof(tmp), "%s", err->msg);
+				snprintf(err->msg, sizeof(err->msg), "%.240s; cannot rebuild it: %.240s",
+				         gd->snapshot_note, tmp);
+			}
 			goto fail;
+		}
 	}
 	/* A cache, not a requirement: a read-only data folder just means slower starts. */
 	if (fp)
@@ -735,6 +759,11 @@ void geodata_destroy(geodata *gd)
 int geodata_from_snapshot(const geodata *gd)
 {
 	return gd && gd->from_snapshot;
+}
+
+const char *geodata_snapshot_note(const geodata *gd)
+{
+	return gd ? gd->snapshot_note : "";
 }
 
 const geodata_layer *geodata_layer_get(const geodata *gd, geodata_layer_id id)

@@ -20,7 +20,16 @@ typedef struct rtree {
 	size_t root;
 } rtree;
 
+/** Children per node. */
+#define RTREE_NODE_SIZE 16
+
 int rtree_build(rtree *t, const geodata_bbox *boxes, size_t n);
+/**
+ * Whether a tree read from a file is sound over `nboxes` items: every child
+ * and item index in range, children stored before their parent (so a walk
+ * ends), at most RTREE_NODE_SIZE children. Returns 0 or -1.
+ */
+int rtree_check(const rtree *t, size_t nboxes);
 void rtree_finish(rtree *t);
 /** Calls fn for each item whose box meets `q`, in arbitrary order; non-zero stops. */
 int rtree_search(const rtree *t, const geodata_bbox *boxes, const geodata_bbox *q,
@@ -49,13 +58,61 @@ struct geodata {
 	void *map; /**< the snapshot file mapping, when loaded from one */
 	int from_snapshot;
 	size_t map_len;
+	/** Why a snapshot beside the data was not used and was rebuilt; "" if none was. */
+	char snapshot_note[512];
 };
 
 /** Writes the loaded layers to a snapshot file (atomically); returns 0 or a GEODATA_E* code. */
 int snapshot_write(const geodata *gd, const char *path, uint64_t fingerprint);
-/** Maps a snapshot; NULL if it is missing, stale (other fingerprint) or damaged. */
-geodata *snapshot_load(const char *path, uint64_t fingerprint);
+/**
+ * Maps a snapshot; NULL if it is missing, stale (other fingerprint) or
+ * damaged. `why` (may be NULL) gets the reason, or stays empty when the file
+ * is simply missing.
+ */
+geodata *snapshot_load(const char *path, uint64_t fingerprint, geodata_error *why);
 void layer_finish(geodata_layer *L);
+
+/**
+ * A bump allocator: memory comes zeroed, aligned for any type, and is only
+ * given back all at once by arena_finish. Zero-initialise an arena before
+ * use. Not thread-safe; one arena per object being built.
+ */
+typedef struct arena_chunk arena_chunk;
+typedef struct arena {
+	arena_chunk *head;
+	size_t bytes; /**< reserved from the system so far */
+} arena;
+/** `n` zeroed bytes, or NULL when memory is exhausted. */
+void *arena_alloc(arena *a, size_t n);
+void arena_finish(arena *a);
+
+/* ---- event geometry (events_geom.c) ---- */
+struct json_object;
+/** Positions under a GeoJSON geometry object (counted before any parser copies them). */
+size_t events_json_positions(struct json_object *geometry);
+/**
+ * Fills `e->level` from `e->merc`: per zoom, every run simplified within half
+ * a pixel, each level from the one above; points and areas share `merc`.
+ * Allocates from `a`. Returns 0 or -1 when memory is exhausted.
+ */
+int events_geom_levels(arena *a, geodata_event *e);
+/**
+ * Sets `stack_index` and `stack_count` of every event: events whose anchors
+ * lie within 1 km form a stack, counted in file order. Near-linear for large
+ * files, also when thousands share one anchor. Returns 0 or -1 (no memory).
+ */
+int events_stacks_compute(geodata_event *events, size_t n);
+
+/**
+ * Reads a whole file that must be a regular file of at most `max` bytes:
+ * opened without blocking (a FIFO or device at the path is refused, never
+ * waited on). On success `*data` (NUL-terminated, freed by the caller) and
+ * `*len`; on error -1 with a one-line reason in `why`.
+ */
+int file_read_regular(const char *path, size_t max, char **data, size_t *len, char *why,
+                      size_t whylen);
+/** 0 if `fd` is a regular file, else -1 with the reason ("not a regular file (a FIFO)"). */
+int file_check_regular(int fd, char *why, size_t whylen);
 
 static inline int bbox_meets(const geodata_bbox *a, const geodata_bbox *b)
 {

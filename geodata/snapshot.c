@@ -1,5 +1,6 @@
 /* snapshot.c: the prepared layers saved as one file and mapped back at start-up, so nothing is
  * re-parsed. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,41 +10,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "private.h"
+#include <zlib.h>
 
-/* Bump on any change to what the loader computes: a snapshot of older output must not be used. */
-#define MAGIC "BRFMSNP6"
-#define NSLOTS (GEODATA_LEVELS + 1)
+#include "snapshot_format.h"
 
-typedef struct {
-	char magic[8];
-	uint64_t fingerprint;
-	uint64_t layout; /* sizes of the records, so that a different build never misreads a file */
-	uint64_t nlayers;
-} file_header;
-
-typedef struct {
-	uint64_t nfeatures, npieces, ncoords, nlens, nstrings, nnodes, nitems, root;
-	geodata_layer_stats stats;
-} layer_header;
-
-typedef struct {
-	uint64_t name, code, country; /* offsets into the string pool */
-	int64_t population;
-	int32_t capital, rank;
-	double label_x, label_y, lon, lat, area;
-} feature_rec;
-
-typedef struct {
-	uint32_t type, nparts, npoints, pad;
-	uint64_t coff, loff; /* in doubles and in run lengths from the layer's arrays */
-	geodata_bbox bbox;
-} geom_rec;
-
-typedef struct {
-	uint64_t feature;
-	geom_rec g[NSLOTS];
-} piece_rec;
+typedef snapshot_file_header file_header;
+typedef snapshot_layer_header layer_header;
+typedef snapshot_feature_rec feature_rec;
+typedef snapshot_geom_rec geom_rec;
+typedef snapshot_piece_rec piece_rec;
+#define NSLOTS SNAPSHOT_SLOTS
 
 static uint64_t layout_id(void)
 {
@@ -52,13 +28,33 @@ static uint64_t layout_id(void)
 	       (uint64_t)sizeof(rtree_node) << 52;
 }
 
-static int put(FILE *f, const void *p, size_t n)
+/* Output with a running checksum of everything after the header. */
+typedef struct {
+	FILE *f;
+	uLong crc;
+	uint64_t len;
+} writer;
+
+static uLong crc_add(uLong crc, const void *p, size_t n)
+{
+	/* crc32_z takes any length; zlib's older crc32 takes an unsigned int. */
+	return crc32_z(crc, p, n);
+}
+
+static int put(writer *w, const void *p, size_t n)
 {
 	static const char zero[8] = {0};
-	if (n && fwrite(p, 1, n, f) != n)
+	if (n && fwrite(p, 1, n, w->f) != n)
 		return -1;
 	size_t pad = (8 - n % 8) % 8;
-	return pad && fwrite(zero, 1, pad, f) != pad ? -1 : 0;
+	if (pad && fwrite(zero, 1, pad, w->f) != pad)
+		return -1;
+	if (n)
+		w->crc = crc_add(w->crc, p, n);
+	if (pad)
+		w->crc = crc_add(w->crc, zero, pad);
+	w->len += n + pad;
+	return 0;
 }
 
 static size_t pooled(char **pool, size_t *len, size_t *cap, const char *s)
@@ -90,7 +86,7 @@ static void geom_to_rec(const geodata_layer *L, const geodata_geom *g, geom_rec 
 	r->bbox = g->bbox;
 }
 
-static int write_layer(FILE *f, const geodata_layer *L)
+static int write_layer(writer *f, const geodata_layer *L)
 {
 	int rc = GEODATA_ENOMEM;
 	char *pool = NULL;
@@ -134,6 +130,7 @@ static int write_layer(FILE *f, const geodata_layer *L)
 		}
 	layer_header lh = {L->nfeatures,    L->npieces,      ncoords,       nlens,   plen,
 	                   L->index.nnodes, L->index.nitems, L->index.root, L->stats};
+	lh.stats.load_ms = 0; /* measured at each start; the same data gives the same file */
 	rc = GEODATA_EIO;
 	if (put(f, &lh, sizeof(lh)) || put(f, fr, L->nfeatures * sizeof(*fr)) ||
 	    put(f, L->feature_first_piece, (L->nfeatures + 1) * sizeof(uint32_t)) ||
@@ -172,13 +169,21 @@ int snapshot_write(const geodata *gd, const char *path, uint64_t fingerprint)
 			close(fd);
 		goto out;
 	}
-	file_header h = {{0}, fingerprint, layout_id(), GEODATA_LAYER_COUNT};
-	memcpy(h.magic, MAGIC, 8);
-	if (put(f, &h, sizeof(h)))
+	file_header h = {{0}, fingerprint, layout_id(), GEODATA_LAYER_COUNT, 0, 0};
+	memcpy(h.magic, SNAPSHOT_MAGIC, 8);
+	writer w = {f, crc32_z(0, NULL, 0), 0};
+	if (put(&w, &h, sizeof(h)))
 		goto out_close;
+	/* The header is not part of its own checksum. */
+	w.crc = crc32_z(0, NULL, 0);
 	for (int i = 0; i < GEODATA_LAYER_COUNT; i++)
-		if ((rc = write_layer(f, &gd->layers[i])))
+		if ((rc = write_layer(&w, &gd->layers[i])))
 			goto out_close;
+	h.length = w.len;
+	h.crc = w.crc;
+	rc = GEODATA_EIO;
+	if (fseek(f, 0, SEEK_SET) || fwrite(&h, 1, sizeof(h), f) != sizeof(h))
+		goto out_close;
 	rc = GEODATA_EIO;
 	if (fflush(f) || fsync(fileno(f)))
 		goto out_close;
@@ -205,10 +210,14 @@ typedef struct {
 	const char *p, *end;
 } cursor;
 
-static const void *take(cursor *c, size_t n)
+/* `count` records of `size` bytes, or NULL when the rest of the file is shorter. */
+static const void *take(cursor *c, uint64_t count, size_t size)
 {
-	size_t padded = n + (8 - n % 8) % 8;
-	if ((size_t)(c->end - c->p) < padded)
+	size_t left = (size_t)(c->end - c->p);
+	if (count > left / size)
+		return NULL;
+	size_t n = (size_t)count * size, padded = n + (8 - n % 8) % 8;
+	if (left < padded)
 		return NULL;
 	const void *r = c->p;
 	c->p += padded;
@@ -225,22 +234,91 @@ static void rec_to_geom(const geodata_layer *L, const geom_rec *r, geodata_geom 
 	g->bbox = r->bbox;
 }
 
-static int read_layer(cursor *c, geodata_layer *L, geodata_layer_id id)
+/* Whether a geometry's runs lie inside the layer's arrays and add up to its point count. */
+static int geom_sound(const geom_rec *g, const layer_header *lh, const uint32_t *lens)
 {
-	const layer_header *lh = take(c, sizeof(*lh));
+	if (g->type > GEODATA_GEOM_POLYGON || g->coff > lh->ncoords ||
+	    2 * (uint64_t)g->npoints > lh->ncoords - g->coff || g->loff > lh->nlens ||
+	    g->nparts > lh->nlens - g->loff)
+		return 0;
+	uint64_t sum = 0;
+	for (uint32_t k = 0; k < g->nparts; k++)
+		sum += lens[g->loff + k];
+	return sum == g->npoints;
+}
+
+typedef struct {
+	const layer_header *lh;
+	const feature_rec *fr;
+	const uint32_t *first;
+	const piece_rec *pr;
+	const uint32_t *lens;
+	const char *pool;
+} layer_view;
+
+/* Every index and offset of one layer checked before anything is built on it. */
+static const char *layer_unsound(const layer_view *v)
+{
+	const layer_header *lh = v->lh;
+	if (lh->nfeatures && (lh->nstrings == 0 || v->pool[lh->nstrings - 1]))
+		return "string pool not terminated";
+	for (size_t i = 0; i < lh->nfeatures; i++) {
+		const feature_rec *f = &v->fr[i];
+		if (f->name >= lh->nstrings || f->code >= lh->nstrings ||
+		    f->country >= lh->nstrings)
+			return "string offset out of range";
+		if (f->capital < GEODATA_CAPITAL_NONE || f->capital > GEODATA_CAPITAL_PRIMARY)
+			return "capital out of range";
+	}
+	if (v->first[0] != 0 || v->first[lh->nfeatures] != lh->npieces)
+		return "feature piece ranges do not cover the pieces";
+	for (size_t i = 0; i < lh->nfeatures; i++)
+		if (v->first[i] > v->first[i + 1])
+			return "feature piece ranges out of order";
+	/* Each run belongs to one piece, shared at most by its slots: this bounds the work below
+	 * however the counts lie. */
+	uint64_t runs = 0, max_runs = (uint64_t)NSLOTS * lh->nlens;
+	for (size_t i = 0; i < lh->npieces; i++) {
+		uint64_t f = v->pr[i].feature;
+		if (f >= lh->nfeatures || i < v->first[f] || i >= v->first[f + 1])
+			return "piece of no feature";
+		for (int z = 0; z < NSLOTS; z++) {
+			runs += v->pr[i].g[z].nparts;
+			if (runs > max_runs)
+				return "more runs than the layer holds";
+			if (!geom_sound(&v->pr[i].g[z], lh, v->lens))
+				return "geometry outside its arrays";
+		}
+	}
+	return NULL;
+}
+
+static const char *read_layer(cursor *c, geodata_layer *L, geodata_layer_id id)
+{
+	const layer_header *lh = take(c, 1, sizeof(*lh));
 	if (!lh)
-		return -1;
-	const feature_rec *fr = take(c, lh->nfeatures * sizeof(*fr));
-	const uint32_t *first = take(c, (lh->nfeatures + 1) * sizeof(uint32_t));
-	const piece_rec *pr = take(c, lh->npieces * sizeof(*pr));
-	const geodata_bbox *boxes = take(c, lh->npieces * sizeof(geodata_bbox));
-	const rtree_node *nodes = take(c, lh->nnodes * sizeof(rtree_node));
-	const uint32_t *items = take(c, lh->nitems * sizeof(uint32_t));
-	const double *coords = take(c, lh->ncoords * sizeof(double));
-	const uint32_t *lens = take(c, lh->nlens * sizeof(uint32_t));
-	const char *pool = take(c, lh->nstrings);
-	if (!fr || !first || !pr || !boxes || !nodes || !items || !coords || !lens || !pool)
-		return -1;
+		return "truncated";
+	layer_view v = {.lh = lh};
+	v.fr = take(c, lh->nfeatures, sizeof(*v.fr));
+	v.first = lh->nfeatures < UINT64_MAX ? take(c, lh->nfeatures + 1, sizeof(uint32_t)) : NULL;
+	v.pr = take(c, lh->npieces, sizeof(*v.pr));
+	const geodata_bbox *boxes = take(c, lh->npieces, sizeof(geodata_bbox));
+	const rtree_node *nodes = take(c, lh->nnodes, sizeof(rtree_node));
+	const uint32_t *items = take(c, lh->nitems, sizeof(uint32_t));
+	const double *coords = take(c, lh->ncoords, sizeof(double));
+	v.lens = take(c, lh->nlens, sizeof(uint32_t));
+	v.pool = take(c, lh->nstrings, 1);
+	if (!v.fr || !v.first || !v.pr || !boxes || !nodes || !items || !coords || !v.lens ||
+	    !v.pool)
+		return "an array runs past the end of the file";
+	if (lh->npieces > UINT32_MAX)
+		return "too many pieces";
+	const char *bad = layer_unsound(&v);
+	if (bad)
+		return bad;
+	rtree index = {(rtree_node *)nodes, lh->nnodes, (uint32_t *)items, lh->nitems, lh->root};
+	if (rtree_check(&index, lh->npieces))
+		return "spatial index unsound";
 	L->mapped = 1;
 	L->id = id;
 	L->attribution =
@@ -248,96 +326,150 @@ static int read_layer(cursor *c, geodata_layer *L, geodata_layer_id id)
 	L->nfeatures = lh->nfeatures;
 	L->npieces = lh->npieces;
 	L->coords = (double *)coords;
-	L->lens = (uint32_t *)lens;
-	L->strings = (char *)pool;
-	L->feature_first_piece = (uint32_t *)first;
+	L->lens = (uint32_t *)v.lens;
+	L->strings = (char *)v.pool;
+	L->feature_first_piece = (uint32_t *)v.first;
 	L->piece_boxes = (geodata_bbox *)boxes;
-	L->index.nodes = (rtree_node *)nodes;
-	L->index.nnodes = lh->nnodes;
-	L->index.items = (uint32_t *)items;
-	L->index.nitems = lh->nitems;
-	L->index.root = lh->root;
+	L->index = index;
 	L->stats = lh->stats;
 	L->features = calloc(lh->nfeatures + 1, sizeof(geodata_feature));
 	L->pieces = calloc(lh->npieces + 1, sizeof(geodata_piece));
 	if (!L->features || !L->pieces)
-		return -1;
+		return "out of memory";
 	for (size_t i = 0; i < lh->nfeatures; i++) {
 		geodata_feature *ft = &L->features[i];
-		if (fr[i].name >= lh->nstrings || fr[i].code >= lh->nstrings ||
-		    fr[i].country >= lh->nstrings)
-			return -1;
-		ft->name = pool + fr[i].name;
-		ft->code = pool + fr[i].code;
-		ft->country = pool + fr[i].country;
-		ft->population = (long)fr[i].population;
-		ft->capital = (geodata_capital)fr[i].capital;
-		ft->rank = fr[i].rank;
-		ft->label_x = fr[i].label_x;
-		ft->label_y = fr[i].label_y;
-		ft->lon = fr[i].lon;
-		ft->lat = fr[i].lat;
-		ft->area = fr[i].area;
+		const feature_rec *f = &v.fr[i];
+		ft->name = v.pool + f->name;
+		ft->code = v.pool + f->code;
+		ft->country = v.pool + f->country;
+		ft->population = (long)f->population;
+		ft->capital = (geodata_capital)f->capital;
+		ft->rank = f->rank;
+		ft->label_x = f->label_x;
+		ft->label_y = f->label_y;
+		ft->lon = f->lon;
+		ft->lat = f->lat;
+		ft->area = f->area;
 	}
 	for (size_t i = 0; i < lh->npieces; i++) {
 		geodata_piece *p = &L->pieces[i];
-		p->feature = (uint32_t)pr[i].feature;
-		for (int z = 0; z < NSLOTS; z++) {
-			const geom_rec *g = &pr[i].g[z];
-			if (g->coff + 2 * (uint64_t)g->npoints > lh->ncoords ||
-			    g->loff + g->nparts > lh->nlens || p->feature >= lh->nfeatures)
-				return -1;
-		}
+		p->feature = (uint32_t)v.pr[i].feature;
 		for (int z = 0; z < GEODATA_LEVELS; z++)
-			rec_to_geom(L, &pr[i].g[z], &p->level[z]);
-		rec_to_geom(L, &pr[i].g[GEODATA_LEVELS], &p->lonlat);
+			rec_to_geom(L, &v.pr[i].g[z], &p->level[z]);
+		rec_to_geom(L, &v.pr[i].g[GEODATA_LEVELS], &p->lonlat);
 	}
-	return 0;
+	return NULL;
 }
 
-geodata *snapshot_load(const char *path, uint64_t fingerprint)
+static void say(geodata_error *why, const char *what, const char *detail)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (why)
+		snprintf(why->msg, sizeof(why->msg), "%s%s%s", what, detail ? ": " : "",
+		         detail ? detail : "");
+}
+
+static uLong body_crc(const void *buf, size_t len)
+{
+	return crc32_z(crc32_z(0, NULL, 0), (const Bytef *)buf + sizeof(file_header),
+	               len - sizeof(file_header));
+}
+
+uint64_t snapshot_seal(void *buf, size_t len)
+{
+	if (len < sizeof(file_header))
+		return 0;
+	file_header *h = buf;
+	h->length = len;
+	h->crc = body_crc(buf, len);
+	return h->fingerprint;
+}
+
+geodata *snapshot_parse(const void *buf, size_t len, uint64_t fingerprint, geodata_error *why)
+{
+	cursor c = {buf, (const char *)buf + len};
+	const file_header *h = take(&c, 1, sizeof(*h));
+	if (!h || memcmp(h->magic, SNAPSHOT_MAGIC, 8) || h->layout != layout_id() ||
+	    h->nlayers != GEODATA_LAYER_COUNT) {
+		say(why, "not a snapshot of this version", NULL);
 		return NULL;
-	struct stat st;
-	geodata *gd = NULL;
-	void *map = MAP_FAILED;
-	if (fstat(fd, &st) || st.st_size < (off_t)sizeof(file_header))
-		goto fail;
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (map == MAP_FAILED)
-		goto fail;
-	cursor c = {map, (const char *)map + st.st_size};
-	const file_header *h = take(&c, sizeof(*h));
-	if (!h || memcmp(h->magic, MAGIC, 8) || h->fingerprint != fingerprint ||
-	    h->layout != layout_id() || h->nlayers != GEODATA_LAYER_COUNT)
-		goto fail;
-	gd = calloc(1, sizeof(*gd));
-	if (!gd)
-		goto fail;
-	gd->map = map;
-	gd->map_len = (size_t)st.st_size;
+	}
+	if (h->fingerprint != fingerprint) {
+		say(why, "made from another version of the data", NULL);
+		return NULL;
+	}
+	if (h->length != len) {
+		say(why, "truncated or extended", NULL);
+		return NULL;
+	}
+	if (h->crc != body_crc(buf, len)) {
+		say(why, "checksum mismatch", NULL);
+		return NULL;
+	}
+	geodata *gd = calloc(1, sizeof(*gd));
+	if (!gd) {
+		say(why, "out of memory", NULL);
+		return NULL;
+	}
 	for (int i = 0; i < GEODATA_LAYER_COUNT; i++) {
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (read_layer(&c, &gd->layers[i], (geodata_layer_id)i))
-			goto fail;
+		const char *bad = read_layer(&c, &gd->layers[i], (geodata_layer_id)i);
+		if (bad) {
+			char what[64];
+			snprintf(what, sizeof(what), "layer '%s'", geodata_layer_name(i));
+			say(why, what, bad);
+			geodata_destroy(gd);
+			return NULL;
+		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		/* What this start cost, not what preparing the snapshot once did. */
 		gd->layers[i].stats.load_ms =
 		    (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	}
-	gd->from_snapshot = 1;
-	close(fd);
-	return gd;
-fail:
-	if (gd) {
-		gd->map = NULL; /* unmapped below */
+	if (c.p != c.end) {
+		say(why, "unexpected data after the last layer", NULL);
 		geodata_destroy(gd);
+		return NULL;
 	}
+	gd->from_snapshot = 1;
+	return gd;
+}
+
+geodata *snapshot_load(const char *path, uint64_t fingerprint, geodata_error *why)
+{
+	if (why)
+		why->msg[0] = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			say(why, "cannot open", strerror(errno));
+		return NULL;
+	}
+	struct stat st;
+	geodata *gd = NULL;
+	void *map = MAP_FAILED;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		say(why, "not a regular file", NULL);
+		goto out;
+	}
+	if (st.st_size < (off_t)sizeof(file_header)) {
+		say(why, "truncated", NULL);
+		goto out;
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED) {
+		say(why, "cannot map", strerror(errno));
+		goto out;
+	}
+	gd = snapshot_parse(map, (size_t)st.st_size, fingerprint, why);
+	if (gd) {
+		gd->map = map;
+		gd->map_len = (size_t)st.st_size;
+		map = MAP_FAILED;
+	}
+out:
 	if (map != MAP_FAILED)
 		munmap(map, (size_t)st.st_size);
 	close(fd);
-	return NULL;
+	return gd;
 }

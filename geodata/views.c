@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "geodata.h"
+#include "private.h"
+
+/* Named views are a few lines each: a megabyte is thousands of them. */
+#define MAX_VIEWS_BYTES (1u << 20)
 
 struct geodata_views {
 	geodata_view *v;
@@ -26,10 +29,32 @@ geodata_views *geodata_views_load(const char *path, geodata_error *err)
 		fail(err, path, "out of memory");
 		return NULL;
 	}
-	vs->root = json_object_from_file(path);
 	json_object *arr = NULL;
+	char *text = NULL, why[256];
+	size_t len = 0;
+	if (file_read_regular(path, MAX_VIEWS_BYTES, &text, &len, why, sizeof why)) {
+		fail(err, path, why);
+		goto bad;
+	}
+	json_tokener *tok = json_tokener_new();
+	vs->root = tok && len <= INT32_MAX ? json_tokener_parse_ex(tok, text, (int)len) : NULL;
+	int complete = tok && json_tokener_get_error(tok) == json_tokener_success;
+	for (size_t i = complete ? json_tokener_get_parse_end(tok) : len; i < len; i++)
+		if (!strchr(" \t\r\n", text[i]))
+			complete = 0;
+	if (!vs->root || !complete) {
+		snprintf(why, sizeof why, "not valid JSON%s%s", tok ? ": " : "",
+		         tok ? (json_tokener_get_error(tok) == json_tokener_success
+		                    ? "unexpected data after the end"
+		                    : json_tokener_error_desc(json_tokener_get_error(tok)))
+		             : "");
+		json_object_put(vs->root);
+		vs->root = NULL;
+	}
+	json_tokener_free(tok);
+	free(text);
 	if (!vs->root) {
-		fail(err, path, json_util_get_last_err() ? json_util_get_last_err() : "unreadable");
+		fail(err, path, why);
 		goto bad;
 	}
 	if (!json_object_object_get_ex(vs->root, "views", &arr) ||

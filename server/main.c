@@ -598,6 +598,8 @@ static int cmd_check(int argc, char **argv, common *c)
 	printf("layers %s\n", geodata_from_snapshot(l.gd)
 	                          ? "mapped from the prepared snapshot (base.snapshot)"
 	                          : "read through GDAL/OGR, reprojected and generalised");
+	if (geodata_snapshot_note(l.gd)[0])
+		printf("%s; rebuilt from the GeoPackage\n", geodata_snapshot_note(l.gd));
 	printf("views: %zu\n", geodata_views_count(l.views));
 	geodata_problems pr = {0};
 	fflush(stdout);

@@ -568,7 +568,7 @@ static int area_path(render_ctx *ctx, const geodata_event *e)
 		return rc;
 	}
 	for (size_t i = 0; i < e->ngeoms && !rc; i++)
-		rc = render_path_geom(ctx, &e->merc[i], &e->lonlat[i]);
+		rc = render_path_geom(ctx, &e->level[ctx->zoom][i], &e->lonlat[i]);
 	return rc;
 }
 

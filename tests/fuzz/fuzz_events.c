@@ -22,6 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	for (size_t i = 0; ev && i < geodata_events_count(ev); i++) {
 		const geodata_event *e = geodata_events_get(ev, i);
+		for (int z = 0; e->ngeoms && z < GEODATA_LEVELS; z++)
+			if (!e->level[z] || e->level[z][0].nparts != e->merc[0].nparts)
+				abort();
 		if (!e->id || !e->title || !e->source || e->ngeoms == 0 ||
 		    geodata_events_find(ev, e->id) != e || !geodata_event_geojson(ev, i))
 			abort();

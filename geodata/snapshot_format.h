@@ -1,0 +1,63 @@
+/* snapshot_format.h: the records of the snapshot file; private to geodata/ and its tests. */
+#ifndef BRIEFMAP_GEODATA_SNAPSHOT_FORMAT_H
+#define BRIEFMAP_GEODATA_SNAPSHOT_FORMAT_H
+
+#include "private.h"
+
+/*
+ * The file is a file_header, then for each layer: a layer_header, its
+ * feature_recs, nfeatures + 1 first-piece indices (uint32), piece_recs, piece
+ * boxes, R-tree nodes, R-tree items (uint32), coordinates (double), run
+ * lengths (uint32) and the string pool; each array padded to 8 bytes.
+ * `crc` is zlib's CRC-32 of every byte after the header.
+ */
+
+/* Bump on any change to what the loader computes: a snapshot of older output must not be used. */
+#define SNAPSHOT_MAGIC "BRFMSNP7"
+#define SNAPSHOT_SLOTS (GEODATA_LEVELS + 1)
+
+typedef struct {
+	char magic[8];
+	uint64_t fingerprint;
+	uint64_t layout; /* sizes of the records, so that a different build never misreads a file */
+	uint64_t nlayers;
+	uint64_t length; /* of the whole file: a truncated copy is told at once */
+	uint64_t crc;
+} snapshot_file_header;
+
+typedef struct {
+	uint64_t nfeatures, npieces, ncoords, nlens, nstrings, nnodes, nitems, root;
+	geodata_layer_stats stats;
+} snapshot_layer_header;
+
+typedef struct {
+	uint64_t name, code, country; /* offsets into the string pool */
+	int64_t population;
+	int32_t capital, rank;
+	double label_x, label_y, lon, lat, area;
+} snapshot_feature_rec;
+
+typedef struct {
+	uint32_t type, nparts, npoints, pad;
+	uint64_t coff, loff; /* in doubles and in run lengths from the layer's arrays */
+	geodata_bbox bbox;
+} snapshot_geom_rec;
+
+typedef struct {
+	uint64_t feature;
+	snapshot_geom_rec g[SNAPSHOT_SLOTS];
+} snapshot_piece_rec;
+
+/**
+ * Reads a snapshot held in memory. The result borrows `buf`, which must stay
+ * mapped and unchanged while it lives (and be 8-byte aligned). Returns NULL
+ * with the reason in `why` when the buffer is not a sound snapshot of the
+ * data identified by `fingerprint`: wrong magic, layout or fingerprint, a
+ * checksum mismatch, or any count, offset or index pointing outside its
+ * array. Whatever the bytes, it never reads outside `buf`.
+ */
+geodata *snapshot_parse(const void *buf, size_t len, uint64_t fingerprint, geodata_error *why);
+/** Recomputes the checksum and length of a snapshot in memory; returns its fingerprint. */
+uint64_t snapshot_seal(void *buf, size_t len);
+
+#endif

@@ -1,0 +1,241 @@
+/* fuzz_snapshot.c: arbitrary bytes, with a valid checksum, into the snapshot loader; also a
+ * corpus runner that makes a fresh seed snapshot from tiny layers. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "geodata/snapshot_format.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int touch(const geodata_piece *p, const geodata_feature *f, void *ud)
+{
+	double *sum = ud;
+	*sum += (double)strlen(f->name) + strlen(f->code) + strlen(f->country) + f->label_x;
+	for (int z = 0; z <= GEODATA_LEVELS; z++) {
+		const geodata_geom *g = z < GEODATA_LEVELS ? &p->level[z] : &p->lonlat;
+		size_t k = 0;
+		for (uint32_t r = 0; r < g->nparts; r++)
+			for (uint32_t i = 0; i < g->part_len[r]; i++, k++)
+				*sum += g->xy[2 * k] + g->xy[2 * k + 1];
+		/* Accepted geometry is exactly as long as it says. */
+		if (k != g->npoints)
+			abort();
+	}
+	return 0;
+}
+
+/* Everything an accepted snapshot offers, read the way renderers read it. */
+static void walk_all(const geodata *gd)
+{
+	static const geodata_bbox world = {-1e300, -1e300, 1e300, 1e300};
+	double sum = 0;
+	for (int i = 0; i < GEODATA_LAYER_COUNT; i++) {
+		const geodata_layer *L = geodata_layer_get(gd, (geodata_layer_id)i);
+		geodata_layer_query(L, &world, touch, &sum);
+		for (size_t f = 0; f < geodata_layer_feature_count(L); f++) {
+			size_t idx[4];
+			size_t n = geodata_layer_feature_pieces(L, f, idx, 4);
+			for (size_t k = 0; k < n && k < 4; k++)
+				if (idx[k] >= geodata_layer_piece_count(L))
+					abort();
+		}
+	}
+	geodata_state_find(gd, "MX-SIN");
+	if (sum == 12345.678)
+		puts(""); /* keeps the reads from being optimised away */
+}
+
+/*
+ * The checksum would refuse nearly every mutation before the structure is
+ * looked at: the input is sealed first, so the fuzzer explores what a file
+ * with a valid checksum but hostile content can do.
+ */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	/* The loader reads records in place: give it the alignment a mapping has. */
+	uint64_t *buf = malloc(size ? size : 1);
+	if (!buf)
+		return 0;
+	memcpy(buf, data, size);
+	uint64_t fp = snapshot_seal(buf, size);
+	geodata_error why = {{0}};
+	geodata *gd = snapshot_parse(buf, size, fp, &why);
+	if (gd)
+		walk_all(gd);
+	else if (!why.msg[0] || strchr(why.msg, '\n'))
+		abort();
+	geodata_destroy(gd);
+	free(buf);
+	return 0;
+}
+
+#ifndef BRIEFMAP_LIBFUZZER
+#include <dirent.h>
+#include <sys/stat.h>
+
+static const char *const tiny_polygons =
+    "{\"type\":\"FeatureCollection\",\"features\":["
+    "{\"type\":\"Feature\",\"properties\":{\"name\":\"A\",\"id\":\"1\",\"iso_3166_2\":\"MX-SIN\","
+    "\"adm0_a3\":\"MEX\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":"
+    "[[[-100,20],[-99,20],[-99,21],[-99.5,21.2],[-100,21],[-100,20]],"
+    "[[-99.8,20.2],[-99.8,20.4],[-99.6,20.4],[-99.8,20.2]]]}},"
+    "{\"type\":\"Feature\",\"properties\":{\"name\":\"B\",\"id\":\"2\",\"iso_3166_2\":\"MX-SON\","
+    "\"adm0_a3\":\"MEX\"},\"geometry\":{\"type\":\"MultiPolygon\",\"coordinates\":"
+    "[[[[-110,28],[-109,28],[-109,29],[-110,28]]],[[[-108,27],[-107,27],[-107,27.5],"
+    "[-108,27]]]]}}]}";
+static const char *const tiny_points =
+    "{\"type\":\"FeatureCollection\",\"features\":["
+    "{\"type\":\"Feature\",\"properties\":{\"name\":\"Culiacan\",\"iso2\":\"MX\",\"population\":"
+    "800000,\"capital\":\"admin\",\"latitude\":24.8,\"longitude\":-107.39},\"geometry\":"
+    "{\"type\":\"Point\",\"coordinates\":[-107.39,24.8]}},"
+    "{\"type\":\"Feature\",\"properties\":{\"name\":\"Mexico City\",\"iso2\":\"MX\",\"population\":"
+    "9000000,\"capital\":\"primary\"},\"geometry\":{\"type\":\"Point\",\"coordinates\":"
+    "[-99.13,19.43]}}]}";
+static const char *const tiny_empty = "{\"type\":\"FeatureCollection\",\"features\":[]}";
+
+static int write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	int rc = fputs(text, f) < 0;
+	return fclose(f) || rc ? -1 : 0;
+}
+
+/* A small snapshot of tiny layers (`empty`: half of them without features) into `out`. */
+static int make_seed(const char *dir, int empty, const char *out)
+{
+	char poly[512], pts[512], none[512];
+	snprintf(poly, sizeof poly, "%s/poly.geojson", dir);
+	snprintf(pts, sizeof pts, "%s/points.geojson", dir);
+	snprintf(none, sizeof none, "%s/empty.geojson", dir);
+	if (write_text(poly, tiny_polygons) || write_text(pts, tiny_points) ||
+	    write_text(none, tiny_empty))
+		return -1;
+	geodata_options opts = {0};
+	for (int i = 0; i < GEODATA_LAYER_COUNT; i++)
+		opts.layer_source[i] = (empty && i % 2) ? none : i == GEODATA_CITIES ? pts : poly;
+	geodata_error err = {{0}};
+	geodata *gd = geodata_load(&opts, &err);
+	if (!gd) {
+		fprintf(stderr, "fuzz_snapshot: tiny layers: %s\n", err.msg);
+		return -1;
+	}
+	int rc = snapshot_write(gd, out, 42);
+	geodata_destroy(gd);
+	unlink(poly);
+	unlink(pts);
+	unlink(none);
+	return rc;
+}
+
+static unsigned char *read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 16;
+	unsigned char *buf = malloc(cap);
+	size_t got;
+	*len = 0;
+	while (buf && (got = fread(buf + *len, 1, cap - *len, f)) > 0) {
+		*len += got;
+		if (*len == cap) {
+			unsigned char *nb = realloc(buf, cap * 2);
+			if (!nb)
+				free(buf);
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+static int run_file(const char *path)
+{
+	size_t len;
+	unsigned char *buf = read_all(path, &len);
+	if (!buf) {
+		fprintf(stderr, "fuzz_snapshot: cannot read %s\n", path);
+		return 1;
+	}
+	LLVMFuzzerTestOneInput(buf, len);
+	free(buf);
+	return 0;
+}
+
+/* A fresh seed must be accepted as it is: the writer and the checks agree. */
+static int fresh_seeds(const char *save_dir)
+{
+	char dir[] = "/tmp/briefmap-fuzz-snapshot-XXXXXX";
+	if (!mkdtemp(dir))
+		return 1;
+	int rc = 0;
+	for (int empty = 0; empty < 2 && !rc; empty++) {
+		char path[512];
+		snprintf(path, sizeof path, "%s/%s", save_dir ? save_dir : dir,
+		         empty ? "tiny-half-empty.snapshot" : "tiny.snapshot");
+		size_t len = 0;
+		unsigned char *buf = make_seed(dir, empty, path) ? NULL : read_all(path, &len);
+		geodata_error why = {{0}};
+		geodata *gd = buf ? snapshot_parse(buf, len, 42, &why) : NULL;
+		if (!gd) {
+			fprintf(stderr, "fuzz_snapshot: a fresh tiny snapshot is refused: %s\n",
+			        why.msg);
+			rc = 1;
+		} else {
+			walk_all(gd);
+		}
+		geodata_destroy(gd);
+		free(buf);
+		if (!save_dir)
+			unlink(path);
+	}
+	rmdir(dir);
+	return rc;
+}
+
+/*
+ * Runs every file named, and every file in every folder named; with
+ * --fresh, also seeds written now from tiny layers; with --write-seeds DIR,
+ * only writes those seeds into DIR (to refresh the committed corpus).
+ */
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "--write-seeds"))
+		return fresh_seeds(argv[2]);
+	int rc = 0, n = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--fresh")) {
+			rc |= fresh_seeds(NULL);
+			continue;
+		}
+		struct stat st;
+		if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			DIR *d = opendir(argv[i]);
+			struct dirent *de;
+			while (d && (de = readdir(d))) {
+				if (de->d_name[0] == '.')
+					continue;
+				char path[4096];
+				snprintf(path, sizeof path, "%s/%s", argv[i], de->d_name);
+				rc |= run_file(path);
+				n++;
+			}
+			if (d)
+				closedir(d);
+		} else {
+			rc |= run_file(argv[i]);
+			n++;
+		}
+	}
+	printf("fuzz_snapshot: %d corpus inputs\n", n);
+	/* An empty corpus tests nothing: that is a failure, not a pass. */
+	return rc || n == 0;
+}
+#endif

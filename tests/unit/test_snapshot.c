@@ -1,0 +1,449 @@
+/* test_snapshot.c: damaged snapshots of the real data are refused or rebuilt, never crash or
+ * change the map. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "geodata/snapshot_format.h"
+#include "testutil.h"
+
+/* Tiles whose PNG bytes must come out the same from a rebuilt snapshot. */
+static const int tiles[][3] = {{2, 0, 1}, {4, 3, 6}, {5, 7, 14}, {6, 17, 30}, {8, 68, 114}};
+#define NTILES (sizeof(tiles) / sizeof(tiles[0]))
+
+typedef struct fixture {
+	char dir[64], gpkg[96], snap[96];
+	unsigned char *good; /* the sound snapshot's bytes */
+	size_t len;
+	uint64_t fingerprint;
+	tile_buffer ref[NTILES];
+} fixture;
+
+static int copy_file(const char *from, const char *to)
+{
+	FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
+	char buf[1 << 16];
+	size_t n;
+	int rc = a && b ? 0 : -1;
+	while (!rc && (n = fread(buf, 1, sizeof buf, a)) > 0)
+		rc = fwrite(buf, 1, n, b) == n ? 0 : -1;
+	if (a)
+		fclose(a);
+	if (b && fclose(b))
+		rc = -1;
+	return rc;
+}
+
+static int write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	int rc = fwrite(data, 1, len, f) == len ? 0 : -1;
+	return fclose(f) || rc ? -1 : 0;
+}
+
+static geodata *load(fixture *fx, geodata_error *err)
+{
+	geodata_options opts = {.data_dir = fx->dir};
+	return geodata_load(&opts, err);
+}
+
+static void render_tiles(const geodata *gd, tile_buffer *out)
+{
+	tile_error te = {{0}};
+	tile_scene *s = tile_scene_create(gd, NULL, 0, &te);
+	assert_non_null(s);
+	for (size_t i = 0; i < NTILES; i++) {
+		memset(&out[i], 0, sizeof out[i]);
+		assert_int_equal(tile_render_xyz(s, TILE_TILESET_BASE, tiles[i][0], tiles[i][1],
+		                                 tiles[i][2], 1, GEODATA_DAY_OPEN, &out[i], &te),
+		                 0);
+	}
+	tile_scene_unref(s);
+}
+
+static int setup(void **state)
+{
+	fixture *fx = calloc(1, sizeof *fx);
+	if (!fx)
+		return -1;
+	snprintf(fx->dir, sizeof fx->dir, "/tmp/briefmap-snapshot-XXXXXX");
+	if (!mkdtemp(fx->dir))
+		return -1;
+	snprintf(fx->gpkg, sizeof fx->gpkg, "%s/base.gpkg", fx->dir);
+	snprintf(fx->snap, sizeof fx->snap, "%s/base.snapshot", fx->dir);
+	char src[4096];
+	snprintf(src, sizeof src, "%s/base.gpkg", test_env_or("BRIEFMAP_DATA", "var/data"));
+	if (copy_file(src, fx->gpkg))
+		return -1;
+	geodata_error err = {{0}};
+	geodata *gd = load(fx, &err); /* reads the GeoPackage, writes the snapshot */
+	if (!gd || geodata_from_snapshot(gd)) {
+		fprintf(stderr, "first load: %s\n", err.msg);
+		return -1;
+	}
+	geodata_destroy(gd);
+	gd = load(fx, &err);
+	if (!gd || !geodata_from_snapshot(gd)) {
+		fprintf(stderr, "second load did not map the snapshot: %s\n", err.msg);
+		return -1;
+	}
+	render_tiles(gd, fx->ref);
+	geodata_destroy(gd);
+	FILE *f = fopen(fx->snap, "rb");
+	struct stat st;
+	if (!f || fstat(fileno(f), &st))
+		return -1;
+	fx->len = (size_t)st.st_size;
+	fx->good = malloc(fx->len);
+	if (!fx->good || fread(fx->good, 1, fx->len, f) != fx->len)
+		return -1;
+	fclose(f);
+	fx->fingerprint = ((const snapshot_file_header *)fx->good)->fingerprint;
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *fx = *state;
+	if (fx) {
+		for (size_t i = 0; i < NTILES; i++)
+			tile_buffer_finish(&fx->ref[i]);
+		unlink(fx->snap);
+		unlink(fx->gpkg);
+		rmdir(fx->dir);
+		free(fx->good);
+		free(fx);
+	}
+	test_release_fonts();
+	return 0;
+}
+
+/* Where each array of each layer starts, by walking the headers as the loader does. */
+typedef struct sections {
+	size_t header, features, first, pieces, boxes, nodes, items, coords, lens, pool;
+	snapshot_layer_header lh;
+} sections;
+
+static size_t pad8(size_t n)
+{
+	return n + (8 - n % 8) % 8;
+}
+
+static void find_sections(const unsigned char *buf, size_t len, sections *out)
+{
+	size_t off = sizeof(snapshot_file_header);
+	for (int i = 0; i < GEODATA_LAYER_COUNT; i++) {
+		sections *s = &out[i];
+		assert_true(off + sizeof s->lh <= len);
+		memcpy(&s->lh, buf + off, sizeof s->lh);
+		s->header = off;
+		s->features = off += pad8(sizeof s->lh);
+		s->first = off += pad8(s->lh.nfeatures * sizeof(snapshot_feature_rec));
+		s->pieces = off += pad8((s->lh.nfeatures + 1) * sizeof(uint32_t));
+		s->boxes = off += pad8(s->lh.npieces * sizeof(snapshot_piece_rec));
+		s->nodes = off += pad8(s->lh.npieces * sizeof(geodata_bbox));
+		s->items = off += pad8(s->lh.nnodes * sizeof(rtree_node));
+		s->coords = off += pad8(s->lh.nitems * sizeof(uint32_t));
+		s->lens = off += pad8(s->lh.ncoords * sizeof(double));
+		s->pool = off += pad8(s->lh.nlens * sizeof(uint32_t));
+		off += pad8(s->lh.nstrings);
+	}
+	assert_int_equal(off, len);
+}
+
+typedef struct walk {
+	size_t pieces;
+	double sum;
+} walk;
+
+static int touch(const geodata_piece *p, const geodata_feature *f, void *ud)
+{
+	walk *w = ud;
+	w->pieces++;
+	w->sum += (double)strlen(f->name) + strlen(f->code) + strlen(f->country);
+	for (int z = 0; z <= GEODATA_LEVELS; z++) {
+		const geodata_geom *g = z < GEODATA_LEVELS ? &p->level[z] : &p->lonlat;
+		size_t k = 0;
+		for (uint32_t r = 0; r < g->nparts; r++)
+			for (uint32_t i = 0; i < g->part_len[r]; i++, k++)
+				w->sum += g->xy[2 * k] + g->xy[2 * k + 1];
+		assert_int_equal(k, g->npoints);
+	}
+	return 0;
+}
+
+/* Reads everything an accepted snapshot offers, as renderers would: it must not crash. */
+static void walk_all(const geodata *gd)
+{
+	static const geodata_bbox world = {-GEODATA_MERC_HALF, -GEODATA_MERC_HALF,
+	                                   GEODATA_MERC_HALF, GEODATA_MERC_HALF};
+	for (int i = 0; i < GEODATA_LAYER_COUNT; i++) {
+		const geodata_layer *L = geodata_layer_get(gd, (geodata_layer_id)i);
+		walk w = {0};
+		geodata_layer_query(L, &world, touch, &w);
+		for (size_t f = 0; f < geodata_layer_feature_count(L); f++) {
+			size_t idx[8];
+			size_t n = geodata_layer_feature_pieces(L, f, idx, 8);
+			for (size_t k = 0; k < n && k < 8; k++)
+				assert_true(idx[k] < geodata_layer_piece_count(L));
+		}
+	}
+	geodata_state_find(gd, "MX-SIN");
+}
+
+/* Parses a buffer; if accepted, everything in it is walked. Returns whether it was accepted. */
+static int try_parse(fixture *fx, unsigned char *buf, size_t len)
+{
+	geodata_error why = {{0}};
+	geodata *gd = snapshot_parse(buf, len, fx->fingerprint, &why);
+	if (!gd) {
+		assert_true(why.msg[0] != 0);
+		return 0;
+	}
+	walk_all(gd);
+	geodata_destroy(gd);
+	return 1;
+}
+
+/* Random bit flips and truncations, without fixing the checksum: every one is refused. */
+static void test_checksum_refuses_damage(void **state)
+{
+	fixture *fx = *state;
+	test_rng rng = {0x5eed0001};
+	unsigned char *buf = fx->good;
+	assert_int_equal(try_parse(fx, buf, fx->len), 1);
+	int refused = 0;
+	for (int i = 0; i < 100; i++) {
+		size_t off = (size_t)(test_rng_next(&rng) % fx->len);
+		unsigned char bit = (unsigned char)(1u << (test_rng_next(&rng) % 8));
+		buf[off] ^= bit;
+		refused += !try_parse(fx, buf, fx->len);
+		buf[off] ^= bit;
+	}
+	for (int i = 0; i < 20; i++)
+		refused += !try_parse(fx, buf, (size_t)(test_rng_next(&rng) % fx->len));
+	assert_int_equal(refused, 120);
+	printf("checksum: 100 bit flips and 20 truncations refused\n");
+}
+
+typedef void (*damage_fn)(unsigned char *buf, const sections *s, int layer, test_rng *rng);
+
+static void set_u64(unsigned char *buf, size_t off, uint64_t v)
+{
+	memcpy(buf + off, &v, sizeof v);
+}
+
+static void damage_root(unsigned char *buf, const sections *s, int layer, test_rng *rng)
+{
+	(void)rng;
+	set_u64(buf, s[layer].header + offsetof(snapshot_layer_header, root),
+	        s[layer].lh.nnodes + 12345);
+}
+
+static void damage_root_to_leaf(unsigned char *buf, const sections *s, int layer, test_rng *rng)
+{
+	/* A sound node index, but not the root: the map would lose most of the layer. */
+	uint64_t n = s[layer].lh.nnodes, root = s[layer].lh.root;
+	uint64_t other = n > 1 ? (root + 1 + test_rng_next(rng) % (n - 1)) % n : 7;
+	set_u64(buf, s[layer].header + offsetof(snapshot_layer_header, root), other);
+}
+
+static void damage_lens(unsigned char *buf, const sections *s, int layer, test_rng *rng)
+{
+	if (!s[layer].lh.nlens)
+		return;
+	size_t from = (size_t)(test_rng_next(rng) % s[layer].lh.nlens);
+	size_t n = s[layer].lh.nlens - from < 50 ? s[layer].lh.nlens - from : 50;
+	memset(buf + s[layer].lens + from * sizeof(uint32_t), 0, n * sizeof(uint32_t));
+}
+
+static void damage_feature(unsigned char *buf, const sections *s, int layer, test_rng *rng)
+{
+	if (!s[layer].lh.nfeatures)
+		return;
+	size_t f = (size_t)(test_rng_next(rng) % s[layer].lh.nfeatures);
+	memset(buf + s[layer].features + f * sizeof(snapshot_feature_rec), 0xA5,
+	       sizeof(snapshot_feature_rec));
+}
+
+static void damage_node(unsigned char *buf, const sections *s, int layer, test_rng *rng)
+{
+	if (!s[layer].lh.nnodes)
+		return;
+	size_t n = (size_t)(test_rng_next(rng) % s[layer].lh.nnodes);
+	rtree_node *nd = (rtree_node *)(buf + s[layer].nodes + n * sizeof(rtree_node));
+	nd->first += 1 + (uint32_t)(test_rng_next(rng) % 100000);
+}
+
+static void damage_piece(unsigned char *buf, const sections *s, int layer, test_rng *rng)
+{
+	if (!s[layer].lh.npieces)
+		return;
+	size_t p = (size_t)(test_rng_next(rng) % s[layer].lh.npieces);
+	snapshot_piece_rec *pr = (snapshot_piece_rec *)(buf + s[layer].pieces + p * sizeof *pr);
+	int z = (int)(test_rng_next(rng) % SNAPSHOT_SLOTS);
+	pr->g[z].coff = s[layer].lh.ncoords - 1;
+	pr->g[z].npoints += 3;
+}
+
+static void damage_first(unsigned char *buf, const sections *s, int layer, test_rng *rng)
+{
+	size_t f = (size_t)(test_rng_next(rng) % (s[layer].lh.nfeatures + 1));
+	uint32_t v = (uint32_t)test_rng_next(rng);
+	memcpy(buf + s[layer].first + f * sizeof v, &v, sizeof v);
+}
+
+static void damage_pool(unsigned char *buf, const sections *s, int layer, test_rng *rng)
+{
+	(void)rng;
+	if (s[layer].lh.nstrings)
+		buf[s[layer].pool + s[layer].lh.nstrings - 1] = 'x';
+}
+
+/*
+ * Hostile content with a valid checksum: the structural checks must refuse
+ * each of these (they point outside arrays or break the index), and random
+ * flips that keep the structure sound must at least be safe to read.
+ */
+static void test_structure_refuses_hostile_content(void **state)
+{
+	fixture *fx = *state;
+	static const struct {
+		const char *name;
+		damage_fn fn;
+	} damages[] = {{"R-tree root out of range", damage_root},
+	               {"R-tree root on another node", damage_root_to_leaf},
+	               {"zeroed part lengths", damage_lens},
+	               {"overwritten feature record", damage_feature},
+	               {"R-tree node children moved", damage_node},
+	               {"piece geometry past its array", damage_piece},
+	               {"feature piece ranges", damage_first},
+	               {"string pool without its end", damage_pool}};
+	unsigned char *buf = malloc(fx->len);
+	assert_non_null(buf);
+	sections s[GEODATA_LAYER_COUNT];
+	find_sections(fx->good, fx->len, s);
+	test_rng rng = {0x5eed0002};
+	int tried = 0, refused = 0;
+	for (size_t d = 0; d < sizeof damages / sizeof damages[0]; d++) {
+		for (int layer = 0; layer < GEODATA_LAYER_COUNT; layer++) {
+			if (!s[layer].lh.npieces)
+				continue;
+			memcpy(buf, fx->good, fx->len);
+			damages[d].fn(buf, s, layer, &rng);
+			snapshot_seal(buf, fx->len);
+			tried++;
+			if (try_parse(fx, buf, fx->len))
+				fail_msg("%s in layer %d was accepted", damages[d].name, layer);
+			refused++;
+		}
+	}
+	/* Sealed random flips: many are sound (a coordinate, a name), none may crash a reader. */
+	memcpy(buf, fx->good, fx->len);
+	int accepted = 0;
+	for (int i = 0; i < 60; i++) {
+		size_t off = sizeof(snapshot_file_header) +
+		             (size_t)(test_rng_next(&rng) % (fx->len - sizeof(snapshot_file_header)));
+		unsigned char old = buf[off];
+		buf[off] ^= (unsigned char)(1u << (test_rng_next(&rng) % 8));
+		snapshot_seal(buf, fx->len);
+		accepted += try_parse(fx, buf, fx->len);
+		buf[off] = old;
+	}
+	free(buf);
+	printf("structure: %d targeted corruptions refused of %d; 60 sealed flips: %d read safely, "
+	       "%d refused\n",
+	       refused, tried, accepted, 60 - accepted);
+}
+
+static void corrupt_file(fixture *fx, const char *what, test_rng *rng)
+{
+	unsigned char *buf = malloc(fx->len);
+	assert_non_null(buf);
+	memcpy(buf, fx->good, fx->len);
+	sections s[GEODATA_LAYER_COUNT];
+	find_sections(buf, fx->len, s);
+	size_t len = fx->len;
+	if (!strcmp(what, "root")) {
+		damage_root(buf, s, GEODATA_STATES, rng);
+	} else if (!strcmp(what, "root-sealed")) {
+		damage_root_to_leaf(buf, s, GEODATA_COUNTRIES, rng);
+		snapshot_seal(buf, len);
+	} else if (!strcmp(what, "lens-sealed")) {
+		damage_lens(buf, s, GEODATA_LAND, rng);
+		snapshot_seal(buf, len);
+	} else if (!strcmp(what, "city")) {
+		/* A city moved to another place: sound structure, a different map. */
+		snapshot_feature_rec *f = (snapshot_feature_rec *)(buf + s[GEODATA_CITIES].features);
+		f[100].label_x += 50000;
+		f[100].label_y -= 50000;
+	} else if (!strcmp(what, "coordinate")) {
+		double *xy = (double *)(buf + s[GEODATA_COUNTRIES].coords);
+		xy[2 * 1000] += 1e5;
+	} else if (!strcmp(what, "truncated")) {
+		len = fx->len / 3;
+	} else {
+		size_t off = (size_t)(test_rng_next(rng) % fx->len);
+		buf[off] ^= (unsigned char)(1u << (test_rng_next(rng) % 8));
+	}
+	assert_int_equal(write_file(fx->snap, buf, len), 0);
+	free(buf);
+}
+
+/* Through geodata_load: a damaged snapshot is rebuilt from the GeoPackage and the map is unchanged. */
+static void test_damaged_file_is_rebuilt(void **state)
+{
+	fixture *fx = *state;
+	static const char *const what[] = {"root",       "root-sealed", "lens-sealed", "city",
+	                                   "coordinate", "truncated",   "flip"};
+	test_rng rng = {0x5eed0003};
+	for (size_t i = 0; i < sizeof what / sizeof what[0]; i++) {
+		corrupt_file(fx, what[i], &rng);
+		geodata_error err = {{0}};
+		geodata *gd = load(fx, &err);
+		if (!gd)
+			fail_msg("%s: not rebuilt: %s", what[i], err.msg);
+		assert_false(geodata_from_snapshot(gd));
+		if (!strstr(geodata_snapshot_note(gd), "base.snapshot"))
+			fail_msg("%s: no note saying the snapshot was not used: '%s'", what[i],
+			         geodata_snapshot_note(gd));
+		tile_buffer out[NTILES];
+		render_tiles(gd, out);
+		for (size_t t = 0; t < NTILES; t++) {
+			if (out[t].len != fx->ref[t].len ||
+			    memcmp(out[t].data, fx->ref[t].data, out[t].len))
+				fail_msg("%s: tile %d/%d/%d differs from the good render", what[i],
+				         tiles[t][0], tiles[t][1], tiles[t][2]);
+			tile_buffer_finish(&out[t]);
+		}
+		geodata_destroy(gd);
+		/* The rewritten snapshot is sound and mapped by the next start. */
+		gd = load(fx, &err);
+		assert_non_null(gd);
+		assert_true(geodata_from_snapshot(gd));
+		assert_string_equal(geodata_snapshot_note(gd), "");
+		geodata_destroy(gd);
+		printf("%s: rebuilt, %zu tiles equal to the good render\n", what[i], NTILES);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_checksum_refuses_damage),
+	    cmocka_unit_test(test_structure_refuses_hostile_content),
+	    cmocka_unit_test(test_damaged_file_is_rebuilt),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
