@@ -73,6 +73,7 @@ enum {
 	OPT_LISTEN,
 	OPT_THREADS,
 	OPT_CACHE,
+	OPT_SHEET_BUDGET,
 	OPT_VIEW,
 	OPT_BBOX,
 	OPT_SIZE,
@@ -637,12 +638,14 @@ static int cmd_views(int argc, char **argv, common *c)
 /* ---- briefmap serve ---------------------------------------------------------------- */
 
 static const char serve_help[] =
-    "usage: briefmap serve [--listen ADDR:PORT] [--threads N] [--cache-mb N] [--data DIR] "
-    "[--events FILE]\n"
+    "usage: briefmap serve [--listen ADDR:PORT] [--threads N] [--cache-mb N] [--sheet-budget-mb N] "
+    "[--data DIR] [--events FILE]\n"
     "Serves the web map, XYZ tiles, TileJSON, the events API and briefing sheets.\n"
     "  --listen ADDR:PORT   default 127.0.0.1:8080 (port 0 picks a free port)\n"
     "  --threads N          render threads, default the number of cores\n"
     "  --cache-mb N         memory bound of the tile cache, default 256\n"
+    "  --sheet-budget-mb N  memory for the sheets being drawn at once (estimated from their\n"
+    "                       size; past it a sheet gets 503 with Retry-After), default 512\n"
     "  --static DIR         the front end's folder (default static)\n" COMMON_HELP;
 
 static int cmd_serve(int argc, char **argv, common *c)
@@ -650,6 +653,8 @@ static int cmd_serve(int argc, char **argv, common *c)
 	static const struct option lo[] = {{"listen", required_argument, NULL, OPT_LISTEN},
 	                                   {"threads", required_argument, NULL, OPT_THREADS},
 	                                   {"cache-mb", required_argument, NULL, OPT_CACHE},
+	                                   {"sheet-budget-mb", required_argument, NULL,
+	                                    OPT_SHEET_BUDGET},
 	                                   {"static", required_argument, NULL, OPT_FORMAT},
 	                                   COMMON_LONGOPTS,
 	                                   {NULL, 0, NULL, 0}};
@@ -678,6 +683,11 @@ static int cmd_serve(int argc, char **argv, common *c)
 			if (parse_int(optarg, 1, 65536, &v))
 				return fail(EXIT_USAGE, "serve: --cache-mb must be 1 to 65536");
 			so.cache_mb = (int)v;
+			break;
+		case OPT_SHEET_BUDGET:
+			if (parse_int(optarg, 1, 1048576, &v))
+				return fail(EXIT_USAGE, "serve: --sheet-budget-mb must be 1 to 1048576");
+			so.sheet_budget_mb = (int)v;
 			break;
 		case OPT_FORMAT:
 			so.static_dir = optarg;
