@@ -1326,6 +1326,10 @@ static void jobs_metrics(strbuf *b, job_queue *q)
 	             "the system.\n");
 	sb_printf(b, "# TYPE briefmap_memory_trims_total counter\n");
 	sb_printf(b, "briefmap_memory_trims_total %" PRIu64 "\n", st.trims);
+	sb_printf(b, "# HELP briefmap_heap_bytes Memory of malloc: handed out, or held free.\n");
+	sb_printf(b, "# TYPE briefmap_heap_bytes gauge\n");
+	sb_printf(b, "briefmap_heap_bytes{state=\"used\"} %zu\n", st.heap_used);
+	sb_printf(b, "briefmap_heap_bytes{state=\"free\"} %zu\n", st.heap_free);
 }
 
 static enum MHD_Result handle_metrics(request *r)
@@ -2113,6 +2117,7 @@ int server_run(const server_options *opts, server_error *err)
 		nthreads = 1;
 	if (nthreads > 256)
 		nthreads = 256;
+	job_memory_tune(nthreads);
 	size_t budget_mb =
 	    opts->sheet_budget_mb > 0 ? (size_t)opts->sheet_budget_mb : DEFAULT_SHEET_BUDGET_MB;
 	job_queue_options jo = {.threads = nthreads,

@@ -82,7 +82,16 @@ typedef struct job_queue_stats {
 	uint64_t abandoned[2]; /**< jobs dropped because every client hung up: tile, sheet */
 	uint64_t refused_full, refused_budget;
 	uint64_t trims; /**< times freed memory was handed back to the system */
+	size_t heap_used; /**< bytes malloc has handed out (mapped blocks included) */
+	size_t heap_free; /**< bytes malloc holds free in its heaps */
 } job_queue_stats;
+
+/**
+ * Sets the process's malloc up for long-running rendering on `threads`
+ * workers: one arena, large blocks mapped on their own. Call once, before
+ * the threads start. Never fails (a refused setting only costs memory).
+ */
+void job_memory_tune(int threads);
 
 /**
  * Starts the workers and the watch on queued clients. Returns NULL on failure.
