@@ -1105,7 +1105,7 @@ static enum MHD_Result handle_render(request *r, const char *ext, const query *q
 	j->kind = JOB_SHEET;
 	j->tag = hsh;
 	snprintf(j->key, sizeof j->key, "sheet/%s", r->etag);
-	j->cache_sheet = job_sheet_cost(req) <= s->sheet_cache_max;
+	j->cache_max = s->sheet_cache_max;
 	tile_blob *blob = tile_cache_get(s->cache, j->key);
 	if (blob && blob->tag == hsh) {
 		tile_scene_unref(sc);
@@ -2117,7 +2117,7 @@ int server_run(const server_options *opts, server_error *err)
 		nthreads = 1;
 	if (nthreads > 256)
 		nthreads = 256;
-	job_memory_tune(nthreads);
+	job_memory_tune();
 	size_t budget_mb =
 	    opts->sheet_budget_mb > 0 ? (size_t)opts->sheet_budget_mb : DEFAULT_SHEET_BUDGET_MB;
 	job_queue_options jo = {.threads = nthreads,

@@ -282,7 +282,7 @@ static void render(job_queue *q, job *j, tile_cache *cache)
 		if (!j->blob) {
 			j->rc = TILE_ENOMEM;
 			snprintf(terr.msg, sizeof terr.msg, "out of memory");
-		} else if (j->kind == JOB_TILE || j->cache_sheet) {
+		} else if (j->kind == JOB_TILE || j->blob->len <= j->cache_max) {
 			tile_cache_put(cache, j->key, j->blob);
 		}
 	}
@@ -401,9 +401,8 @@ static void *watcher_main(void *arg)
 	return NULL;
 }
 
-void job_memory_tune(int threads)
+void job_memory_tune(void)
 {
-	(void)threads;
 	/* glibc gives each thread that contends for malloc an arena of its own (up to 8 per
 	 * core) and keeps what is freed in each: a server rendering on 16 threads grew to 200
 	 * MiB with an 8 MiB cache, against 130 MiB with one arena. Renders are bound by

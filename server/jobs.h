@@ -41,7 +41,7 @@ struct job {
 	long x, y;
 	geodata_day until;
 	tile_sheet_request sheet;
-	int cache_sheet; /**< keep the sheet's bytes in the tile cache under `key` */
+	size_t cache_max; /**< a sheet up to this many bytes is kept in the tile cache under `key` */
 
 	/* Result. */
 	int rc;
@@ -87,11 +87,11 @@ typedef struct job_queue_stats {
 } job_queue_stats;
 
 /**
- * Sets the process's malloc up for long-running rendering on `threads`
- * workers: one arena, large blocks mapped on their own. Call once, before
+ * Sets the process's malloc up for long-running rendering on many threads:
+ * one arena, large blocks mapped on their own. Call once, before
  * the threads start. Never fails (a refused setting only costs memory).
  */
-void job_memory_tune(int threads);
+void job_memory_tune(void);
 
 /**
  * Starts the workers and the watch on queued clients. Returns NULL on failure.
