@@ -996,6 +996,8 @@ static enum MHD_Result render_done(request *r)
 	}
 	tile_blob *b = j->blob;
 	j->blob = NULL;
+	if (!b)
+		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "render gave nothing");
 	if (j->kind == JOB_TILE)
 		return reply_tile_blob(r, b, r->etag);
 	return reply_sheet(r, b);

@@ -316,17 +316,29 @@ static void *worker_main(void *arg)
 			pthread_cond_wait(&q->work, &q->lock);
 		if (!j)
 			break;
+		job *gone = NULL;
+		if (followers_prune(j, &gone) == 0 && client_gone(j)) {
+			/* Nobody left to send it to: the render would be for nobody. Never listed
+			 * as running, so no request can wait for it. */
+			if (j->kind == JOB_SHEET)
+				q->nrunning_sheets--;
+			q->sheet_bytes -= j->cost;
+			j->cost = 0;
+			q->st.abandoned[kind_slot(j)]++;
+			pthread_cond_broadcast(&q->work);
+			pthread_mutex_unlock(&q->lock);
+			resume_all(gone, JOB_END_ABANDONED);
+			resume(j, JOB_END_ABANDONED);
+			pthread_mutex_lock(&q->lock);
+			continue;
+		}
 		j->state = ST_RUNNING;
 		j->next = q->running;
 		q->running = j;
 		q->nrunning++;
-		job *gone = NULL;
-		/* Nobody left to send it to: the render would be for nobody. */
-		int skip = followers_prune(j, &gone) == 0 && client_gone(j);
 		pthread_mutex_unlock(&q->lock);
 		resume_all(gone, JOB_END_ABANDONED);
-		if (!skip)
-			render(q, j, q->o.cache);
+		render(q, j, q->o.cache);
 
 		pthread_mutex_lock(&q->lock);
 		list_unlink(&q->running, j);
@@ -335,10 +347,7 @@ static void *worker_main(void *arg)
 			q->nrunning_sheets--;
 		q->sheet_bytes -= j->cost;
 		j->cost = 0;
-		if (skip)
-			q->st.abandoned[kind_slot(j)]++;
-		else
-			q->renders_since_trim++;
+		q->renders_since_trim++;
 		clock_gettime(CLOCK_MONOTONIC, &q->last_done);
 		job *f = j->followers;
 		j->followers = NULL;
@@ -353,7 +362,7 @@ static void *worker_main(void *arg)
 			resume(f, JOB_END_DONE);
 			f = next;
 		}
-		resume(j, skip ? JOB_END_ABANDONED : JOB_END_DONE);
+		resume(j, JOB_END_DONE);
 		pthread_mutex_lock(&q->lock);
 	}
 	pthread_mutex_unlock(&q->lock);
