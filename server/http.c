@@ -26,6 +26,7 @@
 #include <json-c/json.h>
 #include <microhttpd.h>
 
+#include "jobs.h"
 #include "oembed.h"
 #include "ops.h"
 #include "private.h"
@@ -45,6 +46,8 @@
 #define DEFAULT_PER_IP 64
 #define WATCH_INTERVAL_MS 500
 #define RENDER_NICE 5
+/* Sheets queued or being drawn may take this much memory (estimated from their size). */
+#define DEFAULT_SHEET_BUDGET_MB 512
 
 #define DEFAULT_LISTEN "127.0.0.1:8080"
 #define DEFAULT_STATIC "static"
@@ -96,8 +99,6 @@ static const double render_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                         0.5,   1.0,  2.5,   5.0,  10.0};
 #define NBUCKETS (sizeof render_buckets / sizeof render_buckets[0])
 
-enum job_kind { JOB_NONE, JOB_TILE, JOB_SHEET };
-
 typedef struct metrics {
 	atomic_ulong requests[ROUTE_COUNT][NSTATUS + 1];
 	atomic_ulong tiles_rendered[TILE_TILESET_COUNT];
@@ -133,17 +134,14 @@ typedef struct server {
 	pthread_mutex_t scene_lock;
 	tile_scene *scene;
 
-	/* Render queue. */
-	pthread_mutex_t qlock;
-	pthread_cond_t qcond;
-	request *qhead, *qtail;
-	request *in_flight; /* tile jobs queued or running, for coalescing identical requests */
-	atomic_int qlen;
-	int stopping;
-	atomic_int closing; /* a stop signal has arrived */
-	pthread_t *workers;
+	job_queue *jobs;
 	int nworkers;
+	size_t sheet_cache_max; /* larger sheets are not kept in the tile cache */
+	atomic_int closing; /* a stop signal has arrived */
 	atomic_int suspended;
+	/* The time printed on sheets: when the data last changed, so equal requests give equal
+	 * bytes. */
+	atomic_llong data_time;
 
 	/* Events watcher. */
 	pthread_t watcher;
@@ -180,29 +178,10 @@ struct request {
 	int tile_immutable;     /* asked for at the current revision */
 
 	/* Render job, filled by the network thread, run by a worker. */
-	enum job_kind job;
-	int suspended;
-	request *qnext;
-	/* A tile job's followers: requests for the same tile that wait for its result. */
-	request *followers;
-	request *fnext; /* next follower, or next leader in the server's in-flight list */
-	int in_flight;  /* listed in the server's in-flight list */
-	tile_scene *scene;
+	job j;
 	char etag[24];
-	int tileset, z, scale;
-	long x, y;
-	geodata_day until;
-	char key[96];
-	uint64_t tag;
-	tile_sheet_request sheet;
 	char *title, *crs;
 	char filename[96];
-	/* Job result. */
-	int rc;
-	int cancelled;
-	char errmsg[512];
-	tile_blob *blob;
-	tile_buffer out;
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -506,13 +485,6 @@ static void free_events(void *cls)
 	geodata_events_unref(cls);
 }
 
-static void free_buffer(void *cls)
-{
-	tile_buffer *b = cls;
-	tile_buffer_finish(b);
-	free(b);
-}
-
 /* ---- scene access -------------------------------------------------------- */
 
 static tile_scene *scene_get(server *s)
@@ -529,165 +501,59 @@ static uint64_t scene_events_hash(const tile_scene *sc)
 	return ev ? geodata_events_hash(ev) : 0;
 }
 
-/* ---- render queue -------------------------------------------------------- */
-
-/*
- * Suspends the connection and queues its job, or returns -1 when the queue
- * is full or the server is stopping. The connection is suspended before a
- * worker can see the job, so a resume never precedes its suspend.
- */
-static int job_submit(server *s, request *r)
+static void mtime_max(long long *t, const char *path)
 {
-	pthread_mutex_lock(&s->qlock);
-	if (s->stopping) {
-		pthread_mutex_unlock(&s->qlock);
-		return -1;
-	}
-	if (r->job == JOB_TILE) {
-		/* The same tile already queued or being drawn: wait for that render instead of
-		 * drawing it again (a page load asks several clients for the same cold tiles). */
-		for (request *l = s->in_flight; l; l = l->fnext)
-			if (l->tag == r->tag && strcmp(l->key, r->key) == 0) {
-				MHD_suspend_connection(r->conn);
-				r->suspended = 1;
-				r->cache_note = "wait";
-				atomic_fetch_add(&s->suspended, 1);
-				r->fnext = l->followers;
-				l->followers = r;
-				pthread_mutex_unlock(&s->qlock);
-				return 0;
-			}
-	}
-	if (atomic_load(&s->qlen) >= QUEUE_MAX) {
-		pthread_mutex_unlock(&s->qlock);
-		return -1;
-	}
-	MHD_suspend_connection(r->conn);
-	r->suspended = 1;
-	atomic_fetch_add(&s->suspended, 1);
-	if (r->job == JOB_TILE) {
-		r->fnext = s->in_flight;
-		s->in_flight = r;
-		r->in_flight = 1;
-	}
-	r->qnext = NULL;
-	if (s->qtail)
-		s->qtail->qnext = r;
-	else
-		s->qhead = r;
-	s->qtail = r;
-	atomic_fetch_add(&s->qlen, 1);
-	pthread_cond_signal(&s->qcond);
-	pthread_mutex_unlock(&s->qlock);
-	return 0;
+	struct stat st;
+	if (stat(path, &st) == 0 && (long long)st.st_mtime > *t)
+		*t = (long long)st.st_mtime;
 }
 
-static void record_render(server *s, int kind, double seconds)
+/* When the data last changed (base data, layers, events): the time sheets print. */
+static long long data_time_compute(const geodata_options *d, const char *events_path)
 {
-	size_t b = 0;
-	while (b < NBUCKETS && seconds > render_buckets[b])
-		b++;
-	atomic_fetch_add(&s->m.render_bucket[kind][b], 1);
-	atomic_fetch_add(&s->m.render_count[kind], 1);
-	atomic_fetch_add(&s->m.render_usec[kind], (unsigned long)(seconds * 1e6));
-}
-
-static void job_run(server *s, request *r)
-{
-	tile_error terr = {{0}};
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (r->job == JOB_TILE) {
-		r->rc = tile_render_xyz(r->scene, (tile_tileset)r->tileset, r->z, r->x, r->y,
-		                        r->scale, r->until, &r->out, &terr);
-		if (r->rc == 0) {
-			r->blob = tile_blob_create(r->out.data, r->out.len, r->tag);
-			if (r->blob) {
-				tile_cache_put(s->cache, r->key, r->blob);
-				atomic_fetch_add(&s->m.tiles_rendered[r->tileset], 1);
-			} else {
-				r->rc = TILE_ENOMEM;
-				snprintf(terr.msg, sizeof terr.msg, "out of memory");
-			}
-			tile_buffer_finish(&r->out);
-		}
-		record_render(s, 0, elapsed_ms(&t0) / 1e3);
-	} else {
-		r->rc = tile_sheet_render(r->scene, &r->sheet, &r->out, &terr);
-		record_render(s, 1, elapsed_ms(&t0) / 1e3);
+	long long t = 0;
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/base.gpkg", d->data_dir ? d->data_dir : "var/data");
+	mtime_max(&t, path);
+	for (int i = 0; i < GEODATA_LAYER_COUNT; i++) {
+		if (!d->layer_source[i])
+			continue;
+		snprintf(path, sizeof path, "%s", d->layer_source[i]);
+		char *bar = strchr(path, '|');
+		if (bar)
+			*bar = '\0';
+		mtime_max(&t, path);
 	}
-	if (r->rc != 0) {
-		atomic_fetch_add(&s->m.render_errors, 1);
-		snprintf(r->errmsg, sizeof r->errmsg, "%s",
-		         terr.msg[0] ? terr.msg : "render failed");
-	}
-}
-
-/* Unlists a finished tile job and returns the requests that waited for it. */
-static request *followers_take(server *s, request *r)
-{
-	if (!r->in_flight)
-		return NULL;
-	pthread_mutex_lock(&s->qlock);
-	for (request **pp = &s->in_flight; *pp; pp = &(*pp)->fnext)
-		if (*pp == r) {
-			*pp = r->fnext;
-			break;
-		}
-	r->in_flight = 0;
-	request *f = r->followers;
-	r->followers = NULL;
-	pthread_mutex_unlock(&s->qlock);
-	return f;
+	mtime_max(&t, events_path);
+	return t;
 }
 
 /*
- * Render and reload threads run at a lower priority than the network threads
- * (Linux nice values are per thread), so that with every core busy rendering a
- * cached tile is still answered at once. Failure only costs latency.
+ * The reload thread runs at a lower priority than the network threads (Linux
+ * nice values are per thread), like the render workers. Failure only costs latency.
  */
 static void lower_priority(void)
 {
 	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), RENDER_NICE);
 }
 
-static void *worker_main(void *arg)
+/* ---- render queue -------------------------------------------------------- */
+
+/* Called by a render worker after each render. */
+static void record_render(void *ud, const job *j, double seconds)
 {
-	server *s = arg;
-	lower_priority();
-	for (;;) {
-		pthread_mutex_lock(&s->qlock);
-		while (!s->qhead && !s->stopping)
-			pthread_cond_wait(&s->qcond, &s->qlock);
-		request *r = s->qhead;
-		if (!r) {
-			pthread_mutex_unlock(&s->qlock);
-			break;
-		}
-		s->qhead = r->qnext;
-		if (!s->qhead)
-			s->qtail = NULL;
-		atomic_fetch_sub(&s->qlen, 1);
-		int cancel = s->stopping;
-		pthread_mutex_unlock(&s->qlock);
-		if (cancel)
-			r->cancelled = 1;
-		else
-			job_run(s, r);
-		request *f = followers_take(s, r);
-		while (f) {
-			request *next = f->fnext;
-			f->cancelled = r->cancelled;
-			f->rc = r->rc;
-			f->blob = tile_blob_ref(r->blob);
-			memcpy(f->errmsg, r->errmsg, sizeof f->errmsg);
-			/* From here the network thread owns `f` again and may free it. */
-			MHD_resume_connection(f->conn);
-			f = next;
-		}
-		MHD_resume_connection(r->conn);
-	}
-	return NULL;
+	server *s = ud;
+	int kind = j->kind == JOB_SHEET;
+	size_t b = 0;
+	while (b < NBUCKETS && seconds > render_buckets[b])
+		b++;
+	atomic_fetch_add(&s->m.render_bucket[kind][b], 1);
+	atomic_fetch_add(&s->m.render_count[kind], 1);
+	atomic_fetch_add(&s->m.render_usec[kind], (unsigned long)(seconds * 1e6));
+	if (j->rc != 0)
+		atomic_fetch_add(&s->m.render_errors, 1);
+	else if (j->kind == JOB_TILE)
+		atomic_fetch_add(&s->m.tiles_rendered[j->tileset], 1);
 }
 
 /* ---- static files --------------------------------------------------------- */
@@ -932,14 +798,20 @@ static enum MHD_Result reply_tile_blob(request *r, tile_blob *blob, const char *
 /* Queues the render a request needs, or answers 503 at once when the queue is full. */
 static enum MHD_Result submit_or_refuse(server *s, request *r, tile_scene *sc)
 {
-	if (job_submit(s, r) < 0) {
-		r->job = JOB_NONE;
-		r->scene = NULL;
-		tile_scene_unref(sc);
+	r->j.conn = r->conn;
+	r->j.scene = sc;
+	int rc = job_queue_submit(s->jobs, &r->j);
+	if (rc == JOB_QUEUED)
+		return MHD_YES;
+	r->j.kind = JOB_NONE;
+	r->j.scene = NULL;
+	tile_scene_unref(sc);
+	if (rc == JOB_EBUDGET)
 		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
-		                   "render queue full, retry later");
-	}
-	return MHD_YES;
+		                   "too many large sheets being drawn, retry later");
+	if (rc == JOB_ESTOPPING)
+		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "server is stopping");
+	return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "render queue full, retry later");
 }
 
 static enum MHD_Result handle_tile(request *r, const char *rest, const query *q)
@@ -993,14 +865,15 @@ static enum MHD_Result handle_tile(request *r, const char *rest, const query *q)
 	h = fnv_u64(h, s->data_version);
 	h = fnv_u64(h, tag);
 	etag_format(r->etag, h);
+	job *j = &r->j;
 	if (ts == TILE_TILESET_BASE)
-		snprintf(r->key, sizeof r->key, "%s/%ld/%ld/%ld@%d", name, z, x, y, scale);
+		snprintf(j->key, sizeof j->key, "%s/%ld/%ld/%ld@%d", name, z, x, y, scale);
 	else if (until == GEODATA_DAY_OPEN)
-		snprintf(r->key, sizeof r->key, "%s/%ld/%ld/%ld@%d", name, z, x, y, scale);
+		snprintf(j->key, sizeof j->key, "%s/%ld/%ld/%ld@%d", name, z, x, y, scale);
 	else
-		snprintf(r->key, sizeof r->key, "%s/%ld/%ld/%ld@%d?%" PRId32, name, z, x, y, scale,
+		snprintf(j->key, sizeof j->key, "%s/%ld/%ld/%ld@%d?%" PRId32, name, z, x, y, scale,
 		         until);
-	tile_blob *blob = tile_cache_get(s->cache, r->key);
+	tile_blob *blob = tile_cache_get(s->cache, j->key);
 	if (not_modified(r, r->etag)) {
 		tile_scene_unref(sc);
 		reply_opts o = {.etag = r->etag,
@@ -1017,15 +890,14 @@ static enum MHD_Result handle_tile(request *r, const char *rest, const query *q)
 	}
 	/* A blob from before an events reload that raced the purge counts as a miss. */
 	tile_blob_unref(blob);
-	r->job = JOB_TILE;
-	r->scene = sc;
-	r->tileset = ts;
-	r->z = (int)z;
-	r->x = x;
-	r->y = y;
-	r->scale = scale;
-	r->until = ts == TILE_TILESET_BASE ? GEODATA_DAY_OPEN : until;
-	r->tag = tag;
+	j->kind = JOB_TILE;
+	j->tileset = ts;
+	j->z = (int)z;
+	j->x = x;
+	j->y = y;
+	j->scale = scale;
+	j->until = ts == TILE_TILESET_BASE ? GEODATA_DAY_OPEN : until;
+	j->tag = tag;
 	r->cache_note = "render";
 	return submit_or_refuse(s, r, sc);
 }
@@ -1069,43 +941,55 @@ static const char *format_ext(tile_format f)
 	}
 }
 
-/* Called on the network thread once the worker has resumed the connection. */
-static enum MHD_Result job_finish(request *r)
+/* The answer for a sheet: its bytes (NULL for headers alone), type, tag and file name. */
+static enum MHD_Result reply_sheet(request *r, tile_blob *blob)
 {
-	tile_scene_unref(r->scene);
-	r->scene = NULL;
-	if (r->cancelled)
-		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "server is stopping");
-	if (r->rc != 0) {
-		int st = tile_status(r->rc);
-		if (st == MHD_HTTP_INTERNAL_SERVER_ERROR)
-			log_line("briefmap: render failed: %s", r->errmsg);
-		return reply_error(r, (unsigned)st, r->errmsg);
-	}
-	if (r->job == JOB_TILE) {
-		tile_blob *b = r->blob;
-		r->blob = NULL;
-		return reply_tile_blob(r, b, r->etag);
-	}
-	tile_buffer *b = malloc(sizeof *b);
-	if (!b)
-		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-	*b = r->out;
-	memset(&r->out, 0, sizeof r->out);
-	struct MHD_Response *resp =
-	    MHD_create_response_from_buffer_with_free_callback_cls(b->len, b->data, free_buffer, b);
-	if (!resp) {
-		free_buffer(b);
-		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-	}
 	char disp[160];
 	snprintf(disp, sizeof disp, "inline; filename=\"%s\"", r->filename);
-	reply_opts o = {.ctype = format_ctype(r->sheet.format),
+	reply_opts o = {.ctype = format_ctype(r->j.sheet.format),
 	                .etag = r->etag,
 	                .cache = CC_STATIC,
 	                .cors = 1,
 	                .disposition = disp};
-	return reply_send(r, MHD_HTTP_OK, resp, b->len, &o);
+	if (!blob) {
+		/* HEAD of a sheet not drawn yet: every header but the length, without drawing it. */
+		struct MHD_Response *resp = MHD_create_response_from_callback(
+		    MHD_SIZE_UNKNOWN, 4096, no_body, NULL, NULL);
+		return reply_send(r, MHD_HTTP_OK, resp, 0, &o);
+	}
+	struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
+	    blob->len, blob->data, free_blob, blob);
+	if (!resp) {
+		tile_blob_unref(blob);
+		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	}
+	return reply_send(r, MHD_HTTP_OK, resp, blob->len, &o);
+}
+
+/* Called on the network thread once the worker has resumed the connection. */
+static enum MHD_Result render_done(request *r)
+{
+	job *j = &r->j;
+	tile_scene_unref(j->scene);
+	j->scene = NULL;
+	/* Nobody to answer: close at once rather than write to a socket the client shut. */
+	if (j->end == JOB_END_ABANDONED)
+		return MHD_NO;
+	if (j->end == JOB_END_STOPPING)
+		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "server is stopping");
+	if (j->rc != 0) {
+		int st = tile_status(j->rc);
+		if (st == MHD_HTTP_INTERNAL_SERVER_ERROR)
+			log_line("briefmap: render failed: %s", j->errmsg);
+		return reply_error(r, (unsigned)st, j->errmsg);
+	}
+	tile_blob *b = j->blob;
+	j->blob = NULL;
+	if (!b)
+		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "render gave nothing");
+	if (j->kind == JOB_TILE)
+		return reply_tile_blob(r, b, r->etag);
+	return reply_sheet(r, b);
 }
 
 static enum MHD_Result handle_render(request *r, const char *ext, const query *q)
@@ -1120,7 +1004,7 @@ static enum MHD_Result handle_render(request *r, const char *ext, const query *q
 	const char *scale_s = query_get(q, "scale");
 	const char *title = query_get(q, "title");
 	const char *crs = query_get(q, "crs");
-	tile_sheet_request *req = &r->sheet;
+	tile_sheet_request *req = &r->j.sheet;
 	memset(req, 0, sizeof *req);
 	req->format = (tile_format)fmt;
 	const geodata_view *v = NULL;
@@ -1171,6 +1055,7 @@ static enum MHD_Result handle_render(request *r, const char *ext, const query *q
 	req->crs = r->crs;
 	req->title = r->title;
 	req->until = until;
+	req->made_at = (int64_t)atomic_load(&s->data_time);
 	snprintf(r->filename, sizeof r->filename, "briefmap-%s.%s", v ? v->name : "map",
 	         format_ext(req->format));
 	/* Quotes and backslashes would break the Content-Disposition header. */
@@ -1196,8 +1081,22 @@ static enum MHD_Result handle_render(request *r, const char *ext, const query *q
 		reply_opts o = {.etag = r->etag, .cache = CC_STATIC, .cors = 1};
 		return reply_304(r, &o);
 	}
-	r->job = JOB_SHEET;
-	r->scene = sc;
+	job *j = &r->j;
+	j->kind = JOB_SHEET;
+	j->tag = hsh;
+	snprintf(j->key, sizeof j->key, "sheet/%s", r->etag);
+	j->cache_max = s->sheet_cache_max;
+	tile_blob *blob = tile_cache_get(s->cache, j->key);
+	if (blob && blob->tag == hsh) {
+		tile_scene_unref(sc);
+		return reply_sheet(r, blob);
+	}
+	tile_blob_unref(blob);
+	/* HEAD answers from what the ETag is made of; drawing the sheet would only give its length. */
+	if (r->is_head) {
+		tile_scene_unref(sc);
+		return reply_sheet(r, NULL);
+	}
 	return submit_or_refuse(s, r, sc);
 }
 
@@ -1408,6 +1307,57 @@ static enum MHD_Result handle_views(request *r)
 	return reply_send(r, MHD_HTTP_OK, resp, len, &o);
 }
 
+/* The render queue's gauges and counters, by job kind. */
+static void jobs_metrics(strbuf *b, job_queue *q)
+{
+	job_queue_stats st;
+	job_queue_stats_get(q, &st);
+	static const char *const kinds[2] = {"tile", "sheet"};
+	sb_printf(b, "# HELP briefmap_render_queue_depth Render jobs waiting for a worker.\n");
+	sb_printf(b, "# TYPE briefmap_render_queue_depth gauge\n");
+	sb_printf(b, "briefmap_render_queue_depth %zu\n", st.queued_tiles + st.queued_sheets);
+	sb_printf(b, "# HELP briefmap_render_queued Render jobs waiting, by kind.\n");
+	sb_printf(b, "# TYPE briefmap_render_queued gauge\n");
+	sb_printf(b, "briefmap_render_queued{kind=\"tile\"} %zu\n", st.queued_tiles);
+	sb_printf(b, "briefmap_render_queued{kind=\"sheet\"} %zu\n", st.queued_sheets);
+	sb_printf(b, "# HELP briefmap_render_running Renders in progress.\n");
+	sb_printf(b, "# TYPE briefmap_render_running gauge\n");
+	sb_printf(b, "briefmap_render_running %zu\n", st.running);
+	sb_printf(b, "# HELP briefmap_render_merged_total Requests answered by an identical "
+	             "request's render.\n");
+	sb_printf(b, "# TYPE briefmap_render_merged_total counter\n");
+	for (int k = 0; k < 2; k++)
+		sb_printf(b, "briefmap_render_merged_total{kind=\"%s\"} %" PRIu64 "\n", kinds[k],
+		          st.merged[k]);
+	sb_printf(b, "# HELP briefmap_render_abandoned_total Renders not drawn because every "
+	             "client asking for them hung up.\n");
+	sb_printf(b, "# TYPE briefmap_render_abandoned_total counter\n");
+	for (int k = 0; k < 2; k++)
+		sb_printf(b, "briefmap_render_abandoned_total{kind=\"%s\"} %" PRIu64 "\n",
+		          kinds[k], st.abandoned[k]);
+	sb_printf(b, "# HELP briefmap_render_refused_total Renders refused with 503, by reason.\n");
+	sb_printf(b, "# TYPE briefmap_render_refused_total counter\n");
+	sb_printf(b, "briefmap_render_refused_total{reason=\"queue_full\"} %" PRIu64 "\n",
+	          st.refused_full);
+	sb_printf(b, "briefmap_render_refused_total{reason=\"sheet_budget\"} %" PRIu64 "\n",
+	          st.refused_budget);
+	sb_printf(b, "# HELP briefmap_sheet_memory_bytes Estimated memory of the sheets queued or "
+	             "being drawn.\n");
+	sb_printf(b, "# TYPE briefmap_sheet_memory_bytes gauge\n");
+	sb_printf(b, "briefmap_sheet_memory_bytes %zu\n", st.sheet_bytes);
+	sb_printf(b, "# HELP briefmap_sheet_memory_budget_bytes Bound of that estimate.\n");
+	sb_printf(b, "# TYPE briefmap_sheet_memory_budget_bytes gauge\n");
+	sb_printf(b, "briefmap_sheet_memory_budget_bytes %zu\n", st.sheet_budget);
+	sb_printf(b, "# HELP briefmap_memory_trims_total Times freed memory was handed back to "
+	             "the system.\n");
+	sb_printf(b, "# TYPE briefmap_memory_trims_total counter\n");
+	sb_printf(b, "briefmap_memory_trims_total %" PRIu64 "\n", st.trims);
+	sb_printf(b, "# HELP briefmap_heap_bytes Memory of malloc: handed out, or held free.\n");
+	sb_printf(b, "# TYPE briefmap_heap_bytes gauge\n");
+	sb_printf(b, "briefmap_heap_bytes{state=\"used\"} %zu\n", st.heap_used);
+	sb_printf(b, "briefmap_heap_bytes{state=\"free\"} %zu\n", st.heap_free);
+}
+
 static enum MHD_Result handle_metrics(request *r)
 {
 	server *s = r->srv;
@@ -1482,9 +1432,7 @@ static enum MHD_Result handle_metrics(request *r)
 	sb_printf(&b, "# HELP briefmap_render_errors_total Renders that failed.\n");
 	sb_printf(&b, "# TYPE briefmap_render_errors_total counter\n");
 	sb_printf(&b, "briefmap_render_errors_total %lu\n", atomic_load(&m->render_errors));
-	sb_printf(&b, "# HELP briefmap_render_queue_depth Render jobs waiting for a worker.\n");
-	sb_printf(&b, "# TYPE briefmap_render_queue_depth gauge\n");
-	sb_printf(&b, "briefmap_render_queue_depth %d\n", atomic_load(&s->qlen));
+	jobs_metrics(&b, s->jobs);
 	sb_printf(&b, "# HELP briefmap_render_threads Render worker threads.\n");
 	sb_printf(&b, "# TYPE briefmap_render_threads gauge\n");
 	sb_printf(&b, "briefmap_render_threads %d\n", s->nworkers);
@@ -1682,10 +1630,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		/* The URI callback always creates one; this is a safety net for memory failure. */
 		return MHD_NO;
 	}
-	if (r->suspended) {
-		r->suspended = 0;
+	if (r->j.suspended) {
+		r->j.suspended = 0;
 		atomic_fetch_sub(&s->suspended, 1);
-		return job_finish(r);
+		return render_done(r);
 	}
 	if (r->status) {
 		/* Already answered; a body still arriving is read and dropped. */
@@ -1716,7 +1664,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	/* The request is here whole: its arrival deadline no longer applies. */
 	limits_guard_received(s->guard, daemon_conn_of(conn));
 	enum MHD_Result ret = dispatch(r, method);
-	if (ret == MHD_YES && !r->suspended && !r->status)
+	if (r->j.suspended)
+		atomic_fetch_add(&s->suspended, 1);
+	if (ret == MHD_YES && !r->j.suspended && !r->status)
 		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "no answer");
 	return ret;
 }
@@ -1730,7 +1680,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	r->conn = conn;
 	r->uri = strdup(uri ? uri : "");
 	r->route = ROUTE_OTHER;
-	r->until = GEODATA_DAY_OPEN;
+	r->j.until = GEODATA_DAY_OPEN;
+	r->j.fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);
 	return r;
 }
@@ -1787,9 +1738,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 		         elapsed_ms(&r->t0),
 		         toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
 	}
-	tile_scene_unref(r->scene);
-	tile_blob_unref(r->blob);
-	tile_buffer_finish(&r->out);
+	job_finish(&r->j);
 	free(r->title);
 	free(r->crs);
 	free(r->uri);
@@ -1853,6 +1802,7 @@ static void events_reload(server *s)
 	pthread_mutex_lock(&s->scene_lock);
 	tile_scene *prev = s->scene;
 	s->scene = sc;
+	atomic_store(&s->data_time, data_time_compute(&s->opts->data, s->events_path));
 	pthread_mutex_unlock(&s->scene_lock);
 	/* The generation counts what is served: it moves with the swap, before any cleanup. */
 	unsigned long gen = atomic_fetch_add(&s->m.events_generation, 1) + 1;
@@ -2040,17 +1990,6 @@ static void watch_folder(server *s)
 	}
 }
 
-static void workers_stop(server *s)
-{
-	pthread_mutex_lock(&s->qlock);
-	s->stopping = 1;
-	pthread_cond_broadcast(&s->qcond);
-	pthread_mutex_unlock(&s->qlock);
-	for (int i = 0; i < s->nworkers; i++)
-		pthread_join(s->workers[i], NULL);
-	s->nworkers = 0;
-}
-
 static void watcher_stop(server *s)
 {
 	if (!s->watcher_started)
@@ -2135,8 +2074,12 @@ static int load_all(server *s, server_error *err)
 		         static_dir, strerror(errno));
 	s->leaflet_root = leaflet_root_find(s->static_root);
 	s->data_version = data_version_compute(&o->data);
+	atomic_store(&s->data_time, data_time_compute(&o->data, s->events_path));
 	size_t mb = o->cache_mb > 0 ? (size_t)o->cache_mb : DEFAULT_CACHE_MB;
 	s->cache = tile_cache_create(mb * 1024 * 1024);
+	/* A sheet may take up to an eighth of the cache, so that HEAD and repeats are cheap
+	 * without pushing out the tiles. */
+	s->sheet_cache_max = mb * 1024 * 1024 / 8;
 	if (!s->cache) {
 		set_err(err, "cannot create the tile cache");
 		return -1;
@@ -2169,8 +2112,6 @@ int server_run(const server_options *opts, server_error *err)
 	s->opts = opts;
 	s->events_path = opts->events_path ? opts->events_path : DEFAULT_EVENTS;
 	pthread_mutex_init(&s->scene_lock, NULL);
-	pthread_mutex_init(&s->qlock, NULL);
-	pthread_cond_init(&s->qcond, NULL);
 	s->inotify_fd = -1;
 	s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (s->wake_fd < 0) {
@@ -2211,18 +2152,21 @@ int server_run(const server_options *opts, server_error *err)
 		nthreads = 1;
 	if (nthreads > 256)
 		nthreads = 256;
-	s->workers = calloc((size_t)nthreads, sizeof *s->workers);
-	if (!s->workers) {
-		set_err(err, "out of memory");
+	job_memory_tune();
+	size_t budget_mb =
+	    opts->sheet_budget_mb > 0 ? (size_t)opts->sheet_budget_mb : DEFAULT_SHEET_BUDGET_MB;
+	job_queue_options jo = {.threads = nthreads,
+	                        .max_queued = QUEUE_MAX,
+	                        .sheet_budget = budget_mb << 20,
+	                        .cache = s->cache,
+	                        .rendered = record_render,
+	                        .ud = s};
+	s->jobs = job_queue_create(&jo);
+	if (!s->jobs) {
+		set_err(err, "cannot start render threads");
 		goto out_free;
 	}
-	for (int i = 0; i < nthreads; i++) {
-		if (pthread_create(&s->workers[i], NULL, worker_main, s) != 0) {
-			set_err(err, "cannot start render threads");
-			goto out_workers;
-		}
-		s->nworkers++;
-	}
+	s->nworkers = nthreads;
 	watch_folder(s);
 	if (pthread_create(&s->watcher, NULL, watcher_main, s) != 0) {
 		set_err(err, "cannot start the events watcher");
@@ -2258,7 +2202,7 @@ int server_run(const server_options *opts, server_error *err)
 	 * take every suspended connection back: stopping MHD with one suspended is not allowed. */
 	atomic_store(&s->closing, 1);
 	MHD_socket lsock = MHD_quiesce_daemon(s->daemon);
-	workers_stop(s);
+	job_queue_stop(s->jobs);
 	struct timespec ms = {0, 1000000L};
 	for (int i = 0; i < 5000 && atomic_load(&s->suspended) > 0; i++)
 		nanosleep(&ms, NULL);
@@ -2279,12 +2223,12 @@ int server_run(const server_options *opts, server_error *err)
 out_watcher:
 	watcher_stop(s);
 out_workers:
-	workers_stop(s);
+	job_queue_stop(s->jobs);
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);
 out_free:
 	limits_guard_destroy(s->guard);
-	free(s->workers);
+	job_queue_destroy(s->jobs);
 	accesslog_destroy(s->alog);
 	compress_cache_destroy(s->gz);
 	tile_cache_destroy(s->cache);
@@ -2298,8 +2242,6 @@ out_free:
 		close(s->inotify_fd);
 	if (s->wake_fd >= 0)
 		close(s->wake_fd);
-	pthread_cond_destroy(&s->qcond);
-	pthread_mutex_destroy(&s->qlock);
 	pthread_mutex_destroy(&s->scene_lock);
 	free(s);
 out_mask:

@@ -76,6 +76,7 @@ enum {
 	OPT_CONNS_PER_IP,
 	OPT_TIMEOUT,
 	OPT_CACHE,
+	OPT_SHEET_BUDGET,
 	OPT_VIEW,
 	OPT_BBOX,
 	OPT_SIZE,
@@ -660,13 +661,15 @@ static int cmd_views(int argc, char **argv, common *c)
 /* ---- briefmap serve ---------------------------------------------------------------- */
 
 static const char serve_help[] =
-    "usage: briefmap serve [--listen ADDR:PORT] [--threads N] [--cache-mb N] [--data DIR] "
-    "[--events FILE]\n"
+    "usage: briefmap serve [--listen ADDR:PORT] [--threads N] [--cache-mb N] [--sheet-budget-mb N] "
+    "[--data DIR] [--events FILE]\n"
     "                      [--conns-per-ip N] [--timeout S]\n"
     "Serves the web map, XYZ tiles, TileJSON, the events API and briefing sheets.\n"
     "  --listen ADDR:PORT   default 127.0.0.1:8080 (port 0 picks a free port)\n"
     "  --threads N          render threads, default the number of cores\n"
     "  --cache-mb N         memory bound of the tile cache, default 256\n"
+    "  --sheet-budget-mb N  memory for the sheets being drawn at once (estimated from their\n"
+    "                       size; past it a sheet gets 503 with Retry-After), default 512\n"
     "  --conns-per-ip N     connections at once from one client address, default 64\n"
     "  --timeout S          close connections idle, or requests not received whole,\n"
     "                       for S seconds, default 30\n"
@@ -683,6 +686,7 @@ static int cmd_serve(int argc, char **argv, common *c)
 	    {"listen", required_argument, NULL, OPT_LISTEN},
 	    {"threads", required_argument, NULL, OPT_THREADS},
 	    {"cache-mb", required_argument, NULL, OPT_CACHE},
+	    {"sheet-budget-mb", required_argument, NULL, OPT_SHEET_BUDGET},
 	    {"conns-per-ip", required_argument, NULL, OPT_CONNS_PER_IP},
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
 	    {"static", required_argument, NULL, OPT_FORMAT},
@@ -727,6 +731,11 @@ static int cmd_serve(int argc, char **argv, common *c)
 			if (parse_int(optarg, 1, 3600, &v))
 				return fail(EXIT_USAGE, "serve: --timeout must be 1 to 3600");
 			so.timeout_s = (int)v;
+			break;
+		case OPT_SHEET_BUDGET:
+			if (parse_int(optarg, 1, 1048576, &v))
+				return fail(EXIT_USAGE, "serve: --sheet-budget-mb must be 1 to 1048576");
+			so.sheet_budget_mb = (int)v;
 			break;
 		case OPT_FORMAT:
 			so.static_dir = optarg;

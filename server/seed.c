@@ -1,5 +1,9 @@
 /* seed.c: `briefmap seed`, rendering a tile pyramid into an MBTiles file on every core. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
@@ -96,6 +100,66 @@ static int put_meta(sqlite3 *db, const char *name, const char *value)
 	return rc;
 }
 
+/* Whether `pid` is a running briefmap (an unrelated process may have been given the PID since). */
+static int seed_alive(long pid)
+{
+	if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+		return 0;
+	char path[64], comm[64] = "", self[64] = "";
+	snprintf(path, sizeof path, "/proc/%ld/comm", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 1; /* no /proc: the PID alone decides */
+	int ok = fgets(comm, sizeof comm, f) != NULL;
+	fclose(f);
+	f = fopen("/proc/self/comm", "r");
+	if (!f)
+		return 1;
+	ok = ok && fgets(self, sizeof self, f) != NULL;
+	fclose(f);
+	return !ok || strcmp(comm, self) == 0;
+}
+
+/*
+ * Removes "OUTPUT.partial-PID" files beside the output left by a seed that
+ * was killed: those whose PID is no longer a running briefmap. A seed still
+ * writing its own is left alone.
+ */
+static void partials_remove_stale(const char *output)
+{
+	char dir[PATH_MAX];
+	if (snprintf(dir, sizeof dir, "%s", output) >= (int)sizeof dir)
+		return;
+	char *slash = strrchr(dir, '/');
+	const char *base = slash ? slash + 1 : output;
+	if (slash == dir)
+		dir[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof dir, ".");
+	char prefix[NAME_MAX + 16];
+	int plen = snprintf(prefix, sizeof prefix, "%s.partial-", base);
+	if (plen < 0 || plen >= (int)sizeof prefix)
+		return;
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, prefix, (size_t)plen) != 0)
+			continue;
+		const char *digits = e->d_name + plen;
+		char *end;
+		errno = 0;
+		long pid = strtol(digits, &end, 10);
+		if (!*digits || *end || errno || pid <= 0 || pid == (long)getpid() || seed_alive(pid))
+			continue;
+		(void)unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+}
+
 int server_seed(const server_seed_options *o, tile_scene *scene, server_error *err)
 {
 	seed_job j = {.o = o, .scene = scene};
@@ -137,6 +201,7 @@ int server_seed(const server_seed_options *o, tile_scene *scene, server_error *e
 			for (long x = x0; x <= x1; x++)
 				j.tiles[n++] = (tile_id){z, x, y};
 	}
+	partials_remove_stale(o->output);
 	/* Written beside the target and renamed at the end: the file is whole or absent. */
 	if (snprintf(tmp, sizeof(tmp), "%s.partial-%ld", o->output, (long)getpid()) >=
 	    (int)sizeof(tmp)) {

@@ -15,6 +15,7 @@ typedef struct server_options {
 	const char *listen;      /**< "ADDR:PORT", default "127.0.0.1:8080" */
 	int threads;             /**< render workers; 0 = number of cores */
 	int cache_mb;            /**< tile cache bound in MiB; default 256 */
+	int sheet_budget_mb;     /**< memory of sheets queued or drawn at once, MiB; default 512 */
 	const char *static_dir;  /**< folder of the front end; default "static" */
 	const char *views_path;  /**< named views JSON; default "geodata/views.json" */
 	const char *events_path; /**< the events file, watched for changes */

@@ -1350,8 +1350,10 @@ typedef struct sheet_text {
 	char description[768];
 } sheet_text;
 
-static time_t sheet_time(void)
+static time_t sheet_time(const tile_sheet_request *req)
 {
+	if (req->made_at > 0)
+		return (time_t)req->made_at;
 	/* Reproducible output when the builder asks for it, as other tools do. */
 	const char *e = getenv("SOURCE_DATE_EPOCH");
 	if (e && *e) {
@@ -1385,7 +1387,7 @@ static void sheet_text_init(sheet_text *st, const tile_scene *s, const tile_shee
 	if (n < sizeof st->sources)
 		snprintf(st->sources + n, sizeof st->sources - n,
 		         "%sevents authored from the article “%s”", first ? "" : "; ", ARTICLE);
-	time_t now = sheet_time();
+	time_t now = sheet_time(req);
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(st->iso_time, sizeof st->iso_time, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -1632,6 +1634,27 @@ static cairo_status_t sink_write(void *closure, const unsigned char *data, unsig
 }
 
 /* Appends cairo's SVG with a <title> and <desc> just inside the root element. */
+/*
+ * Appends cairo's SVG body with its top group named "sheet": cairo numbers it
+ * from a counter of the whole process, so equal requests would differ in that
+ * number alone. Left as it is when something refers to it.
+ */
+static int svg_body_append(tile_buffer *out, const unsigned char *body, size_t len)
+{
+	static const char tag[] = "<g id=\"surface";
+	const size_t n = sizeof tag - 1;
+	const unsigned char *g = memmem(body, len, tag, n);
+	if (!g || memmem(body, len, "#surface", 8))
+		return tile_buffer_append(out, body, len);
+	const unsigned char *end = body + len, *p = g + n;
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	if (tile_buffer_append(out, body, (size_t)(g - body)) ||
+	    tile_buffer_append(out, "<g id=\"sheet", 12))
+		return -1;
+	return tile_buffer_append(out, p, (size_t)(end - p));
+}
+
 static int svg_append(tile_buffer *out, const tile_buffer *svg, const char *title, const char *desc,
                       tile_error *err)
 {
@@ -1649,7 +1672,7 @@ static int svg_append(tile_buffer *out, const tile_buffer *svg, const char *titl
 	    !tile_buffer_append(out, "\n<title>", 8) && !tile_buffer_append(out, t, strlen(t)) &&
 	    !tile_buffer_append(out, "</title>\n<desc>", 15) &&
 	    !tile_buffer_append(out, d, strlen(d)) && !tile_buffer_append(out, "</desc>", 7) &&
-	    !tile_buffer_append(out, svg->data + head, svg->len - head))
+	    !svg_body_append(out, svg->data + head, svg->len - head))
 		rc = 0;
 	g_free(t);
 	g_free(d);

@@ -140,6 +140,8 @@ typedef struct tile_sheet_request {
 	const char *title;  /**< NULL: the caller's default */
 	geodata_day until;  /**< GEODATA_DAY_OPEN for no filter */
 	int bare;           /**< the map alone, no title, legend or footer */
+	int64_t made_at;    /**< seconds since 1970 printed as when the sheet was made (the data's
+	                         revision, so equal requests give equal bytes); 0: now */
 } tile_sheet_request;
 
 /**

@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 
 briefmap = sys.argv[1]
 passed = failed = 0
@@ -66,6 +67,45 @@ with tempfile.TemporaryDirectory() as tmp:
     r = subprocess.run([briefmap, "seed", "--zoom", "2-3", "-o", os.path.join(tmp, "no/such/dir.mbtiles")],
                        capture_output=True, text=True)
     check("unwritable output: exit 1", r.returncode == 1, r.stderr)
+
+# A seed killed midway leaves its partial file; the next seed removes it, but never the partial
+# of a seed still running.
+with tempfile.TemporaryDirectory() as tmp:
+    out = os.path.join(tmp, "region.mbtiles")
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = f"{out}.partial-{dead.pid}"
+    with open(stale, "wb") as f:
+        f.write(b"half a file")
+    other = os.path.join(tmp, "other.mbtiles.partial-1")  # another output's: not ours to touch
+    open(other, "wb").close()
+    r = subprocess.run([briefmap, "seed", "--zoom", "2-3", "-o", out], capture_output=True,
+                       text=True)
+    check("seed beside a stale partial: exit 0", r.returncode == 0, r.stderr)
+    check("stale partial of a dead seed removed", not os.path.exists(stale))
+    check("another output's partial kept", os.path.exists(other))
+    os.unlink(other)
+
+    long_seed = subprocess.Popen([briefmap, "seed", "--zoom", "2-9", "--threads", "1", "-o", out],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    running = f"{out}.partial-{long_seed.pid}"
+    deadline = time.monotonic() + 60
+    while not os.path.exists(running) and time.monotonic() < deadline and long_seed.poll() is None:
+        time.sleep(0.05)
+    check("a running seed writes its partial", os.path.exists(running))
+    r = subprocess.run([briefmap, "seed", "--zoom", "2-2", "-o", out], capture_output=True,
+                       text=True)
+    check("second seed while one runs: exit 0", r.returncode == 0, r.stderr)
+    check("the running seed's partial is kept", os.path.exists(running) and
+          long_seed.poll() is None)
+    long_seed.kill()
+    long_seed.wait()
+    check("a killed seed leaves its partial", os.path.exists(running))
+    r = subprocess.run([briefmap, "seed", "--zoom", "2-3", "-o", out], capture_output=True,
+                       text=True)
+    check("seed after a killed one: exit 0", r.returncode == 0, r.stderr)
+    left = sorted(f for f in os.listdir(tmp) if f != "region.mbtiles")
+    check("no leftovers after a killed seed", not left, left)
 
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

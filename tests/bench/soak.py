@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""soak.py: memory of a real `briefmap serve` under a mixed load, over time.
+
+Usage: soak.py BRIEFMAP_EXE SOURCE_ROOT [--seconds N] [--connections N] [--cache-mb N]
+               [--every S] [--bound-mb N]
+
+Starts the server on a free loopback port and keeps N connections busy with a
+mix of cold and warm tiles (all tilesets, @1x and @2x, zooms 3 to 11),
+/api/events and small briefing sheets, printing the server's resident memory
+(RSS and its anonymous part) every S seconds, then a verdict. The run passes
+when the RSS stays under its bound (300 MiB up to the default cache of
+256 MiB, else the cache size + 150 MiB; or --bound-mb), the anonymous memory
+(what the process allocated, as opposed to mapped files such as the data
+snapshot) stays within the cache size + 150 MiB, and it has levelled off: its
+mean over the last third of the run exceeds that over the middle third by
+less than 10% of that bound. Once the load stops and the server is idle for
+3 s, what it keeps (anonymous) must also be within the cache size + 150 MiB.
+With --short (a run of well under a minute, where the renders in flight and
+the caches still warming dominate the samples) only the memory kept once idle
+is judged.
+Under AddressSanitizer, whose allocator keeps freed memory on purpose, the run
+is skipped (exit status 77).
+Exit status: 0 pass, 1 fail, 2 usage, 77 skipped.
+"""
+
+import argparse
+import http.client
+import math
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+REGION = (-118.0, 4.0, -58.0, 33.0)  # W, S, E, N: Mexico to Venezuela
+
+
+def tile_at(lon, lat, z):
+    n = 2 ** z
+    r = math.radians(lat)
+    return int((lon + 180) / 360 * n), int((1 - math.log(math.tan(r) + 1 / math.cos(r)) / math.pi) / 2 * n)
+
+
+def memory(pid):
+    """(RSS, anonymous RSS) in MiB."""
+    vals = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if k in ("VmRSS", "RssAnon"):
+                vals[k] = int(v.split()[0]) / 1024
+    return vals.get("VmRSS", 0.0), vals.get("RssAnon", 0.0)
+
+
+def random_path(rng):
+    r = rng.random()
+    if r < 0.70:
+        z = rng.randint(3, 11)
+        x0, y0 = tile_at(REGION[0], REGION[3], z)
+        x1, y1 = tile_at(REGION[2], REGION[1], z)
+        ts = rng.choice(("briefing", "base", "events"))
+        suffix = "@2x.png" if rng.random() < 0.4 else ".png"
+        return f"/tiles/{ts}/{z}/{rng.randint(x0, x1)}/{rng.randint(y0, y1)}{suffix}"
+    if r < 0.85:
+        return "/api/events"
+    w, h = rng.choice(((600, 400), (800, 600), (1000, 700)))
+    view = rng.choice(("region", "mexico", "caribbean", "venezuela"))
+    fmt = rng.choice(("png", "png", "pdf", "svg"))
+    return f"/render.{fmt}?view={view}&size={w}x{h}&title=soak-{rng.randint(0, 1 << 30)}"
+
+
+def client(host, port, stop, seed, counts):
+    rng = random.Random(seed)
+    conn = None
+    while not stop.is_set():
+        try:
+            if conn is None:
+                conn = http.client.HTTPConnection(host, port, timeout=120)
+            conn.request("GET", random_path(rng))
+            resp = conn.getresponse()
+            resp.read()
+            counts[resp.status] = counts.get(resp.status, 0) + 1
+            if resp.status == 503:
+                time.sleep(0.2)
+        except (OSError, http.client.HTTPException):
+            counts["error"] = counts.get("error", 0) + 1
+            if conn is not None:
+                conn.close()
+            conn = None
+    if conn is not None:
+        conn.close()
+
+
+def cache_mib(host, port):
+    """The tile cache's bytes and malloc's used and free bytes, as the server reports them, in
+    MiB (nan if unknown)."""
+    try:
+        conn = http.client.HTTPConnection(host, port, timeout=30)
+        conn.request("GET", "/metrics")
+        text = conn.getresponse().read().decode()
+        conn.close()
+    except (OSError, http.client.HTTPException):
+        return None
+    vals = []
+    for rx in (r"^briefmap_tile_cache_bytes (\d+)$", r'^briefmap_heap_bytes\{state="used"\} (\d+)$',
+               r'^briefmap_heap_bytes\{state="free"\} (\d+)$'):
+        m = re.search(rx, text, re.M)
+        vals.append(int(m.group(1)) / 1048576 if m else float("nan"))
+    return vals
+
+
+def start_server(exe, root, cache_mb, threads):
+    args = [exe, "serve", "--listen", "127.0.0.1:0", "--cache-mb", str(cache_mb)]
+    if threads:
+        args += ["--threads", str(threads)]
+    for env, opt in (("BRIEFMAP_EVENTS", "--events"), ("BRIEFMAP_DATA", "--data")):
+        if os.environ.get(env):
+            args += [opt, os.environ[env]]
+    proc = subprocess.Popen(args, cwd=root, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    rx = re.compile(r"^briefmap: serving on http://([0-9.]+):(\d+)/$")
+    for raw in proc.stderr:
+        m = rx.match(raw.decode("utf-8", "replace").rstrip("\n"))
+        if m:
+            # Keep draining the access log so the server never blocks on a full pipe.
+            threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
+            return proc, m.group(1), int(m.group(2))
+    proc.wait()
+    raise RuntimeError("the server did not start")
+
+
+def sanitized(exe):
+    """Whether the binary is built with AddressSanitizer (its allocator is the one measured)."""
+    with open(exe, "rb") as f:
+        return b"__asan_init" in f.read()
+
+
+def soak(exe, root, seconds, connections, cache_mb, every, bound_mb, threads=0, short=False):
+    proc, host, port = start_server(exe, root, cache_mb, threads)
+    stop = threading.Event()
+    counts = {}
+    samples = []
+    try:
+        samples.append((0.0, *memory(proc.pid)))
+        print(f"{'t (s)':>6} {'RSS MiB':>8} {'anon MiB':>9} {'cache MiB':>10} {'heap used':>10} "
+              f"{'heap free':>10}", flush=True)
+        print(f"{0:6.0f} {samples[0][1]:8.1f} {samples[0][2]:9.1f}", flush=True)
+        threads = [threading.Thread(target=client, args=(host, port, stop, i, counts), daemon=True)
+                   for i in range(connections)]
+        t0 = time.monotonic()
+        for t in threads:
+            t.start()
+        while True:
+            left = t0 + seconds - time.monotonic()
+            time.sleep(max(0.0, min(every, left)))
+            t = time.monotonic() - t0
+            samples.append((t, *memory(proc.pid)))
+            c = cache_mib(host, port) or [float("nan")] * 3
+            print(f"{t:6.0f} {samples[-1][1]:8.1f} {samples[-1][2]:9.1f} "
+                  + " ".join(f"{v:10.1f}" for v in c), flush=True)
+            if t >= seconds:
+                break
+        stop.set()
+        for t in threads:
+            t.join(130)
+        time.sleep(3.0)
+        idle = memory(proc.pid)
+        print(f"  idle {idle[0]:8.1f} {idle[1]:9.1f}", flush=True)
+    finally:
+        stop.set()
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    total = sum(v for k, v in counts.items() if k != "error")
+    print(f"requests: {total} answered ({', '.join(f'{k}: {v}' for k, v in sorted(counts.items(), key=str))})")
+    peak = max(s[1] for s in samples)
+    peak_anon = max(s[2] for s in samples)
+    anon_bound = cache_mb + 150
+    # Renders in flight make single samples jump by tens of MiB: thirds are compared by their
+    # means.
+    n = len(samples)
+    mid, tail = samples[n // 3:n * 2 // 3], samples[n * 2 // 3:]
+    growth = sum(s[2] for s in tail) / len(tail) - sum(s[2] for s in mid) / len(mid)
+    ok_bound = peak <= bound_mb
+    ok_anon = peak_anon <= anon_bound
+    ok_level = growth < 0.10 * anon_bound
+    ok_load = total > 0 and counts.get("error", 0) <= total // 20
+    ok_idle = idle[1] <= anon_bound
+    def word(ok, good, bad):
+        return "not judged" if short else good if ok else bad
+
+    if short:
+        ok_bound = ok_anon = ok_level = True
+    ok = ok_bound and ok_anon and ok_level and ok_load and ok_idle
+    print(f"verdict: peak RSS {peak:.0f} MiB (bound {bound_mb}: {word(ok_bound, 'ok', 'EXCEEDED')}); "
+          f"peak anonymous {peak_anon:.0f} MiB (bound {anon_bound}: {word(ok_anon, 'ok', 'EXCEEDED')}); "
+          f"last third {growth:+.0f} MiB on the middle one "
+          f"({word(ok_level, 'levelled off', 'STILL RISING')}); "
+          f"kept once idle {idle[1]:.0f} MiB ({'ok' if ok_idle else 'EXCEEDED'}); "
+          f"{'PASS' if ok else 'FAIL'}{' (short run)' if short else ''}", flush=True)
+    return 0 if ok else 1
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("exe")
+    ap.add_argument("root")
+    ap.add_argument("--seconds", type=float, default=180)
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--cache-mb", type=int, default=256)
+    ap.add_argument("--every", type=float, default=10)
+    ap.add_argument("--bound-mb", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=0, help="render threads (default: the server's)")
+    ap.add_argument("--short", action="store_true", help="judge only the memory kept once idle")
+    a = ap.parse_args()
+    if sanitized(a.exe):
+        print("skipped: a sanitizer build measures the sanitizer's allocator")
+        return 77
+    bound = a.bound_mb or (300 if a.cache_mb <= 256 else a.cache_mb + 150)
+    return soak(os.path.abspath(a.exe), os.path.abspath(a.root), a.seconds, a.connections,
+                a.cache_mb, a.every, bound, a.threads, a.short)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
