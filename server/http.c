@@ -175,6 +175,7 @@ struct request {
 	tile_scene *scene;
 	char etag[24];
 	int tileset, z, scale;
+	tile_image_format format;
 	long x, y;
 	geodata_day until;
 	char key[96];
@@ -684,8 +685,8 @@ static void job_run(server *s, request *r)
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (r->job == JOB_TILE) {
-		r->rc = tile_render_xyz(r->scene, (tile_tileset)r->tileset, r->z, r->x, r->y,
-		                        r->scale, r->until, &r->out, &terr);
+		r->rc = tile_render_xyz_as(r->scene, (tile_tileset)r->tileset, r->z, r->x, r->y,
+		                           r->scale, r->until, r->format, &r->out, &terr);
 		if (r->rc == 0) {
 			r->blob = tile_blob_create(r->out.data, r->out.len, r->tag);
 			if (r->blob) {
@@ -916,7 +917,10 @@ static uint64_t tile_tag(int tileset, uint64_t evhash)
 
 static enum MHD_Result reply_tile_blob(request *r, tile_blob *blob, const char *etag)
 {
-	reply_opts o = {.ctype = "image/png", .etag = etag, .cache = CC_TILES, .cors = 1};
+	reply_opts o = {.ctype = tile_image_codec_get(r->format)->mime,
+	                .etag = etag,
+	                .cache = CC_TILES,
+	                .cors = 1};
 	struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
 	    blob->len, blob->data, free_blob, blob);
 	if (!resp) {
@@ -926,7 +930,8 @@ static enum MHD_Result reply_tile_blob(request *r, tile_blob *blob, const char *
 	return reply_send(r, MHD_HTTP_OK, resp, blob->len, &o);
 }
 
-/* "/tiles/{tileset}/{z}/{x}/{y}.png" or "...{y}@2x.png"; `rest` is what follows "/tiles/". */
+/* "/tiles/{tileset}/{z}/{x}/{y}.{ext}" or "...{y}@2x.{ext}", ext from the tile image formats;
+ * `rest` is what follows "/tiles/". */
 /* Queues the render a request needs, or answers 503 at once when the queue is full. */
 static enum MHD_Result submit_or_refuse(server *s, request *r, tile_scene *sc)
 {
@@ -970,14 +975,17 @@ static enum MHD_Result handle_tile(request *r, const char *rest, const query *q)
 		return reply_error(r, MHD_HTTP_NOT_FOUND, "no such tileset");
 	size_t ylen = len[3];
 	int scale = 1;
-	if (ylen >= 7 && memcmp(seg[3] + ylen - 7, "@2x.png", 7) == 0) {
+	const char *dot = memrchr(seg[3], '.', ylen);
+	int fmt = dot ? tile_image_format_from_ext(dot + 1, ylen - (size_t)(dot + 1 - seg[3])) : -1;
+	if (fmt < 0)
+		return reply_error(r, MHD_HTTP_NOT_FOUND,
+		                   "tiles are {y}.png, {y}.webp, {y}@2x.png or {y}@2x.webp");
+	ylen = (size_t)(dot - seg[3]);
+	if (ylen >= 3 && memcmp(seg[3] + ylen - 3, "@2x", 3) == 0) {
 		scale = 2;
-		ylen -= 7;
-	} else if (ylen >= 4 && memcmp(seg[3] + ylen - 4, ".png", 4) == 0) {
-		ylen -= 4;
-	} else {
-		return reply_error(r, MHD_HTTP_NOT_FOUND, "tiles are {y}.png or {y}@2x.png");
+		ylen -= 3;
 	}
+	const char *ext = tile_image_codec_get((tile_image_format)fmt)->ext;
 	long z, x, y;
 	/* Malformed numbers are 400; well-formed ones beyond the pyramid are 404. */
 	if (parse_uint(seg[1], len[1], 1L << 30, &z) < 0 ||
@@ -999,22 +1007,22 @@ static enum MHD_Result handle_tile(request *r, const char *rest, const query *q)
 	h = fnv_u64(h, (uint64_t)x);
 	h = fnv_u64(h, (uint64_t)y);
 	h = fnv_u64(h, (uint64_t)scale);
+	h = fnv_str(h, ext);
 	h = fnv_u64(h, ts == TILE_TILESET_BASE ? 0 : (uint64_t)(uint32_t)until);
 	h = fnv_u64(h, s->data_version);
 	h = fnv_u64(h, tag);
 	etag_format(r->etag, h);
+	r->format = (tile_image_format)fmt;
 	if (not_modified(r, r->etag)) {
 		tile_scene_unref(sc);
 		reply_opts o = {.etag = r->etag, .cache = CC_TILES, .cors = 1};
 		return reply_304(r, &o);
 	}
-	if (ts == TILE_TILESET_BASE)
-		snprintf(r->key, sizeof r->key, "%s/%ld/%ld/%ld@%d", name, z, x, y, scale);
-	else if (until == GEODATA_DAY_OPEN)
-		snprintf(r->key, sizeof r->key, "%s/%ld/%ld/%ld@%d", name, z, x, y, scale);
+	if (ts == TILE_TILESET_BASE || until == GEODATA_DAY_OPEN)
+		snprintf(r->key, sizeof r->key, "%s/%ld/%ld/%ld@%d.%s", name, z, x, y, scale, ext);
 	else
-		snprintf(r->key, sizeof r->key, "%s/%ld/%ld/%ld@%d?%" PRId32, name, z, x, y, scale,
-		         until);
+		snprintf(r->key, sizeof r->key, "%s/%ld/%ld/%ld@%d.%s?%" PRId32, name, z, x, y,
+		         scale, ext, until);
 	tile_blob *blob = tile_cache_get(s->cache, r->key);
 	if (blob && blob->tag == tag) {
 		tile_scene_unref(sc);
@@ -1260,7 +1268,9 @@ static enum MHD_Result handle_tilejson(request *r, const char *rest, const query
 		 */
 		snprintf(untilq, sizeof untilq, "?until=%.32s", until_s);
 	}
-	snprintf(url, sizeof url, "%s://%s/tiles/%s/{z}/{x}/{y}.png%s", proto, host, name, untilq);
+	const tile_image_codec *png = tile_image_codec_get(TILE_IMAGE_PNG);
+	snprintf(url, sizeof url, "%s://%s/tiles/%s/{z}/{x}/{y}.%s%s", proto, host, name, png->ext,
+	         untilq);
 
 	geodata_bbox b = {-120.0, 2.0, -58.0, 35.0};
 	const geodata_view *region = geodata_views_find(s->views, "region");
@@ -1308,7 +1318,7 @@ static enum MHD_Result handle_tilejson(request *r, const char *rest, const query
 	json_object_object_add(j, "maxzoom", json_object_new_int(GEODATA_MAX_ZOOM));
 	json_object_object_add(j, "bounds", bounds);
 	json_object_object_add(j, "center", center);
-	json_object_object_add(j, "format", json_object_new_string("png"));
+	json_object_object_add(j, "format", json_object_new_string(png->name));
 	reply_opts o = {.ctype = "application/json", .cache = CC_API, .cors = 1};
 	return reply_json(r, j, &o);
 }

@@ -181,9 +181,54 @@ int sheet_scale_bar(render_ctx *ctx, double max_px, double unit_m, double *lengt
 /** Direction of north at the map's centre, degrees clockwise from up; NAN if unknown. */
 double sheet_north_angle(render_ctx *ctx);
 
-/* ---- png.c ---------------------------------------------------------------- */
+/* ---- quant.c: palettes -------------------------------------------------- */
+
+/** An image as at most 256 colours and one index byte per pixel. */
+typedef struct quant_palette {
+	uint32_t color[256]; /**< premultiplied ARGB, as cairo stores pixels */
+	int count;
+	unsigned char *index; /**< width * height slots, row by row; owned */
+	int width, height;
+	int max_error;   /**< largest change of any channel of any pixel, 0..255 */
+	double sq_error; /**< sum over pixels and channels of the squared change */
+} quant_palette;
+
+/**
+ * Builds the palette of an ARGB32 image: exact when it has at most 256
+ * colours; otherwise, when `max_error` > 0, a median cut whose largest
+ * per-channel change (premultiplied) must stay within `max_error`. Returns 1
+ * with `q` filled (release with quant_palette_finish), 0 when no palette
+ * fits (keep full colour), or TILE_ENOMEM.
+ */
+int quant_palette_build(const unsigned char *data, int w, int h, int stride, int max_error,
+			quant_palette *q);
+void quant_palette_finish(quant_palette *q);
+
+/* ---- png.c, webp.c: encoders ----------------------------------------------- */
+
+/**
+ * Largest per-channel change (of 255, premultiplied) a tile's palette may make
+ * to any pixel; a tile that would need more stays full colour. Over the
+ * benchmark's tiles at 16 the changed pixels are anti-aliased edges (PSNR
+ * 64 dB against the full-colour render) and PNGs are half the size of
+ * lossless ones; tests/unit/test_png.c checks real tiles against this bound.
+ */
+#define TILE_QUANT_MAX_ERROR 16
+/** libdeflate levels; level 6 of libdeflate costs about what level 1 of zlib did. */
+#define TILE_PNG_LEVEL 6
+#define SHEET_PNG_LEVEL 6
+
+/**
+ * Encodes an ARGB32 surface as PNG, appending to `out`: indexed colour when
+ * the image has at most 256 colours or a palette within `max_error` exists
+ * (0: lossless only), else RGB or RGBA; deflate by libdeflate at `level`
+ * (1..12). On error `out` is left as it was.
+ */
 int png_write_surface(cairo_surface_t *surface, const tile_png_meta *meta, int level,
-                      tile_buffer *out, tile_error *err);
+                      int max_error, tile_buffer *out, tile_error *err);
+/** Encodes an ARGB32 surface as lossless WebP (of the palette image when one fits `max_error`). */
+int webp_write_surface(cairo_surface_t *surface, int max_error, tile_buffer *out,
+                       tile_error *err);
 
 /* ---- shared helpers ------------------------------------------------------- */
 int tile_buffer_append(tile_buffer *b, const void *data, size_t len);

@@ -1719,7 +1719,7 @@ static int bare_merc_png(const tile_scene *s, const tile_sheet_request *req,
 	void *surf = NULL;
 	if ((rc = tile_view_render(s, &v, &surf, err)))
 		return rc;
-	rc = png_write_surface(surf, meta, 6, out, err);
+	rc = png_write_surface(surf, meta, SHEET_PNG_LEVEL, 0, out, err);
 	cairo_surface_destroy(surf);
 	return rc;
 }
@@ -1866,7 +1866,7 @@ int tile_sheet_render(const tile_scene *s, const tile_sheet_request *req, tile_b
 		                      .software = "briefmap",
 		                      .creation_time = st.iso_time,
 		                      .description = st.description};
-		rc = png_write_surface(surf, &meta, 6, out, err);
+		rc = png_write_surface(surf, &meta, SHEET_PNG_LEVEL, 0, out, err);
 		goto done;
 	}
 	if (req->format == TILE_FORMAT_PDF) {
