@@ -979,7 +979,7 @@ static enum MHD_Result handle_tile(request *r, const char *rest, const query *q)
 	int fmt = dot ? tile_image_format_from_ext(dot + 1, ylen - (size_t)(dot + 1 - seg[3])) : -1;
 	if (fmt < 0)
 		return reply_error(r, MHD_HTTP_NOT_FOUND,
-		                   "tiles are {y}.png, {y}.webp, {y}@2x.png or {y}@2x.webp");
+		                   "tiles are {y}.{format} or {y}@2x.{format} in a known format");
 	ylen = (size_t)(dot - seg[3]);
 	if (ylen >= 3 && memcmp(seg[3] + ylen - 3, "@2x", 3) == 0) {
 		scale = 2;
