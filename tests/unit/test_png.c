@@ -250,6 +250,27 @@ static void test_palette_refused(void **state)
 	cairo_surface_destroy(s);
 }
 
+/* Beyond 16 megapixels full colour is deflated row by row: the same pixels come back. */
+static void test_large_round_trip(void **state)
+{
+	(void)state;
+	const struct {
+		int w, h, opaque;
+	} cases[] = {{4001, 4000, 1}, {4100, 4000, 0}};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cairo_surface_t *s = draw_sample(cases[i].w, cases[i].h, cases[i].opaque);
+		tile_buffer out = {0};
+		tile_error err = {{0}};
+		assert_int_equal(png_write_surface(s, NULL, 4, 0, &out, &err), 0);
+		assert_int_equal(png_colour_type(&out), cases[i].opaque ? 2 : 6);
+		cairo_surface_t *d = decode(out.data, out.len);
+		compare(s, d, !cases[i].opaque, cases[i].opaque ? 0 : 1);
+		cairo_surface_destroy(d);
+		tile_buffer_finish(&out);
+		cairo_surface_destroy(s);
+	}
+}
+
 typedef struct pixel_error {
 	int max;      /* largest per-channel difference, premultiplied */
 	double sq, n; /* sum of squared differences, channels compared */
@@ -364,6 +385,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_surface),
 	    cmocka_unit_test(test_exact_palette),
 	    cmocka_unit_test(test_palette_refused),
+	    cmocka_unit_test(test_large_round_trip),
 	};
 	const struct CMUnitTest data_tests[] = {
 	    cmocka_unit_test(test_tiles_within_bound),
