@@ -234,6 +234,26 @@ int png_write_surface(cairo_surface_t *surface, const tile_png_meta *meta, int l
 int webp_write_surface(cairo_surface_t *surface, int max_error, tile_buffer *out,
                        tile_error *err);
 
+/* ---- bands.c: one drawing on two threads ----------------------------------- */
+
+/** Draws into `cr` (user space as set up by the caller); 0 or a TILE_E* code. */
+typedef int (*band_draw_fn)(void *ud, cairo_t *cr);
+/**
+ * Whether splitting a drawing over device rows [y_top, y_bottom) of `cr`'s
+ * target pays and is exact: an ARGB32 image, tall enough, a clip made of
+ * rectangles, and a second core.
+ */
+int bands_worth_it(cairo_t *cr, double y_top, double y_bottom);
+/**
+ * Runs `draw` twice at once, on this thread and another, each on its own
+ * context over half of the target's rows (split in the middle of
+ * [y_top, y_bottom)) with `cr`'s user space and clip: the same pixels as
+ * one pass (scaled patterns may round one level apart).
+ * Each call gets its own `ud`, so nothing mutable is shared.
+ */
+int bands_draw(cairo_t *cr, double y_top, double y_bottom, band_draw_fn draw, void *ud_top,
+               void *ud_bottom);
+
 /* ---- shared helpers ------------------------------------------------------- */
 int tile_buffer_append(tile_buffer *b, const void *data, size_t len);
 void tile_error_set(tile_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
