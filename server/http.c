@@ -782,9 +782,10 @@ static enum MHD_Result reply_stale_revision(request *r, const char *last_seg, si
 
 static enum MHD_Result reply_tile_blob(request *r, tile_blob *blob, const char *etag)
 {
-	reply_opts o = {.ctype = "image/png", .etag = etag, .cache = CC_TILES, .cors = 1};
-	if (r->tile_immutable)
-		o.cache = CC_IMMUTABLE;
+	reply_opts o = {.ctype = tile_image_codec_get(r->j.format)->mime,
+	                .etag = etag,
+	                .cache = r->tile_immutable ? CC_IMMUTABLE : CC_TILES,
+	                .cors = 1};
 	struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
 	    blob->len, blob->data, free_blob, blob);
 	if (!resp) {
@@ -794,7 +795,8 @@ static enum MHD_Result reply_tile_blob(request *r, tile_blob *blob, const char *
 	return reply_send(r, MHD_HTTP_OK, resp, blob->len, &o);
 }
 
-/* "/tiles/{tileset}/{z}/{x}/{y}.png" or "...{y}@2x.png"; `rest` is what follows "/tiles/". */
+/* "/tiles/{tileset}/{z}/{x}/{y}.{ext}" or "...{y}@2x.{ext}", ext from the tile image formats;
+ * `rest` is what follows "/tiles/". */
 /* Queues the render a request needs, or answers 503 at once when the queue is full. */
 static enum MHD_Result submit_or_refuse(server *s, request *r, tile_scene *sc)
 {
@@ -826,7 +828,8 @@ static enum MHD_Result handle_tile(request *r, const char *rest, const query *q)
 	if (ts < 0)
 		return reply_error(r, MHD_HTTP_NOT_FOUND, "no such tileset");
 	if (prc == QUERY_TILE_NO_SUFFIX)
-		return reply_error(r, MHD_HTTP_NOT_FOUND, "tiles are {y}.png or {y}@2x.png");
+		return reply_error(r, MHD_HTTP_NOT_FOUND,
+		                   "tiles are {y}.{format} or {y}@2x.{format} in a known format");
 	/* Malformed numbers are 400; well-formed ones beyond the pyramid are 404. */
 	if (prc != QUERY_TILE_OK)
 		return reply_error(r, MHD_HTTP_BAD_REQUEST,
@@ -855,24 +858,25 @@ static enum MHD_Result handle_tile(request *r, const char *rest, const query *q)
 		r->tile_immutable = 1;
 	}
 	uint64_t tag = tile_tag(ts, scene_events_hash(sc));
+	const char *ext = tile_image_codec_get(t.format)->ext;
 	/* Events do not change the base tileset, so its tag leaves them out. */
 	uint64_t h = fnv_str(FNV_INIT, name);
 	h = fnv_u64(h, (uint64_t)z);
 	h = fnv_u64(h, (uint64_t)x);
 	h = fnv_u64(h, (uint64_t)y);
 	h = fnv_u64(h, (uint64_t)scale);
+	h = fnv_str(h, ext);
 	h = fnv_u64(h, ts == TILE_TILESET_BASE ? 0 : (uint64_t)(uint32_t)until);
 	h = fnv_u64(h, s->data_version);
 	h = fnv_u64(h, tag);
 	etag_format(r->etag, h);
 	job *j = &r->j;
-	if (ts == TILE_TILESET_BASE)
-		snprintf(j->key, sizeof j->key, "%s/%ld/%ld/%ld@%d", name, z, x, y, scale);
-	else if (until == GEODATA_DAY_OPEN)
-		snprintf(j->key, sizeof j->key, "%s/%ld/%ld/%ld@%d", name, z, x, y, scale);
+	j->format = t.format;
+	if (ts == TILE_TILESET_BASE || until == GEODATA_DAY_OPEN)
+		snprintf(j->key, sizeof j->key, "%s/%ld/%ld/%ld@%d.%s", name, z, x, y, scale, ext);
 	else
-		snprintf(j->key, sizeof j->key, "%s/%ld/%ld/%ld@%d?%" PRId32, name, z, x, y, scale,
-		         until);
+		snprintf(j->key, sizeof j->key, "%s/%ld/%ld/%ld@%d.%s?%" PRId32, name, z, x, y,
+		         scale, ext, until);
 	tile_blob *blob = tile_cache_get(s->cache, j->key);
 	if (not_modified(r, r->etag)) {
 		tile_scene_unref(sc);
@@ -1144,8 +1148,9 @@ static enum MHD_Result handle_tilejson(request *r, const char *rest, const query
 		 */
 		snprintf(untilq, sizeof untilq, "&until=%.32s", until_s);
 	}
-	snprintf(url, sizeof url, "%s/tiles/%s/{z}/{x}/{y}%s.png?v=%s%s", base, name,
-	         scale == 2 ? "@2x" : "", rev, untilq);
+	const tile_image_codec *png = tile_image_codec_get(TILE_IMAGE_PNG);
+	snprintf(url, sizeof url, "%s/tiles/%s/{z}/{x}/{y}%s.%s?v=%s%s", base, name,
+	         scale == 2 ? "@2x" : "", png->ext, rev, untilq);
 
 	geodata_bbox b = {-120.0, 2.0, -58.0, 35.0};
 	const geodata_view *region = geodata_views_find(s->views, "region");
@@ -1188,7 +1193,7 @@ static enum MHD_Result handle_tilejson(request *r, const char *rest, const query
 	json_object_object_add(j, "maxzoom", json_object_new_int(GEODATA_MAX_ZOOM));
 	json_object_object_add(j, "bounds", bounds);
 	json_object_object_add(j, "center", center);
-	json_object_object_add(j, "format", json_object_new_string("png"));
+	json_object_object_add(j, "format", json_object_new_string(png->name));
 	json_object_object_add(j, "tileSize", json_object_new_int(256 * scale));
 	reply_opts o = {.ctype = "application/json", .cache = CC_API, .cors = 1};
 	return reply_json(r, j, &o);

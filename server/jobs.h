@@ -38,6 +38,7 @@ struct job {
 	char key[112];     /**< identical keys are rendered once; a tile's key is its cache key */
 	uint64_t tag;      /**< version stamp stored with the result blob */
 	int tileset, z, scale;
+	tile_image_format format;
 	long x, y;
 	geodata_day until;
 	tile_sheet_request sheet;

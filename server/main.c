@@ -456,7 +456,8 @@ out:
 static const char tile_help[] =
     "usage: briefmap tile Z/X/Y [--tileset briefing|base|events] [--scale 1|2] [--until DATE] -o "
     "FILE\n"
-    "Writes one XYZ tile (EPSG:3857, y = 0 at the north, zoom 0-12) as PNG.\n" COMMON_HELP;
+    "Writes one XYZ tile (EPSG:3857, y = 0 at the north, zoom 0-12) as PNG, or as WebP when\n"
+    "FILE ends in .webp.\n" COMMON_HELP;
 
 static int parse_zxy(const char *s, int *z, long *x, long *y)
 {
@@ -530,6 +531,9 @@ static int cmd_tile(int argc, char **argv, common *c)
 		return fail(EXIT_USAGE, "tile: bad --until '%s' (expected YYYY-MM-DD)", until);
 	if (!out)
 		return fail(EXIT_USAGE, "tile: -o FILE is required");
+	/* The format follows the file's extension when it names one; PNG otherwise. */
+	const char *ext = ext_of(out);
+	int fmt = tile_image_format_from_ext(ext, strlen(ext));
 	common_finish_paths(c);
 	loaded l;
 	tile_buffer buf = {0};
@@ -537,7 +541,8 @@ static int cmd_tile(int argc, char **argv, common *c)
 	int rc = loaded_open(c, &l, 1);
 	if (rc)
 		goto out;
-	if (tile_render_xyz(l.scene, (tile_tileset)ts, z, x, y, scale, day, &buf, &te)) {
+	if (tile_render_xyz_as(l.scene, (tile_tileset)ts, z, x, y, scale, day,
+	                       fmt < 0 ? TILE_IMAGE_PNG : (tile_image_format)fmt, &buf, &te)) {
 		rc = fail(EXIT_RUNTIME, "tile: %s", te.msg);
 		goto out;
 	}

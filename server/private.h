@@ -72,12 +72,13 @@ typedef struct query_tile {
 	char tileset[32];
 	long z, x, y;
 	int scale;
+	tile_image_format format; /**< from the extension, through tiles' codec table */
 } query_tile;
 
 enum {
 	QUERY_TILE_OK = 0,
 	QUERY_TILE_NO_ROUTE = -1,  /**< not four segments: 404 */
-	QUERY_TILE_NO_SUFFIX = -2, /**< y is not {y}.png nor {y}@2x.png: 404 */
+	QUERY_TILE_NO_SUFFIX = -2, /**< y is not {y}.EXT nor {y}@2x.EXT of a known format: 404 */
 	QUERY_TILE_BAD_NUMBER = -3 /**< z, x or y not a plain decimal: 400 */
 };
 

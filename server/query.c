@@ -212,14 +212,16 @@ int query_tile_parse(const char *rest, query_tile *t)
 	memcpy(t->tileset, seg[0], len[0]);
 	t->tileset[len[0]] = '\0';
 	size_t ylen = len[3];
-	t->scale = 1;
-	if (ylen >= 7 && memcmp(seg[3] + ylen - 7, "@2x.png", 7) == 0) {
-		t->scale = 2;
-		ylen -= 7;
-	} else if (ylen >= 4 && memcmp(seg[3] + ylen - 4, ".png", 4) == 0) {
-		ylen -= 4;
-	} else {
+	const char *dot = memrchr(seg[3], '.', ylen);
+	int fmt = dot ? tile_image_format_from_ext(dot + 1, ylen - (size_t)(dot + 1 - seg[3])) : -1;
+	if (fmt < 0)
 		return QUERY_TILE_NO_SUFFIX;
+	t->format = (tile_image_format)fmt;
+	ylen = (size_t)(dot - seg[3]);
+	t->scale = 1;
+	if (ylen >= 3 && memcmp(seg[3] + ylen - 3, "@2x", 3) == 0) {
+		t->scale = 2;
+		ylen -= 3;
 	}
 	if (query_uint_parse(seg[1], len[1], 1L << 30, &t->z) < 0 ||
 	    query_uint_parse(seg[2], len[2], LONG_MAX / 4, &t->x) < 0 ||

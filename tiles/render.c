@@ -513,13 +513,15 @@ out:
 	return 0;
 }
 
-int tile_render_xyz(const tile_scene *s, tile_tileset ts, int z, long x, long y, int scale,
-                    geodata_day until, tile_buffer *png, tile_error *err)
+int tile_render_xyz_as(const tile_scene *s, tile_tileset ts, int z, long x, long y, int scale,
+                       geodata_day until, tile_image_format fmt, tile_buffer *out,
+                       tile_error *err)
 {
 	tile_view v = {
 	    .width = TILE_SIZE, .height = TILE_SIZE, .scale = scale, .tileset = ts, .until = until};
-	if ((unsigned)ts >= TILE_TILESET_COUNT) {
-		tile_error_set(err, "unknown tileset");
+	const tile_image_codec *codec = tile_image_codec_get(fmt);
+	if ((unsigned)ts >= TILE_TILESET_COUNT || !codec) {
+		tile_error_set(err, "unknown tileset or format");
 		return TILE_EINVAL;
 	}
 	if (tile_xyz_bbox(z, x, y, &v.extent)) {
@@ -531,9 +533,13 @@ int tile_render_xyz(const tile_scene *s, tile_tileset ts, int z, long x, long y,
 	int rc = tile_view_render(s, &v, &surf, err);
 	if (rc)
 		return rc;
-	/* Tiles favour encoding speed: they are cached, and zlib level 1 is within 10% of level 6
-	 * in size on map tiles, at half the time. */
-	rc = png_write_surface(surf, NULL, 1, png, err);
+	rc = codec->encode(surf, out, err);
 	cairo_surface_destroy(surf);
 	return rc;
+}
+
+int tile_render_xyz(const tile_scene *s, tile_tileset ts, int z, long x, long y, int scale,
+                    geodata_day until, tile_buffer *png, tile_error *err)
+{
+	return tile_render_xyz_as(s, ts, z, x, y, scale, until, TILE_IMAGE_PNG, png, err);
 }

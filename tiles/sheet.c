@@ -743,6 +743,34 @@ static int map_draw(map_view *mv, cairo_t *cr)
 	return rc;
 }
 
+static int band_map_draw(void *ud, cairo_t *cr)
+{
+	return map_draw(ud, cr);
+}
+
+/*
+ * map_draw, in two bands on two threads when the target is an image big
+ * enough to pay (bands.c). Web Mercator only: other CRSs share one PROJ
+ * transformation, which is not for two threads at once.
+ */
+static int map_draw_banded(map_view *mv, cairo_t *cr)
+{
+	double x0 = 0, y0 = 0, x1 = mv->ctx.width, y1 = mv->ctx.height;
+	cairo_user_to_device(cr, &x0, &y0);
+	cairo_user_to_device(cr, &x1, &y1);
+	if (!mv->merc || mv->ctx.proj || !bands_worth_it(cr, y0, y1))
+		return map_draw(mv, cr);
+	map_view other = *mv;
+	/* The second band's working buffers and lazily made transformation are its own. */
+	other.ctx.px = other.ctx.clip_a = other.ctx.clip_b = other.ctx.scratch = NULL;
+	other.ctx.px_cap = other.ctx.clip_a_cap = other.ctx.clip_b_cap = other.ctx.scratch_cap = 0;
+	other.ctx.to_merc = NULL;
+	int rc = bands_draw(cr, y0, y1, band_map_draw, mv, &other);
+	render_ctx_finish(&other.ctx);
+	mv->ctx.cr = cr; /* as map_draw leaves it: the band's context is gone */
+	return rc;
+}
+
 /* ---- what the map shows, for the legend and the dateline -------------------------------- */
 
 typedef struct shown {
@@ -1538,7 +1566,7 @@ static int draw_sheet(cairo_t *cr, const tile_scene *s, const tile_sheet_request
 	cairo_clip(cr);
 	cairo_translate(cr, L->map_x, L->map_y);
 	cairo_scale(cr, L->mag, L->mag);
-	rc = map_draw(mv, cr);
+	rc = map_draw_banded(mv, cr);
 	cairo_restore(cr);
 	if (rc) {
 		tile_error_set(err, "drawing the map failed: %s",
@@ -1742,7 +1770,7 @@ static int bare_merc_png(const tile_scene *s, const tile_sheet_request *req,
 	void *surf = NULL;
 	if ((rc = tile_view_render(s, &v, &surf, err)))
 		return rc;
-	rc = png_write_surface(surf, meta, 6, out, err);
+	rc = png_write_surface(surf, meta, SHEET_PNG_LEVEL, 0, out, err);
 	cairo_surface_destroy(surf);
 	return rc;
 }
@@ -1866,7 +1894,7 @@ int tile_sheet_render(const tile_scene *s, const tile_sheet_request *req, tile_b
 	if (req->bare) {
 		cairo_set_source_rgb(cr, 1, 1, 1);
 		cairo_paint(cr);
-		if ((rc = map_draw(&mv, cr))) {
+		if ((rc = map_draw_banded(&mv, cr))) {
 			tile_error_set(err, "drawing the map failed: %s",
 			               cairo_status_to_string(cairo_status(cr)));
 			goto done;
@@ -1889,7 +1917,7 @@ int tile_sheet_render(const tile_scene *s, const tile_sheet_request *req, tile_b
 		                      .software = "briefmap",
 		                      .creation_time = st.iso_time,
 		                      .description = st.description};
-		rc = png_write_surface(surf, &meta, 6, out, err);
+		rc = png_write_surface(surf, &meta, SHEET_PNG_LEVEL, 0, out, err);
 		goto done;
 	}
 	if (req->format == TILE_FORMAT_PDF) {

@@ -114,7 +114,37 @@ typedef struct tile_view {
  */
 int tile_view_render(const tile_scene *s, const tile_view *v, void **surface, tile_error *err);
 
-/** Renders XYZ tile z/x/y of a tileset as PNG bytes appended to `png`. */
+/* ---- tile image formats ---------------------------------------------------- */
+
+typedef enum tile_image_format {
+	TILE_IMAGE_PNG,  /**< indexed colour when a palette keeps every pixel close, else RGB(A) */
+	TILE_IMAGE_WEBP, /**< lossless WebP of the same pixels */
+	TILE_IMAGE_COUNT
+} tile_image_format;
+
+/**
+ * A tile image format. `tile_image_codec_get` reads the one table of them:
+ * the HTTP tile route, the CLI and TileJSON take names, extensions and types
+ * from it. Entries are static and immutable.
+ */
+typedef struct tile_image_codec {
+	const char *name; /**< "png", "webp": also TileJSON's `format` */
+	const char *ext;  /**< file and URL extension, without the dot */
+	const char *mime; /**< Content-Type */
+	/** Encodes a tile (a cairo_surface_t *), appending to `out`; 0 or TILE_E*. */
+	int (*encode)(void *surface, tile_buffer *out, tile_error *err);
+} tile_image_codec;
+
+/** The codec of a format, or NULL when out of range. */
+const tile_image_codec *tile_image_codec_get(tile_image_format f);
+/** The format whose extension is the `len` bytes at `ext` (no dot), or -1. */
+int tile_image_format_from_ext(const char *ext, size_t len);
+
+/** Renders XYZ tile z/x/y of a tileset in format `fmt`, appending the bytes to `out`. */
+int tile_render_xyz_as(const tile_scene *s, tile_tileset ts, int z, long x, long y, int scale,
+		       geodata_day until, tile_image_format fmt, tile_buffer *out,
+		       tile_error *err);
+/** tile_render_xyz_as in PNG. */
 int tile_render_xyz(const tile_scene *s, tile_tileset ts, int z, long x, long y, int scale,
 		    geodata_day until, tile_buffer *png, tile_error *err);
 
@@ -122,7 +152,7 @@ int tile_render_xyz(const tile_scene *s, tile_tileset ts, int z, long x, long y,
 typedef struct tile_png_meta {
 	const char *title, *source, *software, *creation_time, *description;
 } tile_png_meta;
-/** Encodes an image surface as PNG (fast zlib settings), appending to `out`. */
+/** Encodes an image surface as lossless PNG (indexed when it has at most 256 colours), appending to `out`. */
 int tile_png_encode(void *surface, const tile_png_meta *meta, tile_buffer *out, tile_error *err);
 
 /* ---- briefing sheets ----------------------------------------------------- */

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs what briefmap needs (Debian packages, pinned npm packages, prepared data) and builds it.
-# Idempotent: a second run only checks stamps. Usage: tools/setup.sh [run|test]
+# Idempotent: a second run only checks stamps. Usage: tools/setup.sh [run|test|bench]
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -9,14 +9,14 @@ mode="${1:-run}"
 say() { printf 'briefmap setup: %s\n' "$*" >&2; }
 
 pkgs="gcc libc6-dev pkg-config meson ninja-build git ca-certificates
-libgdal-dev gdal-bin libproj-dev proj-data libcairo2-dev libpango1.0-dev libpng-dev
+libgdal-dev gdal-bin libproj-dev proj-data libcairo2-dev libpango1.0-dev libpng-dev libdeflate-dev libwebp-dev
 libmicrohttpd-dev libjson-c-dev libsqlite3-dev zlib1g-dev fonts-noto-core fonts-dejavu-core python3"
 if [ "$mode" = test ]; then
 	pkgs="$pkgs libcmocka-dev chromium poppler-utils libxml2-utils proj-bin clang libclang-rt-14-dev
 nginx-light wrk postgresql-15 postgresql-15-postgis-3"
 fi
 if [ "$mode" = bench ]; then
-	pkgs="$pkgs python3-mapnik mapserver-bin"
+	pkgs="$pkgs python3-mapnik mapserver-bin nginx-light wrk time"
 fi
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"
 

@@ -461,6 +461,44 @@ static int warm_scene(const tile_scene *scene)
 	return rc;
 }
 
+/* The same list once more as WebP, one thread: its size beside the PNGs', and its cost. */
+static int run_webp(const tile_scene *scene, const tile_list *list)
+{
+	tile_buffer out = {0};
+	tile_error err = {{0}};
+	unsigned long long bytes = 0;
+	int rc = -1;
+	double t0 = now_seconds();
+
+	for (size_t i = 0; i < list->count; i++) {
+		const tile_id *t = &list->tiles[i];
+
+		out.len = 0;
+		if (tile_render_xyz_as(scene, TILE_TILESET_BRIEFING, t->z, t->x, t->y, 1,
+		                       GEODATA_DAY_OPEN, TILE_IMAGE_WEBP, &out, &err)) {
+			fprintf(stderr, "bench_tiles: tile %d/%ld/%ld as WebP: %s\n", t->z, t->x,
+			        t->y, err.msg);
+			goto out;
+		}
+		bytes += out.len;
+	}
+	double seconds = now_seconds() - t0;
+	printf(
+	    "webp        1 thread  %6zu tiles %8.3f s %9.1f tiles/s %8.2f ms/tile  mean WebP %5.0f "
+	    "bytes\n",
+	    list->count, seconds, (double)list->count / seconds,
+	    1000.0 * seconds / (double)list->count, (double)bytes / (double)list->count);
+	printf("result tool=briefmap mode=webp threads=1 tiles=%zu seconds=%.4f tiles_per_s=%.2f "
+	       "mean_bytes=%.0f\n",
+	       list->count, seconds, (double)list->count / seconds,
+	       (double)bytes / (double)list->count);
+	fflush(stdout);
+	rc = 0;
+out:
+	tile_buffer_finish(&out);
+	return rc;
+}
+
 static void print_result(const char *mode, int threads, size_t tiles, double seconds,
                          unsigned long long bytes)
 {
@@ -584,6 +622,8 @@ int main(int argc, char **argv)
 	print_result("parallel", a.threads, list.count, seconds, bytes);
 	fflush(stdout);
 
+	if (run_webp(scene, &list))
+		goto out;
 	if (a.save_dir && save_tiles(scene, &list, a.save_dir))
 		goto out;
 	rc = 0;

@@ -145,43 +145,56 @@ read -r minx miny maxx maxy < <(awk 'BEGIN {
 }')
 w=${region_size%x*}
 h=${region_size#*x}
-time_runs() {
-	local out=$1 t0 t1
+# map2img, briefmap render and render --bare in turn, $runs times: paired runs, so that a change
+# in the machine's load touches all three alike. Wall time and peak resident memory (GNU time).
+time_one() {
+	local mode=$1 t0 t1
 	shift
-	# Once untimed to warm the page cache; a failure is reported, not fatal.
-	if ! "$@" >/dev/null; then
-		echo "mapserver_tiles: failed: $*" >&2
-		return 1
-	fi
-	for _ in $(seq "$runs"); do
-		t0=$(now)
-		"$@" >/dev/null || return 1
-		t1=$(now)
-		elapsed "$t0" "$t1"
-		echo
-	done >"$out"
+	t0=$(now)
+	/usr/bin/time -f %M -o "$work/$mode.rss" "$@" >/dev/null || return 1
+	t1=$(now)
+	elapsed "$t0" "$t1" >>"$work/$mode.times"
+	echo >>"$work/$mode.times"
+	cat "$work/$mode.rss" >>"$work/$mode.peaks"
 }
-region() {
-	local tool=$1 mode=$2 label=$3 png=$4 med
-	shift 4
-	if ! time_runs "$work/$mode.times" "$@"; then
+report_region() {
+	local tool=$1 mode=$2 label=$3 png=$4 med peak
+	if [ ! -s "$work/$mode.times" ] || [ -f "$work/$mode.failed" ]; then
 		echo "region ${region_size}: $label failed"
-		echo "result tool=$tool mode=$mode seconds=nan runs=0"
+		echo "result tool=$tool mode=${mode#bm_} seconds=nan runs=0"
 		return 0
 	fi
 	med=$(median <"$work/$mode.times")
-	echo "region ${region_size}: $label whole process median $med s over $runs runs" \
-		"(min $(sort -g "$work/$mode.times" | head -1), PNG $(wc -c <"$png") bytes)"
-	echo "result tool=$tool mode=$mode seconds=$med runs=$runs"
+	peak=$(sort -g "$work/$mode.peaks" | tail -1)
+	echo "region ${region_size}: $label whole process median $med s over $runs paired runs" \
+		"(min $(sort -g "$work/$mode.times" | head -1), peak $((peak / 1024)) MB," \
+		"PNG $(wc -c <"$png") bytes)"
+	echo "result tool=$tool mode=${mode#bm_} seconds=$med peak_kb=$peak runs=$runs"
 	if [ -n "$save" ]; then
 		cp "$png" "$save/region-$tool-$mode.png"
 	fi
 }
-region map2img region_process "map2img" "$work/ms_region.png" \
-	map2img -m "$mapfile" -s "$w" "$h" -e "$minx" "$miny" "$maxx" "$maxy" -o "$work/ms_region.png"
+ms_cmd=(map2img -m "$mapfile" -s "$w" "$h" -e "$minx" "$miny" "$maxx" "$maxy" -o "$work/ms_region.png")
+bm_cmd=("$briefmap" render --view region --size "$region_size" -o "$work/bm_region.png")
+bare_cmd=("$briefmap" render --view region --size "$region_size" --bare -o "$work/bm_bare.png")
+# Once each untimed, to warm the page cache; a failure is reported, not fatal.
+"${ms_cmd[@]}" >/dev/null || touch "$work/region_process.failed"
 if [ -n "$briefmap" ]; then
-	region briefmap region_process "briefmap render (sheet)" "$work/bm_region.png" \
-		"$briefmap" render --view region --size "$region_size" -o "$work/bm_region.png"
-	region briefmap region_process_bare "briefmap render --bare" "$work/bm_bare.png" \
-		"$briefmap" render --view region --size "$region_size" --bare -o "$work/bm_bare.png"
+	"${bm_cmd[@]}" >/dev/null || touch "$work/bm_region_process.failed"
+	"${bare_cmd[@]}" >/dev/null || touch "$work/bm_region_process_bare.failed"
+fi
+for _ in $(seq "$runs"); do
+	[ -f "$work/region_process.failed" ] || time_one region_process "${ms_cmd[@]}" ||
+		touch "$work/region_process.failed"
+	[ -n "$briefmap" ] || continue
+	[ -f "$work/bm_region_process.failed" ] || time_one bm_region_process "${bm_cmd[@]}" ||
+		touch "$work/bm_region_process.failed"
+	[ -f "$work/bm_region_process_bare.failed" ] ||
+		time_one bm_region_process_bare "${bare_cmd[@]}" ||
+		touch "$work/bm_region_process_bare.failed"
+done
+report_region map2img region_process "map2img" "$work/ms_region.png"
+if [ -n "$briefmap" ]; then
+	report_region briefmap bm_region_process "briefmap render (sheet)" "$work/bm_region.png"
+	report_region briefmap bm_region_process_bare "briefmap render --bare" "$work/bm_bare.png"
 fi

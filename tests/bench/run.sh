@@ -89,6 +89,11 @@ echo "== MapServer (map2img, whole processes) and the briefmap CLI"
 tests/bench/mapserver_tiles.sh --list "$work/tiles.txt" --every "$every" --processes "$threads" \
 	--briefmap "$briefmap" --runs "$runs" ${save:+--save "$save/mapserver"} | tee -a "$results"
 
+echo
+echo "== briefmap serve: cold tiles one request at a time; one cached tile under wrk, and nginx"
+/usr/bin/python3 tests/bench/serve_tiles.py --briefmap "$briefmap" --list "$work/tiles.txt" \
+	--max-zoom 7 --threads "$threads" | tee -a "$results"
+
 # The summary reads back the one-line results every tool printed.
 echo
 awk -v cores="$threads" -v ntiles="$ntiles" -v zoom="$zoom" '
@@ -100,9 +105,18 @@ awk -v cores="$threads" -v ntiles="$ntiles" -v zoom="$zoom" '
 		zt[f["tool"]] += f["tiles"]; zs[f["tool"]] += f["seconds"]
 	}
 	tps[k] = f["tiles_per_s"]; sec[k] = f["seconds"]; cnt[k] = f["tiles"]
+	pngb[k] = f["mean_png_bytes"]; anyb[k] = f["mean_bytes"]; peak[k] = f["peak_kb"]
+	rps[k] = f["requests_per_s"]
 }
 function ratio(a, b) { return (a > 0 && b > 0) ? sprintf("%.2f", a / b) : "n/a" }
 function verdict(r, target) { return r == "n/a" ? "" : (r + 0 >= target ? "target met" : "target MISSED") }
+function atmost(r, target) { return r == "n/a" ? "" : (r + 0 <= target ? "target met" : "target MISSED") }
+# One row of the table against peers: what, briefmap, the peer, briefmap / peer, the target.
+function row(what, b, peer, p, fmt, le, target,   r) {
+	r = ratio(b, p)
+	printf "%-40s " fmt " " fmt "  %-9s %6sx  (%s %s: %s)\n", what, b, p, peer, r,
+		le ? "target <=" : "target >=", target, le ? atmost(r, target) : verdict(r, target)
+}
 END {
 	printf "== summary: %d tiles, zooms %s, %d cores\n", ntiles, zoom, cores
 	printf "%-34s %12s %12s\n", "", "1 core", cores " cores"
@@ -110,15 +124,15 @@ END {
 	printf "%-34s %12.1f %12.1f\n", "Mapnik tiles/s", tps["mapnik/sequential"], tps["mapnik/parallel"]
 	r1 = ratio(tps["briefmap/sequential"], tps["mapnik/sequential"])
 	rn = ratio(tps["briefmap/parallel"], tps["mapnik/parallel"])
-	printf "%-34s %11sx %11sx   (target >= 3: %s / %s)\n", "briefmap / Mapnik", r1, rn,
-		verdict(r1, 3), verdict(rn, 3)
+	printf "%-34s %11sx %11sx\n", "briefmap / Mapnik", r1, rn
 	printf "%-34s %12.1f %12.1f\n", "Mapnik tiles/s, grouped layers", tps["mapnik_grouped/sequential"],
 		tps["mapnik_grouped/parallel"]
 	printf "%-34s %11sx %11sx\n", "briefmap / Mapnik grouped",
 		ratio(tps["briefmap/sequential"], tps["mapnik_grouped/sequential"]),
 		ratio(tps["briefmap/parallel"], tps["mapnik_grouped/parallel"])
+	m7 = zs["mapnik"] > 0 ? zt["mapnik"] / zs["mapnik"] : 0
 	if (zs["briefmap"] > 0 && zs["mapnik"] > 0 && zt["briefmap"] < ntiles) {
-		b7 = zt["briefmap"] / zs["briefmap"]; m7 = zt["mapnik"] / zs["mapnik"]
+		b7 = zt["briefmap"] / zs["briefmap"]
 		printf "%-34s %12.1f %12s   (%d tiles)\n", "briefmap tiles/s, zooms <= 7", b7, "", zt["briefmap"]
 		printf "%-34s %12.1f\n", "Mapnik tiles/s, zooms <= 7", m7
 		printf "%-34s %11sx\n", "briefmap / Mapnik, zooms <= 7", ratio(b7, m7)
@@ -139,9 +153,28 @@ END {
 	printf "  %-32s %8.4f\n", "map2img", ms
 	if ("mapnik/region_inprocess" in sec)
 		printf "  %-32s %8.4f   (in process, no start-up)\n", "Mapnik", sec["mapnik/region_inprocess"]
-	rr = ratio(ms, bm)
-	printf "  map2img / briefmap render:        %sx   (target >= 1: %s)\n", rr, verdict(rr, 1)
-	rb = ratio(ms, sec["briefmap/region_process_bare"])
-	printf "  map2img / briefmap render --bare: %sx\n", rb
-}' "$results"
+	printf "  map2img / briefmap render:        %sx\n", ratio(ms, bm)
+	printf "  map2img / briefmap render --bare: %sx\n", ratio(ms, sec["briefmap/region_process_bare"])
+	print ""
+	printf "== against peers, measured in this run (load average now %s)\n", load
+	row("sheet 1600x1000, whole process, s", bm, "map2img", ms, "%10.3f", 1, 0.6)
+	row("sheet peak memory, MB", peak["briefmap/region_process"] / 1024, "map2img",
+		peak["map2img/region_process"] / 1024, "%10.0f", 1, 1)
+	row("sheet --bare, whole process, s", sec["briefmap/region_process_bare"], "map2img", ms,
+		"%10.3f", 1, 0.5)
+	row("sheet --bare peak memory, MB", peak["briefmap/region_process_bare"] / 1024, "map2img",
+		peak["map2img/region_process"] / 1024, "%10.0f", 1, 1)
+	row("tiles in process, 1 core, tiles/s", tps["briefmap/sequential"], "Mapnik",
+		tps["mapnik/sequential"], "%10.1f", 0, 20)
+	row("cold tiles via serve, 1 at a time, z<=7", tps["briefmap_serve/cold_png"], "Mapnik",
+		m7, "%10.1f", 0, 10)
+	row("mean PNG bytes per tile", pngb["briefmap/sequential"], "Mapnik",
+		pngb["mapnik/sequential"], "%10.0f", 1, 0.7)
+	row("mean PNG bytes, every K-th tile", pngb["briefmap_cli/per_process_sequential"],
+		"MapServer", pngb["map2img/per_process_sequential"], "%10.0f", 1, 0.7)
+	row("mean WebP bytes per tile", anyb["briefmap/webp"], "Mapnik PNG",
+		pngb["mapnik/sequential"], "%10.0f", 1, 0.4)
+	row("one cached tile, wrk -c256, req/s", rps["briefmap_serve/cached_tile"], "nginx",
+		rps["nginx/cached_tile"], "%10.0f", 0, 1)
+}' load="$(cut -d' ' -f1-3 /proc/loadavg)" "$results"
 echo "== load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -38,6 +38,24 @@ def listing(d):
     return sorted(os.listdir(d)) if os.path.isdir(d) else []
 
 
+def png_alpha(path):
+    """Whether a PNG can hold translucent pixels: an alpha channel, or a palette with tRNS."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    return data[25] in (4, 6) or b'tRNS' in data
+
+
+def webp_info(path):
+    """Width, height and whether alpha is used, from a lossless WebP's RIFF and VP8L headers."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    check(data[:4] == b'RIFF' and data[8:16] == b'WEBPVP8L', '%s is not a lossless WebP' % path)
+    check(struct.unpack('<I', data[4:8])[0] + 8 == len(data), '%s is truncated' % path)
+    check(data[20] == 0x2f, '%s: bad VP8L signature' % path)
+    bits = struct.unpack('<I', data[21:25])[0]
+    return (bits & 0x3fff) + 1, ((bits >> 14) & 0x3fff) + 1, bool(bits >> 28 & 1)
+
+
 def png_info(path):
     """Width, height and colour type from a PNG's IHDR; checks the chunks' CRCs and the IEND."""
     with open(path, 'rb') as f:
@@ -285,19 +303,30 @@ def test_check_broken_events():
 
 def test_tile_ok():
     out = os.path.join(TMP, 'ok.png')
-    cases = [(['tile', '0/0/0'], 256, 2), (['tile', '5/7/14', '--tileset', 'base'], 256, 2),
-             (['tile', '5/7/14', '--scale', '2'], 512, 2),
-             (['tile', '7/40/60', '--tileset', 'events'], 256, 6),
-             (['tile', '12/1123/1849', '--until', '2025-01-01'], 256, 2)]
-    for args, side, colour in cases:
+    cases = [(['tile', '0/0/0'], 256, False), (['tile', '5/7/14', '--tileset', 'base'], 256, False),
+             (['tile', '5/7/14', '--scale', '2'], 512, False),
+             (['tile', '7/40/60', '--tileset', 'events'], 256, True),
+             (['tile', '12/1123/1849', '--until', '2025-01-01'], 256, False)]
+    for args, side, alpha in cases:
         p = run(args + ['-o', out])
         check(p.returncode == 0, '%s: exit %d, %r' % (' '.join(args), p.returncode, p.stderr))
         w, h, ct = png_info(out)
         check((w, h) == (side, side), '%s: %dx%d' % (' '.join(args), w, h))
-        # Opaque tilesets are RGB, the events overlay keeps its alpha.
-        check(ct == colour, '%s: PNG colour type %d, expected %d' % (' '.join(args), ct,
-                                                                     colour))
+        # Opaque tilesets carry no alpha, the events overlay keeps it; colour or palette.
+        check(ct in (2, 3, 6), '%s: PNG colour type %d' % (' '.join(args), ct))
+        check(png_alpha(out) == alpha, '%s: alpha %s, expected %s' % (' '.join(args),
+                                                                      png_alpha(out), alpha))
         os.unlink(out)
+    # The output's extension picks the format from the table of tile image formats.
+    webp = os.path.join(TMP, 'ok.webp')
+    for args, side, alpha in [(['tile', '5/7/14'], 256, False),
+                              (['tile', '5/7/14', '--scale', '2'], 512, False),
+                              (['tile', '7/40/60', '--tileset', 'events'], 256, True)]:
+        p = run(args + ['-o', webp])
+        check(p.returncode == 0, '%s: exit %d, %r' % (' '.join(args), p.returncode, p.stderr))
+        check(webp_info(webp) == (side, side, alpha),
+              '%s -o x.webp: %r' % (' '.join(args), webp_info(webp)))
+        os.unlink(webp)
     check([f for f in listing(TMP) if f.startswith('.')] == [],
           'temporary files left in %s' % TMP)
 

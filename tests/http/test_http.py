@@ -140,6 +140,21 @@ def png_size(body):
     return w, h, body[25]  # width, height, colour type
 
 
+def png_has_alpha(body):
+    """An alpha channel, or a palette with translucent entries (tRNS)."""
+    return body[25] in (4, 6) or (body[25] == 3 and b"tRNS" in body)
+
+
+def webp_size(body):
+    """Width, height and alpha-used of a lossless WebP, or None."""
+    if len(body) < 25 or body[:4] != b"RIFF" or body[8:16] != b"WEBPVP8L" or body[20] != 0x2F:
+        return None
+    if struct.unpack("<I", body[4:8])[0] + 8 != len(body):
+        return None
+    bits = struct.unpack("<I", body[21:25])[0]
+    return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1, bool(bits >> 28 & 1)
+
+
 def is_json_error(status, headers, body, want):
     if status != want:
         return False
@@ -276,7 +291,22 @@ def test_tiles(srv):
     st, h, b = srv.get("/tiles/events/3/2/3.png")
     size = png_size(b)
     check("events tile is a PNG with alpha", st == 200 and size and size[:2] == (256, 256)
-          and size[2] in (4, 6), f"{st} {size}")
+          and png_has_alpha(b), f"{st} {size}")
+
+    # WebP: the same tiles from the table of tile image formats, with their own ETag.
+    st, h, b = srv.get("/tiles/base/0/0/0.webp")
+    check("base 0/0/0 WebP 256x256", st == 200 and webp_size(b) == (256, 256, False),
+          f"{st} {webp_size(b)}")
+    check("WebP content-type", h.get("content-type") == "image/webp", h.get("content-type"))
+    check("WebP ETag differs from the PNG's", h.get("etag") not in ("", None, etag))
+    st, h2, b2 = srv.get("/tiles/base/0/0/0.webp", {"If-None-Match": h.get("etag", "")})
+    check("WebP 304", st == 304 and b2 == b"", f"{st}")
+    st, h, b = srv.get("/tiles/briefing/1/0/0@2x.webp")
+    check("briefing @2x WebP 512x512", st == 200 and webp_size(b) == (512, 512, False),
+          f"{st} {webp_size(b)}")
+    st, h, b = srv.get("/tiles/events/3/2/3.webp")
+    check("events WebP keeps alpha", st == 200 and webp_size(b) == (256, 256, True),
+          f"{st} {webp_size(b)}")
 
     x, y = lonlat_to_tile(-99.13, 19.43, 12)
     st, h, b = srv.get(f"/tiles/briefing/12/{x}/{y}.png")
@@ -310,6 +340,10 @@ def test_tiles(srv):
         ("/tiles/base/99999999999999999999/0/0.png", 400),
         ("/tiles/base/1/0/0@3x.png", 400),
         ("/tiles/base/1/0/0.jpg", 404),
+        ("/tiles/base/1/0/0.webp.png", 400),
+        ("/tiles/base/1/0/0@2x", 404),
+        ("/tiles/base/1/0/0.", 404),
+        ("/tiles/base/1/0/0@3x.webp", 400),
         ("/tiles/base/1/0.png", 404),
         ("/tiles/base/1/0/0/0.png", 404),
         ("/tiles/nope/0/0/0.png", 404),
