@@ -48,8 +48,8 @@
 
 #define DEFAULT_LISTEN "127.0.0.1:8080"
 #define DEFAULT_STATIC "static"
-#define DEFAULT_VIEWS "geodata/views.json"
-#define DEFAULT_EVENTS "geodata/events/article.geojson"
+#define DEFAULT_VIEWS "briefings/us-mexico-cartels/views.json"
+#define DEFAULT_EVENTS "briefings/us-mexico-cartels/events.geojson"
 #define DEFAULT_CACHE_MB 256
 
 #define ALLOW_METHODS "GET, HEAD, OPTIONS"

@@ -16,7 +16,7 @@ typedef struct server_options {
 	int threads;             /**< render workers; 0 = number of cores */
 	int cache_mb;            /**< tile cache bound in MiB; default 256 */
 	const char *static_dir;  /**< folder of the front end; default "static" */
-	const char *views_path;  /**< named views JSON; default "geodata/views.json" */
+	const char *views_path;  /**< named views JSON; default "briefings/us-mexico-cartels/views.json" */
 	const char *events_path; /**< the events file, watched for changes */
 	geodata_options data;    /**< where the base layers come from */
 } server_options;

@@ -582,7 +582,7 @@ async function main() {
 
 	/* ---- article text is escaped ---- */
 	await check('event text is shown as text, never as markup', async () => {
-		const src = process.env.BRIEFMAP_EVENTS || path.join(REPO, 'geodata', 'events', 'article.geojson');
+		const src = process.env.BRIEFMAP_EVENTS || path.join(REPO, 'briefings', 'us-mexico-cartels', 'events.geojson');
 		const doc = JSON.parse(fs.readFileSync(src, 'utf8'));
 		const evil = '<img src=x id=bm-injected onerror="window.bmInjected=1"><b>bold</b>';
 		const pick = doc.features.find((f) => f.geometry && f.geometry.type === 'Point') || doc.features[0];

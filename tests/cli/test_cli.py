@@ -202,7 +202,7 @@ def test_views():
     names = [line.split()[0] for line in p.stdout.splitlines() if line.strip()]
     for n in ['region', 'mexico', 'caribbean', 'venezuela', 'sinaloa-baja']:
         check(n in names, 'views does not list %s: %r' % (n, p.stdout))
-    with open(os.path.join(ROOT, 'geodata', 'views.json')) as f:
+    with open(os.path.join(ROOT, 'briefings', 'us-mexico-cartels', 'views.json')) as f:
         check(len(names) == len(json.load(f)['views']), 'views lists %d views' % len(names))
 
 
@@ -224,7 +224,7 @@ def test_check_ok():
 
 
 def broken_events(path, mutate):
-    with open(os.path.join(ROOT, 'geodata', 'events', 'article.geojson')) as f:
+    with open(os.path.join(ROOT, 'briefings', 'us-mexico-cartels', 'events.geojson')) as f:
         doc = json.load(f)
     mutate(doc['features'])
     with open(path, 'w') as f:

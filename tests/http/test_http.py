@@ -610,7 +610,7 @@ def test_concurrency(srv):
 def make_sandbox(root, tmp, events_src):
     """A working folder of its own: copied events, a static/ with symlinks in and out."""
     os.makedirs(os.path.join(tmp, "geodata"))
-    os.symlink(os.path.join(root, "geodata", "views.json"), os.path.join(tmp, "geodata", "views.json"))
+    os.symlink(os.path.join(root, "briefings", "us-mexico-cartels", "views.json"), os.path.join(tmp, "geodata", "views.json"))
     os.symlink(os.path.join(root, "node_modules"), os.path.join(tmp, "node_modules"))
     static = os.path.join(tmp, "static")
     os.makedirs(static)
@@ -768,7 +768,7 @@ def main():
     exe = os.path.abspath(sys.argv[1])
     root = os.path.abspath(sys.argv[2])
     events_src = os.environ.get("BRIEFMAP_EVENTS") or os.path.join(
-        root, "geodata", "events", "article.geojson")
+        root, "briefings", "us-mexico-cartels", "events.geojson")
     data_dir = os.environ.get("BRIEFMAP_DATA") or os.path.join(root, "var", "data")
 
     sections = []

@@ -12,8 +12,8 @@ import zlib
 
 BRIEFMAP = sys.argv[1] if len(sys.argv) > 1 else "build/server/briefmap"
 ROOT = os.environ.get("BRIEFMAP_SOURCE_ROOT", ".")
-EVENTS = os.environ.get("BRIEFMAP_EVENTS", os.path.join(ROOT, "geodata/events/article.geojson"))
-VIEWS = os.environ.get("BRIEFMAP_VIEWS", os.path.join(ROOT, "geodata/views.json"))
+EVENTS = os.environ.get("BRIEFMAP_EVENTS", os.path.join(ROOT, "briefings/us-mexico-cartels/events.geojson"))
+VIEWS = os.environ.get("BRIEFMAP_VIEWS", os.path.join(ROOT, "briefings/us-mexico-cartels/views.json"))
 ARTICLE = "Trump threatens US strikes on Mexican soil against drug cartels after Maduro raid"
 # A fixed clock, so that two renders of the same view differ only where the test means them to.
 EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
