@@ -406,7 +406,7 @@ void symbols_draw_marker(cairo_t *cr, geodata_event_kind kind, geodata_event_sta
 		set_rgba(cr, rgb, 1);
 		cairo_fill(cr);
 		if (status == GEODATA_STATUS_REPORTED) {
-			cairo_arc(cr, x, y, r * 0.8, 0, 2 * M_PI);
+			cairo_arc(cr, x, y, r * 0.7, 0, 2 * M_PI);
 			cairo_set_source_rgb(cr, 1, 1, 1);
 			cairo_set_line_width(cr, fmax(1, size / 14));
 			cairo_stroke(cr);
@@ -842,7 +842,7 @@ static int draw_distance(render_ctx *ctx, const geodata_events *ev, const scene_
 	if (!ctx->proj) {
 		/* The geodesic was computed with the scene: here it only meets the view or not. */
 		geodata_bbox b = link->merc_bbox;
-		double grow = 80 * ctx->res;
+		double grow = 240 * ctx->res; /* the line and its words */
 		b.minx -= grow, b.miny -= grow, b.maxx += grow, b.maxy += grow;
 		geodata_bbox v = view_box(ctx, 0);
 		if (!meets(&b, &v))
@@ -862,7 +862,7 @@ static int draw_distance(render_ctx *ctx, const geodata_events *ev, const scene_
 		x1 = fmin(x1, px[2 * i]), x2 = fmax(x2, px[2 * i]);
 		y1 = fmin(y1, px[2 * i + 1]), y2 = fmax(y2, px[2 * i + 1]);
 	}
-	const double margin = 60; /* room for the km text beside the line */
+	const double margin = 240; /* room for the km text and its words beside the line */
 	if (x2 < -margin || y2 < -margin || x1 > ctx->width + margin || y1 > ctx->height + margin)
 		return 0;
 	cairo_t *cr = ctx->cr;

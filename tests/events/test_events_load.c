@@ -368,7 +368,7 @@ static void test_missing_and_unknown_enums(void **state)
 	geodata_problems_finish(&p);
 	expect_line(load_one(NULL, "geo_precision", "\"precise\"", &p), &p,
 	            ONE "field \"geo_precision\": unknown value \"precise\" (expected exact, "
-	                "approximate, region)");
+	                "near, region, admin1, country, water)");
 	geodata_problems_finish(&p);
 	expect_line(load_one(NULL, "date_precision", NULL, &p), &p,
 	            ONE "field \"date_precision\": missing");
@@ -389,7 +389,9 @@ static void test_bad_dates(void **state)
 {
 	(void)state;
 	geodata_problems p = {0};
-	expect_line(load_one(NULL, "date", NULL, &p), &p, ONE "field \"date\": missing");
+	/* A date is optional, but a precision without one claims what is not there. */
+	expect_line(load_one(NULL, "date", NULL, &p), &p,
+	            ONE "field \"date_precision\": given without a \"date\"");
 	geodata_problems_finish(&p);
 	static const char *const bad[] = {"\"2025-13-01\"", "\"2025-02-29\"",      "\"2024-02-30\"",
 	                                  "\"01/09/2025\"", "\"2025-9-1\"",        "\"last week\"",
@@ -492,7 +494,8 @@ static void test_text_limits(void **state)
 	geodata_problems_finish(&p);
 	expect_line(load_one(NULL, "title", "\"\"", &p), &p, ONE "field \"title\": empty");
 	geodata_problems_finish(&p);
-	expect_line(load_one(NULL, "source", NULL, &p), &p, ONE "field \"source\": missing");
+	expect_line(load_one(NULL, "source", NULL, &p), &p,
+	            ONE "field \"sources\": missing (every event quotes the article)");
 	geodata_problems_finish(&p);
 	expect_line(load_one(NULL, "title", "[\"a\"]", &p), &p,
 	            ONE "field \"title\": expected a string, got an array");
@@ -660,7 +663,7 @@ static void test_area_codes(void **state)
 	    "in the states layer)");
 	expect_line(ev, &p,
 	            "feature 2 (id \"badcode\"): field \"area\": \"Sinaloa\" is not an ISO 3166-2 "
-	            "code (like \"MX-SIN\")");
+	            "code (like \"MX-SIN\") or an ISO 3166-1 alpha-2 country code (like \"MX\")");
 	expect_problem(
 	    ev, &p, "feature 3 (id \"both\"): field \"geometry\": ", "must be null when \"area\"");
 	assert_int_equal(p.count, 3);
