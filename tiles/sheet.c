@@ -851,6 +851,40 @@ static void shown_collect(map_view *mv, shown *sh)
 	sh->states = ctx->zoom >= 4;
 }
 
+/*
+ * What the sheet showed, for the caller: events drawn, undated ones a date
+ * filter left out, and the events whose place is on the map but whose label
+ * could not be placed, by status.
+ */
+static void sheet_info(map_view *mv, const shown *sh, int caveats, tile_sheet_info *info)
+{
+	render_ctx *ctx = &mv->ctx;
+	memset(info, 0, sizeof *info);
+	info->events_shown = sh->nevents;
+	info->undated_left_out = sh->left_out;
+	info->caveats = caveats;
+	geodata_events *ev = tile_scene_events(ctx->scene);
+	for (size_t i = 0; ev && mv->ls && i < geodata_events_count(ev); i++) {
+		const geodata_event *e = geodata_events_get(ev, i);
+		double x, y;
+		if (!geodata_event_visible(e, ctx->until))
+			continue;
+		if (ctx->proj ? render_lonlat_to_px(ctx, e->anchor_lon, e->anchor_lat, &x, &y)
+		              : (render_merc_to_px(ctx, e->anchor_x, e->anchor_y, &x, &y), 0))
+			continue;
+		if (x < 0 || y < 0 || x > ctx->width || y > ctx->height)
+			continue;
+		int labelled = 0;
+		for (size_t k = 0; k < mv->ls->count && !labelled; k++)
+			labelled = mv->ls->labels[k].cls == LABEL_EVENT &&
+			           mv->ls->labels[k].event_index == (int)i;
+		if (labelled)
+			info->events_labelled++;
+		else if ((unsigned)e->status < GEODATA_STATUS_COUNT)
+			info->unlabelled_status[e->status]++;
+	}
+}
+
 static void day_to_ymd(geodata_day d, int *y, int *m, int *dd)
 {
 	/* Civil date from days since 1970-01-01 in the proleptic Gregorian calendar. */
@@ -1798,6 +1832,8 @@ int tile_sheet_render(const tile_scene *s, const tile_sheet_request *req, tile_b
 		                      .creation_time = st.iso_time,
 		                      .description = st.description};
 		rc = bare_merc_png(s, req, &meta, out, err);
+		if (req->info)
+			sheet_info(&mv, &sh, 0, req->info);
 		goto done;
 	}
 	if (req->bare && (rc = map_setup(&mv, s, req, W, H, 1, err)))
@@ -1855,6 +1891,8 @@ int tile_sheet_render(const tile_scene *s, const tile_sheet_request *req, tile_b
 	} else if ((rc = draw_sheet(cr, s, req, &mv, &tk, &L, &st, &sh, err))) {
 		goto done;
 	}
+	if (req->info)
+		sheet_info(&mv, &sh, !req->bare && st.caveats[0], req->info);
 	if (cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
 		tile_error_set(err, "drawing failed: %s", cairo_status_to_string(cairo_status(cr)));
 		rc = TILE_ECAIRO;
