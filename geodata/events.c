@@ -1484,6 +1484,9 @@ static int serialise(geodata_events *ev)
 	}
 	json_object_object_add(fc, "features", arr);
 	arr = NULL;
+	/* The briefing's metadata and caveats, a foreign member that GeoJSON clients ignore. */
+	if (ev->briefing)
+		json_object_object_add(fc, "briefing", json_tokener_parse(ev->briefing->json));
 	const char *s = json_object_to_json_string_ext(fc, flags);
 	if (s && (ev->collection_json = strdup(s)))
 		rc = 0;
@@ -1497,6 +1500,7 @@ done:
 
 static geodata_events *load_with_article(const geodata *gd, const void *data, size_t len,
                                          const char *article, size_t article_len,
+                                         geodata_briefing *briefing,
                                          geodata_problems *problems);
 
 static void read_features(loader *L, GDALDatasetH ds, json_object *features)
@@ -1538,11 +1542,13 @@ static void read_features(loader *L, GDALDatasetH ds, json_object *features)
 geodata_events *geodata_events_load_buffer(const geodata *gd, const void *data, size_t len,
                                            geodata_problems *problems)
 {
-	return load_with_article(gd, data, len, NULL, 0, problems);
+	return load_with_article(gd, data, len, NULL, 0, NULL, problems);
 }
 
+/* Takes ownership of `briefing`, which the events carry and serve with their collection. */
 static geodata_events *load_with_article(const geodata *gd, const void *data, size_t len,
                                          const char *article, size_t article_len,
+                                         geodata_briefing *briefing,
                                          geodata_problems *problems)
 {
 	loader L = {.gd = gd, .out = problems, .article = article, .article_len = article_len};
@@ -1553,9 +1559,11 @@ static geodata_events *load_with_article(const geodata *gd, const void *data, si
 
 	L.ev = calloc(1, sizeof *L.ev);
 	if (!L.ev) {
+		geodata_briefing_destroy(briefing);
 		file_problem(&L, "out of memory");
 		return NULL;
 	}
+	L.ev->briefing = briefing;
 	if (!data || len == 0) {
 		file_problem(&L, "empty file");
 		goto done;
@@ -1671,10 +1679,9 @@ geodata_events *geodata_events_load(const geodata *gd, const char *path, geodata
 	briefing_files bf;
 	if (briefing_files_read(path, &bf, problems))
 		goto done;
-	ev = load_with_article(gd, buf, len, bf.article, bf.article_len, problems);
+	ev = load_with_article(gd, buf, len, bf.article, bf.article_len, bf.briefing, problems);
+	bf.briefing = NULL;
 	if (ev) {
-		ev->briefing = bf.briefing;
-		bf.briefing = NULL;
 		ev->quotes_checked = bf.article != NULL;
 		ev->hash ^= bf.hash;
 	}

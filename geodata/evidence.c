@@ -69,8 +69,17 @@ static const char *text(const evidence_io *io, json_object *v, const char *field
 			*bad = 1;
 			return NULL;
 		}
-	if (len == 0 || len > max * 4) {
-		problem(io, field, len ? "too long (at most %zu characters)" : "empty", max);
+	/* Characters, not bytes: a continuation byte does not start one. */
+	size_t chars = 0;
+	for (size_t i = 0; i < len; i++)
+		chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+	if (len == 0) {
+		problem(io, field, "empty");
+		*bad = 1;
+		return NULL;
+	}
+	if (chars > max) {
+		problem(io, field, "too long: %zu characters (at most %zu)", chars, max);
 		*bad = 1;
 		return NULL;
 	}

@@ -131,21 +131,6 @@
 		return d + ' ' + month + ' ' + y;
 	}
 
-	function formatAt(iso, precision) {
-		if (!iso)
-			return 'Date unknown';
-		switch (precision) {
-		case 'year':
-			return iso.slice(0, 4);
-		case 'month':
-			return MONTHS[+iso.slice(5, 7) - 1] + ' ' + iso.slice(0, 4);
-		case 'week':
-			return 'Week of ' + formatDay(iso, true);
-		default:
-			return formatDay(iso, false);
-		}
-	}
-
 	/* Short form for the timeline, no finer than what the events say. */
 	function formatShort(iso, precision) {
 		if (precision === 'year')
@@ -155,16 +140,10 @@
 		return formatDay(iso, true);
 	}
 
+	/* One rule for sheets and page: geodata_date_format, mirrored in caveats.js. */
 	function formatEventDate(p) {
-		var iv = parseInterval(p.date);
-		var prec = p.date_precision;
-		if (!iv.start)
-			return typeof p.date === 'string' && p.date ? p.date : 'Date unknown';
-		if (iv.open)
-			return 'Since ' + formatAt(iv.start, prec);
-		if (iv.end)
-			return formatAt(iv.start, prec) + ' – ' + formatAt(iv.end, prec);
-		return formatAt(iv.start, prec);
+		return window.BriefmapCaveats ? window.BriefmapCaveats.formatDate(p.date, p.date_precision, p.date_text)
+			: (typeof p.date === 'string' && p.date ? p.date : 'Undated');
 	}
 
 	function precisionWords(prec) {
@@ -511,7 +490,8 @@
 		map.on('zoomend', function () { self.declutter(); });
 		this.order.sort(function (a, b) {
 			var sa = a.start || '9999', sb = b.start || '9999';
-			return sa < sb ? -1 : sa > sb ? 1 : a.index - b.index;
+			/* Undated events last, in the article's order. */
+			return sa < sb ? -1 : sa > sb ? 1 : (a.props.sequence || a.index) - (b.props.sequence || b.index);
 		});
 	}
 
@@ -1299,6 +1279,8 @@
 				embedSel.appendChild(el('option', { value: 'region', text: 'region' }));
 
 			var fc = res[1];
+			if (window.BriefmapCaveats)
+				window.BriefmapCaveats.show(fc.briefing, $('caveats'));
 			var counts = {};
 			(fc.features || []).forEach(function (f) {
 				var k = kindOf((f && f.properties) || {});

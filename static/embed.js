@@ -43,6 +43,9 @@
 			document.title = 'briefmap — ' + (view.title || view.name);
 		}
 		var fc = res[1];
+		var cav = window.BriefmapCaveats && window.BriefmapCaveats.showOnEmbed(fc.briefing, map.getContainer());
+		if (cav)
+			L.DomEvent.disableClickPropagation(cav);
 		var layer = new bm.EventLayer(map, fc, { symbolSize: 26 });
 		layer.apply(null);
 		var counts = {};
