@@ -88,6 +88,11 @@
 		if (!caveats.length)
 			return;
 		var doc = panel.ownerDocument;
+		/* Always in sight above the list, never crowding it out of the sidebar. */
+		panel.style.flex = '0 0 auto';
+		panel.style.maxHeight = '30vh';
+		panel.style.overflowY = 'auto';
+		panel.tabIndex = 0;
 		var h = doc.createElement('h2');
 		h.id = 'caveats-title';
 		h.textContent = 'Caveats about the article';
