@@ -1419,7 +1419,7 @@ static json_object *geometry_json(const geodata_event *e)
 	return g;
 }
 
-static json_object *feature_json(const geodata_event *e)
+static json_object *feature_json(const geodata_event *e, json_object *shared_geometry)
 {
 	json_object *f = json_object_new_object(), *p = json_object_new_object();
 	geodata_bbox b = {INFINITY, INFINITY, -INFINITY, -INFINITY};
@@ -1437,7 +1437,8 @@ static json_object *feature_json(const geodata_event *e)
 	json_object_object_add(f, "type", json_object_new_string("Feature"));
 	json_object_object_add(f, "id", json_object_new_string(e->id));
 	json_object_object_add(f, "bbox", bbox);
-	json_object_object_add(f, "geometry", geometry_json(e));
+	json_object_object_add(f, "geometry",
+	                       shared_geometry ? json_object_get(shared_geometry) : geometry_json(e));
 	json_object_object_add(p, "id", json_object_new_string(e->id));
 	json_object_object_add(p, "kind", json_object_new_string(geodata_event_kind_name(e->kind)));
 	json_object_object_add(p, "title", json_object_new_string(e->title));
@@ -1474,7 +1475,13 @@ static int serialise(geodata_events *ev)
 		goto done;
 	json_object_object_add(fc, "type", json_object_new_string("FeatureCollection"));
 	for (size_t i = 0; i < ev->count; i++) {
-		json_object *f = feature_json(&ev->events[i]);
+		/* Events on one area (one country, several statements) share its coordinates. */
+		json_object *shared = NULL;
+		for (size_t j = 0; j < i && !shared && ev->events[i].area; j++)
+			if (ev->events[j].area && !strcmp(ev->events[j].area, ev->events[i].area))
+				json_object_object_get_ex(json_object_array_get_idx(arr, j), "geometry",
+				                          &shared);
+		json_object *f = feature_json(&ev->events[i], shared);
 		const char *s = f ? json_object_to_json_string_ext(f, flags) : NULL;
 		if (!s || !(ev->feature_json[i] = strdup(s))) {
 			json_object_put(f);
