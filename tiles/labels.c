@@ -737,8 +737,12 @@ int labels_draw(render_ctx *ctx, const label_set *ls, double gx, double gy, int 
 		if ((is_event && !events) || (!is_event && !base))
 			continue;
 		double x = l->x - gx, y = l->y - gy;
-		if (x + l->w < -margin || y + l->h < -margin || x > ctx->width + margin ||
-		    y > ctx->height + margin)
+		/* An event's label counts with its leader line, which may cross this view alone. */
+		double x0 = is_event ? fmin(x, l->ax - gx) : x, y0 = is_event ? fmin(y, l->ay - gy) : y;
+		double x1 = is_event ? fmax(x + l->w, l->ax - gx) : x + l->w,
+		       y1 = is_event ? fmax(y + l->h, l->ay - gy) : y + l->h;
+		if (x1 < -margin || y1 < -margin || x0 > ctx->width + margin ||
+		    y0 > ctx->height + margin)
 			continue;
 		double rgb[3];
 		class_color(l->cls, rgb);
