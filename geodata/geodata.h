@@ -273,11 +273,13 @@ typedef enum geodata_event_status {
 
 /**
  * How precisely the geometry places the event, with its drawing rule:
- * `exact` a point where it happened (solid mark); `near` within about 25 km
- * (mark with a ring); `admin1` a state or province, `country` a country,
- * `water` a body of water, `region` a wider area: these four are areas of
- * uncertainty, drawn with a hatch and a soft edge, never as a heavy fill or
- * a pin. "approximate", the older word for `near`, is still read.
+ * `exact` a point where it happened, `near` within about 25 km (both a
+ * symbol at the point; where the map chose the place, `place` says so);
+ * `admin1` a state or province, `country` a country, `water` a body of
+ * water, `region` a wider area: these four are areas of uncertainty,
+ * stippled or hatched with a soft edge, never a heavy fill, and when given
+ * only as a point drawn with a soft blur around the symbol, never as a bare
+ * pin. "approximate", the older word for `near`, is still read.
  */
 typedef enum geodata_precision {
 	GEODATA_PRECISION_EXACT,

@@ -943,7 +943,7 @@ int symbols_draw_events(render_ctx *ctx, const geodata_events *ev)
 			    y > ctx->height + margin)
 				continue;
 			stack_offset(e, size, &dx, &dy);
-			if (pass == 0 && e->geo_precision == GEODATA_PRECISION_REGION &&
+			if (pass == 0 && geodata_precision_is_area(e->geo_precision) &&
 			    !is_area(e))
 				region_halo(cr, e->kind, x + dx, y + dy, size);
 			else if (pass == 1)
