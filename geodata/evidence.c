@@ -44,6 +44,38 @@ static json_object *get(json_object *o, const char *name)
 	return v;
 }
 
+/* Whether `len` bytes are well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
+static int utf8_ok(const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		unsigned c = p[i], n, min;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if ((c & 0xE0) == 0xC0)
+			n = 1, min = 0x80, c &= 0x1F;
+		else if ((c & 0xF0) == 0xE0)
+			n = 2, min = 0x800, c &= 0x0F;
+		else if ((c & 0xF8) == 0xF0)
+			n = 3, min = 0x10000, c &= 0x07;
+		else
+			return 0;
+		if (len - i <= n)
+			return 0;
+		for (unsigned k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xC0) != 0x80)
+				return 0;
+			c = (c << 6) | (p[i + k] & 0x3F);
+		}
+		if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
 /*
  * A copy of a JSON string owned by the events; NULL with a problem when it
  * is not a string, holds a control character or NUL, or is too long (bytes
@@ -64,11 +96,18 @@ static const char *text(const evidence_io *io, json_object *v, const char *field
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
 			problem(io, field,
-			        "holds a line break or control character (a quote that spans "
-			        "paragraphs is one entry of \"sources\" per paragraph)");
+			        !strstr(field, "quote") && strcmp(field, "source")
+			            ? "holds a line break or control character"
+			            : "holds a line break or control character (a quote that spans "
+			              "paragraphs is one entry of \"sources\" per paragraph)");
 			*bad = 1;
 			return NULL;
 		}
+	if (!utf8_ok((const unsigned char *)s, len)) {
+		problem(io, field, "not valid UTF-8");
+		*bad = 1;
+		return NULL;
+	}
 	/* Characters, not bytes: a continuation byte does not start one. */
 	size_t chars = 0;
 	for (size_t i = 0; i < len; i++)
