@@ -39,6 +39,10 @@
 	var PRECISION_WORDS = {
 		exact: 'Exact location',
 		approximate: 'Approximate location',
+		near: 'Within about 25 km',
+		admin1: 'Somewhere in this state or province',
+		country: 'The country as a whole',
+		water: 'Somewhere in these waters',
 		region: 'Somewhere in this area'
 	};
 
@@ -418,11 +422,16 @@
 			prec ? el('span', { className: 'muted', text: ' · date ' + prec }) : null));
 		wrap.appendChild(el('p', { className: 'bm-popup-status' }, statusBadge(status, true)));
 		/* The article's own words first: the rest is our reading of them. */
-		if (p.source) {
+		/* Every quote on its own, with who says it; the older single `source` as one. */
+		var quotes = Array.isArray(p.sources) && p.sources.length ? p.sources
+			: p.source ? [{ quote: p.source, claimant: null }] : [];
+		quotes.forEach(function (q) {
 			wrap.appendChild(el('blockquote', { className: 'bm-popup-source' },
-				el('p', { text: p.source }),
-				el('footer', { text: 'The article' })));
-		}
+				el('p', { text: String(q.quote) }),
+				el('footer', { text: 'The article' + (q.claimant && q.claimant !== 'the article' ? ', quoting ' + q.claimant : '') })));
+		});
+		if (p.verification)
+			wrap.appendChild(el('p', { className: 'bm-popup-summary', text: 'Checked outside the article: ' + p.verification + (p.verification_note ? ' — ' + p.verification_note : '') }));
 		if (p.summary)
 			wrap.appendChild(el('p', { className: 'bm-popup-summary', text: p.summary }));
 		var dl = el('dl', { className: 'bm-popup-facts' });
