@@ -32,7 +32,7 @@ if command -v clang >/dev/null; then
 		work=$(mktemp -d)
 		cp "$top/tests/fuzz/corpus/$t/"* "$work/"
 		# The article's events are a seed too, taken from where they live so they never drift.
-		[ "$t" != events ] || cp "$top/geodata/events/article.geojson" "$work/"
+		[ "$t" != events ] || cp "$top/briefings/us-mexico-cartels/events.geojson" "$work/"
 		if build-fuzz/tests/*/fuzz_"${t}"_libfuzzer -max_total_time="${FUZZ_SECONDS:-30}" \
 			-artifact_prefix="$work/" "$work" >"$work.log" 2>&1; then
 			echo "fuzz: $t: $(grep -o 'Done [0-9]* runs' "$work.log" | tail -1), no crash"

@@ -1,4 +1,5 @@
 /* dates.c: ISO 8601 calendar dates and intervals of events, and the names of the events model. */
+#include <stdio.h>
 #include <string.h>
 
 #include "geodata.h"
@@ -19,6 +20,23 @@ static const char *const status_names[GEODATA_STATUS_COUNT] = {
     [GEODATA_STATUS_CLAIMED] = "claimed",           [GEODATA_STATUS_THREATENED] = "threatened",
     [GEODATA_STATUS_HYPOTHETICAL] = "hypothetical", [GEODATA_STATUS_DISPUTED] = "disputed",
 };
+
+static const char *const precision_names[GEODATA_PRECISION_COUNT] = {
+    [GEODATA_PRECISION_EXACT] = "exact",     [GEODATA_PRECISION_NEAR] = "near",
+    [GEODATA_PRECISION_REGION] = "region",   [GEODATA_PRECISION_ADMIN1] = "admin1",
+    [GEODATA_PRECISION_COUNTRY] = "country", [GEODATA_PRECISION_WATER] = "water",
+};
+
+const char *geodata_precision_name(geodata_precision p)
+{
+	return (unsigned)p < GEODATA_PRECISION_COUNT ? precision_names[p] : "unknown";
+}
+
+int geodata_precision_is_area(geodata_precision p)
+{
+	return p == GEODATA_PRECISION_REGION || p == GEODATA_PRECISION_ADMIN1 ||
+	       p == GEODATA_PRECISION_COUNTRY || p == GEODATA_PRECISION_WATER;
+}
 
 const char *geodata_event_kind_name(geodata_event_kind k)
 {
@@ -119,5 +137,63 @@ int geodata_interval_parse(const char *text, geodata_day *start, geodata_day *en
 
 int geodata_event_visible(const geodata_event *e, geodata_day until)
 {
-	return e && (until == GEODATA_DAY_OPEN || e->start <= until);
+	return e && (until == GEODATA_DAY_OPEN || (e->date && e->start <= until));
+}
+
+int geodata_event_left_out(const geodata_event *e, geodata_day until)
+{
+	return e && until != GEODATA_DAY_OPEN && !e->date;
+}
+
+static const char *const month_names[12] = {"January", "February", "March",     "April",
+                                            "May",     "June",     "July",      "August",
+                                            "September", "October", "November", "December"};
+
+/* One ISO date as words: "2022", "March 2024", "15 June 2024". */
+static int date_words(const char *s, size_t len, char *buf, size_t n)
+{
+	geodata_day d;
+	if (parse_date_n(s, len, &d))
+		return GEODATA_EINVAL;
+	int m = len >= 7 ? (s[5] - '0') * 10 + (s[6] - '0') : 0;
+	int day = len == 10 ? (s[8] - '0') * 10 + (s[9] - '0') : 0;
+	if (len == 4)
+		snprintf(buf, n, "%.4s", s);
+	else if (len == 7)
+		snprintf(buf, n, "%s %.4s", month_names[m - 1], s);
+	else
+		snprintf(buf, n, "%d %s %.4s", day, month_names[m - 1], s);
+	return GEODATA_OK;
+}
+
+int geodata_date_format(const char *date, const char *date_precision, const char *date_text,
+                        char *buf, size_t n)
+{
+	if (!buf || n == 0)
+		return GEODATA_EINVAL;
+	buf[0] = 0;
+	if (!date || !*date) {
+		if (date_text && *date_text)
+			snprintf(buf, n, "Undated (“%s”)", date_text);
+		else
+			snprintf(buf, n, "Undated");
+		return GEODATA_OK;
+	}
+	char a[48], b[48];
+	const char *slash = strchr(date, '/');
+	size_t alen = slash ? (size_t)(slash - date) : strlen(date);
+	if (date_words(date, alen, a, sizeof a))
+		return GEODATA_EINVAL;
+	const char *week = date_precision && !strcmp(date_precision, "week") && alen == 10
+	                       ? "week of "
+	                       : "";
+	if (!slash)
+		snprintf(buf, n, "%s%s", week, a);
+	else if (!strcmp(slash + 1, ".."))
+		snprintf(buf, n, "since %s%s", week, a);
+	else if (date_words(slash + 1, strlen(slash + 1), b, sizeof b))
+		return GEODATA_EINVAL;
+	else
+		snprintf(buf, n, "%s%s to %s", week, a, b);
+	return GEODATA_OK;
 }

@@ -16,6 +16,7 @@
 #include <json.h>
 #include <ogr_api.h>
 
+#include "evidence.h"
 #include "private.h"
 
 /* Web Mercator's latitude limit: the square world of the tile pyramid. */
@@ -32,12 +33,10 @@
 /* Text limits of the design's model, in characters (Unicode code points). */
 #define MAX_TITLE 120
 #define MAX_SUMMARY 1000
-#define MAX_SOURCE 2000
 #define MAX_ACTOR 120
 #define MAX_ID 80
 #define MAX_DATE_TEXT 32
 
-static const char *const precision_names[] = {"exact", "approximate", "region"};
 static const char *const date_precision_names[] = {"day", "week", "month", "year"};
 
 struct geodata_events {
@@ -48,6 +47,8 @@ struct geodata_events {
 	char **feature_json;
 	char *collection_json;
 	uint64_t hash;
+	geodata_briefing *briefing; /* briefing.json beside the file, or NULL */
+	int quotes_checked;
 	/* Every block behind the events' pointers, freed together. */
 	arena mem;
 	int oom;
@@ -62,6 +63,9 @@ typedef struct loader {
 	geodata_proj *proj;
 	int proj_failed;
 	char gdal_msg[256];
+	/* The article quotes are checked against, or NULL. */
+	const char *article;
+	size_t article_len;
 	/* The feature being read, for the prefix of its problems. */
 	size_t index;
 	const char *id;
@@ -206,6 +210,7 @@ static void events_free(geodata_events *ev)
 	free(ev->collection_json);
 	free(ev->by_id);
 	free(ev->events);
+	geodata_briefing_destroy(ev->briefing);
 	free(ev);
 	/* glibc keeps freed memory for reuse; a server swapping a big file for a small one wants
 	 * it back. */
@@ -506,11 +511,21 @@ static int read_date(loader *L, OGRFeatureH of, json_object *props, geodata_even
 {
 	int rc = 0;
 	const char *prec_text;
-	e->date = text_field(L, of, props, "date", 1, MAX_DATE_TEXT);
+	e->date = text_field(L, of, props, "date", 0, MAX_DATE_TEXT);
+	if (!e->date) {
+		/* No date in the article: nothing places the event in time. */
+		e->start = e->end = GEODATA_DAY_OPEN;
+		e->date_precision = NULL;
+		if (prop(props, "date"))
+			return -1;
+		if (prop(props, "date_precision")) {
+			field_problem(L, "date_precision", "given without a \"date\"");
+			return -1;
+		}
+		return 0;
+	}
 	int prec = enum_field(L, of, props, "date_precision", date_precision_names, 4, &prec_text);
 	e->date_precision = prec_text;
-	if (!e->date)
-		return -1;
 	const char *slash = strchr(e->date, '/');
 	size_t start_len = slash ? (size_t)(slash - e->date) : strlen(e->date);
 	char start_text[MAX_DATE_TEXT * 4 + 1], q[128];
@@ -767,23 +782,33 @@ static int geom_copy(loader *L, const geodata_geom *src, geodata_geom *dst)
 	return 0;
 }
 
-/* The state's polygon pieces, copied so the events do not depend on the base data's lifetime. */
+/*
+ * The polygon pieces of a state (ISO 3166-2) or a country (ISO 3166-1
+ * alpha-2), copied so the events do not depend on the base data's lifetime.
+ */
 static int geometry_from_area(loader *L, const char *code, geodata_event *e)
 {
 	char q[64];
 	quote(code, q, sizeof q);
-	if (!is_iso_3166_2(code)) {
-		field_problem(L, "area", "%s is not an ISO 3166-2 code (like \"MX-SIN\")", q);
+	int country = strlen(code) == 2 && code[0] >= 'A' && code[0] <= 'Z' && code[1] >= 'A' &&
+	              code[1] <= 'Z';
+	if (!country && !is_iso_3166_2(code)) {
+		field_problem(L, "area",
+		              "%s is not an ISO 3166-2 code (like \"MX-SIN\") or an ISO 3166-1 "
+		              "alpha-2 country code (like \"MX\")",
+		              q);
 		return -1;
 	}
 	if (!L->gd) {
 		field_problem(L, "area", "cannot resolve %s: no base data loaded", q);
 		return -1;
 	}
-	long f = geodata_state_find(L->gd, code);
-	const geodata_layer *layer = geodata_layer_get(L->gd, GEODATA_STATES);
+	long f = country ? geodata_country_find(L->gd, code) : geodata_state_find(L->gd, code);
+	const geodata_layer *layer =
+	    geodata_layer_get(L->gd, country ? GEODATA_COUNTRIES : GEODATA_STATES);
 	if (f < 0 || !layer) {
-		field_problem(L, "area", "unknown state code %s (not in the states layer)", q);
+		field_problem(L, "area", "unknown %s code %s (not in the %s layer)",
+		              country ? "country" : "state", q, country ? "countries" : "states");
 		return -1;
 	}
 	size_t n = geodata_layer_feature_pieces(layer, (size_t)f, NULL, 0);
@@ -1021,6 +1046,16 @@ static int read_geometry(loader *L, OGRFeatureH of, json_object *jf, geodata_eve
 
 /* ---- one feature -------------------------------------------------------------------- */
 
+static void *evidence_alloc(void *ud, size_t size)
+{
+	return ev_alloc(((loader *)ud)->ev, size);
+}
+
+static void evidence_problem(void *ud, const char *field, const char *msg)
+{
+	field_problem(ud, field, "%s", msg);
+}
+
 static void read_feature(loader *L, OGRFeatureH of, json_object *jf, geodata_event *e)
 {
 	json_object *props = NULL;
@@ -1029,6 +1064,9 @@ static void read_feature(loader *L, OGRFeatureH of, json_object *jf, geodata_eve
 		props = NULL;
 	const char *t;
 	const char *kinds[GEODATA_KIND_COUNT], *statuses[GEODATA_STATUS_COUNT];
+	const char *precision_names[GEODATA_PRECISION_COUNT];
+	for (int i = 0; i < GEODATA_PRECISION_COUNT; i++)
+		precision_names[i] = geodata_precision_name((geodata_precision)i);
 	for (int i = 0; i < GEODATA_KIND_COUNT; i++)
 		kinds[i] = geodata_event_kind_name((geodata_event_kind)i);
 	for (int i = 0; i < GEODATA_STATUS_COUNT; i++)
@@ -1050,14 +1088,20 @@ static void read_feature(loader *L, OGRFeatureH of, json_object *jf, geodata_eve
 	e->kind = k < 0 ? GEODATA_KIND_OTHER : (geodata_event_kind)k;
 	int s = enum_field(L, of, props, "status", statuses, GEODATA_STATUS_COUNT, &t);
 	e->status = s < 0 ? GEODATA_STATUS_CONFIRMED : (geodata_event_status)s;
-	int p = enum_field(L, of, props, "geo_precision", precision_names, 3, &t);
+	json_object *gp = prop(props, "geo_precision");
+	int p = gp && json_object_is_type(gp, json_type_string) &&
+	                !strcmp(json_object_get_string(gp), "approximate")
+	            ? GEODATA_PRECISION_NEAR
+	            : enum_field(L, of, props, "geo_precision", precision_names,
+	                         GEODATA_PRECISION_COUNT, &t);
 	e->geo_precision = p < 0 ? GEODATA_PRECISION_EXACT : (geodata_precision)p;
 	e->title = text_field(L, of, props, "title", 1, MAX_TITLE);
 	e->summary = text_field(L, of, props, "summary", 0, MAX_SUMMARY);
 	if (!e->summary)
 		e->summary = "";
-	e->source = text_field(L, of, props, "source", 1, MAX_SOURCE);
 	read_date(L, of, props, e);
+	evidence_io io = {evidence_alloc, evidence_problem, L, L->article, L->article_len};
+	evidence_read(&io, props, e);
 	read_actors(L, of, props, e);
 	read_count(L, of, props, e);
 	e->area = text_field(L, of, props, "area", 0, 16);
@@ -1329,7 +1373,7 @@ static json_object *geometry_json(const geodata_event *e)
 	return g;
 }
 
-static json_object *feature_json(const geodata_event *e)
+static json_object *feature_json(const geodata_event *e, json_object *shared_geometry)
 {
 	json_object *f = json_object_new_object(), *p = json_object_new_object();
 	geodata_bbox b = {INFINITY, INFINITY, -INFINITY, -INFINITY};
@@ -1347,17 +1391,19 @@ static json_object *feature_json(const geodata_event *e)
 	json_object_object_add(f, "type", json_object_new_string("Feature"));
 	json_object_object_add(f, "id", json_object_new_string(e->id));
 	json_object_object_add(f, "bbox", bbox);
-	json_object_object_add(f, "geometry", geometry_json(e));
+	json_object_object_add(f, "geometry",
+	                       shared_geometry ? json_object_get(shared_geometry) : geometry_json(e));
 	json_object_object_add(p, "id", json_object_new_string(e->id));
 	json_object_object_add(p, "kind", json_object_new_string(geodata_event_kind_name(e->kind)));
 	json_object_object_add(p, "title", json_object_new_string(e->title));
 	json_object_object_add(p, "summary", json_object_new_string(e->summary));
-	json_object_object_add(p, "date", json_object_new_string(e->date));
-	json_object_object_add(p, "date_precision", json_object_new_string(e->date_precision));
+	json_object_object_add(p, "date", e->date ? json_object_new_string(e->date) : NULL);
+	json_object_object_add(p, "date_precision",
+	                       e->date ? json_object_new_string(e->date_precision) : NULL);
 	json_object_object_add(p, "status",
 	                       json_object_new_string(geodata_event_status_name(e->status)));
 	json_object_object_add(p, "geo_precision",
-	                       json_object_new_string(precision_names[e->geo_precision]));
+	                       json_object_new_string(geodata_precision_name(e->geo_precision)));
 	json_object *actors = json_object_new_array_ext((int)e->nactors);
 	for (size_t i = 0; i < e->nactors; i++)
 		json_object_array_add(actors, json_object_new_string(e->actors[i]));
@@ -1365,6 +1411,7 @@ static json_object *feature_json(const geodata_event *e)
 	if (e->count >= 0)
 		json_object_object_add(p, "count", json_object_new_int64(e->count));
 	json_object_object_add(p, "source", json_object_new_string(e->source));
+	evidence_json(p, e);
 	if (e->area)
 		json_object_object_add(p, "area", json_object_new_string(e->area));
 	json_object_object_add(f, "properties", p);
@@ -1378,20 +1425,41 @@ static json_object *feature_json(const geodata_event *e)
 static int serialise(geodata_events *ev)
 {
 	const int flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
-	static const char head[] = "{\"type\":\"FeatureCollection\",\"features\":[", tail[] = "]}";
+	static const char head[] = "{\"type\":\"FeatureCollection\",\"features\":[";
 	ev->feature_json = calloc(ev->count ? ev->count : 1, sizeof *ev->feature_json);
 	if (!ev->feature_json)
 		return -1;
-	size_t total = sizeof head + sizeof tail;
-	for (size_t i = 0; i < ev->count; i++) {
-		json_object *f = feature_json(&ev->events[i]);
+	size_t total = sizeof head + 2;
+	/* Events on one area (one country, several statements) share its coordinates: the area
+	 * events' geometry trees are kept until every feature is written. */
+	json_object **geoms = calloc(ev->count ? ev->count : 1, sizeof *geoms);
+	if (!geoms)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < ev->count && rc == 0; i++) {
+		json_object *shared = NULL;
+		for (size_t j = 0; j < i && !shared && ev->events[i].area; j++)
+			if (geoms[j] && !strcmp(ev->events[j].area, ev->events[i].area))
+				shared = geoms[j];
+		json_object *f = feature_json(&ev->events[i], shared);
+		json_object *g = NULL;
+		if (f && ev->events[i].area && !shared && json_object_object_get_ex(f, "geometry", &g))
+			geoms[i] = json_object_get(g);
 		const char *s = f ? json_object_to_json_string_ext(f, flags) : NULL;
 		ev->feature_json[i] = s ? ev_strdup(ev, s, strlen(s)) : NULL;
 		json_object_put(f);
 		if (!ev->feature_json[i])
-			return -1;
-		total += strlen(ev->feature_json[i]) + 1;
+			rc = -1;
+		else
+			total += strlen(ev->feature_json[i]) + 1;
 	}
+	for (size_t i = 0; i < ev->count; i++)
+		json_object_put(geoms[i]);
+	free(geoms);
+	if (rc)
+		return -1;
+	size_t blen = ev->briefing ? strlen(ev->briefing->json) : 0;
+	total += blen + sizeof ",\"briefing\":";
 	char *out = malloc(total);
 	if (!out)
 		return -1;
@@ -1405,12 +1473,26 @@ static int serialise(geodata_events *ev)
 		memcpy(p, ev->feature_json[i], n);
 		p += n;
 	}
-	memcpy(p, tail, sizeof tail);
+	*p++ = ']';
+	/* The briefing's metadata and caveats, a foreign member that GeoJSON clients ignore. */
+	if (blen) {
+		static const char member[] = ",\"briefing\":";
+		memcpy(p, member, sizeof member - 1);
+		p += sizeof member - 1;
+		memcpy(p, ev->briefing->json, blen);
+		p += blen;
+	}
+	memcpy(p, "}", 2);
 	ev->collection_json = out;
 	return 0;
 }
 
 /* ---- loading ------------------------------------------------------------------------ */
+
+static geodata_events *load_with_article(const geodata *gd, const void *data, size_t len,
+                                         const char *article, size_t article_len,
+                                         geodata_briefing *briefing,
+                                         geodata_problems *problems);
 
 static void read_features(loader *L, GDALDatasetH ds, json_object *features)
 {
@@ -1451,7 +1533,16 @@ static void read_features(loader *L, GDALDatasetH ds, json_object *features)
 geodata_events *geodata_events_load_buffer(const geodata *gd, const void *data, size_t len,
                                            geodata_problems *problems)
 {
-	loader L = {.gd = gd, .out = problems};
+	return load_with_article(gd, data, len, NULL, 0, NULL, problems);
+}
+
+/* Takes ownership of `briefing`, which the events carry and serve with their collection. */
+static geodata_events *load_with_article(const geodata *gd, const void *data, size_t len,
+                                         const char *article, size_t article_len,
+                                         geodata_briefing *briefing,
+                                         geodata_problems *problems)
+{
+	loader L = {.gd = gd, .out = problems, .article = article, .article_len = article_len};
 	json_object *root = NULL, *features = NULL;
 	GDALDatasetH ds = NULL;
 	char vsiname[96] = "";
@@ -1459,9 +1550,11 @@ geodata_events *geodata_events_load_buffer(const geodata *gd, const void *data, 
 
 	L.ev = calloc(1, sizeof *L.ev);
 	if (!L.ev) {
+		geodata_briefing_destroy(briefing);
 		file_problem(&L, "out of memory");
 		return NULL;
 	}
+	L.ev->briefing = briefing;
 	if (!data || len == 0) {
 		file_problem(&L, "empty file");
 		goto done;
@@ -1554,9 +1647,20 @@ geodata_events *geodata_events_load(const geodata *gd, const char *path, geodata
 		return NULL;
 	}
 	size_t before = problems ? problems->count : 0;
-	ev = geodata_events_load_buffer(gd, buf, len, problems);
+	briefing_files bf;
+	if (briefing_files_read(path, &bf, problems)) {
+		free(buf);
+		return NULL;
+	}
+	ev = load_with_article(gd, buf, len, bf.article, bf.article_len, bf.briefing, problems);
 	/* The bytes are no longer needed: give them back before the caller goes on. */
 	free(buf);
+	bf.briefing = NULL;
+	if (ev) {
+		ev->quotes_checked = bf.article != NULL;
+		ev->hash ^= bf.hash;
+	}
+	briefing_files_finish(&bf);
 	/* Lines about the whole file say which file it is. */
 	for (size_t i = before; problems && i < problems->count; i++) {
 		char *line = problems->lines[i];
@@ -1627,4 +1731,14 @@ const char *geodata_events_geojson(const geodata_events *ev)
 const char *geodata_event_geojson(const geodata_events *ev, size_t i)
 {
 	return ev && i < ev->count ? ev->feature_json[i] : NULL;
+}
+
+const geodata_briefing *geodata_events_briefing(const geodata_events *ev)
+{
+	return ev ? ev->briefing : NULL;
+}
+
+int geodata_events_quotes_checked(const geodata_events *ev)
+{
+	return ev ? ev->quotes_checked : 0;
 }

@@ -167,6 +167,11 @@ const geodata_piece *geodata_layer_piece(const geodata_layer *layer, size_t i);
 void geodata_layer_stats_get(const geodata_layer *layer, geodata_layer_stats *out);
 /** Finds a state by ISO 3166-2 code ("MX-SIN"); returns its feature index or -1. */
 long geodata_state_find(const geodata *gd, const char *iso_3166_2);
+/**
+ * Finds a country of the countries layer by ISO 3166-1 alpha-2 code ("MX");
+ * returns its feature index or -1.
+ */
+long geodata_country_find(const geodata *gd, const char *alpha2);
 /** All pieces of feature `feature` of `layer`: writes their indices, returns the count. */
 size_t geodata_layer_feature_pieces(const geodata_layer *layer, size_t feature, size_t *out,
 				    size_t cap);
@@ -234,7 +239,7 @@ typedef struct geodata_view {
 } geodata_view;
 
 typedef struct geodata_views geodata_views;
-/** Loads named views from a JSON file (`geodata/views.json`). */
+/** Loads named views from a JSON file (`briefings/us-mexico-cartels/views.json`). */
 geodata_views *geodata_views_load(const char *path, geodata_error *err);
 void geodata_views_destroy(geodata_views *v);
 size_t geodata_views_count(const geodata_views *v);
@@ -272,11 +277,53 @@ typedef enum geodata_event_status {
 	GEODATA_STATUS_COUNT
 } geodata_event_status;
 
+/**
+ * How precisely the geometry places the event, with its drawing rule:
+ * `exact` a point where it happened, `near` within about 25 km (both a
+ * symbol at the point; where the map chose the place, `place` says so);
+ * `admin1` a state or province, `country` a country, `water` a body of
+ * water, `region` a wider area: these four are areas of uncertainty,
+ * stippled or hatched with a soft edge, never a heavy fill, and when given
+ * only as a point drawn with a soft blur around the symbol, never as a bare
+ * pin. "approximate", the older word for `near`, is still read.
+ */
 typedef enum geodata_precision {
 	GEODATA_PRECISION_EXACT,
 	GEODATA_PRECISION_APPROXIMATE,
-	GEODATA_PRECISION_REGION
+	GEODATA_PRECISION_REGION,
+	GEODATA_PRECISION_ADMIN1,
+	GEODATA_PRECISION_COUNTRY,
+	GEODATA_PRECISION_WATER,
+	GEODATA_PRECISION_COUNT
 } geodata_precision;
+#define GEODATA_PRECISION_NEAR GEODATA_PRECISION_APPROXIMATE
+/** The design's word for a precision ("exact", "near", "admin1", ...). */
+const char *geodata_precision_name(geodata_precision p);
+/** Whether events of this precision are areas of uncertainty rather than places. */
+int geodata_precision_is_area(geodata_precision p);
+
+/** What the briefing's author established beyond the article. */
+typedef enum geodata_verification {
+	GEODATA_VERIFICATION_NONE, /**< not stated */
+	GEODATA_VERIFICATION_UNCORROBORATED,
+	GEODATA_VERIFICATION_CORROBORATED,
+	GEODATA_VERIFICATION_CONTRADICTED,
+	GEODATA_VERIFICATION_COUNT
+} geodata_verification;
+const char *geodata_verification_name(geodata_verification v);
+
+/**
+ * One quoted source of an event: `quote` verbatim from the briefing's
+ * article.txt, found there at load (`offset` is its first byte in the file,
+ * `length` its bytes; offset -1 when no article was given to check against),
+ * `claimant` who makes the statement ("the article" when it is the article's
+ * own voice).
+ */
+typedef struct geodata_source {
+	const char *quote, *claimant;
+	long offset;
+	size_t length;
+} geodata_source;
 
 /** The property names of the design's data model, as strings. */
 const char *geodata_event_kind_name(geodata_event_kind k);
@@ -319,6 +366,20 @@ typedef struct geodata_event {
 	 * order. Symbols of a stack are fanned out around the shared anchor.
 	 */
 	uint32_t stack_index, stack_count;
+	/* The evidence model (see geodata_source). `source` above is the first quote. */
+	const geodata_source *sources;
+	size_t nsources;
+	geodata_verification verification;
+	const char *verification_note; /**< NULL when absent */
+	/**
+	 * `date` is NULL when the article gives no date: such an event is never
+	 * placed at a date (start = end = GEODATA_DAY_OPEN, and a date filter
+	 * leaves it out). `date_text` is the article's own words ("last week"),
+	 * `sequence` the event's order in the article's narrative (-1 if absent).
+	 */
+	const char *date_text;
+	long sequence;
+	const char *place; /**< the place as the article names it, or NULL */
 } geodata_event;
 
 typedef struct geodata_events geodata_events;
@@ -362,7 +423,72 @@ uint64_t geodata_events_hash(const geodata_events *ev);
 const char *geodata_events_geojson(const geodata_events *ev);
 /** One event as an RFC 7946 Feature, serialised once at load. */
 const char *geodata_event_geojson(const geodata_events *ev, size_t i);
-/** Whether an event has begun by `until` (GEODATA_DAY_OPEN: no filter). */
+/**
+ * Whether an event is shown under a date filter: with no filter
+ * (GEODATA_DAY_OPEN) every event; with one, only dated events begun by
+ * `until` (an undated event is never placed at a date, so a filter leaves
+ * it out; see geodata_event_left_out).
+ */
 int geodata_event_visible(const geodata_event *e, geodata_day until);
+/** Whether a date filter leaves this event out only because it has no date. */
+int geodata_event_left_out(const geodata_event *e, geodata_day until);
+
+/**
+ * The one date formatting rule, shared by sheets and the web page (which
+ * reads the same cases from tests/events/date_format_cases.json):
+ * - no date: "Undated" and, when given, the article's words:
+ *   "Undated (“last week”)";
+ * - "YYYY" reads "2022", "YYYY-MM" "March 2024", "YYYY-MM-DD"
+ *   "15 June 2024";
+ * - "START/END" reads "START to END", "START/.." "since START";
+ * - at week precision a day reads "week of 15 June 2024".
+ * Writes at most `n` bytes (NUL included); returns 0 or GEODATA_EINVAL.
+ */
+int geodata_date_format(const char *date, const char *date_precision, const char *date_text,
+			char *buf, size_t n);
+
+/* ---- briefing metadata -------------------------------------------------- */
+
+/** Kinds of caveat a briefing lists about its article. */
+typedef enum geodata_caveat_kind {
+	GEODATA_CAVEAT_CONTRADICTION,
+	GEODATA_CAVEAT_INACCURACY,
+	GEODATA_CAVEAT_UNDATED,
+	GEODATA_CAVEAT_OTHER,
+	GEODATA_CAVEAT_COUNT
+} geodata_caveat_kind;
+const char *geodata_caveat_kind_name(geodata_caveat_kind k);
+
+typedef struct geodata_caveat {
+	geodata_caveat_kind kind;
+	const char *text;
+} geodata_caveat;
+
+/**
+ * A briefing's `briefing.json`: title, article and caveats. Strings borrow
+ * from the object; `published` is NULL when the article gives no date (it
+ * then bounds nothing).
+ */
+typedef struct geodata_briefing {
+	const char *title, *subtitle, *language, *default_view;
+	const char *headline, *outlet, *byline, *url, *published, *retrieved;
+	const geodata_caveat *caveats;
+	size_t ncaveats;
+	const char *json; /**< the metadata as served at /api/briefing, serialised once */
+} geodata_briefing;
+
+/**
+ * Reads and validates a briefing.json. Problems go to `problems` as
+ * "file \"PATH\": field \"caveats\": ..." lines; returns NULL on any.
+ */
+geodata_briefing *geodata_briefing_load(const char *path, geodata_problems *problems);
+void geodata_briefing_destroy(geodata_briefing *b);
+/**
+ * The briefing loaded with the events (briefing.json beside the events
+ * file), or NULL when there is none. Lives as long as `ev`.
+ */
+const geodata_briefing *geodata_events_briefing(const geodata_events *ev);
+/** Whether the events' quotes were checked against an article.txt beside the file. */
+int geodata_events_quotes_checked(const geodata_events *ev);
 
 #endif

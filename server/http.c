@@ -51,8 +51,8 @@
 
 #define DEFAULT_LISTEN "127.0.0.1:8080"
 #define DEFAULT_STATIC "static"
-#define DEFAULT_VIEWS "geodata/views.json"
-#define DEFAULT_EVENTS "geodata/events/article.geojson"
+#define DEFAULT_VIEWS "briefings/us-mexico-cartels/views.json"
+#define DEFAULT_EVENTS "briefings/us-mexico-cartels/events.geojson"
 #define DEFAULT_CACHE_MB 256
 
 #define ALLOW_METHODS "GET, HEAD, OPTIONS"
@@ -1184,7 +1184,14 @@ static enum MHD_Result handle_tilejson(request *r, const char *rest, const query
 	json_object_array_add(center, json_object_new_int(4));
 	json_object_object_add(j, "tilejson", json_object_new_string("3.0.0"));
 	json_object_object_add(j, "name", json_object_new_string(title));
-	json_object_object_add(j, "description", json_object_new_string(tileset_descr[ts]));
+	/* The article's caveats travel with the tiles into any client that shows a description. */
+	char cav[4096], description[4300];
+	tile_scene *csc = scene_get(s);
+	tile_caveats_text(tile_scene_events(csc), 1, cav, sizeof cav);
+	tile_scene_unref(csc);
+	snprintf(description, sizeof description, "%s.%s%s", tileset_descr[ts], cav[0] ? " " : "",
+	         cav);
+	json_object_object_add(j, "description", json_object_new_string(description));
 	json_object_object_add(j, "version", json_object_new_string(BRIEFMAP_VERSION));
 	json_object_object_add(j, "attribution", json_object_new_string(attribution));
 	json_object_object_add(j, "scheme", json_object_new_string("xyz"));

@@ -52,8 +52,8 @@ static void resolve(char *out, const char *rel)
 
 static void paths_init(paths *p)
 {
-	resolve(p->views, "geodata/views.json");
-	resolve(p->events, "geodata/events/article.geojson");
+	resolve(p->views, "briefings/us-mexico-cartels/views.json");
+	resolve(p->events, "briefings/us-mexico-cartels/events.geojson");
 	resolve(p->data, "var/data");
 	resolve(p->statics, "static");
 }
@@ -150,12 +150,12 @@ static int common_option(common *c, int opt, const char *arg)
 
 #define COMMON_HELP                                                                                \
 	"  --data DIR           folder of the prepared base data (default var/data)\n"             \
-	"  --events FILE        article events GeoJSON (default geodata/events/article.geojson)\n" \
+	"  --events FILE        article events GeoJSON (default briefings/us-mexico-cartels/events.geojson)\n" \
 	"  --layer NAME=SOURCE  replace a base layer with any OGR source (SOURCE or "              \
 	"SOURCE|LAYER);\n"                                                                         \
 	"                       NAME is land, countries, land_low, countries_low, states or "      \
 	"cities\n"                                                                                 \
-	"  --views-file FILE    named views JSON (default geodata/views.json)\n"
+	"  --views-file FILE    named views JSON (default briefings/us-mexico-cartels/views.json)\n"
 
 static void common_finish_paths(common *c)
 {
@@ -626,7 +626,24 @@ static int cmd_check(int argc, char **argv, common *c)
 		       geodata_event_status_name((geodata_event_status)s));
 		first = 0;
 	}
-	printf(")\nloaded in %.0f ms\n", now_ms() - t0);
+	printf(")\n");
+	size_t nquotes = 0, undated = 0;
+	for (size_t i = 0; i < geodata_events_count(l.ev); i++) {
+		nquotes += geodata_events_get(l.ev, i)->nsources;
+		undated += !geodata_events_get(l.ev, i)->date;
+	}
+	printf("quotes: %zu, %s\n", nquotes,
+	       geodata_events_quotes_checked(l.ev)
+	           ? "every one found verbatim in article.txt"
+	           : "not checked (no article.txt beside the events file)");
+	printf("undated events: %zu\n", undated);
+	const geodata_briefing *b = geodata_events_briefing(l.ev);
+	if (b)
+		printf("briefing: \"%s\", %zu caveat%s\n", b->title, b->ncaveats,
+		       b->ncaveats == 1 ? "" : "s");
+	else
+		printf("briefing: none (no briefing.json beside the events file)\n");
+	printf("loaded in %.0f ms\n", now_ms() - t0);
 out:
 	loaded_close(&l);
 	return rc;

@@ -39,6 +39,10 @@
 	var PRECISION_WORDS = {
 		exact: 'Exact location',
 		approximate: 'Approximate location',
+		near: 'Within about 25 km',
+		admin1: 'Somewhere in this state or province',
+		country: 'The country as a whole',
+		water: 'Somewhere in these waters',
 		region: 'Somewhere in this area'
 	};
 
@@ -137,21 +141,6 @@
 		return d + ' ' + month + ' ' + y;
 	}
 
-	function formatAt(iso, precision) {
-		if (!iso)
-			return 'Date unknown';
-		switch (precision) {
-		case 'year':
-			return iso.slice(0, 4);
-		case 'month':
-			return MONTHS[+iso.slice(5, 7) - 1] + ' ' + iso.slice(0, 4);
-		case 'week':
-			return 'Week of ' + formatDay(iso, true);
-		default:
-			return formatDay(iso, false);
-		}
-	}
-
 	/* Short form for the timeline, no finer than what the events say. */
 	function formatShort(iso, precision) {
 		if (precision === 'year')
@@ -161,16 +150,10 @@
 		return formatDay(iso, true);
 	}
 
+	/* One rule for sheets and page: geodata_date_format, mirrored in caveats.js. */
 	function formatEventDate(p) {
-		var iv = parseInterval(p.date);
-		var prec = p.date_precision;
-		if (!iv.start)
-			return typeof p.date === 'string' && p.date ? p.date : 'Date unknown';
-		if (iv.open)
-			return 'Since ' + formatAt(iv.start, prec);
-		if (iv.end)
-			return formatAt(iv.start, prec) + ' – ' + formatAt(iv.end, prec);
-		return formatAt(iv.start, prec);
+		return window.BriefmapCaveats ? window.BriefmapCaveats.formatDate(p.date, p.date_precision, p.date_text)
+			: (typeof p.date === 'string' && p.date ? p.date : 'Undated');
 	}
 
 	function precisionWords(prec) {
@@ -452,11 +435,16 @@
 			prec ? el('span', { className: 'muted', text: ' · date ' + prec }) : null));
 		wrap.appendChild(el('p', { className: 'bm-popup-status' }, statusBadge(status, true)));
 		/* The article's own words first: the rest is our reading of them. */
-		if (p.source) {
+		/* Every quote on its own, with who says it; the older single `source` as one. */
+		var quotes = Array.isArray(p.sources) && p.sources.length ? p.sources
+			: p.source ? [{ quote: p.source, claimant: null }] : [];
+		quotes.forEach(function (q) {
 			wrap.appendChild(el('blockquote', { className: 'bm-popup-source' },
-				el('p', { text: p.source }),
-				el('footer', { text: 'The article' })));
-		}
+				el('p', { text: String(q.quote) }),
+				el('footer', { text: 'The article' + (q.claimant && q.claimant !== 'the article' ? ', quoting ' + q.claimant : '') })));
+		});
+		if (p.verification)
+			wrap.appendChild(el('p', { className: 'bm-popup-summary', text: 'Checked outside the article: ' + p.verification + (p.verification_note ? ' — ' + p.verification_note : '') }));
 		if (p.summary)
 			wrap.appendChild(el('p', { className: 'bm-popup-summary', text: p.summary }));
 		var dl = el('dl', { className: 'bm-popup-facts' });
@@ -528,7 +516,8 @@
 		map.on('resize', function () { self.fitPopups(); });
 		this.order.sort(function (a, b) {
 			var sa = a.start || '9999', sb = b.start || '9999';
-			return sa < sb ? -1 : sa > sb ? 1 : a.index - b.index;
+			/* Undated events last, in the article's order. */
+			return sa < sb ? -1 : sa > sb ? 1 : (a.props.sequence || a.index) - (b.props.sequence || b.index);
 		});
 	}
 
@@ -1484,6 +1473,8 @@
 				embedSel.appendChild(el('option', { value: 'region', text: 'region' }));
 
 			var fc = res[1];
+			if (window.BriefmapCaveats)
+				window.BriefmapCaveats.show(fc.briefing, $('caveats'));
 			var counts = {};
 			(fc.features || []).forEach(function (f) {
 				var k = kindOf((f && f.properties) || {});

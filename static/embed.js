@@ -96,6 +96,9 @@
 			document.getElementById('embed-title').textContent = 'briefmap: ' + title;
 		}
 		var fc = res[1];
+		var cav = window.BriefmapCaveats && window.BriefmapCaveats.showOnEmbed(fc.briefing, map.getContainer());
+		if (cav)
+			L.DomEvent.disableClickPropagation(cav);
 		var legend = null;
 		var layer = new bm.EventLayer(map, fc, {
 			symbolSize: 26,

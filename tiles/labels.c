@@ -220,6 +220,21 @@ static double country_size(int z)
 	return z <= 3 ? 10 : z == 4 ? 11 : z == 5 ? 12 : 13;
 }
 
+/*
+ * Events before every base label (base priorities start at 1000), and among
+ * them the ones a reader must not mistake first: hypothetical, disputed,
+ * claimed, threatened, then reported and confirmed; file order within each.
+ */
+static double event_prio(const geodata_event *e, size_t i, size_t n)
+{
+	static const int rank[GEODATA_STATUS_COUNT] = {
+	    [GEODATA_STATUS_HYPOTHETICAL] = 0, [GEODATA_STATUS_DISPUTED] = 1,
+	    [GEODATA_STATUS_CLAIMED] = 2,      [GEODATA_STATUS_THREATENED] = 3,
+	    [GEODATA_STATUS_REPORTED] = 4,     [GEODATA_STATUS_CONFIRMED] = 5};
+	int r = (unsigned)e->status < GEODATA_STATUS_COUNT ? rank[e->status] : 5;
+	return r * 100 + 99.0 * (double)i / (double)(n + 1);
+}
+
 static int gather(const tile_scene *s, int z, const mapper *m, cand_vec *cv)
 {
 	const geodata *gd = tile_scene_data(s);
@@ -236,7 +251,7 @@ static int gather(const tile_scene *s, int z, const mapper *m, cand_vec *cv)
 		    !in_view(m, c.ax, c.ay))
 			continue;
 		c.cls = LABEL_EVENT;
-		c.prio = (double)i;
+		c.prio = event_prio(e, i, geodata_events_count(ev));
 		c.size = z <= 4 ? 11 : 12;
 		c.gap = symbols_event_radius(e, z) + 3;
 		c.event_index = (int)i;
@@ -421,8 +436,11 @@ static int place(const tile_scene *s, int z, const mapper *m, label_set *out)
 			dot = 0;
 			rings = 4;
 		}
-		double pos[24][2];
+		double pos[8 * 6][2];
 		int npos = 0;
+		/* An event's label looks further out, all round, before it gives up. */
+		if (c->cls == LABEL_EVENT)
+			rings = 6;
 		if (c->gap < 0) {
 			pos[npos][0] = c->ax - w / 2;
 			pos[npos++][1] = c->ay - h / 2;
@@ -440,6 +458,10 @@ static int place(const tile_scene *s, int z, const mapper *m, label_set *out)
 			pos[npos][0] = c->ax + gap * 0.7;
 			pos[npos++][1] = c->ay - gap * 0.7 - h;
 			pos[npos][0] = c->ax + gap * 0.7;
+			pos[npos++][1] = c->ay + gap * 0.7;
+			pos[npos][0] = c->ax - gap * 0.7 - w;
+			pos[npos++][1] = c->ay - gap * 0.7 - h;
+			pos[npos][0] = c->ax - gap * 0.7 - w;
 			pos[npos++][1] = c->ay + gap * 0.7;
 		}
 		int chosen = -1;
@@ -644,6 +666,35 @@ static cairo_surface_t *sprite_get(const label_set *ls, size_t i, const double r
 	return expected;
 }
 
+static double e_radius(const geodata_events *ev, const placed_label *l, int zoom)
+{
+	return symbols_event_radius(geodata_events_get(ev, (size_t)l->event_index), zoom);
+}
+
+/*
+ * A label pushed away from its symbol by its neighbours gets a thin line
+ * back to it, so that no reader pairs it with the wrong symbol.
+ */
+static void leader(render_ctx *ctx, const placed_label *l, double r, double gx, double gy,
+                   const double rgb[3])
+{
+	double ax = l->ax - gx, ay = l->ay - gy, x = l->x - gx, y = l->y - gy;
+	double px = ax < x ? x : ax > x + l->w ? x + l->w : ax;
+	double py = ay < y ? y : ay > y + l->h ? y + l->h : ay;
+	double dx = px - ax, dy = py - ay, d = sqrt(dx * dx + dy * dy);
+	if (d < r + 14)
+		return;
+	cairo_t *cr = ctx->cr;
+	cairo_save(cr);
+	cairo_move_to(cr, ax + dx / d * (r + 1), ay + dy / d * (r + 1));
+	cairo_line_to(cr, px - dx / d * 2, py - dy / d * 2);
+	cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], 0.8);
+	cairo_set_line_width(cr, 0.9);
+	cairo_set_dash(cr, NULL, 0, 0);
+	cairo_stroke(cr);
+	cairo_restore(cr);
+}
+
 int labels_draw(render_ctx *ctx, const label_set *ls, double gx, double gy, int base, int events)
 {
 	if (!ls || !ls->count)
@@ -686,8 +737,12 @@ int labels_draw(render_ctx *ctx, const label_set *ls, double gx, double gy, int 
 		if ((is_event && !events) || (!is_event && !base))
 			continue;
 		double x = l->x - gx, y = l->y - gy;
-		if (x + l->w < -margin || y + l->h < -margin || x > ctx->width + margin ||
-		    y > ctx->height + margin)
+		/* An event's label counts with its leader line, which may cross this view alone. */
+		double x0 = is_event ? fmin(x, l->ax - gx) : x, y0 = is_event ? fmin(y, l->ay - gy) : y;
+		double x1 = is_event ? fmax(x + l->w, l->ax - gx) : x + l->w,
+		       y1 = is_event ? fmax(y + l->h, l->ay - gy) : y + l->h;
+		if (x1 < -margin || y1 < -margin || x0 > ctx->width + margin ||
+		    y0 > ctx->height + margin)
 			continue;
 		double rgb[3];
 		class_color(l->cls, rgb);
@@ -701,6 +756,8 @@ int labels_draw(render_ctx *ctx, const label_set *ls, double gx, double gy, int 
 			for (int j = 0; j < 3; j++)
 				rgb[j] = k[j] * 0.75;
 		}
+		if (is_event)
+			leader(ctx, l, e_radius(ev, l, ctx->zoom), gx, gy, rgb);
 		cairo_surface_t *sp = sprites ? sprite_get(ls, i, rgb, ctx->scale) : NULL;
 		if (sp) {
 			cairo_set_source_surface(cr, sp, floor(l->x) - gx - SPRITE_PAD,

@@ -88,6 +88,8 @@ int symbols_draw_events(render_ctx *ctx, const geodata_events *ev);
 void symbols_draw_marker(cairo_t *cr, geodata_event_kind kind, geodata_event_status status,
                          double x, double y, double size);
 /** Draws a legend swatch of a status (line or area treatment) in the box at (x, y, w, h). */
+/** Strokes the current path as the map's own distance measurement (legend and map alike). */
+void symbols_stroke_distance(cairo_t *cr);
 void symbols_draw_status_swatch(cairo_t *cr, geodata_event_status status, double x, double y,
                                 double w, double h);
 /** The label text of an event on the map ("Raid in Caracas", "35+ boats", "... (hypothetical)"). */

@@ -781,6 +781,7 @@ typedef struct shown {
 	const geodata_event *latest_event; /* its date as the article gives it */
 	int capital, city, states;
 	int distance; /* a staging base's distance line crosses the map */
+	size_t left_out; /* undated events on the map that a date filter leaves out */
 } shown;
 
 static int event_on_map(render_ctx *ctx, const geodata_event *e)
@@ -832,6 +833,8 @@ static void shown_collect(map_view *mv, shown *sh)
 	geodata_events *ev = tile_scene_events(ctx->scene);
 	for (size_t i = 0; ev && i < geodata_events_count(ev); i++) {
 		const geodata_event *e = geodata_events_get(ev, i);
+		if (geodata_event_left_out(e, ctx->until) && event_on_map(ctx, e))
+			sh->left_out++;
 		if (!geodata_event_visible(e, ctx->until) || !event_on_map(ctx, e))
 			continue;
 		if ((unsigned)e->kind < GEODATA_KIND_COUNT && sh->kind_status[e->kind] < 0)
@@ -839,7 +842,7 @@ static void shown_collect(map_view *mv, shown *sh)
 		if ((unsigned)e->status < GEODATA_STATUS_COUNT)
 			sh->status[e->status] = 1;
 		sh->nevents++;
-		if (e->start > sh->latest) {
+		if (e->date && e->start > sh->latest) {
 			sh->latest = e->start;
 			sh->latest_event = e;
 		}
@@ -876,6 +879,40 @@ static void shown_collect(map_view *mv, shown *sh)
 	sh->states = ctx->zoom >= 4;
 }
 
+/*
+ * What the sheet showed, for the caller: events drawn, undated ones a date
+ * filter left out, and the events whose place is on the map but whose label
+ * could not be placed, by status.
+ */
+static void sheet_info(map_view *mv, const shown *sh, int caveats, tile_sheet_info *info)
+{
+	render_ctx *ctx = &mv->ctx;
+	memset(info, 0, sizeof *info);
+	info->events_shown = sh->nevents;
+	info->undated_left_out = sh->left_out;
+	info->caveats = caveats;
+	geodata_events *ev = tile_scene_events(ctx->scene);
+	for (size_t i = 0; ev && mv->ls && i < geodata_events_count(ev); i++) {
+		const geodata_event *e = geodata_events_get(ev, i);
+		double x, y;
+		if (!geodata_event_visible(e, ctx->until))
+			continue;
+		if (ctx->proj ? render_lonlat_to_px(ctx, e->anchor_lon, e->anchor_lat, &x, &y)
+		              : (render_merc_to_px(ctx, e->anchor_x, e->anchor_y, &x, &y), 0))
+			continue;
+		if (x < 0 || y < 0 || x > ctx->width || y > ctx->height)
+			continue;
+		int labelled = 0;
+		for (size_t k = 0; k < mv->ls->count && !labelled; k++)
+			labelled = mv->ls->labels[k].cls == LABEL_EVENT &&
+			           mv->ls->labels[k].event_index == (int)i;
+		if (labelled)
+			info->events_labelled++;
+		else if ((unsigned)e->status < GEODATA_STATUS_COUNT)
+			info->unlabelled_status[e->status]++;
+	}
+}
+
 static void day_to_ymd(geodata_day d, int *y, int *m, int *dd)
 {
 	/* Civil date from days since 1970-01-01 in the proleptic Gregorian calendar. */
@@ -897,28 +934,11 @@ static void format_day(geodata_day d, char *buf, size_t n)
 	snprintf(buf, n, "%04d-%02d-%02d", y, m, dd);
 }
 
-/*
- * An event's date no more precise than the article: "2025-09/.." reads
- * "September 2025 or later", "2024-06-15/2024-06-16" "from 15 June 2024".
- */
+/* An event's date by the one rule the web page shares (geodata_date_format). */
 static void format_event_date(const geodata_event *e, char *buf, size_t n)
 {
-	static const char *const months[] = {"January",   "February", "March",    "April",
-	                                     "May",       "June",     "July",     "August",
-	                                     "September", "October",  "November", "December"};
-	const char *d = e->date ? e->date : "";
-	const char *slash = strchr(d, '/');
-	size_t len = slash ? (size_t)(slash - d) : strlen(d);
-	int y, m, dd;
-	day_to_ymd(e->start, &y, &m, &dd);
-	const char *lead = slash && strcmp(slash, "/..") ? "from " : "";
-	const char *tail = slash && !strcmp(slash, "/..") ? " or later" : "";
-	if (len == 4)
-		snprintf(buf, n, "%s%04d%s", lead, y, tail);
-	else if (len == 7)
-		snprintf(buf, n, "%s%s %04d%s", lead, months[m - 1], y, tail);
-	else
-		snprintf(buf, n, "%s%d %s %04d%s", lead, dd, months[m - 1], y, tail);
+	if (geodata_date_format(e->date, e->date_precision, e->date_text, buf, n))
+		snprintf(buf, n, "%s", e->date ? e->date : "Undated");
 }
 
 static void dateline_text(const shown *sh, geodata_day until, char *buf, size_t n)
@@ -927,10 +947,12 @@ static void dateline_text(const shown *sh, geodata_day until, char *buf, size_t 
 	if (sh->nevents) {
 		if (sh->latest_event)
 			format_event_date(sh->latest_event, a, sizeof a);
-		else /* a layout probe: as wide as a real dateline gets */
-			snprintf(a, sizeof a, "September 2025 or later");
-		snprintf(buf, n, "%zu article event%s shown · latest: %s", sh->nevents,
-		         sh->nevents == 1 ? "" : "s", a);
+		else if (sh->nevents == 99) /* a layout probe: as wide as a real dateline gets */
+			snprintf(a, sizeof a, "since September 2025");
+		else
+			a[0] = 0;
+		snprintf(buf, n, "%zu article event%s shown%s%s", sh->nevents,
+		         sh->nevents == 1 ? "" : "s", a[0] ? " · latest dated: " : "", a);
 	} else {
 		snprintf(buf, n, "No article events in this view");
 	}
@@ -938,6 +960,10 @@ static void dateline_text(const shown *sh, geodata_day until, char *buf, size_t 
 		size_t len = strlen(buf);
 		format_day(until, b, sizeof b);
 		snprintf(buf + len, n - len, " · as of %s", b);
+		/* Undated events are never placed at a date: say how many the filter hides. */
+		len = strlen(buf);
+		snprintf(buf + len, n - len, " · %zu undated event%s left out", sh->left_out,
+		         sh->left_out == 1 ? "" : "s");
 	}
 }
 
@@ -1014,7 +1040,8 @@ static size_t legend_rows(const shown *sh, legend_row *rows)
 			rows[n++] = (legend_row){ROW_KIND, k, sh->kind_status[k], 0,
 			                         kind_label((geodata_event_kind)k)};
 	if (sh->distance)
-		rows[n++] = (legend_row){ROW_DISTANCE, 0, 0, 0, "Distance from a staging base"};
+		rows[n++] =
+		    (legend_row){ROW_DISTANCE, 0, 0, 0, "Distance measured by this map (not a route)"};
 	if (!sh->nevents)
 		rows[n++] = (legend_row){ROW_NOTE, 0, 0, 0, "No article events in this view"};
 	if (sh->nevents) {
@@ -1060,22 +1087,11 @@ static void legend_symbol(cairo_t *cr, const legend_row *r, double x, double y, 
 		symbols_draw_status_swatch(cr, (geodata_event_status)r->which, x, cy - s * 0.42, sw,
 		                           s * 0.84);
 		break;
-	case ROW_DISTANCE: {
-		/* As symbols.c draws it: a dashed line in the staging base's colour, on a white
-		 * casing. */
-		double rgb[3], dash[2] = {6, 4};
-		symbols_kind_color(GEODATA_KIND_STAGING_BASE, rgb);
+	case ROW_DISTANCE:
 		cairo_move_to(cr, x + 1, cy);
 		cairo_line_to(cr, x + sw - 1, cy);
-		cairo_set_source_rgba(cr, 1, 1, 1, 0.75);
-		cairo_set_line_width(cr, 3.6);
-		cairo_stroke_preserve(cr);
-		cairo_set_dash(cr, dash, 2, 0);
-		cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
-		cairo_set_line_width(cr, 1.6);
-		cairo_stroke(cr);
+		symbols_stroke_distance(cr);
 		break;
-	}
 	case ROW_BORDER:
 	case ROW_STATES:
 		cairo_move_to(cr, x + 1, cy);
@@ -1375,7 +1391,9 @@ typedef struct sheet_text {
 	char made[400];
 	char crs[160];
 	char iso_time[32];
-	char description[768];
+	char description[6144];
+	char caveats[4096]; /* as drawn: the full text, or the short line on small sheets */
+	char caveats_full[4096];
 } sheet_text;
 
 static time_t sheet_time(const tile_sheet_request *req)
@@ -1429,10 +1447,14 @@ static void sheet_text_init(sheet_text *st, const tile_scene *s, const tile_shee
 	if (mv && mv->ready && frame_lonlat(&mv->ctx, &f) == 0)
 		snprintf(area, sizeof area, " The map shows %.3f,%.3f,%.3f,%.3f.", f.minx, f.miny,
 		         f.maxx, f.maxy);
+	geodata_events *ev = tile_scene_events(s);
+	tile_caveats_text(ev, 1, st->caveats_full, sizeof st->caveats_full);
+	tile_caveats_text(ev, !mv || !mv->ready || req->width >= 900, st->caveats,
+	                  sizeof st->caveats);
 	snprintf(st->description, sizeof st->description,
-	         "Briefing map of %g,%g,%g,%g (W,S,E,N degrees) in %s.%s %s. Made %s.",
+	         "Briefing map of %g,%g,%g,%g (W,S,E,N degrees) in %s.%s %s. Made %s.%s%s",
 	         req->bbox.minx, req->bbox.miny, req->bbox.maxx, req->bbox.maxy, st->crs, area,
-	         st->dateline, when);
+	         st->dateline, when, st->caveats_full[0] ? " " : "", st->caveats_full);
 }
 
 typedef struct layout {
@@ -1443,6 +1465,7 @@ typedef struct layout {
 	int portrait, compact;
 	double hx, hy, hw;     /* header */
 	double title_h, sub_y; /* title height, dateline top */
+	double cav_y, cav_h;   /* the caveats, under the dateline */
 	double map_x, map_y, map_w, map_h;
 	double pan_x, pan_y, pan_w, pan_h; /* legend and locator */
 	double inset_w, inset_h;
@@ -1490,6 +1513,13 @@ static void layout_compute(layout *L, textkit *tk, const sheet_text *st, int W, 
 	text_extent(tk, NULL, &sub_h);
 	L->sub_y = L->hy + L->title_h + L->fs_sub * 0.15;
 	double head_bottom = L->sub_y + sub_h + L->gap * 0.7;
+	L->cav_y = L->sub_y + sub_h + L->gap * 0.35;
+	L->cav_h = 0;
+	if (st->caveats[0]) {
+		text_set(tk, st->caveats, L->fs_small, TXT_REGULAR, inner, 0);
+		text_extent(tk, NULL, &L->cav_h);
+		head_bottom = L->cav_y + L->cav_h + L->gap * 0.7;
+	}
 
 	/* Footer: sources on the left, when and how on the right, or stacked when narrow. */
 	double made_w, made_h, src_h;
@@ -1559,6 +1589,14 @@ static int draw_sheet(cairo_t *cr, const tile_scene *s, const tile_sheet_request
 	text_show(tk, L->hx, L->hy, INK);
 	text_set(tk, st->dateline, L->fs_sub, TXT_REGULAR, L->hw, 1);
 	text_show(tk, L->hx, L->sub_y, MUTED);
+	/* The article's caveats, before the map: no reader sees the map without them. */
+	if (st->caveats[0]) {
+		cairo_rectangle(cr, L->hx - 4, L->cav_y - 2, 3, L->cav_h + 4);
+		cairo_set_source_rgb(cr, ACCENT[0], ACCENT[1], ACCENT[2]);
+		cairo_fill(cr);
+		text_set(tk, st->caveats, L->fs_small, TXT_REGULAR, L->hw, 0);
+		text_show(tk, L->hx + 2, L->cav_y, INK);
+	}
 
 	/* The map, magnified on big sheets so that its lettering keeps up with the sheet's. */
 	cairo_save(cr);
@@ -1845,6 +1883,8 @@ int tile_sheet_render(const tile_scene *s, const tile_sheet_request *req, tile_b
 		                      .creation_time = st.iso_time,
 		                      .description = st.description};
 		rc = bare_merc_png(s, req, &meta, out, err);
+		if (req->info)
+			sheet_info(&mv, &sh, 0, req->info);
 		goto done;
 	}
 	if (req->bare && (rc = map_setup(&mv, s, req, W, H, 1, err)))
@@ -1902,6 +1942,8 @@ int tile_sheet_render(const tile_scene *s, const tile_sheet_request *req, tile_b
 	} else if ((rc = draw_sheet(cr, s, req, &mv, &tk, &L, &st, &sh, err))) {
 		goto done;
 	}
+	if (req->info)
+		sheet_info(&mv, &sh, !req->bare && st.caveats[0], req->info);
 	if (cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
 		tile_error_set(err, "drawing failed: %s", cairo_status_to_string(cairo_status(cr)));
 		rc = TILE_ECAIRO;
@@ -1942,7 +1984,7 @@ int tile_sheet_render(const tile_scene *s, const tile_sheet_request *req, tile_b
 			rc = TILE_ENOMEM;
 		}
 	} else {
-		char desc[1600];
+		char desc[sizeof st.description + sizeof st.sources + 8];
 		snprintf(desc, sizeof desc, "%s %s.", st.description, st.sources);
 		rc = svg_append(out, &vec, st.title, desc, err);
 	}

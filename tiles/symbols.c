@@ -366,11 +366,28 @@ static void glyph(cairo_t *cr, geodata_event_kind kind)
 	}
 }
 
+/* The outline of a marker: a diamond for threats, a disc for everything else. */
+static void marker_shape(cairo_t *cr, geodata_event_status status, double x, double y, double r)
+{
+	cairo_new_path(cr);
+	if (status == GEODATA_STATUS_THREATENED) {
+		double d = r * 1.18;
+		cairo_move_to(cr, x, y - d);
+		cairo_line_to(cr, x + d, y);
+		cairo_line_to(cr, x, y + d);
+		cairo_line_to(cr, x - d, y);
+		cairo_close_path(cr);
+	} else {
+		cairo_arc(cr, x, y, r, 0, 2 * M_PI);
+	}
+}
+
 /*
- * A symbol: a disc carrying the kind's glyph. Confirmed and reported events
- * are solid discs; claimed and threatened ones hollow with a dashed ring;
- * hypothetical ones hatched with a dotted ring; disputed ones solid with a
- * '?' badge.
+ * A symbol carrying the kind's glyph, its status readable without colour:
+ * confirmed a solid disc; reported a solid disc with a white inner ring;
+ * claimed a hollow disc with a dashed ring; threatened a hollow diamond with
+ * a dashed edge; hypothetical a hatched disc with a dotted ring; disputed a
+ * half-filled disc with a '?' badge.
  */
 void symbols_draw_marker(cairo_t *cr, geodata_event_kind kind, geodata_event_status status,
                          double x, double y, double size)
@@ -378,36 +395,53 @@ void symbols_draw_marker(cairo_t *cr, geodata_event_kind kind, geodata_event_sta
 	double rgb[3], r = size / 2;
 	symbols_kind_color(kind, rgb);
 	line_style st = status_line(status);
-	int solid = st == LINE_SOLID || st == LINE_DASHDOT;
+	int solid = status == GEODATA_STATUS_CONFIRMED || status == GEODATA_STATUS_REPORTED;
 	cairo_save(cr);
-	cairo_new_path(cr);
 	/* A white ring keeps the symbol apart from whatever lies under it. */
-	cairo_arc(cr, x, y, r + 1.5, 0, 2 * M_PI);
+	marker_shape(cr, status, x, y, r + 1.5);
 	cairo_set_source_rgba(cr, 1, 1, 1, 0.95);
 	cairo_fill(cr);
-	cairo_arc(cr, x, y, r, 0, 2 * M_PI);
+	marker_shape(cr, status, x, y, r);
 	if (solid) {
 		set_rgba(cr, rgb, 1);
 		cairo_fill(cr);
+		if (status == GEODATA_STATUS_REPORTED) {
+			cairo_arc(cr, x, y, r * 0.7, 0, 2 * M_PI);
+			cairo_set_source_rgb(cr, 1, 1, 1);
+			cairo_set_line_width(cr, fmax(1, size / 14));
+			cairo_stroke(cr);
+		}
+	} else if (status == GEODATA_STATUS_DISPUTED) {
+		/* Half solid, half open: the article's account against its denial. */
+		cairo_set_source_rgb(cr, 1, 1, 1);
+		cairo_fill(cr);
+		cairo_move_to(cr, x, y - r);
+		cairo_arc_negative(cr, x, y, r, -M_PI / 2, M_PI / 2);
+		cairo_close_path(cr);
+		set_rgba(cr, rgb, 1);
+		cairo_fill(cr);
+		cairo_arc(cr, x, y, r - fmax(1, size / 14) / 2, 0, 2 * M_PI);
+		cairo_set_line_width(cr, fmax(1, size / 14));
+		cairo_stroke(cr);
 	} else {
 		cairo_set_source_rgb(cr, 1, 1, 1);
 		cairo_fill_preserve(cr);
 		if (status == GEODATA_STATUS_HYPOTHETICAL) {
 			cairo_save(cr);
 			cairo_clip_preserve(cr);
-			set_rgba(cr, rgb, 0.4);
+			set_rgba(cr, rgb, 0.45);
 			hatch_clip(cr, -x, -y, size / 4.5, fmax(0.8, size / 20));
 			cairo_restore(cr);
 		}
-		cairo_new_path(cr);
 		double w = fmax(2, size / 7.5);
-		cairo_arc(cr, x, y, r - w / 2, 0, 2 * M_PI);
+		marker_shape(cr, status, x, y, r - w / 2);
 		set_rgba(cr, rgb, 1);
 		cairo_set_line_width(cr, w);
-		/* Dash units fitted to the circumference, so the ring closes evenly. */
+		/* Dash units fitted to the outline, so that it closes evenly. */
 		if (st == LINE_DASHED) {
-			double c = 2 * M_PI * (r - w / 2), u = c / 8;
-			double d[] = {u * 0.6, u * 0.4};
+			double c = status == GEODATA_STATUS_THREATENED ? 4 * M_SQRT2 * 1.18 * (r - w / 2)
+			                                               : 2 * M_PI * (r - w / 2);
+			double u = c / 8, d[] = {u * 0.6, u * 0.4};
 			cairo_set_dash(cr, d, 2, 0);
 		} else {
 			double c = 2 * M_PI * (r - w / 2), u = c / 12;
@@ -427,6 +461,18 @@ void symbols_draw_marker(cairo_t *cr, geodata_event_kind kind, geodata_event_sta
 		set_rgba(cr, rgb, 1);
 	cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
 	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+	if (status == GEODATA_STATUS_DISPUTED) {
+		/* The glyph in white over the solid half, in colour over the open one. */
+		cairo_save(cr);
+		cairo_rectangle(cr, -0.5, -0.5, 0.5, 1);
+		cairo_clip(cr);
+		cairo_set_source_rgb(cr, 1, 1, 1);
+		glyph(cr, kind);
+		cairo_restore(cr);
+		cairo_rectangle(cr, 0, -0.5, 0.5, 1);
+		cairo_clip(cr);
+		set_rgba(cr, rgb, 1);
+	}
 	glyph(cr, kind);
 	cairo_restore(cr);
 	if (status == GEODATA_STATUS_DISPUTED)
@@ -434,33 +480,13 @@ void symbols_draw_marker(cairo_t *cr, geodata_event_kind kind, geodata_event_sta
 	cairo_restore(cr);
 }
 
+/* The legend's key of a status: the very marker the map draws, in the neutral kind. */
 void symbols_draw_status_swatch(cairo_t *cr, geodata_event_status status, double x, double y,
                                 double w, double h)
 {
-	line_style st = status_line(status);
-	cairo_save(cr);
-	cairo_new_path(cr);
-	cairo_rectangle(cr, x + 1, y + 1, w - 2, h - 2);
-	if (status == GEODATA_STATUS_HYPOTHETICAL) {
-		cairo_save(cr);
-		cairo_clip_preserve(cr);
-		set_rgba(cr, NEUTRAL, 0.55);
-		hatch_clip(cr, 0, 0, 5, 1);
-		cairo_restore(cr);
-		cairo_new_path(cr);
-		cairo_rectangle(cr, x + 1, y + 1, w - 2, h - 2);
-	} else {
-		set_rgba(cr, NEUTRAL, 0.16);
-		cairo_fill_preserve(cr);
-	}
-	set_rgba(cr, NEUTRAL, 1);
-	cairo_set_line_width(cr, 1.6);
-	set_dash(cr, st, 1.2);
-	cairo_stroke(cr);
-	cairo_set_dash(cr, NULL, 0, 0);
-	if (status == GEODATA_STATUS_DISPUTED)
-		disputed_badge(cr, x + w - 2, y + 2, fmin(h, 16));
-	cairo_restore(cr);
+	double size = fmin(w, h) - 2;
+	symbols_draw_marker(cr, GEODATA_KIND_OTHER, status, x + w / 2, y + h / 2,
+	                    size < 6 ? 6 : size);
 }
 
 /* ---- labels ------------------------------------------------------------------------------ */
@@ -502,8 +528,12 @@ void symbols_event_label(const geodata_event *e, char *buf, size_t n)
 		         e->kind == GEODATA_KIND_BOAT_STRIKE ? " boats" : "");
 		append(buf, n, c);
 	}
-	if (e->status == GEODATA_STATUS_HYPOTHETICAL)
-		append(buf, n, " (hypothetical)");
+	/* Every event the article does not confirm says how it presents it, in words. */
+	if (e->status != GEODATA_STATUS_CONFIRMED) {
+		append(buf, n, " (");
+		append(buf, n, geodata_event_status_name(e->status));
+		append(buf, n, ")");
+	}
 }
 
 /* ---- drawing on the map ------------------------------------------------------------------ */
@@ -555,8 +585,12 @@ static void region_halo(cairo_t *cr, geodata_event_kind kind, double x, double y
 static int area_path(render_ctx *ctx, const geodata_event *e)
 {
 	const geodata *gd = tile_scene_data(ctx->scene);
-	long f = e->area && gd ? geodata_state_find(gd, e->area) : -1;
-	const geodata_layer *states = f >= 0 ? geodata_layer_get(gd, GEODATA_STATES) : NULL;
+	int country = e->area && strlen(e->area) == 2;
+	long f = !e->area || !gd       ? -1
+	         : country ? geodata_country_find(gd, e->area)
+	                   : geodata_state_find(gd, e->area);
+	const geodata_layer *states =
+	    f >= 0 ? geodata_layer_get(gd, country ? GEODATA_COUNTRIES : GEODATA_STATES) : NULL;
 	size_t idx[64], n = states ? geodata_layer_feature_pieces(states, (size_t)f, idx, 64) : 0;
 	int rc = 0;
 	if (n > 0 && n <= 64) {
@@ -578,7 +612,9 @@ static int draw_area(render_ctx *ctx, const geodata_event *e)
 	double rgb[3];
 	int rc;
 	symbols_kind_color(e->kind, rgb);
-	int zone = e->kind == GEODATA_KIND_STRIKE_ZONE;
+	/* Only a zone with a known edge gets a zone's firm tint; an area of uncertainty never. */
+	int zone = e->kind == GEODATA_KIND_STRIKE_ZONE &&
+	           !geodata_precision_is_area(e->geo_precision);
 	cairo_save(cr);
 	cairo_new_path(cr);
 	cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
@@ -646,6 +682,27 @@ static int draw_area(render_ctx *ctx, const geodata_event *e)
 	cairo_stroke(cr);
 	cairo_restore(cr);
 	return cairo_ok(cr);
+}
+
+/*
+ * The map's own measurement: a dotted line in neutral ink on a white casing,
+ * no kind's colour, so that it never reads as a route. Strokes the current path.
+ */
+void symbols_stroke_distance(cairo_t *cr)
+{
+	cairo_save(cr);
+	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+	cairo_set_source_rgba(cr, 1, 1, 1, 0.75);
+	cairo_set_line_width(cr, 3.6);
+	cairo_set_dash(cr, NULL, 0, 0);
+	cairo_stroke_preserve(cr);
+	set_rgba(cr, NEUTRAL, 0.9);
+	cairo_set_line_width(cr, 1.2);
+	double d[] = {0.01, 3.5};
+	cairo_set_dash(cr, d, 2, 0);
+	cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+	cairo_stroke(cr);
+	cairo_restore(cr);
 }
 
 /* "~1,350 km": geodesic distances between illustrative points are worth 50 km at best. */
@@ -785,7 +842,7 @@ static int draw_distance(render_ctx *ctx, const geodata_events *ev, const scene_
 	if (!ctx->proj) {
 		/* The geodesic was computed with the scene: here it only meets the view or not. */
 		geodata_bbox b = link->merc_bbox;
-		double grow = 80 * ctx->res;
+		double grow = 240 * ctx->res; /* the line and its words */
 		b.minx -= grow, b.miny -= grow, b.maxx += grow, b.maxy += grow;
 		geodata_bbox v = view_box(ctx, 0);
 		if (!meets(&b, &v))
@@ -805,31 +862,39 @@ static int draw_distance(render_ctx *ctx, const geodata_events *ev, const scene_
 		x1 = fmin(x1, px[2 * i]), x2 = fmax(x2, px[2 * i]);
 		y1 = fmin(y1, px[2 * i + 1]), y2 = fmax(y2, px[2 * i + 1]);
 	}
-	const double margin = 60; /* room for the km text beside the line */
+	const double margin = 240; /* room for the km text and its words beside the line */
 	if (x2 < -margin || y2 < -margin || x1 > ctx->width + margin || y1 > ctx->height + margin)
 		return 0;
 	cairo_t *cr = ctx->cr;
-	double rgb[3];
-	symbols_kind_color(GEODATA_KIND_STAGING_BASE, rgb);
-	cairo_save(cr);
+	double rgb[3] = {NEUTRAL[0], NEUTRAL[1], NEUTRAL[2]};
 	cairo_new_path(cr);
 	cairo_move_to(cr, px[0], px[1]);
 	for (int i = 1; i < SCENE_LINK_POINTS; i++)
 		cairo_line_to(cr, px[2 * i], px[2 * i + 1]);
-	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-	cairo_set_source_rgba(cr, 1, 1, 1, 0.75);
-	cairo_set_line_width(cr, 3.6);
-	cairo_set_dash(cr, NULL, 0, 0);
-	cairo_stroke_preserve(cr);
-	set_rgba(cr, rgb, 1);
-	cairo_set_line_width(cr, 1.6);
-	double d[] = {6, 4};
-	cairo_set_dash(cr, d, 2, 0);
-	cairo_stroke(cr);
-	cairo_restore(cr);
-	char text[32];
-	format_km(metres, text, sizeof text);
+	symbols_stroke_distance(cr);
+	char km[32], text[96];
+	format_km(metres, km, sizeof km);
+	snprintf(text, sizeof text, "%s, measured by this map", km);
 	return draw_distance_label(ctx, ev, text, px, SCENE_LINK_POINTS, rgb);
+}
+
+/*
+ * Whether an earlier visible event covers the same area (one country, one
+ * sea): the area is drawn once, and its events' symbols say the rest.
+ */
+static int area_drawn_before(const geodata_events *ev, size_t i, geodata_day until)
+{
+	const geodata_event *e = geodata_events_get(ev, i);
+	for (size_t j = 0; j < i; j++) {
+		const geodata_event *o = geodata_events_get(ev, j);
+		if (!geodata_event_visible(o, until) || !is_area(o))
+			continue;
+		if (e->area && o->area ? !strcmp(e->area, o->area)
+		                       : !e->area && !o->area && o->ngeoms == e->ngeoms &&
+		                             !memcmp(&o->merc_bbox, &e->merc_bbox, sizeof e->merc_bbox))
+			return 1;
+	}
+	return 0;
 }
 
 int symbols_draw_events(render_ctx *ctx, const geodata_events *ev)
@@ -845,7 +910,7 @@ int symbols_draw_events(render_ctx *ctx, const geodata_events *ev)
 	for (size_t i = 0; i < n; i++) {
 		const geodata_event *e = geodata_events_get(ev, i);
 		if (!geodata_event_visible(e, ctx->until) || !is_area(e) ||
-		    !meets(&e->merc_bbox, &areas))
+		    !meets(&e->merc_bbox, &areas) || area_drawn_before(ev, i, ctx->until))
 			continue;
 		if ((rc = draw_area(ctx, e)))
 			return rc;
@@ -878,7 +943,7 @@ int symbols_draw_events(render_ctx *ctx, const geodata_events *ev)
 			    y > ctx->height + margin)
 				continue;
 			stack_offset(e, size, &dx, &dy);
-			if (pass == 0 && e->geo_precision == GEODATA_PRECISION_REGION &&
+			if (pass == 0 && geodata_precision_is_area(e->geo_precision) &&
 			    !is_area(e))
 				region_halo(cr, e->kind, x + dx, y + dy, size);
 			else if (pass == 1)

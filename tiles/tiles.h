@@ -161,6 +161,15 @@ typedef enum tile_format { TILE_FORMAT_PNG, TILE_FORMAT_PDF, TILE_FORMAT_SVG } t
 /** Returns the format for "png"/"pdf"/"svg", or -1. */
 int tile_format_from_name(const char *name);
 
+/** What a sheet showed, for callers that report it (and tests). */
+typedef struct tile_sheet_info {
+	size_t events_shown;      /**< events drawn on the map */
+	size_t undated_left_out;  /**< events on the map left out by `until` for want of a date */
+	size_t events_labelled;   /**< of those shown, events whose label was placed */
+	size_t unlabelled_status[GEODATA_STATUS_COUNT]; /**< shown but unlabelled, by status */
+	int caveats;              /**< whether the caveats are drawn on the sheet */
+} tile_sheet_info;
+
 typedef struct tile_sheet_request {
 	geodata_bbox bbox;  /**< west, south, east, north in degrees */
 	int width, height;  /**< logical pixels (points for PDF/SVG) */
@@ -172,6 +181,7 @@ typedef struct tile_sheet_request {
 	int bare;           /**< the map alone, no title, legend or footer */
 	int64_t made_at;    /**< seconds since 1970 printed as when the sheet was made (the data's
 	                         revision, so equal requests give equal bytes); 0: now */
+	tile_sheet_info *info; /**< optional: filled with what the sheet showed */
 } tile_sheet_request;
 
 /**
@@ -181,6 +191,14 @@ typedef struct tile_sheet_request {
  */
 int tile_sheet_render(const tile_scene *s, const tile_sheet_request *req, tile_buffer *out,
 		      tile_error *err);
+
+/**
+ * The caveats of the briefing loaded with `ev` (none: an empty string), as
+ * every output shows them: `full` gives each caveat's kind and text, for
+ * large sheets and metadata; otherwise one short line naming the kinds.
+ * Writes at most `n` bytes (cut on a UTF-8 boundary); returns the length.
+ */
+size_t tile_caveats_text(const geodata_events *ev, int full, char *buf, size_t n);
 
 /* ---- tile cache ----------------------------------------------------------- */
 

@@ -81,7 +81,7 @@ static void usage(FILE *f)
 	           "[--repeat N]\n"
 	           "                   [--list FILE] [--list-only] [--save DIR]\n"
 	           "  --data DIR      prepared base data (default $BRIEFMAP_DATA or var/data)\n"
-	           "  --events FILE   article events (default geodata/events/article.geojson)\n"
+	           "  --events FILE   article events (default briefings/us-mexico-cartels/events.geojson)\n"
 	           "  --zoom MIN-MAX  zoom levels of the tile list (default 2-8)\n"
 	           "  --threads N     threads of the parallel run (default: number of cores)\n"
 	           "  --repeat N      run each N times and report the fastest (default 1)\n"
@@ -129,7 +129,7 @@ static int parse_args(int argc, char **argv, bench_args *a)
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 
 	a->data_dir = env && *env ? env : "var/data";
-	a->events_path = "geodata/events/article.geojson";
+	a->events_path = "briefings/us-mexico-cartels/events.geojson";
 	a->list_out = NULL;
 	a->save_dir = NULL;
 	a->zmin = 2;

@@ -329,7 +329,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--gpkg", default=os.path.join(os.environ.get("BRIEFMAP_DATA", "var/data"),
                                                    "base.gpkg"))
-    ap.add_argument("--events", default="geodata/events/article.geojson",
+    ap.add_argument("--events", default="briefings/us-mexico-cartels/events.geojson",
                     help="article events drawn on top (skipped if the file does not exist)")
     ap.add_argument("--list", help='tile list, one "z x y" per line (default: built from --zoom)')
     ap.add_argument("--zoom", default="2-8")

@@ -43,7 +43,7 @@ trap 'rm -rf "$work"' EXIT INT TERM
 # and, when the events file exists, its events layers on and the codes of its
 # `area` events in the expression that picks their states.
 data=$(cd "${BRIEFMAP_DATA:-var/data}" && pwd)
-events="$(pwd)/geodata/events/article.geojson"
+events="$(pwd)/briefings/us-mexico-cartels/events.geojson"
 mapfile="$work/briefmap.map"
 events_on=""
 areas="-"
@@ -57,7 +57,7 @@ print(",".join(sorted({f["properties"]["area"] for f in feats if f["properties"]
 		"$events") || die "$events: cannot read the area codes"
 fi
 sed "s|^  SHAPEPATH .*|  SHAPEPATH \"$data\"|; s|^  FONTSET .*|  FONTSET \"$here/fonts.txt\"|
-	s|\"\\.\\./\\.\\./geodata/events/article.geojson\"|\"$events\"|
+	s|\"\\.\\./\\.\\./briefings/us-mexico-cartels/events.geojson\"|\"$events\"|
 	s|(\"\\[iso_3166_2\\]\" IN \"[^\"]*\")|(\"[iso_3166_2]\" IN \"$areas\")|; $status" \
 	"$here/briefmap.map" >"$mapfile"
 

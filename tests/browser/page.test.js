@@ -359,13 +359,32 @@ async function main() {
 		assert(pw.errors.length === 0, pw.errors.slice(0, 5).join('; '));
 	});
 
+	/* ---- the article's caveats ---- */
+	await check('the article\'s caveats are shown above the event list and on the embed', async () => {
+		const where = await page.evaluate(() => {
+			const c = document.getElementById('caveats'), l = document.getElementById('event-list');
+			return c && !c.hidden ? { text: c.textContent, above: c.getBoundingClientRect().top < l.getBoundingClientRect().top,
+				height: c.getBoundingClientRect().height } : null;
+		});
+		assert(where, 'no caveats panel');
+		assert(where.above && where.height > 20, 'caveats not above the list: ' + JSON.stringify(where));
+		assert(where.text.includes('contradicts itself') && where.text.includes('Undated'), where.text.slice(0, 120));
+		const p = await desk.newPage();
+		await p.goto(base + '/embed?view=caribbean', { waitUntil: 'load', timeout: STEP_TIMEOUT });
+		await p.waitForSelector('body.ready', { timeout: STEP_TIMEOUT });
+		const line = await p.$eval('.caveats-embed summary', (e) => e.textContent);
+		await p.close();
+		assert(/^Caveats about the article: contradiction/.test(line), line);
+	});
+
 	/* ---- article text is escaped ---- */
 	await check('event text is shown as text, never as markup', async () => {
-		const src = process.env.BRIEFMAP_EVENTS || path.join(REPO, 'geodata', 'events', 'article.geojson');
+		const src = process.env.BRIEFMAP_EVENTS || path.join(REPO, 'briefings', 'us-mexico-cartels', 'events.geojson');
 		const doc = JSON.parse(fs.readFileSync(src, 'utf8'));
 		const evil = '<img src=x id=bm-injected onerror="window.bmInjected=1"><b>bold</b>';
 		const pick = doc.features.find((f) => f.geometry && f.geometry.type === 'Point') || doc.features[0];
 		pick.properties.title = 'Title ' + evil;
+		delete pick.properties.sources; /* the older single quote, not checked without article.txt */
 		pick.properties.source = 'Source ' + evil;
 		pick.properties.actors = [evil];
 		const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'briefmap-events-'));

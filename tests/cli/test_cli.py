@@ -220,7 +220,7 @@ def test_views():
     names = [line.split()[0] for line in p.stdout.splitlines() if line.strip()]
     for n in ['region', 'mexico', 'caribbean', 'venezuela', 'sinaloa-baja']:
         check(n in names, 'views does not list %s: %r' % (n, p.stdout))
-    with open(os.path.join(ROOT, 'geodata', 'views.json')) as f:
+    with open(os.path.join(ROOT, 'briefings', 'us-mexico-cartels', 'views.json')) as f:
         check(len(names) == len(json.load(f)['views']), 'views lists %d views' % len(names))
 
 
@@ -242,7 +242,7 @@ def test_check_ok():
 
 
 def broken_events(path, mutate):
-    with open(os.path.join(ROOT, 'geodata', 'events', 'article.geojson')) as f:
+    with open(os.path.join(ROOT, 'briefings', 'us-mexico-cartels', 'events.geojson')) as f:
         doc = json.load(f)
     mutate(doc['features'])
     with open(path, 'w') as f:
@@ -301,6 +301,60 @@ def test_check_broken_events():
     os.unlink(path)
 
 
+def test_check_quotes():
+    """Every quote is found in the briefing's article.txt; one that is not names file, event, field."""
+    p = run(['check'])
+    check(p.returncode == 0 and 'every one found verbatim in article.txt' in p.stdout,
+          'check of the seed briefing: %r' % p.stdout[-400:])
+    check('caveats' in p.stdout, 'check names no caveats: %r' % p.stdout[-300:])
+    folder = os.path.join(TMP, 'briefing')
+    os.makedirs(folder, exist_ok=True)
+    seed = os.path.join(ROOT, 'briefings', 'us-mexico-cartels')
+    for name in ('article.txt', 'briefing.json'):
+        with open(os.path.join(seed, name), 'rb') as src, \
+                open(os.path.join(folder, name), 'wb') as dst:
+            dst.write(src.read())
+    path = os.path.join(folder, 'events.geojson')
+
+    def misquote(features):
+        features[4]['properties']['sources'][0]['quote'] = 'We have knocked out 99% of the drugs'
+
+    ids = broken_events(path, misquote)
+    p = run(['check', '--events', path])
+    check(p.returncode == 1, 'check of a misquote: exit %d' % p.returncode)
+    bad = [line for line in p.stderr.splitlines() if 'not found verbatim' in line]
+    check(len(bad) == 1 and path in bad[0] and ids[4] in bad[0]
+          and 'sources[0].quote' in bad[0], 'misquote not named: %r' % p.stderr)
+
+    def joined(features):
+        q = features[0]['properties']['sources']
+        q[0]['quote'] = q[0]['quote'] + '\n' + q[1]['quote']
+
+    broken_events(path, joined)
+    p = run(['check', '--events', path])
+    check(p.returncode == 1 and 'one entry of "sources" per paragraph' in p.stderr,
+          'joined quotes accepted: %r' % p.stderr)
+
+    def dated_hypothetical(features):
+        for f in features:
+            if f['properties']['status'] == 'hypothetical':
+                f['properties']['date'] = '2022'
+                f['properties']['date_precision'] = 'year'
+
+    broken_events(path, dated_hypothetical)
+    p = run(['check', '--events', path])
+    check(p.returncode == 1 and 'a hypothetical is not a dated event' in p.stderr,
+          'dated hypothetical accepted: %r' % p.stderr)
+
+    broken_events(path, lambda features: None)
+    with open(os.path.join(folder, 'briefing.json'), 'w') as f:
+        f.write('{"title": "t", "language": "en", "article": {"headline": "h", '
+                '"published": null}, "caveats": [{"kind": "rumour", "text": "x"}]}')
+    p = run(['check', '--events', path])
+    check(p.returncode == 1 and 'briefing.json' in p.stderr and 'caveats[0].kind' in p.stderr,
+          'bad caveat kind accepted: %r' % p.stderr)
+
+
 def test_tile_ok():
     out = os.path.join(TMP, 'ok.png')
     cases = [(['tile', '0/0/0'], 256, False), (['tile', '5/7/14', '--tileset', 'base'], 256, False),
@@ -355,7 +409,7 @@ def test_render_ok():
 
 TESTS = [test_help, test_unknown_command, test_render_usage_errors, test_tile_usage_errors,
          test_unwritable_outputs, test_failure_keeps_old_file, test_views, test_check_ok,
-         test_check_broken_events, test_tile_ok, test_render_ok]
+         test_check_broken_events, test_check_quotes, test_tile_ok, test_render_ok]
 
 
 def main():

@@ -278,7 +278,7 @@ def main():
     os.chmod(tmp, 0o755)
     events = os.path.join(tmp, "events.geojson")
     shutil.copy(os.environ.get("BRIEFMAP_EVENTS",
-                               os.path.join(root, "geodata/events/article.geojson")), events)
+                               os.path.join(root, "briefings/us-mexico-cartels/events.geojson")), events)
     args = ["--events", events, "--trust-proxy", "--threads", "2"]
     servers = []
     ngx = None

@@ -356,7 +356,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="briefmap-ops-")
     events = os.path.join(tmp, "events.geojson")
     shutil.copy(os.environ.get("BRIEFMAP_EVENTS",
-                               os.path.join(root, "geodata/events/article.geojson")), events)
+                               os.path.join(root, "briefings/us-mexico-cartels/events.geojson")), events)
     try:
         test_version(exe)
         test_readyz(exe, root, events)

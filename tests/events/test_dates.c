@@ -4,8 +4,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
+#include <json.h>
 
 #include "geodata.h"
 
@@ -140,13 +143,61 @@ static void test_names(void **state)
 static void test_visible(void **state)
 {
 	(void)state;
-	geodata_event e = {0};
+	geodata_event e = {.date = "2025-09/.."};
 	assert_int_equal(geodata_interval_parse("2025-09/..", &e.start, &e.end), GEODATA_OK);
 	assert_true(geodata_event_visible(&e, GEODATA_DAY_OPEN));
 	assert_true(geodata_event_visible(&e, day("2025-09-01")));
 	assert_true(geodata_event_visible(&e, day("2026-01-01")));
 	assert_false(geodata_event_visible(&e, day("2025-08-31")));
 	assert_false(geodata_event_visible(NULL, GEODATA_DAY_OPEN));
+}
+
+/* An event the article gives no date for is never placed at a date: any filter leaves it out. */
+static void test_undated(void **state)
+{
+	(void)state;
+	geodata_event e = {.date = NULL, .start = GEODATA_DAY_OPEN, .end = GEODATA_DAY_OPEN};
+	assert_true(geodata_event_visible(&e, GEODATA_DAY_OPEN));
+	assert_false(geodata_event_left_out(&e, GEODATA_DAY_OPEN));
+	assert_false(geodata_event_visible(&e, day("2025-09-01")));
+	assert_false(geodata_event_visible(&e, day("9999-12-31")));
+	assert_true(geodata_event_left_out(&e, day("2025-09-01")));
+	e.date = "2025-09";
+	e.start = day("2025-09-01");
+	assert_false(geodata_event_left_out(&e, day("2025-09-01")));
+}
+
+/* The cases the web page's test reads too: one rule, one list of cases. */
+static void test_date_format_cases(void **state)
+{
+	(void)state;
+	const char *path = getenv("BRIEFMAP_DATE_CASES");
+	assert_non_null(path);
+	json_object *root = json_object_from_file(path), *cases = NULL;
+	assert_non_null(root);
+	assert_true(json_object_object_get_ex(root, "cases", &cases));
+	size_t n = json_object_array_length(cases);
+	assert_true(n >= 8);
+	for (size_t i = 0; i < n; i++) {
+		json_object *c = json_object_array_get_idx(cases, i), *v;
+		const char *f[4] = {NULL, NULL, NULL, NULL};
+		const char *names[4] = {"date", "date_precision", "date_text", "text"};
+		for (int k = 0; k < 4; k++)
+			if (json_object_object_get_ex(c, names[k], &v) && v)
+				f[k] = json_object_get_string(v);
+		char buf[128];
+		assert_int_equal(geodata_date_format(f[0], f[1], f[2], buf, sizeof buf), GEODATA_OK);
+		if (strcmp(buf, f[3]))
+			fail_msg("case %zu: %s -> \"%s\", expected \"%s\"", i, f[0] ? f[0] : "null",
+			         buf, f[3]);
+	}
+	char small[8];
+	assert_int_equal(geodata_date_format("2024-06-15", "day", NULL, small, sizeof small),
+	                 GEODATA_OK);
+	assert_int_equal(strlen(small), 7);
+	assert_int_equal(geodata_date_format("2024-13", "month", NULL, small, sizeof small),
+	                 GEODATA_EINVAL);
+	json_object_put(root);
 }
 
 int main(void)
@@ -159,6 +210,8 @@ int main(void)
 	    cmocka_unit_test(test_intervals),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_visible),
+	    cmocka_unit_test(test_undated),
+	    cmocka_unit_test(test_date_format_cases),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

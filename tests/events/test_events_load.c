@@ -368,7 +368,7 @@ static void test_missing_and_unknown_enums(void **state)
 	geodata_problems_finish(&p);
 	expect_line(load_one(NULL, "geo_precision", "\"precise\"", &p), &p,
 	            ONE "field \"geo_precision\": unknown value \"precise\" (expected exact, "
-	                "approximate, region)");
+	                "near, region, admin1, country, water)");
 	geodata_problems_finish(&p);
 	expect_line(load_one(NULL, "date_precision", NULL, &p), &p,
 	            ONE "field \"date_precision\": missing");
@@ -383,13 +383,95 @@ static void test_missing_and_unknown_enums(void **state)
 	geodata_problems_finish(&p);
 }
 
+/* ---- evidence -------------------------------------------------------------------------- */
+
+/* A feature with the evidence model: several quotes, a verification, no date. */
+static geodata_events *load_evidence(const char *key, const char *value, geodata_problems *p)
+{
+	json_object *f = good_feature("caracas-raid");
+	set_prop(f, "source", NULL);
+	set_prop(f, "date", NULL);
+	set_prop(f, "date_precision", NULL);
+	set_prop(f, "sources", "[{\"quote\": \"One.\", \"claimant\": \"the article\"},"
+	                       " {\"quote\": \"Two.\", \"claimant\": \"Nicolas Maduro\"}]");
+	set_prop(f, "verification", "\"contradicted\"");
+	set_prop(f, "verification_note", "\"Outside the article: ...\"");
+	set_prop(f, "date_text", "\"last week\"");
+	set_prop(f, "sequence", "3");
+	if (key)
+		set_prop(f, key, value);
+	char *text = collection(&f, 1);
+	geodata_events *ev = geodata_events_load_buffer(NULL, text, strlen(text), p);
+	free(text);
+	return ev;
+}
+
+static void test_evidence(void **state)
+{
+	(void)state;
+	geodata_problems p = {0};
+	geodata_events *ev = load_evidence(NULL, NULL, &p);
+	assert_non_null(ev);
+	const geodata_event *e = geodata_events_get(ev, 0);
+	assert_int_equal(e->nsources, 2);
+	assert_string_equal(e->sources[1].claimant, "Nicolas Maduro");
+	assert_string_equal(e->source, "One.");
+	/* No article to check against: no offset is invented. */
+	assert_int_equal(e->sources[0].offset, -1);
+	assert_false(geodata_events_quotes_checked(ev));
+	assert_int_equal(e->verification, GEODATA_VERIFICATION_CONTRADICTED);
+	assert_null(e->date);
+	assert_int_equal(e->start, GEODATA_DAY_OPEN);
+	assert_string_equal(e->date_text, "last week");
+	assert_int_equal(e->sequence, 3);
+	assert_false(geodata_event_visible(e, 0));
+	geodata_events_unref(ev);
+
+	expect_line(load_evidence("sources", "[{\"quote\": \"One.\"}]", &p), &p,
+	            ONE "field \"sources[0].claimant\": missing (who makes the statement; \"the "
+	                "article\" for its own voice)");
+	geodata_problems_finish(&p);
+	expect_line(load_evidence("sources", "[]", &p), &p,
+	            ONE "field \"sources\": expected a non-empty array of {\"quote\", "
+	                "\"claimant\"}");
+	geodata_problems_finish(&p);
+	expect_line(load_evidence("source", "\"Both.\"", &p), &p,
+	            ONE "field \"source\": give either \"sources\" or the older \"source\", "
+	                "not both");
+	geodata_problems_finish(&p);
+	expect_line(load_evidence("verification", "\"probably\"", &p), &p,
+	            ONE "field \"verification\": unknown value \"probably\" (expected "
+	                "uncorroborated, corroborated, contradicted)");
+	geodata_problems_finish(&p);
+	expect_line(load_evidence("verification_note", NULL, &p), &p,
+	            ONE "field \"verification_note\": missing: say what was checked and where "
+	                "(outside the article)");
+	geodata_problems_finish(&p);
+	expect_line(load_evidence("sequence", "-1", &p), &p,
+	            ONE "field \"sequence\": expected a non-negative integer (the order in the "
+	                "article's narrative)");
+	geodata_problems_finish(&p);
+	expect_line(load_evidence("sources",
+	                          "[{\"quote\": \"\\u00ff\\u00fe\", \"claimant\": \"a\\nb\"}]",
+	                          &p),
+	            &p, ONE "field \"sources[0].claimant\": holds a line break or control character");
+	geodata_problems_finish(&p);
+	/* An undated hypothetical is what the model asks for. */
+	ev = load_evidence("status", "\"hypothetical\"", &p);
+	assert_non_null(ev);
+	geodata_events_unref(ev);
+	geodata_problems_finish(&p);
+}
+
 /* ---- dates --------------------------------------------------------------------------- */
 
 static void test_bad_dates(void **state)
 {
 	(void)state;
 	geodata_problems p = {0};
-	expect_line(load_one(NULL, "date", NULL, &p), &p, ONE "field \"date\": missing");
+	/* A date is optional, but a precision without one claims what is not there. */
+	expect_line(load_one(NULL, "date", NULL, &p), &p,
+	            ONE "field \"date_precision\": given without a \"date\"");
 	geodata_problems_finish(&p);
 	static const char *const bad[] = {"\"2025-13-01\"", "\"2025-02-29\"",      "\"2024-02-30\"",
 	                                  "\"01/09/2025\"", "\"2025-9-1\"",        "\"last week\"",
@@ -492,7 +574,8 @@ static void test_text_limits(void **state)
 	geodata_problems_finish(&p);
 	expect_line(load_one(NULL, "title", "\"\"", &p), &p, ONE "field \"title\": empty");
 	geodata_problems_finish(&p);
-	expect_line(load_one(NULL, "source", NULL, &p), &p, ONE "field \"source\": missing");
+	expect_line(load_one(NULL, "source", NULL, &p), &p,
+	            ONE "field \"sources\": missing (every event quotes the article)");
 	geodata_problems_finish(&p);
 	expect_line(load_one(NULL, "title", "[\"a\"]", &p), &p,
 	            ONE "field \"title\": expected a string, got an array");
@@ -660,7 +743,7 @@ static void test_area_codes(void **state)
 	    "in the states layer)");
 	expect_line(ev, &p,
 	            "feature 2 (id \"badcode\"): field \"area\": \"Sinaloa\" is not an ISO 3166-2 "
-	            "code (like \"MX-SIN\")");
+	            "code (like \"MX-SIN\") or an ISO 3166-1 alpha-2 country code (like \"MX\")");
 	expect_problem(
 	    ev, &p, "feature 3 (id \"both\"): field \"geometry\": ", "must be null when \"area\"");
 	assert_int_equal(p.count, 3);
@@ -761,6 +844,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_dates),
 	    cmocka_unit_test(test_ids),
 	    cmocka_unit_test(test_text_limits),
+	    cmocka_unit_test(test_evidence),
 	    cmocka_unit_test(test_counts),
 	    cmocka_unit_test(test_mixed_types_blame_one_feature),
 	    cmocka_unit_test(test_geometry),

@@ -416,6 +416,9 @@ def test_tilejson(srv):
             r"\?v=[0-9a-f]{16}", tiles[0]), tiles)
         check(f"TileJSON {ts} zooms", doc.get("minzoom") == 0 and doc.get("maxzoom") == 12)
         check(f"TileJSON {ts} bounds", doc.get("bounds") == [-120, 2, -58, 35], doc.get("bounds"))
+        check(f"TileJSON {ts} description carries the article's caveats",
+              "Caveats about the article" in doc.get("description", "")
+              and "contradicts itself" in doc.get("description", ""), doc.get("description"))
         c = doc.get("center", [])
         check(f"TileJSON {ts} center", len(c) == 3 and -120 < c[0] < -58 and 2 < c[1] < 35
               and 0 <= c[2] <= 12, c)
@@ -449,6 +452,19 @@ def test_api(srv, events_path):
           and h.get("cache-control") == "no-cache")
     doc = json.loads(b)
     check("events FeatureCollection", doc.get("type") == "FeatureCollection")
+    brief = doc.get("briefing") or {}
+    check("events carry the briefing's caveats", len(brief.get("caveats", [])) >= 3
+          and {c.get("kind") for c in brief["caveats"]} >= {"contradiction", "inaccuracy", "undated"},
+          brief)
+    article = os.path.join(os.path.dirname(events_path), "article.txt")
+    if os.path.exists(article):
+        with open(article, "rb") as f:
+            text = f.read()
+        bad = [(f["id"], q.get("quote", "")[:40]) for f in doc.get("features", [])
+               for q in f["properties"].get("sources", [])
+               if text[q.get("offset", -1):q.get("offset", -1) + q.get("length", 0)]
+               != q.get("quote", "").encode()]
+        check("every quote is at its byte offset in article.txt", not bad, bad[:3])
     check("events count equals the file's features",
           len(doc.get("features", [])) == len(source["features"]),
           f"{len(doc.get('features', []))} vs {len(source['features'])}")
@@ -653,7 +669,7 @@ def test_concurrency(srv):
 def make_sandbox(root, tmp, events_src):
     """A working folder of its own: copied events, a static/ with symlinks in and out."""
     os.makedirs(os.path.join(tmp, "geodata"))
-    os.symlink(os.path.join(root, "geodata", "views.json"), os.path.join(tmp, "geodata", "views.json"))
+    os.symlink(os.path.join(root, "briefings", "us-mexico-cartels", "views.json"), os.path.join(tmp, "geodata", "views.json"))
     os.symlink(os.path.join(root, "node_modules"), os.path.join(tmp, "node_modules"))
     static = os.path.join(tmp, "static")
     os.makedirs(static)
@@ -811,7 +827,7 @@ def main():
     exe = os.path.abspath(sys.argv[1])
     root = os.path.abspath(sys.argv[2])
     events_src = os.environ.get("BRIEFMAP_EVENTS") or os.path.join(
-        root, "geodata", "events", "article.geojson")
+        root, "briefings", "us-mexico-cartels", "events.geojson")
     data_dir = os.environ.get("BRIEFMAP_DATA") or os.path.join(root, "var", "data")
 
     sections = []

@@ -445,6 +445,104 @@ static void test_formats(void **state)
 	tile_buffer_finish(&b);
 }
 
+/* A named view's default sheet (the CLI's 1600x1000) with what it showed. */
+static void render_info(fixture *f, const geodata_bbox *bbox, tile_format fmt, int w, int h,
+                        geodata_day until, int bare, tile_sheet_info *info)
+{
+	tile_error te;
+	tile_sheet_request r = request(fmt, w, h);
+	r.bbox = *bbox;
+	r.until = until;
+	r.bare = bare;
+	r.info = info;
+	tile_buffer b = {0};
+	if (tile_sheet_render(f->scene, &r, &b, &te))
+		fail_msg("render: %s", te.msg);
+	assert_true(b.len > 1000);
+	tile_buffer_finish(&b);
+}
+
+/*
+ * Labels of hypothetical, disputed, claimed, threatened (and reported)
+ * events are never dropped: on every named view at its default size, every
+ * event whose place is on the map is named.
+ */
+static void test_named_views_label_every_event(void **state)
+{
+	fixture *f = *state;
+	geodata_error ge;
+	geodata_views *v = geodata_views_load(getenv("BRIEFMAP_VIEWS"), &ge);
+	if (!v)
+		fail_msg("views: %s", ge.msg);
+	for (size_t i = 0; i < geodata_views_count(v); i++) {
+		const geodata_view *view = geodata_views_get(v, i);
+		tile_sheet_info info;
+		render_info(f, &view->bbox, TILE_FORMAT_PNG, 1600, 1000, GEODATA_DAY_OPEN, 0, &info);
+		size_t dropped = 0;
+		for (int st = 0; st < GEODATA_STATUS_COUNT; st++)
+			if (st != GEODATA_STATUS_CONFIRMED)
+				dropped += info.unlabelled_status[st];
+		print_message("  %-13s %zu events shown, %zu labelled, %zu non-confirmed unlabelled\n",
+		              view->name, info.events_shown, info.events_labelled, dropped);
+		for (int st = 0; st < GEODATA_STATUS_COUNT; st++)
+			if (st != GEODATA_STATUS_CONFIRMED && info.unlabelled_status[st])
+				fail_msg("view %s: %zu %s event(s) left unlabelled", view->name,
+				         info.unlabelled_status[st],
+				         geodata_event_status_name((geodata_event_status)st));
+		assert_true(info.events_labelled > 0);
+	}
+	geodata_views_destroy(v);
+}
+
+/* The article's caveats are on the sheet itself, in every format and size. */
+static void test_caveats_on_every_sheet(void **state)
+{
+	fixture *f = *state;
+	assert_non_null(geodata_events_briefing(f->ev));
+	static const int sizes[][2] = {{1600, 1000}, {700, 1000}, {420, 300}};
+	for (int fmt = TILE_FORMAT_PNG; fmt <= TILE_FORMAT_SVG; fmt++)
+		for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+			tile_sheet_info info;
+			render_info(f, &MEXICO, (tile_format)fmt, sizes[k][0], sizes[k][1],
+			            GEODATA_DAY_OPEN, 0, &info);
+			if (!info.caveats)
+				fail_msg("format %d, %dx%d: no caveats on the sheet", fmt, sizes[k][0],
+				         sizes[k][1]);
+		}
+	char full[4096], brief[512];
+	assert_true(tile_caveats_text(f->ev, 1, full, sizeof full) > 200);
+	assert_true(tile_caveats_text(f->ev, 0, brief, sizeof brief) > 20);
+	assert_non_null(strstr(full, "contradicts itself"));
+	assert_non_null(strstr(brief, "contradiction"));
+	assert_non_null(strstr(brief, "undated"));
+}
+
+/* "As of" a date, no undated event is drawn, and the sheet counts those left out. */
+static void test_until_leaves_undated_out(void **state)
+{
+	fixture *f = *state;
+	geodata_day until;
+	assert_int_equal(geodata_date_parse("2025-09-01", &until), 0);
+	static const geodata_bbox REGION = {-120.0, 2.0, -58.0, 35.0};
+	size_t undated = 0, dated_by = 0;
+	for (size_t i = 0; i < geodata_events_count(f->ev); i++) {
+		const geodata_event *e = geodata_events_get(f->ev, i);
+		undated += !e->date;
+		dated_by += e->date && e->start <= until;
+		assert_int_equal(geodata_event_visible(e, until), e->date && e->start <= until);
+	}
+	assert_true(undated >= 10);
+	tile_sheet_info info;
+	render_info(f, &REGION, TILE_FORMAT_PNG, 1600, 1000, until, 0, &info);
+	print_message("  as of 2025-09-01: %zu shown, %zu undated left out\n", info.events_shown,
+	              info.undated_left_out);
+	assert_int_equal(info.undated_left_out, undated);
+	assert_int_equal(info.events_shown, dated_by);
+	render_info(f, &REGION, TILE_FORMAT_PNG, 1600, 1000, GEODATA_DAY_OPEN, 0, &info);
+	assert_int_equal(info.undated_left_out, 0);
+	assert_int_equal(info.events_shown, geodata_events_count(f->ev));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -456,6 +554,9 @@ int main(void)
 	    cmocka_unit_test(test_limits_and_bad_input),
 	    cmocka_unit_test(test_bare_png_is_a_tile_view),
 	    cmocka_unit_test(test_formats),
+	    cmocka_unit_test(test_named_views_label_every_event),
+	    cmocka_unit_test(test_caveats_on_every_sheet),
+	    cmocka_unit_test(test_until_leaves_undated_out),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

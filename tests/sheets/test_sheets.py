@@ -12,8 +12,8 @@ import zlib
 
 BRIEFMAP = sys.argv[1] if len(sys.argv) > 1 else "build/server/briefmap"
 ROOT = os.environ.get("BRIEFMAP_SOURCE_ROOT", ".")
-EVENTS = os.environ.get("BRIEFMAP_EVENTS", os.path.join(ROOT, "geodata/events/article.geojson"))
-VIEWS = os.environ.get("BRIEFMAP_VIEWS", os.path.join(ROOT, "geodata/views.json"))
+EVENTS = os.environ.get("BRIEFMAP_EVENTS", os.path.join(ROOT, "briefings/us-mexico-cartels/events.geojson"))
+VIEWS = os.environ.get("BRIEFMAP_VIEWS", os.path.join(ROOT, "briefings/us-mexico-cartels/views.json"))
 ARTICLE = "Trump threatens US strikes on Mexican soil against drug cartels after Maduro raid"
 # A fixed clock, so that two renders of the same view differ only where the test means them to.
 EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
@@ -225,6 +225,9 @@ def load_events():
 
 
 def event_start(props):
+    """The first day of an event, or None when the article gives it no date."""
+    if not props.get("date"):
+        return None
     d = props["date"].split("/")[0]
     parts = [int(x) for x in d.split("-")]
     while len(parts) < 3:
@@ -267,7 +270,7 @@ def expected_legend(box, shown, until=None):
     must_k, may_k, must_s, may_s = set(), set(), set(), set()
     for f in load_events():
         p = f["properties"]
-        if until and event_start(p) > until:
+        if until and (event_start(p) is None or event_start(p) > until):
             continue
         where = on_map(f, box, shown)
         if where:
@@ -340,9 +343,11 @@ def test_pdf_text(tmp):
         check(f"{name}: legend lists no status absent from the map", not (statuses & never_s),
               f"extra {statuses & never_s}")
         latest = max((event_start(f["properties"]) for f in load_events()
-                      if on_map(f, v["bbox"], shown)), default=None)
+                      if on_map(f, v["bbox"], shown) and event_start(f["properties"])),
+                     default=None)
         if latest:
-            m = re.search(r"latest: (?:from )?((?:\d{1,2} )?(?:[A-Z][a-z]+ )?\d{4})", text)
+            m = re.search(r"latest dated: (?:since |from )?((?:\d{1,2} )?(?:[A-Z][a-z]+ )?\d{4})",
+                          text)
             when = None
             for fmt in ("%d %B %Y", "%B %Y", "%Y"):
                 try:
@@ -372,16 +377,76 @@ def test_until_changes_legend(tmp):
     # Kinds drawn before but whose every event that might be on the map begins after `until`
     # must leave the legend.
     later = {f["properties"]["kind"] for f in load_events()
-             if on_map(f, v["bbox"], shown) and event_start(f["properties"]) > until}
+             if on_map(f, v["bbox"], shown)
+             and (event_start(f["properties"]) is None or event_start(f["properties"]) > until)}
     earlier = {f["properties"]["kind"] for f in load_events()
                if on_map(f, v["bbox"], shown) is not False
-               and event_start(f["properties"]) <= until}
+               and event_start(f["properties"]) and event_start(f["properties"]) <= until}
     gone = later - earlier
     check("until: the legend changes", (kf, sf) != (ke, se), f"{kf} {sf}")
     check("until: later kinds leave the legend", gone and not (gone & ke) and gone <= kf,
           f"gone={gone} full={kf} early={ke}")
     check("until: earlier kinds stay", must_k <= ke, f"missing {must_k - ke}")
     check("until: no status that is not on the map", not (se & never_s), f"{se & never_s}")
+
+
+def caveats():
+    with open(os.path.join(os.path.dirname(EVENTS), "briefing.json"), encoding="utf-8") as f:
+        return [c["text"] for c in json.load(f)["caveats"]]
+
+
+def squash(t):
+    return re.sub(r"\s+", " ", t).strip()
+
+
+def test_caveats_everywhere(tmp):
+    """The article's caveats on every sheet: visible text (PDF), and each format's metadata."""
+    texts = caveats()
+    check("the briefing has caveats", len(texts) >= 3, texts)
+    pdf = os.path.join(tmp, "cav.pdf")
+    must_render(pdf, "--view", "mexico")
+    body = squash(pdf_text(pdf))
+    for t in texts:
+        # pdftotext may hyphenate or reflow: compare the opening words.
+        head = squash(t)[:48]
+        check(f"caveat in the PDF's text: {head[:30]}", head in body, body[:400])
+    info = subprocess.run(["pdfinfo", pdf], capture_output=True, text=True, check=True).stdout
+    check("caveats in the PDF subject", "Caveats about the article" in info, info[:400])
+    small = os.path.join(tmp, "cav-small.pdf")
+    must_render(small, "--view", "mexico", "--size", "420x300")
+    check("a small sheet still names its caveats",
+          "Caveats about the article" in squash(pdf_text(small)), squash(pdf_text(small))[:300])
+    for extra in ((), ("--bare",)):
+        png = os.path.join(tmp, "cav.png")
+        meta = png_text(must_render(png, "--view", "caribbean", "--size", "800x500", *extra))
+        desc = meta.get("Description", "")
+        check(f"caveats in the PNG Description {extra}", all(t in desc for t in texts),
+              desc[:300])
+    svg = must_render(os.path.join(tmp, "cav.svg"), "--view", "venezuela").decode()
+    d = re.search(r"<desc>(.*?)</desc>", svg, re.S)
+    check("caveats in the SVG <desc>", d is not None and "Caveats about the article"
+          in d.group(1) and "contradicts itself" in d.group(1), d and d.group(1)[:300])
+
+
+def test_until_leaves_undated_out(tmp):
+    """--until 2025-09-01 draws no undated event, and the sheet says how many it left out."""
+    undated = [f for f in load_events() if not f["properties"].get("date")]
+    check("the seed has undated events", len(undated) >= 10, len(undated))
+    pdf = os.path.join(tmp, "until.pdf")
+    must_render(pdf, "--view", "region", "--until", "2025-09-01")
+    text = squash(pdf_text(pdf))
+    m = re.search(r"(\d+) undated events? left out", text)
+    check("the sheet says how many undated events were left out",
+          m is not None and int(m.group(1)) == len(undated), text[:300])
+    m = re.search(r"(\d+) article events? shown", text)
+    dated = [f for f in load_events() if f["properties"].get("date")
+             and event_start(f["properties"]) <= datetime.date(2025, 9, 1)]
+    check("only dated events begun by then are drawn", m is not None and
+          int(m.group(1)) == len(dated), text[:200])
+    for f in undated:
+        title = f["properties"]["title"]
+        check(f"undated event not labelled as of 2025-09-01: {title[:30]}",
+              squash(title)[:28] not in text, text[:200])
 
 
 def test_pdf_looks_like_png(tmp):

@@ -117,7 +117,7 @@ static void test_views_file(void **state)
 {
 	(void)state;
 	geodata_error err = {{0}};
-	const char *path = test_env_or("BRIEFMAP_VIEWS", "geodata/views.json");
+	const char *path = test_env_or("BRIEFMAP_VIEWS", "briefings/us-mexico-cartels/views.json");
 	geodata_views *v = geodata_views_load(path, &err);
 	if (!v)
 		fail_msg("cannot load views from %s: %s", path, err.msg);

@@ -42,12 +42,13 @@ static void check_zoom(const tile_scene *s, const geodata_events *ev, int z)
 			            (size_t)a->event_index < geodata_events_count(ev));
 		else
 			assert_int_equal(a->event_index, -1);
-		/* A label sits next to its anchor (beside the symbol of an event), not somewhere
-		 * else on the map. */
+		/* A label sits next to its anchor (an event's within six rings of its symbol,
+		 * with a leader line when pushed out), not somewhere else on the map. */
 		double cx = a->x + a->w / 2, cy = a->y + a->h / 2;
 		double slack =
 		    a->cls == LABEL_EVENT
-		        ? symbols_event_radius(geodata_events_get(ev, (size_t)a->event_index), z) +
+		        ? (symbols_event_radius(geodata_events_get(ev, (size_t)a->event_index), z) +
+		           3) * 11 +
 		              5
 		    /* A city under an event's symbol loses its dot and is named further out. */
 		    : (a->cls == LABEL_CITY || a->cls == LABEL_CAPITAL) && !a->dot ? 40

@@ -72,7 +72,7 @@ static inline test_world *test_world_load(int events, int scene)
 		goto fail;
 	}
 	if (events) {
-		const char *path = test_env_or("BRIEFMAP_EVENTS", "geodata/events/article.geojson");
+		const char *path = test_env_or("BRIEFMAP_EVENTS", "briefings/us-mexico-cartels/events.geojson");
 		geodata_problems pr = {0};
 		w->ev = geodata_events_load(w->gd, path, &pr);
 		for (size_t i = 0; i < pr.count; i++)

@@ -1,0 +1,125 @@
+/* caveats.js: the article's caveats above the event list and on the embed, and the one rule that formats event dates. */
+(function (root, factory) {
+	'use strict';
+	var api = factory();
+	if (typeof module === 'object' && module.exports)
+		module.exports = api;
+	else
+		root.BriefmapCaveats = api;
+})(this, function () {
+	'use strict';
+
+	var MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July',
+		'August', 'September', 'October', 'November', 'December'];
+
+	var KIND_TITLE = { contradiction: 'Contradiction', inaccuracy: 'Inaccuracy', undated: 'Undated' };
+
+	/* One ISO date as words: "2022", "March 2024", "15 June 2024"; null if it is not one. */
+	function dateWords(iso) {
+		var m = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(iso || '');
+		if (!m || (m[2] && (+m[2] < 1 || +m[2] > 12)))
+			return null;
+		if (!m[2])
+			return m[1];
+		if (!m[3])
+			return MONTHS[+m[2] - 1] + ' ' + m[1];
+		return (+m[3]) + ' ' + MONTHS[+m[2] - 1] + ' ' + m[1];
+	}
+
+	/*
+	 * The rule of geodata_date_format (geodata/geodata.h), case for case
+	 * (tests/events/date_format_cases.json): no date reads "Undated" with the
+	 * article's words; "A/B" reads "A to B"; "A/.." reads "since A"; a day at
+	 * week precision reads "week of ...".
+	 */
+	function formatDate(date, precision, dateText) {
+		if (!date)
+			return dateText ? 'Undated (\u201c' + dateText + '\u201d)' : 'Undated';
+		var parts = String(date).split('/');
+		var a = dateWords(parts[0]);
+		if (!a)
+			return String(date);
+		var week = precision === 'week' && parts[0].length === 10 ? 'week of ' : '';
+		if (parts.length === 1)
+			return week + a;
+		if (parts[1] === '..')
+			return 'since ' + week + a;
+		var b = dateWords(parts[1]);
+		return b ? week + a + ' to ' + b : String(date);
+	}
+
+	function shortLine(caveats) {
+		var order = ['contradiction', 'inaccuracy', 'undated', 'other'], parts = [];
+		order.forEach(function (k) {
+			var n = caveats.filter(function (c) { return c.kind === k; }).length;
+			if (n)
+				parts.push(k + (n > 1 ? ' (' + n + ')' : ''));
+		});
+		return 'Caveats about the article: ' + parts.join('; ');
+	}
+
+	function list(doc, caveats) {
+		var ul = doc.createElement('ul');
+		ul.className = 'caveats-list';
+		caveats.forEach(function (c) {
+			var li = doc.createElement('li');
+			var b = doc.createElement('strong');
+			b.textContent = (KIND_TITLE[c.kind] || 'Note') + ': ';
+			li.appendChild(b);
+			li.appendChild(doc.createTextNode(String(c.text || '')));
+			ul.appendChild(li);
+		});
+		return ul;
+	}
+
+	function valid(briefing) {
+		return briefing && Array.isArray(briefing.caveats) ? briefing.caveats.filter(function (c) {
+			return c && typeof c.text === 'string';
+		}) : [];
+	}
+
+	/* Fills the page's caveats panel (above the event list); hides it when there are none. */
+	function show(briefing, panel) {
+		if (!panel)
+			return;
+		var caveats = valid(briefing);
+		panel.textContent = '';
+		panel.hidden = caveats.length === 0;
+		if (!caveats.length)
+			return;
+		var doc = panel.ownerDocument;
+		/* Always in sight above the list, never crowding it out of the sidebar. */
+		panel.style.flex = '0 0 auto';
+		panel.style.maxHeight = '30vh';
+		panel.style.overflowY = 'auto';
+		panel.tabIndex = 0;
+		var h = doc.createElement('h2');
+		h.id = 'caveats-title';
+		h.textContent = 'Caveats about the article';
+		panel.setAttribute('aria-labelledby', h.id);
+		panel.appendChild(h);
+		panel.appendChild(list(doc, caveats));
+	}
+
+	/* The embed's caveats: one line over the map that opens to the full list. */
+	function showOnEmbed(briefing, container) {
+		var caveats = valid(briefing);
+		if (!container || !caveats.length)
+			return null;
+		var doc = container.ownerDocument;
+		var box = doc.createElement('details');
+		box.className = 'caveats caveats-embed';
+		box.setAttribute('style', 'position:absolute;z-index:1000;top:8px;left:50%;' +
+			'transform:translateX(-50%);max-width:min(90%,40em);background:#fff;' +
+			'border-left:4px solid #bd211a;padding:4px 8px;font:13px/1.35 sans-serif;' +
+			'box-shadow:0 1px 4px rgba(0,0,0,.3);max-height:70%;overflow:auto');
+		var s = doc.createElement('summary');
+		s.textContent = shortLine(caveats);
+		box.appendChild(s);
+		box.appendChild(list(doc, caveats));
+		container.appendChild(box);
+		return box;
+	}
+
+	return { formatDate: formatDate, show: show, showOnEmbed: showOnEmbed, shortLine: shortLine };
+});

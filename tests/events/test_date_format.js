@@ -1,0 +1,25 @@
+/* test_date_format.js: the web page formats event dates by the very cases the C rule is tested with. */
+'use strict';
+const assert = require('assert');
+const fs = require('fs');
+const path = require('path');
+
+const root = path.resolve(process.argv[2] || '.');
+const caveats = require(path.join(root, 'static', 'caveats.js'));
+const cases = JSON.parse(fs.readFileSync(path.join(root, 'tests', 'events', 'date_format_cases.json'), 'utf8')).cases;
+assert.ok(cases.length >= 8, 'too few cases');
+let failed = 0;
+for (const c of cases) {
+	const got = caveats.formatDate(c.date, c.date_precision, c.date_text);
+	if (got !== c.text) {
+		console.error(`FAIL ${JSON.stringify(c.date)}: "${got}", expected "${c.text}"`);
+		failed++;
+	} else {
+		console.log(`ok   ${JSON.stringify(c.date)} -> ${got}`);
+	}
+}
+/* The short line names each kind of caveat once. */
+const line = caveats.shortLine([{ kind: 'contradiction', text: 'a' }, { kind: 'inaccuracy', text: 'b' },
+	{ kind: 'inaccuracy', text: 'c' }, { kind: 'undated', text: 'd' }]);
+assert.strictEqual(line, 'Caveats about the article: contradiction; inaccuracy (2); undated');
+process.exit(failed ? 1 : 0);
