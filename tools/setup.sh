@@ -13,7 +13,7 @@ libgdal-dev gdal-bin libproj-dev proj-data libcairo2-dev libpango1.0-dev libpng-
 libmicrohttpd-dev libjson-c-dev libsqlite3-dev zlib1g-dev fonts-noto-core fonts-dejavu-core python3"
 if [ "$mode" = test ]; then
 	pkgs="$pkgs libcmocka-dev chromium poppler-utils libxml2-utils proj-bin clang libclang-rt-14-dev
-nginx-light wrk postgresql-15 postgresql-15-postgis-3"
+nginx-light wrk postgresql-15 postgresql-15-postgis-3 systemd"
 fi
 if [ "$mode" = bench ]; then
 	pkgs="$pkgs python3-mapnik mapserver-bin nginx-light wrk time"
