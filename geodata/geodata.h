@@ -491,4 +491,38 @@ const geodata_briefing *geodata_events_briefing(const geodata_events *ev);
 /** Whether the events' quotes were checked against an article.txt beside the file. */
 int geodata_events_quotes_checked(const geodata_events *ev);
 
+/* ---- a folder of briefings --------------------------------------------- */
+
+/** Longest briefing slug; a slug is `[a-z0-9-]{1,64}`, the name of its folder. */
+#define GEODATA_SLUG_MAX 64
+/** Whether `slug` names a briefing folder: 1 to 64 of a-z, 0-9 and '-'. */
+int geodata_slug_valid(const char *slug);
+
+/** The files of a briefing folder, as the design gives them. */
+#define GEODATA_BRIEFING_META "briefing.json"
+#define GEODATA_BRIEFING_ARTICLE "article.txt"
+#define GEODATA_BRIEFING_EVENTS "events.geojson"
+#define GEODATA_BRIEFING_VIEWS "views.json"
+
+/**
+ * Writes "DIR/SLUG/FILE" to `out`. Returns 0, or GEODATA_EINVAL for a bad
+ * slug or a path longer than `cap`.
+ */
+int geodata_briefing_path(const char *dir, const char *slug, const char *file, char *out,
+			  size_t cap);
+
+/** The slugs of a folder of briefings, sorted; the caller's storage. */
+typedef struct geodata_briefing_list {
+	char **slugs;
+	size_t count;
+} geodata_briefing_list;
+/**
+ * Lists the sub-folders of `dir` whose name is a valid slug and which hold an
+ * events.geojson, sorted by name (other entries are ignored: a briefing being
+ * written has no events file yet). Returns 0 or a negative code with `err`
+ * filled; an empty folder is an empty list, not an error.
+ */
+int geodata_briefings_list(const char *dir, geodata_briefing_list *out, geodata_error *err);
+void geodata_briefing_list_finish(geodata_briefing_list *l);
+
 #endif
