@@ -1256,7 +1256,7 @@
 		 * holds means nothing read aloud. */
 		function announceUntil(date) {
 			range.setAttribute('aria-valuetext', date ?
-				'Events begun by ' + formatAt(date, state.datePrec[date] === 'week' ? 'day' : state.datePrec[date]) :
+				'Events begun by ' + window.BriefmapCaveats.formatDate(date, state.datePrec[date] === 'week' ? 'day' : state.datePrec[date]) :
 				'All dates, undated events included');
 		}
 
