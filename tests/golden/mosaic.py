@@ -29,8 +29,10 @@ SCALES = [1, 2]
 
 # "Up to antialiasing noise": no channel off by more than NOISE except on a handful of pixels
 # (2 in 10000: a long edge drawn from other coordinates shifts its antialiasing slightly), and
-# none off by more than BIG (a seam, a cut or doubled label, a missing stroke).
-NOISE = '8'
+# none off by more than BIG (a seam, a cut or doubled label, a missing stroke). Tiles are
+# indexed-colour PNGs whose quantiser moves no channel by more than 16 (tiles/png.c), while the
+# render is full colour: NOISE is that bound.
+NOISE = '16'
 HANDFUL_PER_MEGAPIXEL = 200
 BIG = '32'
 
