@@ -416,6 +416,8 @@ int tiles_glyph_svg(const char *name, tiles_glyph_path **paths, size_t *n)
 	cairo_t *cr = cairo_create(s);
 	glyph_pen pen = {.cr = cr, .capture = 1};
 	int rc = cairo_status(cr) == CAIRO_STATUS_SUCCESS ? 0 : TILE_ECAIRO;
+	/* Paths are kept in device space's fixed point: scaled up, they keep 4 decimals. */
+	cairo_scale(cr, 4096, 4096);
 	if (!rc)
 		GLYPHS[i].draw(cr, &pen);
 	cairo_destroy(cr);

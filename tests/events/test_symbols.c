@@ -691,9 +691,75 @@ static void test_legend_helpers(void **state)
 	cairo_surface_destroy(s);
 }
 
+/* The status table: every status has its words and a treatment of its own. */
+static void test_status_table(void **state)
+{
+	(void)state;
+	for (int a = 0; a < GEODATA_STATUS_COUNT; a++) {
+		const geodata_status_info *s = geodata_status_get((geodata_event_status)a);
+		assert_string_equal(s->name, geodata_event_status_name((geodata_event_status)a));
+		assert_true(*s->label && *s->words && *s->legend && *s->legend_row && *s->color);
+		for (int b = a + 1; b < GEODATA_STATUS_COUNT; b++) {
+			const geodata_status_info *t = geodata_status_get((geodata_event_status)b);
+			assert_string_not_equal(s->name, t->name);
+			/* Two statuses never look alike. */
+			assert_true(memcmp(&s->treatment, &t->treatment, sizeof s->treatment) != 0);
+		}
+	}
+	assert_string_equal(geodata_status_get(GEODATA_STATUS_COUNT)->name, "unknown");
+}
+
+/* The glyph set: at least 16, each drawing ink and exported as SVG paths. */
+static void test_glyph_set(void **state)
+{
+	(void)state;
+	size_t n = tiles_glyph_count();
+	assert_true(n >= 16);
+	assert_null(tiles_glyph_name(n));
+	assert_int_equal(tiles_glyph_find("nonesuch"), -1);
+	enum { SIDE = 32 };
+	unsigned char prev[SIDE * SIDE];
+	for (size_t i = 0; i < n; i++) {
+		const char *name = tiles_glyph_name(i);
+		assert_int_equal(tiles_glyph_find(name), (long)i);
+		cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_A8, SIDE, SIDE);
+		cairo_t *cr = cairo_create(sf);
+		cairo_translate(cr, SIDE / 2.0, SIDE / 2.0);
+		cairo_scale(cr, SIDE, SIDE);
+		glyph_draw(cr, name);
+		assert_int_equal(cairo_status(cr), CAIRO_STATUS_SUCCESS);
+		cairo_destroy(cr);
+		cairo_surface_flush(sf);
+		const unsigned char *d = cairo_image_surface_get_data(sf);
+		int stride = cairo_image_surface_get_stride(sf), ink = 0, differ = 0;
+		for (int y = 0; y < SIDE; y++)
+			for (int x = 0; x < SIDE; x++) {
+				ink += d[y * stride + x] > 128;
+				differ += i && abs(d[y * stride + x] - prev[y * SIDE + x]) > 128;
+				prev[y * SIDE + x] = d[y * stride + x];
+			}
+		cairo_surface_destroy(sf);
+		if (ink < 10 || (i && differ < 10))
+			fail_msg("glyph %s: %d inked pixels, %d differ from the previous", name, ink,
+			         differ);
+		tiles_glyph_path *paths;
+		size_t np;
+		assert_int_equal(tiles_glyph_svg(name, &paths, &np), 0);
+		assert_true(np > 0);
+		for (size_t k = 0; k < np; k++)
+			assert_true(paths[k].d[0] == 'M' && strlen(paths[k].d) > 8);
+		tiles_glyph_svg_free(paths, np);
+	}
+	tiles_glyph_path *none;
+	size_t nn;
+	assert_int_equal(tiles_glyph_svg("nonesuch", &none, &nn), TILE_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_status_table),
+	    cmocka_unit_test(test_glyph_set),
 	    cmocka_unit_test(test_area_status_treatments),
 	    cmocka_unit_test(test_marker_status_treatments),
 	    cmocka_unit_test(test_article_zones),
