@@ -150,10 +150,28 @@ def test_builtin(srv):
     check("style POST 405", st4 == 405, f"{st4}")
 
 
+def test_no_kind_in_code(root):
+    """The built-in kinds live in kinds.json only: no program source names one of them."""
+    with open(os.path.join(root, "geodata", "kinds.json"), encoding="utf-8") as f:
+        ids = [k["id"] for k in json.load(f)["kinds"]]
+    found = []
+    for folder in ("server", "tiles", "geodata", "static"):
+        for name in sorted(os.listdir(os.path.join(root, folder))):
+            if not name.endswith((".c", ".h", ".js", ".html")):
+                continue
+            with open(os.path.join(root, folder, name), encoding="utf-8") as f:
+                text = f.read()
+            for k in ids:
+                if f'"{k}"' in text or f"'{k}'" in text or ("_" in k and k in text):
+                    found.append(f"{folder}/{name}: {k}")
+    check("no built-in kind id in the program's code", not found, "\n".join(found))
+
+
 def main():
     exe, root = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     data_dir = os.environ.get("BRIEFMAP_DATA") or os.path.join(root, "var", "data")
     seed = os.path.join(root, "briefings", "us-mexico-cartels", "events.geojson")
+    test_no_kind_in_code(root)
     srv = Server(exe, root, ["--events", seed, "--data", data_dir], name="seed server")
     try:
         test_builtin(srv)
