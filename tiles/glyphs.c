@@ -438,3 +438,22 @@ void tiles_glyph_svg_free(tiles_glyph_path *paths, size_t n)
 		free(paths[i].d);
 	free(paths);
 }
+
+int glyph_kinds_check(const geodata_kinds *k, tile_error *err)
+{
+	for (size_t i = 0; k && i < k->count; i++) {
+		if (tiles_glyph_find(k->kind[i].glyph) >= 0)
+			continue;
+		char names[512] = "";
+		size_t used = 0;
+		for (size_t g = 0; g < NGLYPHS && used < sizeof names; g++) {
+			int w = snprintf(names + used, sizeof names - used, "%s%s", g ? ", " : "",
+			                 GLYPHS[g].name);
+			used += w > 0 ? (size_t)w : 0;
+		}
+		tile_error_set(err, "kind \"%s\": glyph \"%s\" is not one of the built-in glyphs (%s)",
+		               k->kind[i].id, k->kind[i].glyph, names);
+		return TILE_EINVAL;
+	}
+	return 0;
+}

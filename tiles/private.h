@@ -84,6 +84,8 @@ void glyph_pen_capture(glyph_pen *p, double width);
  * on the user-space origin, with the current source; scale first.
  */
 void glyph_draw(cairo_t *cr, const char *name);
+/** 0 when every kind names a glyph of the set; else TILE_EINVAL with the kind, glyph and set named. */
+int glyph_kinds_check(const geodata_kinds *k, tile_error *err);
 
 /* ---- symbols.c: the article's events ----------------------------------- */
 

@@ -95,6 +95,9 @@ tile_scene *tile_scene_create(const geodata *gd, geodata_events *events, int eag
 		tile_error_set(err, "no data to draw");
 		return NULL;
 	}
+	/* A kind whose glyph cannot be drawn is refused here, before anything is drawn with it. */
+	if (events && glyph_kinds_check(geodata_events_kinds(events), err))
+		return NULL;
 	tile_scene *s = calloc(1, sizeof(*s));
 	int locks = 0;
 	while (s && locks < GEODATA_LEVELS && !pthread_mutex_init(&s->lock[locks], NULL))

@@ -31,7 +31,7 @@ def write(path, text):
         f.write(text)
 
 
-def briefing(folder, fire_kind="fire", blackout_kind="blackout"):
+def briefing(folder, fire_kind="fire", blackout_kind="blackout", blackout_glyph="lightning"):
     os.makedirs(folder, exist_ok=True)
     write(os.path.join(folder, "article.txt"), ARTICLE)
     write(os.path.join(folder, "briefing.json"), json.dumps({
@@ -40,7 +40,7 @@ def briefing(folder, fire_kind="fire", blackout_kind="blackout"):
         "caveats": [{"kind": "undated", "text": "The article dates nothing but 'Monday'."}],
         "kinds": [
             {"id": "fire", "label": "Fire", "color": "#c62828", "glyph": "fire"},
-            {"id": "blackout", "label": "Blackout", "color": "#c62828", "glyph": "lightning"},
+            {"id": "blackout", "label": "Blackout", "color": "#c62828", "glyph": blackout_glyph},
         ]}))
     feats = []
     for i, (kind, lon, quote) in enumerate(((fire_kind, -40.0, ARTICLE.split("\n")[0][:-1]),
@@ -219,6 +219,18 @@ def main():
         check("the problem names file, feature, field and the allowed kinds",
               "events.geojson" in err and "event-1" in err and '"kind"' in err
               and "fire, blackout" in err and "flood" in err, err)
+
+        # A glyph outside the built-in set is refused before anything is drawn with it.
+        odd = briefing(os.path.join(tmp, "odd"), blackout_glyph="nonesuch")
+        p = subprocess.run([exe, "render", "--data", data_dir, "--events", odd, "--bbox",
+                            "-42,28,-38,32", "--size", "100x100", "-o",
+                            os.path.join(tmp, "odd.png")], cwd=root, env=server_env(),
+                           capture_output=True, timeout=300)
+        err = p.stderr.decode(errors="replace")
+        check("an unknown glyph is refused, naming kind, glyph and the set",
+              p.returncode == 1 and '"blackout"' in err and '"nonesuch"' in err
+              and "lightning" in err and not os.path.exists(os.path.join(tmp, "odd.png")),
+              f"{p.returncode} {err}")
 
     print(f"{test_http.PASSED} passed, {test_http.FAILED} failed")
     return 1 if test_http.FAILED else 0
