@@ -28,11 +28,11 @@ typedef struct briefing_impl {
 	geodata_briefing pub;
 	json_object *root;
 	geodata_caveat *caveats;
+	geodata_kinds kinds;
 	char *json;
 } briefing_impl;
 
-static void __attribute__((format(printf, 3, 4)))
-push(geodata_problems *p, const char *path, const char *fmt, ...)
+void briefing_problem(geodata_problems *p, const char *path, const char *fmt, ...)
 {
 	if (!p)
 		return;
@@ -113,7 +113,7 @@ static int member(geodata_problems *p, const char *path, json_object *o, const c
 	int present = json_object_object_get_ex(o, name, &v);
 	if (!present || json_object_is_type(v, json_type_null)) {
 		if (required && !(nullable && present)) {
-			push(p, path, "field \"%s%s\": missing%s", where, name,
+			briefing_problem(p, path, "field \"%s%s\": missing%s", where, name,
 			     nullable ? " (null when the article gives none)" : "");
 			return -1;
 		}
@@ -121,7 +121,7 @@ static int member(geodata_problems *p, const char *path, json_object *o, const c
 	}
 	if (!json_object_is_type(v, json_type_string) || !json_object_get_string_len(v) ||
 	    strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v)) {
-		push(p, path, "field \"%s%s\": expected a non-empty string", where, name);
+		briefing_problem(p, path, "field \"%s%s\": expected a non-empty string", where, name);
 		return -1;
 	}
 	*out = json_object_get_string(v);
@@ -133,13 +133,13 @@ static int read_caveats(briefing_impl *b, geodata_problems *p, const char *path)
 	json_object *list = NULL;
 	if (!json_object_object_get_ex(b->root, "caveats", &list) ||
 	    !json_object_is_type(list, json_type_array)) {
-		push(p, path, "field \"caveats\": missing (an array of {\"kind\", \"text\"}; "
+		briefing_problem(p, path, "field \"caveats\": missing (an array of {\"kind\", \"text\"}; "
 		              "empty when the article has none)");
 		return -1;
 	}
 	size_t n = json_object_array_length(list);
 	if (n > MAX_CAVEATS) {
-		push(p, path, "field \"caveats\": too many (%zu, at most %d)", n, MAX_CAVEATS);
+		briefing_problem(p, path, "field \"caveats\": too many (%zu, at most %d)", n, MAX_CAVEATS);
 		return -1;
 	}
 	b->caveats = calloc(n ? n : 1, sizeof *b->caveats);
@@ -152,7 +152,7 @@ static int read_caveats(briefing_impl *b, geodata_problems *p, const char *path)
 		snprintf(where, sizeof where, "caveats[%zu].", i);
 		const char *kind, *text;
 		if (!json_object_is_type(c, json_type_object)) {
-			push(p, path, "field \"caveats[%zu]\": expected an object", i);
+			briefing_problem(p, path, "field \"caveats[%zu]\": expected an object", i);
 			bad = 1;
 			continue;
 		}
@@ -166,7 +166,7 @@ static int read_caveats(briefing_impl *b, geodata_problems *p, const char *path)
 			if (!strcmp(kind, caveat_names[j]))
 				k = j;
 		if (k < 0) {
-			push(p, path,
+			briefing_problem(p, path,
 			     "field \"%skind\": unknown value \"%.40s\" (expected contradiction, "
 			     "inaccuracy, undated, other)",
 			     where, kind);
@@ -191,7 +191,7 @@ static int read_fields(briefing_impl *b, geodata_problems *p, const char *path)
 	bad |= member(p, path, b->root, "", "default_view", 0, 0, &m->default_view);
 	if (!json_object_object_get_ex(b->root, "article", &art) ||
 	    !json_object_is_type(art, json_type_object)) {
-		push(p, path, "field \"article\": missing (an object with headline, outlet, "
+		briefing_problem(p, path, "field \"article\": missing (an object with headline, outlet, "
 		              "byline, url, published, retrieved)");
 		return -1;
 	}
@@ -203,10 +203,18 @@ static int read_fields(briefing_impl *b, geodata_problems *p, const char *path)
 	bad |= member(p, path, art, "article.", "retrieved", 0, 0, &m->retrieved);
 	geodata_day d;
 	if (m->published && geodata_date_parse(m->published, &d)) {
-		push(p, path, "field \"article.published\": not an ISO date (or null)");
+		briefing_problem(p, path, "field \"article.published\": not an ISO date (or null)");
 		bad = 1;
 	}
 	bad |= read_caveats(b, p, path);
+	/* A briefing's kinds replace the built-in ones: its legend lists only what it means. */
+	json_object *kinds = NULL;
+	if (json_object_object_get_ex(b->root, "kinds", &kinds)) {
+		if (kinds_read(kinds, &b->kinds, p, path))
+			bad = 1;
+		else
+			m->kinds = &b->kinds;
+	}
 	return bad ? -1 : 0;
 }
 
@@ -216,7 +224,7 @@ geodata_briefing *geodata_briefing_load(const char *path, geodata_problems *prob
 	size_t len = 0;
 	int rc = path ? read_file(path, &text, &len) : -EINVAL;
 	if (rc) {
-		push(problems, path ? path : "?", "cannot read: %s", strerror(-rc));
+		briefing_problem(problems, path ? path : "?", "cannot read: %s", strerror(-rc));
 		return NULL;
 	}
 	briefing_impl *b = calloc(1, sizeof *b);
@@ -225,7 +233,7 @@ geodata_briefing *geodata_briefing_load(const char *path, geodata_problems *prob
 		b->root = json_tokener_parse_verbose(text, &jerr);
 	free(text);
 	if (!b || !b->root || !json_object_is_type(b->root, json_type_object)) {
-		push(problems, path, "not a JSON object%s%s", b && !b->root ? ": " : "",
+		briefing_problem(problems, path, "not a JSON object%s%s", b && !b->root ? ": " : "",
 		     b && !b->root ? json_tokener_error_desc(jerr) : "");
 		geodata_briefing_destroy(b ? &b->pub : NULL);
 		return NULL;
@@ -237,7 +245,7 @@ geodata_briefing *geodata_briefing_load(const char *path, geodata_problems *prob
 	const char *s = json_object_to_json_string_ext(
 	    b->root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!s || !(b->json = strdup(s))) {
-		push(problems, path, "out of memory");
+		briefing_problem(problems, path, "out of memory");
 		geodata_briefing_destroy(&b->pub);
 		return NULL;
 	}
@@ -277,7 +285,7 @@ int briefing_files_read(const char *events_path, briefing_files *bf, geodata_pro
 	snprintf(path, n, "%.*sarticle.txt", (int)dir, events_path);
 	int rc = read_file(path, &bf->article, &bf->article_len);
 	if (rc && rc != -ENOENT) {
-		push(problems, path, "cannot read: %s", strerror(-rc));
+		briefing_problem(problems, path, "cannot read: %s", strerror(-rc));
 		free(path);
 		return -1;
 	}

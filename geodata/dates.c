@@ -4,23 +4,6 @@
 
 #include "geodata.h"
 
-static const char *const kind_names[GEODATA_KIND_COUNT] = {
-    [GEODATA_KIND_STRIKE_ZONE] = "strike_zone",
-    [GEODATA_KIND_BOAT_STRIKE] = "boat_strike",
-    [GEODATA_KIND_RAID] = "raid",
-    [GEODATA_KIND_THREAT] = "threat",
-    [GEODATA_KIND_DIPLOMATIC] = "diplomatic",
-    [GEODATA_KIND_STAGING_BASE] = "staging_base",
-    [GEODATA_KIND_PUBLIC_OPINION] = "public_opinion",
-    [GEODATA_KIND_OTHER] = "other",
-};
-
-static const char *const status_names[GEODATA_STATUS_COUNT] = {
-    [GEODATA_STATUS_CONFIRMED] = "confirmed",       [GEODATA_STATUS_REPORTED] = "reported",
-    [GEODATA_STATUS_CLAIMED] = "claimed",           [GEODATA_STATUS_THREATENED] = "threatened",
-    [GEODATA_STATUS_HYPOTHETICAL] = "hypothetical", [GEODATA_STATUS_DISPUTED] = "disputed",
-};
-
 static const char *const precision_names[GEODATA_PRECISION_COUNT] = {
     [GEODATA_PRECISION_EXACT] = "exact",     [GEODATA_PRECISION_NEAR] = "near",
     [GEODATA_PRECISION_REGION] = "region",   [GEODATA_PRECISION_ADMIN1] = "admin1",
@@ -36,17 +19,6 @@ int geodata_precision_is_area(geodata_precision p)
 {
 	return p == GEODATA_PRECISION_REGION || p == GEODATA_PRECISION_ADMIN1 ||
 	       p == GEODATA_PRECISION_COUNTRY || p == GEODATA_PRECISION_WATER;
-}
-
-const char *geodata_event_kind_name(geodata_event_kind k)
-{
-	/* A caller printing a corrupted value should get a word, not a crash. */
-	return (unsigned)k < GEODATA_KIND_COUNT ? kind_names[k] : "unknown";
-}
-
-const char *geodata_event_status_name(geodata_event_status s)
-{
-	return (unsigned)s < GEODATA_STATUS_COUNT ? status_names[s] : "unknown";
 }
 
 static int is_leap(long y)

@@ -1063,12 +1063,13 @@ static void read_feature(loader *L, OGRFeatureH of, json_object *jf, geodata_eve
 	if (props && !json_object_is_type(props, json_type_object))
 		props = NULL;
 	const char *t;
-	const char *kinds[GEODATA_KIND_COUNT], *statuses[GEODATA_STATUS_COUNT];
+	const geodata_kinds *kt = geodata_events_kinds(L->ev);
+	const char *kinds[GEODATA_KINDS_MAX], *statuses[GEODATA_STATUS_COUNT];
 	const char *precision_names[GEODATA_PRECISION_COUNT];
 	for (int i = 0; i < GEODATA_PRECISION_COUNT; i++)
 		precision_names[i] = geodata_precision_name((geodata_precision)i);
-	for (int i = 0; i < GEODATA_KIND_COUNT; i++)
-		kinds[i] = geodata_event_kind_name((geodata_event_kind)i);
+	for (size_t i = 0; i < kt->count; i++)
+		kinds[i] = kt->kind[i].id;
 	for (int i = 0; i < GEODATA_STATUS_COUNT; i++)
 		statuses[i] = geodata_event_status_name((geodata_event_status)i);
 
@@ -1084,8 +1085,9 @@ static void read_feature(loader *L, OGRFeatureH of, json_object *jf, geodata_eve
 		e->id = NULL;
 	}
 	L->id = e->id;
-	int k = enum_field(L, of, props, "kind", kinds, GEODATA_KIND_COUNT, &t);
-	e->kind = k < 0 ? GEODATA_KIND_OTHER : (geodata_event_kind)k;
+	/* One of its briefing's kinds: the problem lists them. */
+	int k = enum_field(L, of, props, "kind", kinds, kt->count, &t);
+	e->kind = k < 0 ? 0 : (uint32_t)k;
 	int s = enum_field(L, of, props, "status", statuses, GEODATA_STATUS_COUNT, &t);
 	e->status = s < 0 ? GEODATA_STATUS_CONFIRMED : (geodata_event_status)s;
 	json_object *gp = prop(props, "geo_precision");
@@ -1373,7 +1375,8 @@ static json_object *geometry_json(const geodata_event *e)
 	return g;
 }
 
-static json_object *feature_json(const geodata_event *e, json_object *shared_geometry)
+static json_object *feature_json(const geodata_events *ev, const geodata_event *e,
+                                 json_object *shared_geometry)
 {
 	json_object *f = json_object_new_object(), *p = json_object_new_object();
 	geodata_bbox b = {INFINITY, INFINITY, -INFINITY, -INFINITY};
@@ -1394,7 +1397,7 @@ static json_object *feature_json(const geodata_event *e, json_object *shared_geo
 	json_object_object_add(f, "geometry",
 	                       shared_geometry ? json_object_get(shared_geometry) : geometry_json(e));
 	json_object_object_add(p, "id", json_object_new_string(e->id));
-	json_object_object_add(p, "kind", json_object_new_string(geodata_event_kind_name(e->kind)));
+	json_object_object_add(p, "kind", json_object_new_string(geodata_events_kind(ev, e)->id));
 	json_object_object_add(p, "title", json_object_new_string(e->title));
 	json_object_object_add(p, "summary", json_object_new_string(e->summary));
 	json_object_object_add(p, "date", e->date ? json_object_new_string(e->date) : NULL);
@@ -1441,7 +1444,7 @@ static int serialise(geodata_events *ev)
 		for (size_t j = 0; j < i && !shared && ev->events[i].area; j++)
 			if (geoms[j] && !strcmp(ev->events[j].area, ev->events[i].area))
 				shared = geoms[j];
-		json_object *f = feature_json(&ev->events[i], shared);
+		json_object *f = feature_json(ev, &ev->events[i], shared);
 		json_object *g = NULL;
 		if (f && ev->events[i].area && !shared && json_object_object_get_ex(f, "geometry", &g))
 			geoms[i] = json_object_get(g);
@@ -1563,7 +1566,8 @@ static geodata_events *load_with_article(const geodata *gd, const void *data, si
 		file_problem(&L, "too large: %zu bytes (at most %u)", len, MAX_FILE_BYTES);
 		goto done;
 	}
-	L.ev->hash = fnv1a64(data, len);
+	/* A briefing's kinds change how its events are drawn: they are part of the revision. */
+	L.ev->hash = fnv1a64(data, len) ^ geodata_events_kinds(L.ev)->hash;
 	if (!(root = check_structure(&L, data, len)))
 		goto done;
 	json_object_object_get_ex(root, "features", &features);
@@ -1731,6 +1735,19 @@ const char *geodata_events_geojson(const geodata_events *ev)
 const char *geodata_event_geojson(const geodata_events *ev, size_t i)
 {
 	return ev && i < ev->count ? ev->feature_json[i] : NULL;
+}
+
+const geodata_kinds *geodata_events_kinds(const geodata_events *ev)
+{
+	return ev && ev->briefing && ev->briefing->kinds ? ev->briefing->kinds
+	                                                 : geodata_kinds_builtin();
+}
+
+const geodata_kind *geodata_events_kind(const geodata_events *ev, const geodata_event *e)
+{
+	const geodata_kinds *k = geodata_events_kinds(ev);
+	/* The loader keeps every index in range; a stray one reads as the table's first kind. */
+	return &k->kind[e && e->kind < k->count ? e->kind : 0];
 }
 
 const geodata_briefing *geodata_events_briefing(const geodata_events *ev)

@@ -44,4 +44,13 @@ typedef struct briefing_files {
 int briefing_files_read(const char *events_path, briefing_files *out, geodata_problems *problems);
 void briefing_files_finish(briefing_files *bf);
 
+/** Adds a problem `file "PATH": ...` to `p` (NULL: dropped). */
+void briefing_problem(geodata_problems *p, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/**
+ * Reads a `kinds` array into `out`, whose strings borrow from `list`. Returns
+ * 0, or -1 after naming every bad field in `p`.
+ */
+int kinds_read(json_object *list, geodata_kinds *out, geodata_problems *p, const char *path);
+
 #endif

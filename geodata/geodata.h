@@ -255,18 +255,6 @@ int geodata_bbox_parse(const char *text, geodata_bbox *out, geodata_error *err);
 
 /* ---- article events --------------------------------------------------- */
 
-typedef enum geodata_event_kind {
-	GEODATA_KIND_STRIKE_ZONE,
-	GEODATA_KIND_BOAT_STRIKE,
-	GEODATA_KIND_RAID,
-	GEODATA_KIND_THREAT,
-	GEODATA_KIND_DIPLOMATIC,
-	GEODATA_KIND_STAGING_BASE,
-	GEODATA_KIND_PUBLIC_OPINION,
-	GEODATA_KIND_OTHER,
-	GEODATA_KIND_COUNT
-} geodata_event_kind;
-
 typedef enum geodata_event_status {
 	GEODATA_STATUS_CONFIRMED,
 	GEODATA_STATUS_REPORTED,
@@ -276,6 +264,74 @@ typedef enum geodata_event_status {
 	GEODATA_STATUS_DISPUTED,
 	GEODATA_STATUS_COUNT
 } geodata_event_status;
+
+/** How a status is drawn, so that it reads without colour. */
+typedef enum geodata_line {
+	GEODATA_LINE_SOLID,
+	GEODATA_LINE_DASHED,
+	GEODATA_LINE_DOTTED,
+	GEODATA_LINE_DASHDOT
+} geodata_line;
+typedef enum geodata_fill { GEODATA_FILL_SOLID, GEODATA_FILL_HOLLOW, GEODATA_FILL_HALF } geodata_fill;
+typedef enum geodata_shape { GEODATA_SHAPE_DISC, GEODATA_SHAPE_DIAMOND } geodata_shape;
+typedef struct geodata_treatment {
+	geodata_line line;   /**< edges of areas and of hollow markers */
+	geodata_fill fill;   /**< the marker: solid disc, hollow, half filled */
+	int inner_ring;      /**< a white ring inside a solid marker */
+	int hatch;           /**< hatched marker and area */
+	geodata_shape shape; /**< the marker's outline */
+	int badge;           /**< a '?' badge beside the marker */
+} geodata_treatment;
+
+/**
+ * One status, declared once (geodata/statuses.c) and read by the validator,
+ * the map, labels, legends and /api/style. Static strings.
+ */
+typedef struct geodata_status_info {
+	const char *name;       /**< in the data: "claimed" */
+	const char *label;      /**< short: "Claimed"; labels of non-confirmed events end with it */
+	const char *words;      /**< plainly: "Claimed — not independently confirmed" */
+	const char *legend;     /**< a sheet's legend row: "Claimed, not verified" */
+	const char *legend_row; /**< the web legend's row, shared by statuses drawn alike */
+	const char *legend_note; /**< how that row is drawn, in words */
+	const char *color;      /**< the badge colour of the web page */
+	int label_rank;         /**< labels placed first: 0 first */
+	geodata_treatment treatment;
+} geodata_status_info;
+/** The row of a status (an out-of-range value: an "unknown" row drawn as a claim). Never NULL. */
+const geodata_status_info *geodata_status_get(geodata_event_status s);
+const char *geodata_line_name(geodata_line l);
+const char *geodata_fill_name(geodata_fill f);
+const char *geodata_shape_name(geodata_shape s);
+
+/**
+ * An event kind of a briefing: the built-in kinds (geodata/kinds.json,
+ * compiled in) or those its briefing.json declares, which replace them.
+ * `glyph` names one of the built-in glyph set of tiles/. Optional drawing
+ * rules: `zone` (an area with a known edge is drawn as a designated zone),
+ * `measure` (distance lines go from each `from` event to each `to` event),
+ * `count_noun` (a count reads "35+ boats"). Strings live as long as their table.
+ */
+typedef enum geodata_measure { GEODATA_MEASURE_NONE, GEODATA_MEASURE_FROM, GEODATA_MEASURE_TO } geodata_measure;
+typedef struct geodata_kind {
+	const char *id, *label, *glyph, *color; /**< color "#rrggbb" */
+	double rgb[3];
+	const char *count_noun; /**< NULL when counts have no noun */
+	int zone;
+	geodata_measure measure;
+} geodata_kind;
+/** Most kinds one briefing may declare. */
+#define GEODATA_KINDS_MAX 32
+/** A table of kinds; immutable once loaded, safe to read from any thread. */
+typedef struct geodata_kinds {
+	geodata_kind kind[GEODATA_KINDS_MAX];
+	size_t count;
+	uint64_t hash; /**< of the table's content, for ETags */
+} geodata_kinds;
+/** The built-in kinds, parsed once from the compiled-in kinds.json; never NULL. */
+const geodata_kinds *geodata_kinds_builtin(void);
+/** A kind's index by id, or -1. */
+long geodata_kinds_find(const geodata_kinds *k, const char *id);
 
 /**
  * How precisely the geometry places the event, with its drawing rule:
@@ -325,8 +381,7 @@ typedef struct geodata_source {
 	size_t length;
 } geodata_source;
 
-/** The property names of the design's data model, as strings. */
-const char *geodata_event_kind_name(geodata_event_kind k);
+/** The name of a status in the data ("claimed"). */
 const char *geodata_event_status_name(geodata_event_status s);
 
 /** Days since 1970-01-01 for an ISO date; INT32_MAX stands for an open end. */
@@ -342,7 +397,7 @@ int geodata_interval_parse(const char *text, geodata_day *start, geodata_day *en
 
 typedef struct geodata_event {
 	const char *id, *title, *summary, *date, *date_precision, *source, *area;
-	geodata_event_kind kind;
+	uint32_t kind; /**< index into its events' kind table (geodata_events_kinds) */
 	geodata_event_status status;
 	geodata_precision geo_precision;
 	const char *const *actors;
@@ -474,6 +529,7 @@ typedef struct geodata_briefing {
 	const char *headline, *outlet, *byline, *url, *published, *retrieved;
 	const geodata_caveat *caveats;
 	size_t ncaveats;
+	const geodata_kinds *kinds; /**< the kinds it declares, or NULL for the built-in ones */
 	const char *json; /**< the metadata as served at /api/briefing, serialised once */
 } geodata_briefing;
 
@@ -488,6 +544,10 @@ void geodata_briefing_destroy(geodata_briefing *b);
  * file), or NULL when there is none. Lives as long as `ev`.
  */
 const geodata_briefing *geodata_events_briefing(const geodata_events *ev);
+/** The kinds of the events' briefing (its own, or the built-in ones); never NULL. */
+const geodata_kinds *geodata_events_kinds(const geodata_events *ev);
+/** The kind of an event of `ev` (NULL `ev`: built-in); never NULL. */
+const geodata_kind *geodata_events_kind(const geodata_events *ev, const geodata_event *e);
 /** Whether the events' quotes were checked against an article.txt beside the file. */
 int geodata_events_quotes_checked(const geodata_events *ev);
 

@@ -83,13 +83,14 @@ enum route {
 	ROUTE_OEMBED,
 	ROUTE_READYZ,
 	ROUTE_WMTS,
+	ROUTE_STYLE,
 	ROUTE_OTHER,
 	ROUTE_COUNT
 };
 
 static const char *const route_names[ROUTE_COUNT] = {
     "index", "embed", "static", "tile",    "tilejson", "events",
-    "event", "views", "render", "healthz", "metrics",  "oembed", "readyz", "wmts", "other",
+    "event", "views", "render", "healthz", "metrics",  "oembed", "readyz", "wmts", "style", "other",
 };
 
 static const int status_codes[] = {200, 204, 302, 304, 400, 404, 405, 413, 414, 500, 503};
@@ -1499,6 +1500,8 @@ static int route_of(const char *path)
 		return ROUTE_EVENT;
 	if (strcmp(path, "/api/views") == 0)
 		return ROUTE_VIEWS;
+	if (strcmp(path, "/api/style") == 0)
+		return ROUTE_STYLE;
 	if (strcmp(path, "/render.png") == 0 || strcmp(path, "/render.pdf") == 0 ||
 	    strcmp(path, "/render.svg") == 0)
 		return ROUTE_RENDER;
@@ -1604,6 +1607,13 @@ static enum MHD_Result dispatch(request *r, const char *method)
 	case ROUTE_VIEWS:
 		ret = handle_views(r);
 		break;
+	case ROUTE_STYLE: {
+		tile_scene *sc = scene_get(r->srv);
+		reply_opts o = {.ctype = "application/json", .cache = CC_API, .cors = 1};
+		ret = reply_json(r, style_json(tile_scene_events(sc)), &o);
+		tile_scene_unref(sc);
+		break;
+	}
 	case ROUTE_RENDER:
 		ret = handle_render(r, path + 8, &q);
 		break;

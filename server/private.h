@@ -181,4 +181,14 @@ int daemon_framing_ok(struct MHD_Connection *conn);
 /** The deadline record of a connection (from daemon_start's connection callback), or NULL. */
 limits_conn *daemon_conn_of(struct MHD_Connection *conn);
 
+/* ---- style.c: /api/style ------------------------------------------------------------ */
+
+struct json_object;
+/**
+ * The kinds of the briefing of `ev` (NULL: the built-in ones), every status
+ * with its words and treatment, and the glyph set: each kind carries its
+ * glyph as SVG paths. A new tree the caller puts, or NULL without memory.
+ */
+struct json_object *style_json(const geodata_events *ev);
+
 #endif

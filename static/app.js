@@ -2,39 +2,24 @@
 (function () {
 	'use strict';
 
-	/* Kind colours are the server's (tiles/symbols.c), so the live map and
-	 * the briefing sheets it exports read the same. */
-	var KINDS = {
-		strike_zone: { label: 'Strike zone', color: '#c62828' },
-		boat_strike: { label: 'Boat strike', color: '#d96509' },
-		raid: { label: 'Raid', color: '#93163e' },
-		threat: { label: 'Threat', color: '#a16900' },
-		diplomatic: { label: 'Diplomatic', color: '#6b3d9a' },
-		staging_base: { label: 'Staging base', color: '#2a4e7e' },
-		public_opinion: { label: 'Public opinion', color: '#00796b' },
-		other: { label: 'Other', color: '#606066' }
-	};
-	var KIND_ORDER = ['strike_zone', 'boat_strike', 'raid', 'threat', 'diplomatic',
-		'staging_base', 'public_opinion', 'other'];
-
-	/* `treatment` is how the geometry is drawn; the words say plainly how
-	 * far the article's own account goes. */
-	var STATUSES = {
-		confirmed: { label: 'Confirmed', words: 'Confirmed', legend: 'Confirmed fact', color: '#1b7a45', treatment: 'solid' },
-		reported: { label: 'Reported', words: 'Reported — stated as fact by the article', legend: 'Reported by the article', color: '#2d5d8b', treatment: 'solid' },
-		claimed: { label: 'Claimed', words: 'Claimed — not independently confirmed', legend: 'Claimed, not confirmed', color: '#9a6700', treatment: 'dashed' },
-		threatened: { label: 'Threatened', words: 'Threatened — has not happened', legend: 'Threatened, not carried out', color: '#b03a2e', treatment: 'dashed' },
-		hypothetical: { label: 'Hypothetical', words: 'Hypothetical case study — not a real event', legend: 'Hypothetical case study', color: '#6b5b95', treatment: 'hatched' },
-		disputed: { label: 'Disputed', words: 'Disputed — denied or contested by a party', legend: 'Disputed, denied by a party', color: '#5d6d7e', treatment: 'disputed' }
-	};
-	var STATUS_ORDER = ['confirmed', 'reported', 'claimed', 'threatened', 'hypothetical', 'disputed'];
+	/* Kinds (the briefing's own), statuses and their symbology are the
+	 * server's, read from api/style (style-api.js) before anything is drawn. */
+	var KINDS = {};
+	var KIND_ORDER = [];
+	var STATUSES = {};
+	var STATUS_ORDER = [];
 	/* Statuses drawn alike share a legend row. */
-	var LEGEND_STATUS_ROWS = [
-		{ status: 'reported', label: 'Confirmed or reported', note: 'solid' },
-		{ status: 'claimed', label: 'Claimed or threatened', note: 'dashed: not confirmed, not carried out' },
-		{ status: 'hypothetical', label: 'Hypothetical case study', note: 'hatched: not a real event' },
-		{ status: 'disputed', label: 'Disputed', note: 'marked ?: denied by a party' }
-	];
+	var LEGEND_STATUS_ROWS = [];
+	var FALLBACK_KIND = { label: 'Event', color: '#606066', paths: [] };
+	var styleReady = null;
+	function loadStyle() {
+		if (!styleReady)
+			styleReady = fetchJSON('api/style').then(function (st) {
+				window.briefmapStyle.apply(st, { KINDS: KINDS, KIND_ORDER: KIND_ORDER, STATUSES: STATUSES,
+					STATUS_ORDER: STATUS_ORDER, LEGEND_STATUS_ROWS: LEGEND_STATUS_ROWS });
+			});
+		return styleReady;
+	}
 
 	var PRECISION_WORDS = {
 		exact: 'Exact location',
@@ -95,7 +80,7 @@
 	}
 
 	function kindOf(p) {
-		return Object.prototype.hasOwnProperty.call(KINDS, p.kind) ? p.kind : 'other';
+		return Object.prototype.hasOwnProperty.call(KINDS, p.kind) ? p.kind : KIND_ORDER[KIND_ORDER.length - 1];
 	}
 
 	/* An unknown status is shown as the weakest claim, never as a fact. */
@@ -168,50 +153,11 @@
 
 	/* ---- symbols ------------------------------------------------------- */
 
-	/* One glyph per kind, in units of the symbol's diameter centred on 0,0:
-	 * the same shapes as the server's symbols, so the live map and the
-	 * tiles and sheets it exports read alike. `ink` is the glyph colour. */
+	/* The kind's glyph in units of the symbol's diameter centred on 0,0:
+	 * the very paths of the server's symbols (api/style), so the live map
+	 * and the tiles and sheets it exports read alike. `ink` is its colour. */
 	function glyph(kind, ink) {
-		var g = svg('g', {});
-		var fill = function (d) {
-			g.appendChild(svg('path', { d: d, fill: ink }));
-		};
-		var stroke = function (d, w) {
-			g.appendChild(svg('path', { d: d, fill: 'none', stroke: ink, 'stroke-width': w, 'stroke-linejoin': 'round' }));
-		};
-		switch (kind) {
-		case 'boat_strike':
-			fill('M-.34 .06H.34L.22 .24H-.22ZM-.02 .02V-.32L.24 .02Z');
-			break;
-		case 'raid':
-			g.appendChild(svg('circle', { r: 0.23, fill: 'none', stroke: ink, 'stroke-width': 0.085 }));
-			stroke('M0 -.4V-.1M0 .1V.4M-.4 0H-.1M.1 0H.4', 0.085);
-			g.appendChild(svg('circle', { r: 0.05, fill: ink }));
-			break;
-		case 'strike_zone':
-			stroke('M-.3 -.18L.2 -.3L.32 .16L-.18 .3Z', 0.09);
-			stroke('M-.3 .02L-.02 -.26M-.26 .23L.15 -.18M-.04 .25L.29 -.08', 0.07);
-			break;
-		case 'staging_base':
-			fill('M0 -.38L.055 -.3V-.08L.36 .08V.15L.055 .06V.22L.15 .3V.35L0 .3L-.15 .35V.3L-.055 .22V.06L-.36 .15V.08L-.055 -.08V-.3Z');
-			break;
-		case 'diplomatic':
-			g.appendChild(svg('rect', { x: -0.32, y: -0.27, width: 0.64, height: 0.4, rx: 0.1, fill: ink }));
-			fill('M-.14 .1L-.2 .3L.04 .1Z');
-			break;
-		case 'public_opinion':
-			fill('M-.27 -.02h.14v.26h-.14ZM-.08 -.22h.14v.46h-.14ZM.11 -.1h.14v.34h-.14Z');
-			stroke('M-.33 .27H.33', 0.06);
-			break;
-		case 'threat':
-			fill('M-.075 -.33H.075L.045 .09H-.045Z');
-			g.appendChild(svg('circle', { cy: 0.23, r: 0.075, fill: ink }));
-			break;
-		default:
-			g.appendChild(svg('circle', { r: 0.15, fill: ink }));
-			break;
-		}
-		return g;
+		return window.briefmapStyle.glyph(KINDS[kind], ink, svg);
 	}
 
 	/* The point symbol of an event: a disc with the kind's glyph, drawn by
@@ -219,7 +165,7 @@
 	 * hollow with a dashed ring for claimed and threatened, hatched with a
 	 * dotted ring for hypothetical, solid with a "?" badge for disputed. */
 	function eventSymbol(kind, status, size) {
-		var color = (KINDS[kind] || KINDS.other).color;
+		var color = (KINDS[kind] || FALLBACK_KIND).color;
 		var treatment = (STATUSES[status] || STATUSES.claimed).treatment;
 		var root = svg('svg', {
 			viewBox: '-2 -2 28 28', width: size, height: size,
@@ -294,7 +240,7 @@
 	/* Line and area style of a feature by status; `loose` areas (the
 	 * article names a region, not a place) are stippled. */
 	function pathStyle(kind, status, isArea, loose) {
-		var color = (KINDS[kind] || KINDS.other).color;
+		var color = (KINDS[kind] || FALLBACK_KIND).color;
 		var t = (STATUSES[status] || STATUSES.claimed).treatment;
 		var s = { color: color, weight: 2.2, opacity: 0.95, fillColor: color, fillOpacity: isArea ? 0.1 : 0, dashArray: null, lineCap: 'round' };
 		if (t === 'dashed') {
@@ -320,7 +266,7 @@
 	/* A Leaflet icon built from DOM nodes each time it is added, so a marker
 	 * removed by a filter and added back gets a fresh element. */
 	var EventIcon = L.Icon.extend({
-		options: { kind: 'other', status: 'reported', size: 28, offset: [0, 0], eventId: null, part: false, label: null },
+		options: { kind: 'neutral', status: 'reported', size: 28, offset: [0, 0], eventId: null, part: false, label: null },
 		createIcon: function () {
 			var o = this.options;
 			var div = document.createElement('div');
@@ -1002,7 +948,7 @@
 		}
 		box.appendChild(svg('rect', rect));
 		wrap.appendChild(box);
-		var sym = eventSymbol('other', status, 18);
+		var sym = eventSymbol('neutral', status, 18);
 		wrap.appendChild(sym);
 		return wrap;
 	}
@@ -1068,7 +1014,7 @@
 	}
 
 	window.briefmap = {
-		KINDS: KINDS, KIND_ORDER: KIND_ORDER, STATUSES: STATUSES, STATUS_ORDER: STATUS_ORDER,
+		KINDS: KINDS, KIND_ORDER: KIND_ORDER, STATUSES: STATUSES, STATUS_ORDER: STATUS_ORDER, loadStyle: loadStyle,
 		HEADLINE: HEADLINE, REGION_FALLBACK: REGION_FALLBACK,
 		el: el, createMap: createMap, EventLayer: EventLayer, LegendControl: LegendControl,
 		bboxToBounds: bboxToBounds, fitWhole: fitWhole, fetchJSON: fetchJSON, eventSymbol: eventSymbol,
@@ -1457,7 +1403,8 @@
 
 		Promise.all([
 			fetchJSON('api/views').catch(function (e) { return { error: e }; }),
-			fetchJSON('api/events')
+			fetchJSON('api/events'),
+			loadStyle()
 		]).then(function (res) {
 			var views = res[0];
 			if (Array.isArray(views))

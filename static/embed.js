@@ -83,7 +83,8 @@
 
 	Promise.all([
 		bm.fetchJSON('api/views').catch(function () { return []; }),
-		bm.fetchJSON('api/events')
+		bm.fetchJSON('api/events'),
+		bm.loadStyle()
 	]).then(function (res) {
 		var views = Array.isArray(res[0]) ? res[0] : (res[0] && res[0].views) || [];
 		var view = views.find(function (v) { return v.name === wanted; }) ||

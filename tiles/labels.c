@@ -227,11 +227,7 @@ static double country_size(int z)
  */
 static double event_prio(const geodata_event *e, size_t i, size_t n)
 {
-	static const int rank[GEODATA_STATUS_COUNT] = {
-	    [GEODATA_STATUS_HYPOTHETICAL] = 0, [GEODATA_STATUS_DISPUTED] = 1,
-	    [GEODATA_STATUS_CLAIMED] = 2,      [GEODATA_STATUS_THREATENED] = 3,
-	    [GEODATA_STATUS_REPORTED] = 4,     [GEODATA_STATUS_CONFIRMED] = 5};
-	int r = (unsigned)e->status < GEODATA_STATUS_COUNT ? rank[e->status] : 5;
+	int r = geodata_status_get(e->status)->label_rank;
 	return r * 100 + 99.0 * (double)i / (double)(n + 1);
 }
 
@@ -410,7 +406,7 @@ static int place(const tile_scene *s, int z, const mapper *m, label_set *out)
 		const cand *c = &cv.v[i];
 		const char *text = c->text;
 		if (c->cls == LABEL_EVENT) {
-			symbols_event_label(geodata_events_get(ev, (size_t)c->event_index), evtext,
+			symbols_event_label(ev, geodata_events_get(ev, (size_t)c->event_index), evtext,
 			                    sizeof(evtext));
 			text = evtext;
 		}
@@ -751,7 +747,7 @@ int labels_draw(render_ctx *ctx, const label_set *ls, double gx, double gy, int 
 			if (!e || !geodata_event_visible(e, ctx->until))
 				continue;
 			double k[3];
-			symbols_kind_color(e->kind, k);
+			symbols_kind_color(geodata_events_kind(ev, e), k);
 			/* Darken the kind's colour so that text stays readable. */
 			for (int j = 0; j < 3; j++)
 				rgb[j] = k[j] * 0.75;

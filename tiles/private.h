@@ -61,7 +61,7 @@ int render_lonlat_to_px(render_ctx *ctx, double lon, double lat, double *px, dou
 /** Points along a geodesic distance line: smooth at zoom 10 over 2,000 km. */
 #define SCENE_LINK_POINTS 96
 
-/** A staging base to strike zone distance line, computed once per scene. */
+/** A distance line from an event of a `from` kind to one of a `to` kind, computed once per scene. */
 typedef struct scene_link {
 	size_t base, zone;                   /**< event indices */
 	double metres;                       /**< geodesic length */
@@ -72,6 +72,20 @@ typedef struct scene_link {
 
 /** The scene's distance lines (never NULL when `n` is non-zero). */
 const scene_link *scene_links(const tile_scene *s, size_t *n);
+
+/* ---- glyphs.c: the built-in glyph set ---------------------------------- */
+
+/** Where a glyph's paths go: painted with the current source, or written as SVG. */
+typedef struct glyph_pen glyph_pen;
+/** Hands the current path to the pen's SVG output (fill when `width` is 0) and clears it. */
+void glyph_pen_capture(glyph_pen *p, double width);
+/**
+ * Paints the glyph `name` (an unknown name: the dot) in the unit box centred
+ * on the user-space origin, with the current source; scale first.
+ */
+void glyph_draw(cairo_t *cr, const char *name);
+/** 0 when every kind names a glyph of the set; else TILE_EINVAL with the kind, glyph and set named. */
+int glyph_kinds_check(const geodata_kinds *k, tile_error *err);
 
 /* ---- symbols.c: the article's events ----------------------------------- */
 
@@ -85,7 +99,7 @@ const scene_link *scene_links(const tile_scene *s, size_t *n);
  */
 int symbols_draw_events(render_ctx *ctx, const geodata_events *ev);
 /** Draws the symbol of one kind and status centred on (x, y) of diameter `size`; for legends. */
-void symbols_draw_marker(cairo_t *cr, geodata_event_kind kind, geodata_event_status status,
+void symbols_draw_marker(cairo_t *cr, const geodata_kind *kind, geodata_event_status status,
                          double x, double y, double size);
 /** Draws a legend swatch of a status (line or area treatment) in the box at (x, y, w, h). */
 /** Strokes the current path as the map's own distance measurement (legend and map alike). */
@@ -93,11 +107,11 @@ void symbols_stroke_distance(cairo_t *cr);
 void symbols_draw_status_swatch(cairo_t *cr, geodata_event_status status, double x, double y,
                                 double w, double h);
 /** The label text of an event on the map ("Raid in Caracas", "35+ boats", "... (hypothetical)"). */
-void symbols_event_label(const geodata_event *e, char *buf, size_t n);
+void symbols_event_label(const geodata_events *ev, const geodata_event *e, char *buf, size_t n);
 /** Radius in logical pixels of the event's point symbol at a zoom: labels keep clear of it. */
 double symbols_event_radius(const geodata_event *e, int zoom);
 /** Colour of an event kind, for symbols, labels and legends. */
-void symbols_kind_color(geodata_event_kind kind, double rgb[3]);
+void symbols_kind_color(const geodata_kind *kind, double rgb[3]);
 
 /* ---- labels.c: global label placement ----------------------------------- */
 

@@ -20,15 +20,19 @@ struct tile_scene {
 	atomic_int stop; /* set when the scene goes away before the warm-up ends */
 };
 
-/* The distance lines from each staging base to each strike zone, with PROJ's geodesics. */
+/* The distance lines from each event of a `from` kind to each of a `to` kind, with PROJ's geodesics. */
+static int measures(const geodata_events *ev, size_t i, geodata_measure m)
+{
+	return geodata_events_kind(ev, geodata_events_get(ev, i))->measure == m;
+}
+
 static int make_links(tile_scene *s)
 {
 	geodata_events *ev = s->events;
 	size_t n = geodata_events_count(ev), cap = 0;
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < n; j++)
-			cap += geodata_events_get(ev, i)->kind == GEODATA_KIND_STAGING_BASE &&
-			       geodata_events_get(ev, j)->kind == GEODATA_KIND_STRIKE_ZONE;
+			cap += measures(ev, i, GEODATA_MEASURE_FROM) && measures(ev, j, GEODATA_MEASURE_TO);
 	if (!cap)
 		return 0;
 	s->links = calloc(cap, sizeof(scene_link));
@@ -37,11 +41,11 @@ static int make_links(tile_scene *s)
 	int rc = s->links && p ? 0 : TILE_ENOMEM;
 	for (size_t i = 0; i < n && !rc; i++) {
 		const geodata_event *b = geodata_events_get(ev, i);
-		if (b->kind != GEODATA_KIND_STAGING_BASE)
+		if (!measures(ev, i, GEODATA_MEASURE_FROM))
 			continue;
 		for (size_t j = 0; j < n && !rc; j++) {
 			const geodata_event *z = geodata_events_get(ev, j);
-			if (z->kind != GEODATA_KIND_STRIKE_ZONE)
+			if (!measures(ev, j, GEODATA_MEASURE_TO))
 				continue;
 			scene_link *l = &s->links[s->nlinks++];
 			l->base = i;
@@ -91,6 +95,9 @@ tile_scene *tile_scene_create(const geodata *gd, geodata_events *events, int eag
 		tile_error_set(err, "no data to draw");
 		return NULL;
 	}
+	/* A kind whose glyph cannot be drawn is refused here, before anything is drawn with it. */
+	if (events && glyph_kinds_check(geodata_events_kinds(events), err))
+		return NULL;
 	tile_scene *s = calloc(1, sizeof(*s));
 	int locks = 0;
 	while (s && locks < GEODATA_LEVELS && !pthread_mutex_init(&s->lock[locks], NULL))

@@ -774,7 +774,8 @@ static int map_draw_banded(map_view *mv, cairo_t *cr)
 /* ---- what the map shows, for the legend and the dateline -------------------------------- */
 
 typedef struct shown {
-	int kind_status[GEODATA_KIND_COUNT]; /* -1: kind not shown; else the status drawn */
+	int kind_status[GEODATA_KINDS_MAX]; /* -1: kind not shown; else the status drawn */
+	const geodata_kinds *kinds;         /* the briefing's kinds */
 	int status[GEODATA_STATUS_COUNT];
 	size_t nevents;
 	geodata_day latest;
@@ -827,17 +828,18 @@ static void shown_collect(map_view *mv, shown *sh)
 {
 	render_ctx *ctx = &mv->ctx;
 	memset(sh, 0, sizeof(*sh));
-	for (int k = 0; k < GEODATA_KIND_COUNT; k++)
+	for (int k = 0; k < GEODATA_KINDS_MAX; k++)
 		sh->kind_status[k] = -1;
 	sh->latest = INT32_MIN;
 	geodata_events *ev = tile_scene_events(ctx->scene);
+	sh->kinds = geodata_events_kinds(ev);
 	for (size_t i = 0; ev && i < geodata_events_count(ev); i++) {
 		const geodata_event *e = geodata_events_get(ev, i);
 		if (geodata_event_left_out(e, ctx->until) && event_on_map(ctx, e))
 			sh->left_out++;
 		if (!geodata_event_visible(e, ctx->until) || !event_on_map(ctx, e))
 			continue;
-		if ((unsigned)e->kind < GEODATA_KIND_COUNT && sh->kind_status[e->kind] < 0)
+		if (e->kind < GEODATA_KINDS_MAX && sh->kind_status[e->kind] < 0)
 			sh->kind_status[e->kind] = (int)e->status;
 		if ((unsigned)e->status < GEODATA_STATUS_COUNT)
 			sh->status[e->status] = 1;
@@ -969,46 +971,6 @@ static void dateline_text(const shown *sh, geodata_day until, char *buf, size_t 
 
 /* ---- legend ------------------------------------------------------------------------------ */
 
-static const char *kind_label(geodata_event_kind k)
-{
-	switch (k) {
-	case GEODATA_KIND_STRIKE_ZONE:
-		return "Strike zone";
-	case GEODATA_KIND_BOAT_STRIKE:
-		return "Strikes on boats";
-	case GEODATA_KIND_RAID:
-		return "Raid";
-	case GEODATA_KIND_THREAT:
-		return "Threat or warning";
-	case GEODATA_KIND_DIPLOMATIC:
-		return "Diplomatic reaction";
-	case GEODATA_KIND_STAGING_BASE:
-		return "Staging base";
-	case GEODATA_KIND_PUBLIC_OPINION:
-		return "Public opinion";
-	default:
-		return "Other event";
-	}
-}
-
-static const char *status_label(geodata_event_status s)
-{
-	switch (s) {
-	case GEODATA_STATUS_CONFIRMED:
-		return "Confirmed";
-	case GEODATA_STATUS_REPORTED:
-		return "Reported";
-	case GEODATA_STATUS_CLAIMED:
-		return "Claimed, not verified";
-	case GEODATA_STATUS_THREATENED:
-		return "Threatened";
-	case GEODATA_STATUS_HYPOTHETICAL:
-		return "Hypothetical scenario";
-	default:
-		return "Disputed";
-	}
-}
-
 typedef enum row_type {
 	ROW_HEAD,
 	ROW_NOTE,
@@ -1027,6 +989,7 @@ typedef struct legend_row {
 	int status;
 	int section;
 	const char *text;
+	const geodata_kind *kind; /* ROW_KIND */
 } legend_row;
 
 #define MAX_ROWS 40
@@ -1034,32 +997,32 @@ typedef struct legend_row {
 static size_t legend_rows(const shown *sh, legend_row *rows)
 {
 	size_t n = 0;
-	rows[n++] = (legend_row){ROW_HEAD, 0, 0, 0, "Events"};
-	for (int k = 0; k < GEODATA_KIND_COUNT; k++)
+	rows[n++] = (legend_row){ROW_HEAD, 0, 0, 0, "Events", NULL};
+	for (size_t k = 0; k < sh->kinds->count; k++)
 		if (sh->kind_status[k] >= 0)
-			rows[n++] = (legend_row){ROW_KIND, k, sh->kind_status[k], 0,
-			                         kind_label((geodata_event_kind)k)};
+			rows[n++] = (legend_row){ROW_KIND, (int)k, sh->kind_status[k], 0,
+			                         sh->kinds->kind[k].label, &sh->kinds->kind[k]};
 	if (sh->distance)
 		rows[n++] =
-		    (legend_row){ROW_DISTANCE, 0, 0, 0, "Distance measured by this map (not a route)"};
+		    (legend_row){ROW_DISTANCE, 0, 0, 0, "Distance measured by this map (not a route)", NULL};
 	if (!sh->nevents)
-		rows[n++] = (legend_row){ROW_NOTE, 0, 0, 0, "No article events in this view"};
+		rows[n++] = (legend_row){ROW_NOTE, 0, 0, 0, "No article events in this view", NULL};
 	if (sh->nevents) {
-		rows[n++] = (legend_row){ROW_HEAD, 0, 0, 1, "As the article presents it"};
+		rows[n++] = (legend_row){ROW_HEAD, 0, 0, 1, "As the article presents it", NULL};
 		for (int s = 0; s < GEODATA_STATUS_COUNT; s++)
 			if (sh->status[s])
 				rows[n++] = (legend_row){ROW_STATUS, s, s, 1,
-				                         status_label((geodata_event_status)s)};
+				                         geodata_status_get((geodata_event_status)s)->legend, NULL};
 	}
 	int sec = sh->nevents ? 2 : 1;
-	rows[n++] = (legend_row){ROW_HEAD, 0, 0, sec, "Base map"};
+	rows[n++] = (legend_row){ROW_HEAD, 0, 0, sec, "Base map", NULL};
 	if (sh->capital)
-		rows[n++] = (legend_row){ROW_CAPITAL, 0, 0, sec, "National capital"};
+		rows[n++] = (legend_row){ROW_CAPITAL, 0, 0, sec, "National capital", NULL};
 	if (sh->city)
-		rows[n++] = (legend_row){ROW_CITY, 0, 0, sec, "City"};
-	rows[n++] = (legend_row){ROW_BORDER, 0, 0, sec, "International border"};
+		rows[n++] = (legend_row){ROW_CITY, 0, 0, sec, "City", NULL};
+	rows[n++] = (legend_row){ROW_BORDER, 0, 0, sec, "International border", NULL};
 	if (sh->states)
-		rows[n++] = (legend_row){ROW_STATES, 0, 0, sec, "State or province"};
+		rows[n++] = (legend_row){ROW_STATES, 0, 0, sec, "State or province", NULL};
 	return n;
 }
 
@@ -1080,7 +1043,7 @@ static void legend_symbol(cairo_t *cr, const legend_row *r, double x, double y, 
 	cairo_new_path(cr);
 	switch (r->type) {
 	case ROW_KIND:
-		symbols_draw_marker(cr, (geodata_event_kind)r->which,
+		symbols_draw_marker(cr, r->kind,
 		                    (geodata_event_status)r->status, cx, cy, s * 0.9);
 		break;
 	case ROW_STATUS:

@@ -15,26 +15,15 @@
 /* Co-located symbols gather in a cluster; beyond this many they are not drawn apart. */
 #define MAX_CLUSTER 8
 
-/*
- * One hue per kind, dark enough to read on pale beige land and pale blue
- * sea: reds and oranges for strikes, purple for diplomacy, and so on.
- */
-static const double KIND_RGB[GEODATA_KIND_COUNT][3] = {
-    [GEODATA_KIND_STRIKE_ZONE] = {0.776, 0.157, 0.157},    /* red */
-    [GEODATA_KIND_BOAT_STRIKE] = {0.851, 0.396, 0.035},    /* orange */
-    [GEODATA_KIND_RAID] = {0.576, 0.086, 0.243},           /* crimson */
-    [GEODATA_KIND_THREAT] = {0.631, 0.412, 0.000},         /* dark amber */
-    [GEODATA_KIND_DIPLOMATIC] = {0.420, 0.239, 0.604},     /* purple */
-    [GEODATA_KIND_STAGING_BASE] = {0.165, 0.306, 0.494},   /* slate blue */
-    [GEODATA_KIND_PUBLIC_OPINION] = {0.000, 0.475, 0.420}, /* teal */
-    [GEODATA_KIND_OTHER] = {0.376, 0.376, 0.400},          /* grey */
-};
-
 static const double NEUTRAL[3] = {0.25, 0.25, 0.28};
 
-void symbols_kind_color(geodata_event_kind kind, double rgb[3])
+/* The key of a status in legends: a grey dot, no kind of any briefing. */
+static const geodata_kind LEGEND_KIND = {.id = "", .label = "", .glyph = "dot",
+                                         .color = "#606066", .rgb = {0.376, 0.376, 0.400}};
+
+void symbols_kind_color(const geodata_kind *kind, double rgb[3])
 {
-	const double *c = (unsigned)kind < GEODATA_KIND_COUNT ? KIND_RGB[kind] : NEUTRAL;
+	const double *c = kind ? kind->rgb : NEUTRAL;
 	rgb[0] = c[0], rgb[1] = c[1], rgb[2] = c[2];
 }
 
@@ -86,41 +75,29 @@ double symbols_event_radius(const geodata_event *e, int zoom)
 
 /* ---- status treatments ------------------------------------------------------------- */
 
-typedef enum line_style { LINE_SOLID, LINE_DASHED, LINE_DOTTED, LINE_DASHDOT } line_style;
-
-static line_style status_line(geodata_event_status s)
+static geodata_line status_line(geodata_event_status s)
 {
-	switch (s) {
-	case GEODATA_STATUS_CLAIMED:
-	case GEODATA_STATUS_THREATENED:
-		return LINE_DASHED;
-	case GEODATA_STATUS_HYPOTHETICAL:
-		return LINE_DOTTED;
-	case GEODATA_STATUS_DISPUTED:
-		return LINE_DASHDOT;
-	default:
-		return LINE_SOLID;
-	}
+	return geodata_status_get(s)->treatment.line;
 }
 
 /* Dash lengths grow with the line so that a dashed edge never reads as solid. */
-static void set_dash(cairo_t *cr, line_style st, double width)
+static void set_dash(cairo_t *cr, geodata_line st, double width)
 {
 	double u = width < 1 ? 1 : width;
 	switch (st) {
-	case LINE_DASHED: {
+	case GEODATA_LINE_DASHED: {
 		double d[] = {4.5 * u, 2.8 * u};
 		cairo_set_dash(cr, d, 2, 0);
 		cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
 		break;
 	}
-	case LINE_DOTTED: {
+	case GEODATA_LINE_DOTTED: {
 		double d[] = {0.01, 2.4 * u};
 		cairo_set_dash(cr, d, 2, 0);
 		cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
 		break;
 	}
-	case LINE_DASHDOT: {
+	case GEODATA_LINE_DASHDOT: {
 		double d[] = {5 * u, 2 * u, 0.01, 2 * u};
 		cairo_set_dash(cr, d, 4, 0);
 		cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
@@ -218,159 +195,11 @@ static void disputed_badge(cairo_t *cr, double x, double y, double size)
 	question_mark(cr, x, y, r * 1.7);
 }
 
-/* ---- glyphs, in a unit box centred on the symbol --------------------------------------- */
-
-static void glyph_boat(cairo_t *cr)
-{
-	cairo_move_to(cr, -0.34, 0.06);
-	cairo_line_to(cr, 0.34, 0.06);
-	cairo_line_to(cr, 0.22, 0.24);
-	cairo_line_to(cr, -0.22, 0.24);
-	cairo_close_path(cr);
-	cairo_move_to(cr, -0.02, 0.02);
-	cairo_line_to(cr, -0.02, -0.32);
-	cairo_line_to(cr, 0.24, 0.02);
-	cairo_close_path(cr);
-	cairo_fill(cr);
-}
-
-static void glyph_crosshair(cairo_t *cr)
-{
-	cairo_set_line_width(cr, 0.085);
-	cairo_arc(cr, 0, 0, 0.23, 0, 2 * M_PI);
-	cairo_stroke(cr);
-	const double t[4][4] = {
-	    {0, -0.4, 0, -0.1}, {0, 0.1, 0, 0.4}, {-0.4, 0, -0.1, 0}, {0.1, 0, 0.4, 0}};
-	for (int i = 0; i < 4; i++) {
-		cairo_move_to(cr, t[i][0], t[i][1]);
-		cairo_line_to(cr, t[i][2], t[i][3]);
-	}
-	cairo_stroke(cr);
-	cairo_arc(cr, 0, 0, 0.05, 0, 2 * M_PI);
-	cairo_fill(cr);
-}
-
-/* A strike zone in small: an outlined irregular area with hatching. */
-static void glyph_zone(cairo_t *cr)
-{
-	cairo_move_to(cr, -0.3, -0.18);
-	cairo_line_to(cr, 0.2, -0.3);
-	cairo_line_to(cr, 0.32, 0.16);
-	cairo_line_to(cr, -0.18, 0.3);
-	cairo_close_path(cr);
-	cairo_save(cr);
-	cairo_clip_preserve(cr);
-	cairo_set_line_width(cr, 0.07);
-	for (double c = -0.6; c <= 0.6; c += 0.2) {
-		cairo_move_to(cr, -0.5, c + 0.5);
-		cairo_line_to(cr, 0.5, c - 0.5);
-	}
-	cairo_stroke(cr);
-	cairo_restore(cr);
-	cairo_move_to(cr, -0.3, -0.18);
-	cairo_line_to(cr, 0.2, -0.3);
-	cairo_line_to(cr, 0.32, 0.16);
-	cairo_line_to(cr, -0.18, 0.3);
-	cairo_close_path(cr);
-	cairo_set_line_width(cr, 0.09);
-	cairo_stroke(cr);
-}
-
-/* An aircraft seen from above: the base's reason to be on this map. */
-static void glyph_plane(cairo_t *cr)
-{
-	static const double p[][2] = {
-	    {0, -0.38},    {0.055, -0.3},   {0.055, -0.08}, {0.36, 0.08},   {0.36, 0.15},
-	    {0.055, 0.06}, {0.055, 0.22},   {0.15, 0.3},    {0.15, 0.35},   {0, 0.3},
-	    {-0.15, 0.35}, {-0.15, 0.3},    {-0.055, 0.22}, {-0.055, 0.06}, {-0.36, 0.15},
-	    {-0.36, 0.08}, {-0.055, -0.08}, {-0.055, -0.3}};
-	cairo_move_to(cr, p[0][0], p[0][1]);
-	for (size_t i = 1; i < sizeof p / sizeof p[0]; i++)
-		cairo_line_to(cr, p[i][0], p[i][1]);
-	cairo_close_path(cr);
-	cairo_fill(cr);
-}
-
-static void rounded_rect(cairo_t *cr, double x, double y, double w, double h, double r)
-{
-	cairo_new_sub_path(cr);
-	cairo_arc(cr, x + w - r, y + r, r, -M_PI / 2, 0);
-	cairo_arc(cr, x + w - r, y + h - r, r, 0, M_PI / 2);
-	cairo_arc(cr, x + r, y + h - r, r, M_PI / 2, M_PI);
-	cairo_arc(cr, x + r, y + r, r, M_PI, 1.5 * M_PI);
-	cairo_close_path(cr);
-}
-
-static void glyph_speech(cairo_t *cr)
-{
-	rounded_rect(cr, -0.32, -0.27, 0.64, 0.4, 0.1);
-	cairo_fill(cr);
-	cairo_move_to(cr, -0.14, 0.1);
-	cairo_line_to(cr, -0.2, 0.3);
-	cairo_line_to(cr, 0.04, 0.1);
-	cairo_close_path(cr);
-	cairo_fill(cr);
-}
-
-static void glyph_bars(cairo_t *cr)
-{
-	const double h[3] = {0.26, 0.46, 0.34};
-	for (int i = 0; i < 3; i++)
-		cairo_rectangle(cr, -0.27 + i * 0.19, 0.24 - h[i], 0.14, h[i]);
-	cairo_fill(cr);
-	cairo_set_line_width(cr, 0.06);
-	cairo_move_to(cr, -0.33, 0.27);
-	cairo_line_to(cr, 0.33, 0.27);
-	cairo_stroke(cr);
-}
-
-static void glyph_exclamation(cairo_t *cr)
-{
-	cairo_move_to(cr, -0.075, -0.33);
-	cairo_line_to(cr, 0.075, -0.33);
-	cairo_line_to(cr, 0.045, 0.09);
-	cairo_line_to(cr, -0.045, 0.09);
-	cairo_close_path(cr);
-	cairo_fill(cr);
-	cairo_arc(cr, 0, 0.23, 0.075, 0, 2 * M_PI);
-	cairo_fill(cr);
-}
-
-static void glyph(cairo_t *cr, geodata_event_kind kind)
-{
-	switch (kind) {
-	case GEODATA_KIND_BOAT_STRIKE:
-		glyph_boat(cr);
-		break;
-	case GEODATA_KIND_RAID:
-		glyph_crosshair(cr);
-		break;
-	case GEODATA_KIND_STRIKE_ZONE:
-		glyph_zone(cr);
-		break;
-	case GEODATA_KIND_STAGING_BASE:
-		glyph_plane(cr);
-		break;
-	case GEODATA_KIND_DIPLOMATIC:
-		glyph_speech(cr);
-		break;
-	case GEODATA_KIND_PUBLIC_OPINION:
-		glyph_bars(cr);
-		break;
-	case GEODATA_KIND_THREAT:
-		glyph_exclamation(cr);
-		break;
-	default:
-		cairo_arc(cr, 0, 0, 0.15, 0, 2 * M_PI);
-		cairo_fill(cr);
-	}
-}
-
 /* The outline of a marker: a diamond for threats, a disc for everything else. */
 static void marker_shape(cairo_t *cr, geodata_event_status status, double x, double y, double r)
 {
 	cairo_new_path(cr);
-	if (status == GEODATA_STATUS_THREATENED) {
+	if (geodata_status_get(status)->treatment.shape == GEODATA_SHAPE_DIAMOND) {
 		double d = r * 1.18;
 		cairo_move_to(cr, x, y - d);
 		cairo_line_to(cr, x + d, y);
@@ -389,13 +218,14 @@ static void marker_shape(cairo_t *cr, geodata_event_status status, double x, dou
  * a dashed edge; hypothetical a hatched disc with a dotted ring; disputed a
  * half-filled disc with a '?' badge.
  */
-void symbols_draw_marker(cairo_t *cr, geodata_event_kind kind, geodata_event_status status,
+void symbols_draw_marker(cairo_t *cr, const geodata_kind *kind, geodata_event_status status,
                          double x, double y, double size)
 {
 	double rgb[3], r = size / 2;
+	const geodata_treatment *t = &geodata_status_get(status)->treatment;
 	symbols_kind_color(kind, rgb);
-	line_style st = status_line(status);
-	int solid = status == GEODATA_STATUS_CONFIRMED || status == GEODATA_STATUS_REPORTED;
+	geodata_line st = t->line;
+	int solid = t->fill == GEODATA_FILL_SOLID;
 	cairo_save(cr);
 	/* A white ring keeps the symbol apart from whatever lies under it. */
 	marker_shape(cr, status, x, y, r + 1.5);
@@ -405,13 +235,13 @@ void symbols_draw_marker(cairo_t *cr, geodata_event_kind kind, geodata_event_sta
 	if (solid) {
 		set_rgba(cr, rgb, 1);
 		cairo_fill(cr);
-		if (status == GEODATA_STATUS_REPORTED) {
+		if (t->inner_ring) {
 			cairo_arc(cr, x, y, r * 0.7, 0, 2 * M_PI);
 			cairo_set_source_rgb(cr, 1, 1, 1);
 			cairo_set_line_width(cr, fmax(1, size / 14));
 			cairo_stroke(cr);
 		}
-	} else if (status == GEODATA_STATUS_DISPUTED) {
+	} else if (t->fill == GEODATA_FILL_HALF) {
 		/* Half solid, half open: the article's account against its denial. */
 		cairo_set_source_rgb(cr, 1, 1, 1);
 		cairo_fill(cr);
@@ -426,7 +256,7 @@ void symbols_draw_marker(cairo_t *cr, geodata_event_kind kind, geodata_event_sta
 	} else {
 		cairo_set_source_rgb(cr, 1, 1, 1);
 		cairo_fill_preserve(cr);
-		if (status == GEODATA_STATUS_HYPOTHETICAL) {
+		if (t->hatch) {
 			cairo_save(cr);
 			cairo_clip_preserve(cr);
 			set_rgba(cr, rgb, 0.45);
@@ -438,8 +268,8 @@ void symbols_draw_marker(cairo_t *cr, geodata_event_kind kind, geodata_event_sta
 		set_rgba(cr, rgb, 1);
 		cairo_set_line_width(cr, w);
 		/* Dash units fitted to the outline, so that it closes evenly. */
-		if (st == LINE_DASHED) {
-			double c = status == GEODATA_STATUS_THREATENED ? 4 * M_SQRT2 * 1.18 * (r - w / 2)
+		if (st == GEODATA_LINE_DASHED) {
+			double c = t->shape == GEODATA_SHAPE_DIAMOND ? 4 * M_SQRT2 * 1.18 * (r - w / 2)
 			                                               : 2 * M_PI * (r - w / 2);
 			double u = c / 8, d[] = {u * 0.6, u * 0.4};
 			cairo_set_dash(cr, d, 2, 0);
@@ -461,21 +291,22 @@ void symbols_draw_marker(cairo_t *cr, geodata_event_kind kind, geodata_event_sta
 		set_rgba(cr, rgb, 1);
 	cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
 	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-	if (status == GEODATA_STATUS_DISPUTED) {
+	const char *g = kind ? kind->glyph : "dot";
+	if (t->fill == GEODATA_FILL_HALF) {
 		/* The glyph in white over the solid half, in colour over the open one. */
 		cairo_save(cr);
 		cairo_rectangle(cr, -0.5, -0.5, 0.5, 1);
 		cairo_clip(cr);
 		cairo_set_source_rgb(cr, 1, 1, 1);
-		glyph(cr, kind);
+		glyph_draw(cr, g);
 		cairo_restore(cr);
 		cairo_rectangle(cr, 0, -0.5, 0.5, 1);
 		cairo_clip(cr);
 		set_rgba(cr, rgb, 1);
 	}
-	glyph(cr, kind);
+	glyph_draw(cr, g);
 	cairo_restore(cr);
-	if (status == GEODATA_STATUS_DISPUTED)
+	if (t->badge)
 		disputed_badge(cr, x + r * 0.78, y - r * 0.78, size);
 	cairo_restore(cr);
 }
@@ -485,7 +316,7 @@ void symbols_draw_status_swatch(cairo_t *cr, geodata_event_status status, double
                                 double w, double h)
 {
 	double size = fmin(w, h) - 2;
-	symbols_draw_marker(cr, GEODATA_KIND_OTHER, status, x + w / 2, y + h / 2,
+	symbols_draw_marker(cr, &LEGEND_KIND, status, x + w / 2, y + h / 2,
 	                    size < 6 ? 6 : size);
 }
 
@@ -514,7 +345,7 @@ static int says_at_least(const char *s)
 	return 0;
 }
 
-void symbols_event_label(const geodata_event *e, char *buf, size_t n)
+void symbols_event_label(const geodata_events *ev, const geodata_event *e, char *buf, size_t n)
 {
 	if (!n)
 		return;
@@ -524,8 +355,9 @@ void symbols_event_label(const geodata_event *e, char *buf, size_t n)
 		/* "at least 35" becomes "35+": the count is a floor, not a tally. */
 		char c[64];
 		int floor = says_at_least(e->source) || says_at_least(e->summary);
-		snprintf(c, sizeof c, " (%ld%s%s)", e->count, floor ? "+" : "",
-		         e->kind == GEODATA_KIND_BOAT_STRIKE ? " boats" : "");
+		const char *noun = geodata_events_kind(ev, e)->count_noun;
+		snprintf(c, sizeof c, " (%ld%s%s%s)", e->count, floor ? "+" : "", noun ? " " : "",
+		         noun ? noun : "");
 		append(buf, n, c);
 	}
 	/* Every event the article does not confirm says how it presents it, in words. */
@@ -563,7 +395,7 @@ static int cairo_ok(cairo_t *cr)
  * A point that only stands for a region (a country, say) gets a soft blur
  * around it: somewhere about here, not exactly here.
  */
-static void region_halo(cairo_t *cr, geodata_event_kind kind, double x, double y, double size)
+static void region_halo(cairo_t *cr, const geodata_kind *kind, double x, double y, double size)
 {
 	double rgb[3], r = size * 1.3;
 	symbols_kind_color(kind, rgb);
@@ -606,14 +438,14 @@ static int area_path(render_ctx *ctx, const geodata_event *e)
 	return rc;
 }
 
-static int draw_area(render_ctx *ctx, const geodata_event *e)
+static int draw_area(render_ctx *ctx, const geodata_kind *kind, const geodata_event *e)
 {
 	cairo_t *cr = ctx->cr;
 	double rgb[3];
 	int rc;
-	symbols_kind_color(e->kind, rgb);
+	symbols_kind_color(kind, rgb);
 	/* Only a zone with a known edge gets a zone's firm tint; an area of uncertainty never. */
-	int zone = e->kind == GEODATA_KIND_STRIKE_ZONE &&
+	int zone = kind->zone &&
 	           !geodata_precision_is_area(e->geo_precision);
 	cairo_save(cr);
 	cairo_new_path(cr);
@@ -622,7 +454,7 @@ static int draw_area(render_ctx *ctx, const geodata_event *e)
 		cairo_restore(cr);
 		return rc;
 	}
-	line_style st = status_line(e->status);
+	geodata_line st = status_line(e->status);
 	/*
 	 * Zones get a firm tint. Areas of uncertainty only a faint wash that
 	 * deepens towards the edge: a flat warm tint over the blue sea turns grey
@@ -644,7 +476,7 @@ static int draw_area(render_ctx *ctx, const geodata_event *e)
 	cairo_set_dash(cr, NULL, 0, 0);
 	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
 	double gx0 = ctx->ox / ctx->res, gy0 = -ctx->oy / ctx->res;
-	if (e->status == GEODATA_STATUS_HYPOTHETICAL) {
+	if (geodata_status_get(e->status)->treatment.hatch) {
 		set_rgba(cr, rgb, 0.6);
 		hatch_clip(cr, gx0, gy0, HATCH_STEP, 1.1);
 	} else if (zone) {
@@ -912,7 +744,7 @@ int symbols_draw_events(render_ctx *ctx, const geodata_events *ev)
 		if (!geodata_event_visible(e, ctx->until) || !is_area(e) ||
 		    !meets(&e->merc_bbox, &areas) || area_drawn_before(ev, i, ctx->until))
 			continue;
-		if ((rc = draw_area(ctx, e)))
+		if ((rc = draw_area(ctx, geodata_events_kind(ev, e), e)))
 			return rc;
 	}
 
@@ -945,9 +777,9 @@ int symbols_draw_events(render_ctx *ctx, const geodata_events *ev)
 			stack_offset(e, size, &dx, &dy);
 			if (pass == 0 && geodata_precision_is_area(e->geo_precision) &&
 			    !is_area(e))
-				region_halo(cr, e->kind, x + dx, y + dy, size);
+				region_halo(cr, geodata_events_kind(ev, e), x + dx, y + dy, size);
 			else if (pass == 1)
-				symbols_draw_marker(cr, e->kind, e->status, x + dx, y + dy, size);
+				symbols_draw_marker(cr, geodata_events_kind(ev, e), e->status, x + dx, y + dy, size);
 		}
 	}
 	return cairo_ok(cr);

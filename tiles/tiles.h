@@ -200,6 +200,29 @@ int tile_sheet_render(const tile_scene *s, const tile_sheet_request *req, tile_b
  */
 size_t tile_caveats_text(const geodata_events *ev, int full, char *buf, size_t n);
 
+/* ---- glyphs of event kinds --------------------------------------------------- */
+
+/**
+ * The built-in glyph set, which a briefing's kinds name their glyph from
+ * ("boat", "crosshair", "fire", ...). Names are static; i past the count
+ * gives NULL; find gives the index or -1. Thread-safe.
+ */
+size_t tiles_glyph_count(void);
+const char *tiles_glyph_name(size_t i);
+long tiles_glyph_find(const char *name);
+/** One path of a glyph as SVG path data in a unit box centred on 0,0: filled when stroke_width is 0. */
+typedef struct tiles_glyph_path {
+	char *d;
+	double stroke_width;
+} tiles_glyph_path;
+/**
+ * The glyph's paths as SVG, the very paths cairo draws (arcs as curves).
+ * On success the caller owns `*paths` (free with tiles_glyph_svg_free);
+ * TILE_EINVAL for an unknown name, TILE_ENOMEM or TILE_ECAIRO otherwise.
+ */
+int tiles_glyph_svg(const char *name, tiles_glyph_path **paths, size_t *n);
+void tiles_glyph_svg_free(tiles_glyph_path *paths, size_t n);
+
 /* ---- tile cache ----------------------------------------------------------- */
 
 /** An immutable refcounted byte string (a cached, encoded tile). */

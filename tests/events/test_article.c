@@ -138,7 +138,7 @@ static void test_caracas_raid(void **state)
 {
 	fixture *fx = *state;
 	const geodata_event *e = event(fx, "caracas-raid");
-	assert_int_equal(e->kind, GEODATA_KIND_RAID);
+	assert_string_equal(geodata_events_kind(fx->ev, e)->id, "raid");
 	assert_true(km_from(e, -66.92, 10.50) < 10);
 	/* Reported by the article, not independently confirmed by it. */
 	assert_int_equal(e->status, GEODATA_STATUS_REPORTED);
@@ -181,7 +181,7 @@ static void test_boat_strikes_at_sea(void **state)
 {
 	fixture *fx = *state;
 	const geodata_event *e = event(fx, "caribbean-boat-strikes");
-	assert_int_equal(e->kind, GEODATA_KIND_BOAT_STRIKE);
+	assert_string_equal(geodata_events_kind(fx->ev, e)->id, "boat_strike");
 	assert_int_equal(e->count, 35);
 	assert_non_null(strstr(e->source, "at least 35"));
 	/* Positions are not given: an area of water, not a point. */
@@ -220,7 +220,7 @@ static void test_boat_strikes_at_sea(void **state)
 static void expect_state_polygon(fixture *fx, const char *id, const char *code)
 {
 	const geodata_event *e = event(fx, id);
-	assert_int_equal(e->kind, GEODATA_KIND_STRIKE_ZONE);
+	assert_string_equal(geodata_events_kind(fx->ev, e)->id, "strike_zone");
 	assert_string_equal(e->area, code);
 	/* A leak nobody confirms. */
 	assert_int_equal(e->status, GEODATA_STATUS_CLAIMED);
@@ -268,14 +268,14 @@ static void test_other_places(void **state)
 {
 	fixture *fx = *state;
 	const geodata_event *e = event(fx, "sheinbaum-response");
-	assert_int_equal(e->kind, GEODATA_KIND_DIPLOMATIC);
+	assert_string_equal(geodata_events_kind(fx->ev, e)->id, "diplomatic");
 	assert_true(km_from(e, -99.13, 19.43) < 10);
 	e = event(fx, "sre-condemns-caracas-operation");
 	assert_true(km_from(e, -99.13, 19.43) < 10);
 	e = event(fx, "petro-call");
 	assert_true(km_from(e, -74.07, 4.71) < 10);
 	e = event(fx, "nellis-afb-staging");
-	assert_int_equal(e->kind, GEODATA_KIND_STAGING_BASE);
+	assert_string_equal(geodata_events_kind(fx->ev, e)->id, "staging_base");
 	assert_true(km_from(e, -115.03, 36.24) < 5);
 	/* "would require": a conditional, not a deployment. */
 	assert_int_equal(e->status, GEODATA_STATUS_HYPOTHETICAL);
@@ -287,10 +287,10 @@ static void test_other_places(void **state)
 	assert_string_equal(e->date_text, "in 2022");
 	assert_non_null(strstr(e->title, "hypothetical"));
 	e = event(fx, "el-financiero-poll");
-	assert_int_equal(e->kind, GEODATA_KIND_PUBLIC_OPINION);
+	assert_string_equal(geodata_events_kind(fx->ev, e)->id, "public_opinion");
 	assert_string_equal(e->date, "2024-08");
 	e = event(fx, "mexico-land-strike-threat");
-	assert_int_equal(e->kind, GEODATA_KIND_THREAT);
+	assert_string_equal(geodata_events_kind(fx->ev, e)->id, "threat");
 	assert_int_equal(e->status, GEODATA_STATUS_THREATENED);
 	assert_true(on_land(fx, e->anchor_lon, e->anchor_lat));
 	/* Country-level events are the country, not a pin at its centroid. */
@@ -342,7 +342,7 @@ static void test_statuses_follow_the_text(void **state)
 		const geodata_event *e = geodata_events_get(fx->ev, i);
 		if (strstr(e->source, "Hypothetical"))
 			assert_int_equal(e->status, GEODATA_STATUS_HYPOTHETICAL);
-		if (e->kind == GEODATA_KIND_THREAT)
+		if (!strcmp(geodata_events_kind(fx->ev, e)->id, "threat"))
 			assert_true(e->status == GEODATA_STATUS_THREATENED ||
 			            e->status == GEODATA_STATUS_CLAIMED);
 		/* Nothing in the article is more than reported by it. */

@@ -168,7 +168,7 @@ static void test_good_file_loads(void **state)
 
 	const geodata_event *e = geodata_events_get(ev, 0);
 	assert_string_equal(e->id, "caracas-raid");
-	assert_int_equal(e->kind, GEODATA_KIND_RAID);
+	assert_string_equal(geodata_events_kind(ev, e)->id, "raid");
 	assert_int_equal(e->status, GEODATA_STATUS_REPORTED);
 	assert_int_equal(e->geo_precision, GEODATA_PRECISION_APPROXIMATE);
 	assert_string_equal(e->date, "2025-09-01");

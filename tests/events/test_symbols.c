@@ -547,20 +547,20 @@ static void test_labels(void **state)
 {
 	fixture *fx = *state;
 	char buf[256];
-	symbols_event_label(geodata_events_find(fx->article, "caribbean-boat-strikes"), buf,
+	symbols_event_label(fx->article, geodata_events_find(fx->article, "caribbean-boat-strikes"), buf,
 	                    sizeof buf);
 	assert_non_null(strstr(buf, "35+ boats"));
-	symbols_event_label(geodata_events_find(fx->article, "aguascalientes-drone-strike-2022"),
+	symbols_event_label(fx->article, geodata_events_find(fx->article, "aguascalientes-drone-strike-2022"),
 	                    buf, sizeof buf);
 	assert_non_null(strstr(buf, "(hypothetical)"));
-	symbols_event_label(geodata_events_find(fx->article, "caracas-raid"), buf, sizeof buf);
+	symbols_event_label(fx->article, geodata_events_find(fx->article, "caracas-raid"), buf, sizeof buf);
 	assert_null(strstr(buf, "hypothetical"));
 	/* Every label of an event the article does not confirm says how it presents it. */
 	for (size_t i = 0; i < geodata_events_count(fx->article); i++) {
 		const geodata_event *e = geodata_events_get(fx->article, i);
 		char word[32];
 		snprintf(word, sizeof word, "(%s)", geodata_event_status_name(e->status));
-		symbols_event_label(e, buf, sizeof buf);
+		symbols_event_label(fx->article, e, buf, sizeof buf);
 		if (e->status != GEODATA_STATUS_CONFIRMED && !strstr(buf, word))
 			fail_msg("label of %s lacks its status word: \"%s\"", e->id, buf);
 	}
@@ -568,14 +568,14 @@ static void test_labels(void **state)
 	const geodata_event *call = geodata_events_find(fx->article, "petro-call");
 	assert_non_null(strstr(call->title, "–"));
 	for (size_t n = 1; n < 16; n++) {
-		symbols_event_label(call, buf, n);
+		symbols_event_label(fx->article, call, buf, n);
 		assert_true(strlen(buf) < n);
 		assert_true(valid_utf8(buf));
 	}
 }
 
 /* A marker drawn alone on white, as grey levels (ITU-R BT.709 luminance). */
-static void marker_grey(geodata_event_kind kind, geodata_event_status st, double size, int side,
+static void marker_grey(const geodata_kind *kind, geodata_event_status st, double size, int side,
                         double *lum)
 {
 	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, side, side);
@@ -610,10 +610,11 @@ static void test_status_distinct_in_greyscale(void **state)
 	static const double sizes[] = {14, 22};
 	double worst = 1;
 	for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++)
-		for (int k = 0; k < GEODATA_KIND_COUNT; k++) {
+		for (size_t k = 0; k < geodata_kinds_builtin()->count; k++) {
+			const geodata_kind *kind = &geodata_kinds_builtin()->kind[k];
 			double lum[GEODATA_STATUS_COUNT][SIDE * SIDE];
 			for (int st = 0; st < GEODATA_STATUS_COUNT; st++)
-				marker_grey((geodata_event_kind)k, (geodata_event_status)st, sizes[z],
+				marker_grey(kind, (geodata_event_status)st, sizes[z],
 				            SIDE, lum[st]);
 			for (int a = 0; a < GEODATA_STATUS_COUNT; a++)
 				for (int b = a + 1; b < GEODATA_STATUS_COUNT; b++) {
@@ -631,7 +632,7 @@ static void test_status_distinct_in_greyscale(void **state)
 						              "%.0f%% of %d pixels differ\n",
 						              geodata_event_status_name(a),
 						              geodata_event_status_name(b),
-						              geodata_event_kind_name(k), sizes[z],
+						              kind->id, sizes[z],
 						              share * 100, inked);
 					}
 				}
@@ -652,11 +653,12 @@ static void test_radius_and_colours(void **state)
 		assert_true(symbols_event_radius(alone, z + 1) >= symbols_event_radius(alone, z));
 	}
 	/* A distinct colour per kind. */
-	for (int i = 0; i < GEODATA_KIND_COUNT; i++)
-		for (int j = i + 1; j < GEODATA_KIND_COUNT; j++) {
+	const geodata_kinds *kt = geodata_kinds_builtin();
+	for (size_t i = 0; i < kt->count; i++)
+		for (size_t j = i + 1; j < kt->count; j++) {
 			double a[3], b[3];
-			symbols_kind_color(i, a);
-			symbols_kind_color(j, b);
+			symbols_kind_color(&kt->kind[i], a);
+			symbols_kind_color(&kt->kind[j], b);
 			assert_true(fabs(a[0] - b[0]) + fabs(a[1] - b[1]) + fabs(a[2] - b[2]) >
 			            0.15);
 		}
@@ -667,13 +669,13 @@ static void test_legend_helpers(void **state)
 {
 	(void)state;
 	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 40, 40);
-	for (int k = 0; k < GEODATA_KIND_COUNT; k++)
+	for (size_t k = 0; k < geodata_kinds_builtin()->count; k++)
 		for (int st = 0; st < GEODATA_STATUS_COUNT; st++) {
 			cairo_t *cr = cairo_create(s);
 			cairo_set_operator(cr, CAIRO_OPERATOR_CLEAR);
 			cairo_paint(cr);
 			cairo_set_operator(cr, CAIRO_OPERATOR_OVER);
-			symbols_draw_marker(cr, k, st, 20, 20, 18);
+			symbols_draw_marker(cr, &geodata_kinds_builtin()->kind[k], st, 20, 20, 18);
 			symbols_draw_status_swatch(cr, st, 2, 30, 36, 8);
 			assert_int_equal(cairo_status(cr), CAIRO_STATUS_SUCCESS);
 			cairo_destroy(cr);
@@ -689,9 +691,75 @@ static void test_legend_helpers(void **state)
 	cairo_surface_destroy(s);
 }
 
+/* The status table: every status has its words and a treatment of its own. */
+static void test_status_table(void **state)
+{
+	(void)state;
+	for (int a = 0; a < GEODATA_STATUS_COUNT; a++) {
+		const geodata_status_info *s = geodata_status_get((geodata_event_status)a);
+		assert_string_equal(s->name, geodata_event_status_name((geodata_event_status)a));
+		assert_true(*s->label && *s->words && *s->legend && *s->legend_row && *s->color);
+		for (int b = a + 1; b < GEODATA_STATUS_COUNT; b++) {
+			const geodata_status_info *t = geodata_status_get((geodata_event_status)b);
+			assert_string_not_equal(s->name, t->name);
+			/* Two statuses never look alike. */
+			assert_true(memcmp(&s->treatment, &t->treatment, sizeof s->treatment) != 0);
+		}
+	}
+	assert_string_equal(geodata_status_get(GEODATA_STATUS_COUNT)->name, "unknown");
+}
+
+/* The glyph set: at least 16, each drawing ink and exported as SVG paths. */
+static void test_glyph_set(void **state)
+{
+	(void)state;
+	size_t n = tiles_glyph_count();
+	assert_true(n >= 16);
+	assert_null(tiles_glyph_name(n));
+	assert_int_equal(tiles_glyph_find("nonesuch"), -1);
+	enum { SIDE = 32 };
+	unsigned char prev[SIDE * SIDE];
+	for (size_t i = 0; i < n; i++) {
+		const char *name = tiles_glyph_name(i);
+		assert_int_equal(tiles_glyph_find(name), (long)i);
+		cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_A8, SIDE, SIDE);
+		cairo_t *cr = cairo_create(sf);
+		cairo_translate(cr, SIDE / 2.0, SIDE / 2.0);
+		cairo_scale(cr, SIDE, SIDE);
+		glyph_draw(cr, name);
+		assert_int_equal(cairo_status(cr), CAIRO_STATUS_SUCCESS);
+		cairo_destroy(cr);
+		cairo_surface_flush(sf);
+		const unsigned char *d = cairo_image_surface_get_data(sf);
+		int stride = cairo_image_surface_get_stride(sf), ink = 0, differ = 0;
+		for (int y = 0; y < SIDE; y++)
+			for (int x = 0; x < SIDE; x++) {
+				ink += d[y * stride + x] > 128;
+				differ += i && abs(d[y * stride + x] - prev[y * SIDE + x]) > 128;
+				prev[y * SIDE + x] = d[y * stride + x];
+			}
+		cairo_surface_destroy(sf);
+		if (ink < 10 || (i && differ < 10))
+			fail_msg("glyph %s: %d inked pixels, %d differ from the previous", name, ink,
+			         differ);
+		tiles_glyph_path *paths;
+		size_t np;
+		assert_int_equal(tiles_glyph_svg(name, &paths, &np), 0);
+		assert_true(np > 0);
+		for (size_t k = 0; k < np; k++)
+			assert_true(paths[k].d[0] == 'M' && strlen(paths[k].d) > 8);
+		tiles_glyph_svg_free(paths, np);
+	}
+	tiles_glyph_path *none;
+	size_t nn;
+	assert_int_equal(tiles_glyph_svg("nonesuch", &none, &nn), TILE_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_status_table),
+	    cmocka_unit_test(test_glyph_set),
 	    cmocka_unit_test(test_area_status_treatments),
 	    cmocka_unit_test(test_marker_status_treatments),
 	    cmocka_unit_test(test_article_zones),

@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+"""test_style.py: GET /api/style and a briefing that declares its own kinds.
+
+    test_style.py BRIEFMAP_EXE SOURCE_ROOT
+
+Against the seed briefing: the built-in kinds with their glyphs as SVG paths, every status with
+its words and treatment, ETag and 304, CORS, HEAD. Then a briefing of its own (kinds `fire`,
+glyph `fire`, and `blackout`, glyph `lightning`): it loads, is served at /api/style, its
+symbols differ by glyph on a tile, and an event of a kind it does not declare is refused with
+the file, the feature, the field and the allowed ids named.
+"""
+import http.client
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_http import Server, check, server_env  # noqa: E402
+import test_http  # noqa: E402
+
+ARTICLE = ("A fire broke out at the refinery near the port on Monday.\n\n"
+           "The whole city lost power after the fire, officials said.\n")
+
+
+def write(path, text):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def briefing(folder, fire_kind="fire", blackout_kind="blackout", blackout_glyph="lightning"):
+    os.makedirs(folder, exist_ok=True)
+    write(os.path.join(folder, "article.txt"), ARTICLE)
+    write(os.path.join(folder, "briefing.json"), json.dumps({
+        "title": "Refinery fire", "language": "en",
+        "article": {"headline": "Refinery fire", "published": None},
+        "caveats": [{"kind": "undated", "text": "The article dates nothing but 'Monday'."}],
+        "kinds": [
+            {"id": "fire", "label": "Fire", "color": "#c62828", "glyph": "fire"},
+            {"id": "blackout", "label": "Blackout", "color": "#c62828", "glyph": blackout_glyph},
+        ]}))
+    feats = []
+    for i, (kind, lon, quote) in enumerate(((fire_kind, -40.0, ARTICLE.split("\n")[0][:-1]),
+                                            (blackout_kind, -30.0, "The whole city lost power"))):
+        feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, 30.0]},
+                      "properties": {"id": f"event-{i}", "kind": kind, "title": f"Event {i}",
+                                     "status": "reported", "geo_precision": "exact",
+                                     "place": "assumed by this map", "sequence": i + 1,
+                                     "actors": ["the city"],
+                                     "sources": [{"quote": quote, "claimant": "the article"}]}})
+    path = os.path.join(folder, "events.geojson")
+    write(path, json.dumps({"type": "FeatureCollection", "features": feats}))
+    return path
+
+
+def png_rgba(data):
+    """Decodes an 8-bit PNG (RGB, RGBA or palette) into rows of (r, g, b, a)."""
+    pos, chunks = 8, {}
+    idat = b""
+    while pos < len(data):
+        n, = struct.unpack(">I", data[pos:pos + 4])
+        t = data[pos + 4:pos + 8]
+        body = data[pos + 8:pos + 8 + n]
+        if t == b"IDAT":
+            idat += body
+        else:
+            chunks.setdefault(t, body)
+        pos += 12 + n
+    w, h, depth, ctype = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
+    assert depth == 8, depth
+    bpp = {2: 3, 6: 4, 3: 1}[ctype]
+    raw = zlib.decompress(idat)
+    rows, prev, i = [], bytearray(w * bpp), 0
+    for _ in range(h):
+        f = raw[i]
+        line = bytearray(raw[i + 1:i + 1 + w * bpp])
+        i += 1 + w * bpp
+        for x in range(len(line)):
+            a = line[x - bpp] if x >= bpp else 0
+            b = prev[x]
+            c = prev[x - bpp] if x >= bpp else 0
+            if f == 1:
+                line[x] = (line[x] + a) & 255
+            elif f == 2:
+                line[x] = (line[x] + b) & 255
+            elif f == 3:
+                line[x] = (line[x] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        prev = line
+        if ctype == 3:
+            pal = chunks[b"PLTE"]
+            trns = chunks.get(b"tRNS", b"")
+            rows.append([(pal[3 * v], pal[3 * v + 1], pal[3 * v + 2],
+                          trns[v] if v < len(trns) else 255) for v in line])
+        else:
+            rows.append([tuple(line[x * bpp:(x + 1) * bpp]) + ((255,) if bpp == 3 else ())
+                         for x in range(w)])
+    return rows
+
+
+def symbol_box(exe, cwd, events, lon, tmp, name):
+    """The pixels of a 40x40 box around the symbol at (lon, 30) on a bare events render."""
+    out = os.path.join(tmp, name + ".png")
+    bbox = f"{lon - 2},{28},{lon + 2},{32}"
+    p = subprocess.run([exe, "render", "--bbox", bbox, "--size", "200x200", "--bare",
+                        "--events", events, "-o", out], cwd=cwd, env=server_env(),
+                       capture_output=True, timeout=300)
+    if not check(f"render {name}", p.returncode == 0, p.stderr.decode(errors="replace")):
+        return None
+    with open(out, "rb") as f:
+        rows = png_rgba(f.read())
+    return [px for row in rows[80:120] for px in row[80:120]]
+
+
+def test_builtin(srv):
+    st, h, b = srv.get("/api/style")
+    if not check("style 200 JSON with CORS", st == 200 and h.get("content-type", "").startswith(
+            "application/json") and h.get("access-control-allow-origin") == "*", f"{st} {h}"):
+        return
+    d = json.loads(b)
+    kinds = {k["id"]: k for k in d["kinds"]}
+    check("the built-in kinds", len(kinds) == 8 and "other" in kinds, sorted(kinds))
+    check("every kind has label, #rrggbb colour, glyph and SVG paths",
+          all(k["label"] and len(k["color"]) == 7 and k["glyph"] in d["glyphs"] and k["paths"]
+              and all(p["d"].startswith("M") for p in k["paths"]) for k in d["kinds"]))
+    names = [s["name"] for s in d["statuses"]]
+    check("every status, in order", names == ["confirmed", "reported", "claimed", "threatened",
+                                              "hypothetical", "disputed"], names)
+    check("every status has words and a treatment",
+          all(s["words"] and s["label"] and s["legend"] and
+              {"line", "fill", "hatch", "shape", "badge", "inner_ring"} <= set(s["treatment"])
+              for s in d["statuses"]))
+    hyp = d["statuses"][4]["treatment"]
+    check("hypothetical is hatched, threatened a diamond, disputed badged",
+          hyp["hatch"] and d["statuses"][3]["treatment"]["shape"] == "diamond"
+          and d["statuses"][5]["treatment"]["badge"])
+    check("at least 16 glyphs", len(d["glyphs"]) >= 16, d["glyphs"])
+    etag = h.get("etag")
+    st2, _, _ = srv.get("/api/style", {"If-None-Match": etag})
+    check("style 304 on its ETag", etag and st2 == 304, f"{etag} {st2}")
+    st3, h3, b3 = srv.request("HEAD", "/api/style")
+    check("style HEAD", st3 == 200 and not b3 and h3.get("etag") == etag)
+    st4, _, _ = srv.request("POST", "/api/style")
+    check("style POST 405", st4 == 405, f"{st4}")
+
+
+def test_no_kind_in_code(root):
+    """The built-in kinds live in kinds.json only: no program source names one of them."""
+    with open(os.path.join(root, "geodata", "kinds.json"), encoding="utf-8") as f:
+        # "other" is also a caveat's kind and a route's name: a word, not the article's.
+        ids = [k["id"] for k in json.load(f)["kinds"] if k["id"] != "other"]
+    found = []
+    for folder in ("server", "tiles", "geodata", "static"):
+        for name in sorted(os.listdir(os.path.join(root, folder))):
+            if not name.endswith((".c", ".h", ".js", ".html")):
+                continue
+            with open(os.path.join(root, folder, name), encoding="utf-8") as f:
+                text = f.read()
+            for k in ids:
+                if f'"{k}"' in text or f"'{k}'" in text or ("_" in k and k in text):
+                    found.append(f"{folder}/{name}: {k}")
+    check("no built-in kind id in the program's code", not found, "\n".join(found))
+
+
+def main():
+    exe, root = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    data_dir = os.environ.get("BRIEFMAP_DATA") or os.path.join(root, "var", "data")
+    seed = os.path.join(root, "briefings", "us-mexico-cartels", "events.geojson")
+    test_no_kind_in_code(root)
+    srv = Server(exe, root, ["--events", seed, "--data", data_dir], name="seed server")
+    try:
+        test_builtin(srv)
+    finally:
+        check("seed server stops", srv.stop() == 0)
+
+    with tempfile.TemporaryDirectory(prefix="briefmap-style-") as tmp:
+        events = briefing(os.path.join(tmp, "fire"))
+        p = subprocess.run([exe, "check", "--data", data_dir, "--events", events], cwd=root,
+                           env=server_env(), capture_output=True, timeout=300)
+        check("a briefing with its own kinds passes check", p.returncode == 0,
+              p.stdout.decode(errors="replace") + p.stderr.decode(errors="replace"))
+        srv = Server(exe, root, ["--events", events, "--data", data_dir], name="fire server")
+        try:
+            st, _, b = srv.get("/api/style")
+            d = json.loads(b) if st == 200 else {}
+            check("its kinds replace the built-in ones",
+                  [(k["id"], k["glyph"]) for k in d.get("kinds", [])]
+                  == [("fire", "fire"), ("blackout", "lightning")], d.get("kinds"))
+            st, _, b = srv.get("/api/events")
+            kinds = [f["properties"]["kind"] for f in json.loads(b)["features"]]
+            check("its events keep their kinds", kinds == ["fire", "blackout"], kinds)
+            st, _, _ = srv.get("/tiles/events/4/6/6.png")
+            check("a tile of its events", st == 200, f"{st}")
+        finally:
+            check("fire server stops", srv.stop() == 0)
+
+        # The same place and colour, only the glyph differs: the symbols' pixels must too.
+        a = symbol_box(exe, root, events, -40.0, tmp, "fire")
+        other = briefing(os.path.join(tmp, "swapped"), fire_kind="blackout")
+        b = symbol_box(exe, root, other, -40.0, tmp, "lightning")
+        if a and b:
+            inked = sum(1 for p in a if p[:3] != (255, 255, 255) and p[3])
+            differ = sum(1 for p, q in zip(a, b) if max(abs(p[i] - q[i]) for i in range(4)) > 64)
+            print(f"symbol box: {inked} inked pixels, {differ} differ between fire and lightning")
+            check("the fire and lightning symbols differ", inked > 50 and differ >= 20,
+                  f"{inked} {differ}")
+
+        bad = briefing(os.path.join(tmp, "bad"), blackout_kind="flood")
+        p = subprocess.run([exe, "check", "--data", data_dir, "--events", bad], cwd=root,
+                           env=server_env(), capture_output=True, timeout=300)
+        err = p.stderr.decode(errors="replace") + p.stdout.decode(errors="replace")
+        check("an undeclared kind is refused", p.returncode == 1, f"{p.returncode} {err}")
+        check("the problem names file, feature, field and the allowed kinds",
+              "events.geojson" in err and "event-1" in err and '"kind"' in err
+              and "fire, blackout" in err and "flood" in err, err)
+
+        # A glyph outside the built-in set is refused before anything is drawn with it.
+        odd = briefing(os.path.join(tmp, "odd"), blackout_glyph="nonesuch")
+        p = subprocess.run([exe, "render", "--data", data_dir, "--events", odd, "--bbox",
+                            "-42,28,-38,32", "--size", "100x100", "-o",
+                            os.path.join(tmp, "odd.png")], cwd=root, env=server_env(),
+                           capture_output=True, timeout=300)
+        err = p.stderr.decode(errors="replace")
+        check("an unknown glyph is refused, naming kind, glyph and the set",
+              p.returncode == 1 and '"blackout"' in err and '"nonesuch"' in err
+              and "lightning" in err and not os.path.exists(os.path.join(tmp, "odd.png")),
+              f"{p.returncode} {err}")
+
+    print(f"{test_http.PASSED} passed, {test_http.FAILED} failed")
+    return 1 if test_http.FAILED else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
