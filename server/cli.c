@@ -158,8 +158,18 @@ int cli_common_finish(cli_common *c, const char *cmd)
 		snprintf(copy, sizeof copy, "%s", c->events);
 		snprintf(c->views_buf, sizeof c->views_buf, "%s/%s", dirname(copy),
 		         GEODATA_BRIEFING_VIEWS);
-		if (stat(c->views_buf, &st) == 0)
+		if (stat(c->views_buf, &st) == 0) {
 			c->views = c->views_buf;
+			return 0;
+		}
+		/* Else the views of the folder's default briefing, when there is one. */
+		geodata_briefing_list list;
+		if (geodata_briefings_list(c->briefings, &list, NULL) == 0 && list.count &&
+		    geodata_briefing_path(c->briefings, list.slugs[0], GEODATA_BRIEFING_VIEWS,
+		                          c->views_buf, sizeof c->views_buf) == 0 &&
+		    stat(c->views_buf, &st) == 0)
+			c->views = c->views_buf;
+		geodata_briefing_list_finish(&list);
 	}
 	return 0;
 }
