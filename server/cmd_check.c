@@ -124,14 +124,13 @@ static int briefing_is_dir(const cli_common *c)
 	return stat(c->briefing, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static int check_dir(const geodata *gd, const char *dir, int *nbad)
+static void check_dir(const geodata *gd, const char *dir, int *nbad)
 {
 	char events[PATH_MAX], views[PATH_MAX];
 	struct stat st;
 	snprintf(events, sizeof events, "%s/%s", dir, GEODATA_BRIEFING_EVENTS);
 	snprintf(views, sizeof views, "%s/%s", dir, GEODATA_BRIEFING_VIEWS);
 	*nbad += check_one(gd, dir, events, stat(views, &st) == 0 ? views : NULL);
-	return 1;
 }
 
 static int check_folder(cli_common *c, const geodata *gd, int *nbad)

@@ -135,8 +135,10 @@ static int write_in(const char *dir, const char *name, const char *data, size_t 
 	char path[PATH_MAX + 64];
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		goto fail;
 	size_t done = 0;
-	while (fd >= 0 && done < len) {
+	while (done < len) {
 		ssize_t n = write(fd, data + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -144,15 +146,16 @@ static int write_in(const char *dir, const char *name, const char *data, size_t 
 			break;
 		done += (size_t)n;
 	}
+	int bad = done < len || fsync(fd);
 	int e = errno;
-	if (fd < 0 || done < len || fsync(fd) || close(fd)) {
-		if (fd >= 0 && done < len)
-			close(fd);
-		cli_fail(CLI_EXIT_RUNTIME, "new: cannot write '%s': %s", path,
-		         strerror(fd < 0 || done < len ? e : errno));
-		return -1;
-	}
-	return 0;
+	if (close(fd) && !bad)
+		goto fail;
+	errno = e;
+	if (!bad)
+		return 0;
+fail:
+	cli_fail(CLI_EXIT_RUNTIME, "new: cannot write '%s': %s", path, strerror(errno));
+	return -1;
 }
 
 static int write_json_in(const char *dir, const char *name, json_object *o)
