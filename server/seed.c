@@ -226,6 +226,14 @@ int server_seed(const server_seed_options *o, tile_scene *scene, server_error *e
 	        "BEGIN;",
 	        err))
 		goto out;
+	/* Described and credited by the briefing the tiles are drawn from. */
+	const geodata_events *sev = tile_scene_events(scene);
+	const geodata_briefing *bf = sev ? geodata_events_briefing(sev) : NULL;
+	char desc[512], attr[512];
+	snprintf(desc, sizeof desc, "briefmap: %s", bf ? bf->title : "events of an article");
+	snprintf(attr, sizeof attr,
+	         "Natural Earth; SimpleMaps World Cities (CC BY 4.0); events from the article%s%s%s",
+	         bf ? " “" : "", bf ? bf->headline : "", bf ? "”" : "");
 	char b[256], c[128], zs[2][16];
 	snprintf(b, sizeof(b), "%.6f,%.6f,%.6f,%.6f", o->bbox.minx, o->bbox.miny, o->bbox.maxx,
 	         o->bbox.maxy);
@@ -239,11 +247,7 @@ int server_seed(const server_seed_options *o, tile_scene *scene, server_error *e
 	    put_meta(j.db, "minzoom", zs[0]) || put_meta(j.db, "maxzoom", zs[1]) ||
 	    put_meta(j.db, "version", BRIEFMAP_VERSION) || put_meta(j.db, "scheme", "tms") ||
 	    put_meta(j.db, "type", o->tileset == TILE_TILESET_EVENTS ? "overlay" : "baselayer") ||
-	    put_meta(j.db, "description",
-	             "briefmap: U.S. strikes and threats against cartels, from the article") ||
-	    put_meta(
-	        j.db, "attribution",
-	        "Natural Earth; SimpleMaps World Cities (CC BY 4.0); events from the article")) {
+	    put_meta(j.db, "description", desc) || put_meta(j.db, "attribution", attr)) {
 		snprintf(err->msg, sizeof(err->msg), "MBTiles: %s", sqlite3_errmsg(j.db));
 		goto out;
 	}

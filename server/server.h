@@ -17,8 +17,10 @@ typedef struct server_options {
 	int cache_mb;            /**< tile cache bound in MiB; default 256 */
 	int sheet_budget_mb;     /**< memory of sheets queued or drawn at once, MiB; default 512 */
 	const char *static_dir;  /**< folder of the front end; default "static" */
-	const char *views_path;  /**< named views JSON; default "briefings/us-mexico-cartels/views.json" */
-	const char *events_path; /**< the events file, watched for changes */
+	const char *views_path;  /**< named views JSON of the default briefing (or of --events) */
+	const char *events_path; /**< the default briefing's events file (or --events), watched */
+	const char *briefings_dir;    /**< the folder of briefings; default "briefings" */
+	const char *default_briefing; /**< slug of the default briefing; NULL = the first slug */
 	int conns_per_ip;        /**< connections at once from one client address; default 64 */
 	int timeout_s;           /**< idle connections, and requests not received whole within
 	                              this many seconds, are closed; default 30 */

@@ -105,7 +105,7 @@ def expect_error(args, status, out=None, what=None):
 
 # ---- the tests ---------------------------------------------------------------------------------
 
-SUBCOMMANDS = ['serve', 'render', 'tile', 'seed', 'check', 'views']
+SUBCOMMANDS = ['serve', 'render', 'tile', 'seed', 'new', 'check', 'views']
 
 
 def test_help():
@@ -128,6 +128,9 @@ def test_unknown_command():
     expect_error(['render', '--frobnicate', '-o', 'x.png'], 2, os.path.join(TMP, 'x.png'))
     expect_error(['tile', '0/0/0', 'extra', '-o', 'x.png'], 2, os.path.join(TMP, 'x.png'))
     expect_error(['views', 'extra'], 2)
+    expect_error(['new', 'a-b', 'c-d', '--article', 'x.txt'], 2)
+    expect_error(['render', '--briefing', 'no-such-briefing', '--view', 'mexico', '-o', 'x.png'],
+                 2, os.path.join(TMP, 'x.png'))
     p = run([])
     check(p.returncode == 2, 'briefmap with no command: exit %d' % p.returncode)
 

@@ -1,0 +1,47 @@
+/* cmd_views.c: `briefmap views`: lists the named views of one briefing. */
+#include <stdio.h>
+
+#include "cli.h"
+
+static const char views_help[] =
+    "usage: briefmap views [--briefing SLUG]\n"
+    "Lists the named views of a briefing: name, box in degrees (W,S,E,N) and title.\n"
+    CLI_BRIEFING_HELP CLI_COMMON_HELP;
+
+int cli_cmd_views(int argc, char **argv, cli_common *c)
+{
+	static const struct option lo[] = {{"briefing", required_argument, NULL, OPT_BRIEFING},
+	                                   CLI_COMMON_LONGOPTS,
+	                                   {NULL, 0, NULL, 0}};
+	int opt;
+	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		int r = cli_common_option(c, opt, optarg);
+		if (r < 0)
+			return cli_fail(CLI_EXIT_USAGE, "views: bad --layer '%s'", optarg);
+		if (r)
+			continue;
+		if (opt == 'h') {
+			fputs(views_help, stdout);
+			return 0;
+		}
+		return cli_bad_option("views", argv);
+	}
+	if (optind < argc)
+		return cli_fail(CLI_EXIT_USAGE, "views: unexpected argument '%s'", argv[optind]);
+	int frc = cli_common_finish(c, "views");
+	if (frc)
+		return frc;
+	if (!c->views)
+		return cli_fail(CLI_EXIT_RUNTIME, "views: no views.json beside '%s'", c->events);
+	geodata_error e;
+	geodata_views *v = geodata_views_load(c->views, &e);
+	if (!v)
+		return cli_fail(CLI_EXIT_RUNTIME, "%s", e.msg);
+	for (size_t i = 0; i < geodata_views_count(v); i++) {
+		const geodata_view *w = geodata_views_get(v, i);
+		printf("%-14s %8.2f,%.2f,%.2f,%.2f  %s\n", w->name, w->bbox.minx, w->bbox.miny,
+		       w->bbox.maxx, w->bbox.maxy, w->title);
+	}
+	geodata_views_destroy(v);
+	return 0;
+}
