@@ -130,12 +130,17 @@
 		return { start: start, end: end, open: parts.length > 1 && parts[1] === '..' };
 	}
 
-	var MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July',
-		'August', 'September', 'October', 'November', 'December'];
+	var I18N = window.BriefmapI18n;
+
+	/* Month names of the reader's language (static/i18n/<lang>.json). */
+	function monthName(m) {
+		var D = I18N && I18N.dates();
+		return (D && D.months[m - 1]) || String(m);
+	}
 
 	function formatDay(iso, short) {
 		var y = iso.slice(0, 4), m = +iso.slice(5, 7), d = +iso.slice(8, 10);
-		var month = MONTHS[m - 1] || '';
+		var month = monthName(m);
 		if (short)
 			month = month.slice(0, 3);
 		return d + ' ' + month + ' ' + y;
@@ -146,8 +151,14 @@
 		if (precision === 'year')
 			return iso.slice(0, 4);
 		if (precision === 'month')
-			return MONTHS[+iso.slice(5, 7) - 1].slice(0, 3) + ' ' + iso.slice(0, 4);
+			return monthName(+iso.slice(5, 7)).slice(0, 3) + ' ' + iso.slice(0, 4);
 		return formatDay(iso, true);
+	}
+
+	/* A day of the timeline in words, no finer than `precision`, by the one date rule. */
+	function formatAt(iso, precision) {
+		var cut = precision === 'year' ? 4 : precision === 'month' ? 7 : 10;
+		return window.BriefmapCaveats.formatDate(iso.slice(0, cut), precision === 'week' ? 'day' : precision);
 	}
 
 	/* One rule for sheets and page: geodata_date_format, mirrored in caveats.js. */
@@ -428,7 +439,7 @@
 		wrap.style.setProperty('--kind', KINDS[kind].color);
 		wrap.appendChild(el('div', { className: 'bm-popup-kind' },
 			eventSymbol(kind, status, 18), el('span', { text: KINDS[kind].label })));
-		wrap.appendChild(el('h3', { className: 'bm-popup-title', id: titleId, text: p.title || p.id || 'Untitled event' }));
+		wrap.appendChild(el('h3', { className: 'bm-popup-title', id: titleId, text: I18N.own(p, 'title') || p.id || I18N.t('untitled') }));
 		var prec = precisionWords(p.date_precision);
 		wrap.appendChild(el('p', { className: 'bm-popup-date' },
 			el('time', { datetime: typeof p.date === 'string' ? p.date : null, text: formatEventDate(p) }),
@@ -446,7 +457,7 @@
 		if (p.verification)
 			wrap.appendChild(el('p', { className: 'bm-popup-summary', text: 'Checked outside the article: ' + p.verification + (p.verification_note ? ' — ' + p.verification_note : '') }));
 		if (p.summary)
-			wrap.appendChild(el('p', { className: 'bm-popup-summary', text: p.summary }));
+			wrap.appendChild(el('p', { className: 'bm-popup-summary', text: I18N.own(p, 'summary') }));
 		var dl = el('dl', { className: 'bm-popup-facts' });
 		var fact = function (term, value) {
 			dl.appendChild(el('dt', { text: term }));
@@ -1022,7 +1033,7 @@
 			var btn = el('button', { type: 'button', className: 'event-item', 'data-event': rec.id },
 				eventSymbol(rec.kind, rec.status, 22),
 				el('span', { className: 'event-text' },
-					el('span', { className: 'event-title', text: p.title || rec.id }),
+					el('span', { className: 'event-title', text: I18N.own(p, 'title') || rec.id }),
 					el('span', { className: 'event-meta' },
 						el('span', { className: 'event-date', text: formatEventDate(p) }),
 						statusBadge(rec.status, false))));
@@ -1239,7 +1250,7 @@
 		function setUntil(date) {
 			state.until = date;
 			all.checked = !date;
-			$('timeline-value').textContent = date ? 'Begun by ' + formatShort(date, state.datePrec[date]) : 'All dates';
+			$('timeline-value').textContent = date ? I18N.t('begun_by', { date: formatShort(date, state.datePrec[date]) }) : I18N.t('all_dates');
 			announceUntil(date);
 			if (date) {
 				var i = state.dates.indexOf(date);
@@ -1256,8 +1267,8 @@
 		 * holds means nothing read aloud. */
 		function announceUntil(date) {
 			range.setAttribute('aria-valuetext', date ?
-				'Events begun by ' + formatAt(date, state.datePrec[date] === 'week' ? 'day' : state.datePrec[date]) :
-				'All dates, undated events included');
+				I18N.t('events_begun_by', { date: formatAt(date, state.datePrec[date] === 'week' ? 'day' : state.datePrec[date]) }) :
+				I18N.t('all_dates_aria'));
 		}
 
 		function setupTimeline() {
@@ -1459,6 +1470,9 @@
 			fetchJSON('api/views').catch(function (e) { return { error: e }; }),
 			fetchJSON('api/events')
 		]).then(function (res) {
+			return I18N.load(I18N.pick(res[1] && res[1].briefing, location.search, document.documentElement.lang), document)
+				.then(function () { return res; });
+		}).then(function (res) {
 			var views = res[0];
 			if (Array.isArray(views))
 				state.views = views;

@@ -85,6 +85,10 @@
 		bm.fetchJSON('api/views').catch(function () { return []; }),
 		bm.fetchJSON('api/events')
 	]).then(function (res) {
+		var I18N = window.BriefmapI18n;
+		return I18N.load(I18N.pick(res[1] && res[1].briefing, location.search, document.documentElement.lang), document)
+			.then(function () { return res; });
+	}).then(function (res) {
 		var views = Array.isArray(res[0]) ? res[0] : (res[0] && res[0].views) || [];
 		var view = views.find(function (v) { return v.name === wanted; }) ||
 			views.find(function (v) { return v.name === 'region'; });
@@ -123,7 +127,7 @@
 					details.open = false;
 			}
 		});
-		document.getElementById('embed-events-summary').textContent = 'Events (' + n.total + ')';
+		document.getElementById('embed-events-summary').textContent = window.BriefmapI18n.t('events') + ' (' + n.total + ')';
 		document.getElementById('map-description').textContent = bm.describeMap(layer, title);
 		map.on('movestart', function () { fit.flying = true; });
 		map.on('moveend', function () { fit.flying = false; });
