@@ -1051,23 +1051,30 @@
 		return { shown: shown, total: total };
 	}
 
-	/* One sentence that says what the map shows, for aria-describedby:
-	 * "Map of The Caribbean: 16 events, 8 reported, 3 claimed, ...". */
-	function describeMap(layer, title) {
-		var by = {};
+	/* The map's text alternative, for aria-describedby, in the reader's language, as sheets
+	 * give it in their metadata: "Map of The Caribbean: 16 events, 8 reported, 3 claimed,
+	 * ...; dates; caveats about the article by kind". */
+	function describeMap(layer, title, briefing) {
+		var t = I18N.t, by = {};
 		layer.order.forEach(function (rec) { by[rec.status] = (by[rec.status] || 0) + 1; });
 		var parts = STATUS_ORDER.filter(function (st) { return by[st]; }).map(function (st) {
-			return by[st] + ' ' + STATUSES[st].label.toLowerCase();
+			return by[st] + ' ' + t('status_' + st);
 		});
 		var n = layer.order.length;
 		var dated = layer.order.filter(function (rec) { return rec.start; }).map(function (rec) { return rec.start; }).sort();
-		var text = 'Map of ' + title + ': ' + n + (n === 1 ? ' event' : ' events') +
+		var text = t('map_of', { title: title }) + t(n === 1 ? 'n_event' : 'n_events', { n: n }) +
 			(parts.length ? ', ' + parts.join(', ') : '') + '.';
 		if (dated.length)
-			text += ' Dates from ' + formatDay(dated[0], false) + ' to ' + formatDay(dated[dated.length - 1], false) + '.';
+			text += t('dates_from', { a: formatAt(dated[0], 'day'), b: formatAt(dated[dated.length - 1], 'day') });
 		if (dated.length < n)
-			text += ' ' + (n - dated.length) + ' undated.';
-		return text + ' The list of events gives each one in words.';
+			text += t('n_undated', { n: n - dated.length });
+		var cav = briefing && Array.isArray(briefing.caveats) ? briefing.caveats : [];
+		var kinds = ['contradiction', 'inaccuracy', 'undated', 'other'].filter(function (k) {
+			return cav.some(function (c) { return c.kind === k; });
+		}).map(function (k) { return t('caveat_' + k); });
+		if (kinds.length)
+			text += t('caveats_line', { kinds: kinds.join('; ') });
+		return text + t('list_says');
 	}
 
 	function fetchJSON(url) {
@@ -1334,7 +1341,7 @@
 		function describe() {
 			var v = state.views.find(function (x) { return x.name === state.viewName; });
 			if (state.layer)
-				$('map-description').textContent = describeMap(state.layer, v ? v.title || v.name : 'a custom view');
+				$('map-description').textContent = describeMap(state.layer, v ? v.title || v.name : I18N.t('custom_view_title'), state.briefing);
 		}
 
 		function userMoved() {
@@ -1487,6 +1494,7 @@
 				embedSel.appendChild(el('option', { value: 'region', text: 'region' }));
 
 			var fc = res[1];
+			state.briefing = fc.briefing;
 			if (window.BriefmapCaveats)
 				window.BriefmapCaveats.show(fc.briefing, $('caveats'));
 			var counts = {};

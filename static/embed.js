@@ -128,7 +128,7 @@
 			}
 		});
 		document.getElementById('embed-events-summary').textContent = window.BriefmapI18n.t('events') + ' (' + n.total + ')';
-		document.getElementById('map-description').textContent = bm.describeMap(layer, title);
+		document.getElementById('map-description').textContent = bm.describeMap(layer, title, fc.briefing);
 		map.on('movestart', function () { fit.flying = true; });
 		map.on('moveend', function () { fit.flying = false; });
 		window.briefmap.embed = { map: map, layer: layer, view: view || null };

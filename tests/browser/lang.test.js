@@ -74,6 +74,13 @@ async function main() {
 			}));
 			assert(got.html === lang, '<html lang> is ' + got.html);
 			assert(got.summary.startsWith(T.ui.events + ' ('), 'summary: ' + got.summary);
+			const desc = await page.evaluate(() => {
+				const id = document.getElementById('map').getAttribute('aria-describedby');
+				return document.getElementById(id).textContent;
+			});
+			const head = T.ui.map_of.replace('{title}', '');
+			assert(desc.startsWith(head.split(' ')[0] + ' ') && desc.includes(T.ui.n_events.replace('{n} ', '')), 'description: ' + desc.slice(0, 100));
+			assert(desc.includes(T.ui.caveats_line.split('{kinds}')[0].trim()), 'no caveats in the description: ' + desc);
 			assert(got.dates.some((d) => new RegExp('\\b(' + T.dates.months.join('|') + ')\\b').test(d)), 'dates: ' + got.dates.slice(0, 3).join(' | '));
 			await page.screenshot({ path: path.join(shotDir, 'lang-embed-' + lang + '-800x500.png') });
 			assert(w.errors.length === 0, w.errors.slice(0, 3).join('; '));
