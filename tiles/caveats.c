@@ -38,9 +38,10 @@ size_t tile_caveats_text_lang(const geodata_events *ev, int full, const char *la
 		append(buf, n, w->caveats_full);
 		for (size_t i = 0; i < b->ncaveats; i++) {
 			append(buf, n, " ");
-			append(buf, n, (unsigned)b->caveats[i].kind < GEODATA_CAVEAT_COUNT
-			                       ? w->caveat_kinds[b->caveats[i].kind]
-			                       : w->caveat_kinds[GEODATA_CAVEAT_OTHER]);
+			append(buf, n,
+			       (unsigned)b->caveats[i].kind < GEODATA_CAVEAT_COUNT
+			           ? w->caveat_kinds[b->caveats[i].kind]
+			           : w->caveat_kinds[GEODATA_CAVEAT_OTHER]);
 			append(buf, n, ": ");
 			append(buf, n, b->caveats[i].text);
 		}
@@ -56,8 +57,7 @@ size_t tile_caveats_text_lang(const geodata_events *ev, int full, const char *la
 		if (!count)
 			continue;
 		char part[64];
-		snprintf(part, sizeof part, "%s%s", first ? "" : "; ",
-		         w->caveat_kinds_short[k]);
+		snprintf(part, sizeof part, "%s%s", first ? "" : "; ", w->caveat_kinds_short[k]);
 		append(buf, n, part);
 		if (count > 1) {
 			snprintf(part, sizeof part, " (%zu)", count);

@@ -1,4 +1,5 @@
-/* i18n.c: the words of the sheets in each language they speak (legend, dateline, caveats, footer). */
+/* i18n.c: the words of the sheets in each language they speak (legend, dateline, caveats, footer).
+ */
 #include <string.h>
 
 #include "private.h"
