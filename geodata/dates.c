@@ -117,12 +117,48 @@ int geodata_event_left_out(const geodata_event *e, geodata_day until)
 	return e && until != GEODATA_DAY_OPEN && !e->date;
 }
 
-static const char *const month_names[12] = {"January", "February", "March",     "April",
-                                            "May",     "June",     "July",      "August",
-                                            "September", "October", "November", "December"};
+/* The words of the date rule in each language the outputs speak; the article's own words
+ * (date_text) are quoted as written. */
+typedef struct date_lang {
+	const char *code;
+	const char *months[12];
+	const char *day_fmt;   /* day, month, year */
+	const char *month_fmt; /* month, year */
+	const char *undated, *undated_said;
+	const char *week, *since, *since_day, *from, *to, *from_day, *to_day;
+} date_lang;
+
+static const date_lang date_langs[] = {
+    {"en",
+     {"January", "February", "March", "April", "May", "June", "July", "August", "September",
+      "October", "November", "December"},
+     "%d %s %.4s", "%s %.4s", "Undated", "Undated (“%s”)", "week of ", "since ", "since ", "",
+     " to ", "", " to "},
+    {"es",
+     {"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
+      "octubre", "noviembre", "diciembre"},
+     "%d de %s de %.4s", "%s de %.4s", "Sin fecha", "Sin fecha (“%s”)", "semana del ",
+     "desde ", "desde el ", "de ", " a ", "del ", " al "},
+};
+
+static const date_lang *date_lang_get(const char *code)
+{
+	for (size_t i = 0; code && i < sizeof date_langs / sizeof date_langs[0]; i++)
+		if (!strcmp(date_langs[i].code, code))
+			return &date_langs[i];
+	return &date_langs[0];
+}
+
+int geodata_date_lang_known(const char *code)
+{
+	for (size_t i = 0; code && i < sizeof date_langs / sizeof date_langs[0]; i++)
+		if (!strcmp(date_langs[i].code, code))
+			return 1;
+	return 0;
+}
 
 /* One ISO date as words: "2022", "March 2024", "15 June 2024". */
-static int date_words(const char *s, size_t len, char *buf, size_t n)
+static int date_words(const date_lang *L, const char *s, size_t len, char *buf, size_t n)
 {
 	geodata_day d;
 	if (parse_date_n(s, len, &d))
@@ -132,40 +168,48 @@ static int date_words(const char *s, size_t len, char *buf, size_t n)
 	if (len == 4)
 		snprintf(buf, n, "%.4s", s);
 	else if (len == 7)
-		snprintf(buf, n, "%s %.4s", month_names[m - 1], s);
+		snprintf(buf, n, L->month_fmt, L->months[m - 1], s);
 	else
-		snprintf(buf, n, "%d %s %.4s", day, month_names[m - 1], s);
+		snprintf(buf, n, L->day_fmt, day, L->months[m - 1], s);
 	return GEODATA_OK;
 }
 
 int geodata_date_format(const char *date, const char *date_precision, const char *date_text,
                         char *buf, size_t n)
 {
+	return geodata_date_format_lang(date, date_precision, date_text, "en", buf, n);
+}
+
+int geodata_date_format_lang(const char *date, const char *date_precision,
+                             const char *date_text, const char *lang, char *buf, size_t n)
+{
 	if (!buf || n == 0)
 		return GEODATA_EINVAL;
 	buf[0] = 0;
+	const date_lang *L = date_lang_get(lang);
 	if (!date || !*date) {
 		if (date_text && *date_text)
-			snprintf(buf, n, "Undated (“%s”)", date_text);
+			snprintf(buf, n, L->undated_said, date_text);
 		else
-			snprintf(buf, n, "Undated");
+			snprintf(buf, n, "%s", L->undated);
 		return GEODATA_OK;
 	}
 	char a[48], b[48];
 	const char *slash = strchr(date, '/');
 	size_t alen = slash ? (size_t)(slash - date) : strlen(date);
-	if (date_words(date, alen, a, sizeof a))
+	if (date_words(L, date, alen, a, sizeof a))
 		return GEODATA_EINVAL;
-	const char *week = date_precision && !strcmp(date_precision, "week") && alen == 10
-	                       ? "week of "
-	                       : "";
+	int week = date_precision && !strcmp(date_precision, "week") && alen == 10;
+	int day = alen == 10;
 	if (!slash)
-		snprintf(buf, n, "%s%s", week, a);
+		snprintf(buf, n, "%s%s", week ? L->week : "", a);
 	else if (!strcmp(slash + 1, ".."))
-		snprintf(buf, n, "since %s%s", week, a);
-	else if (date_words(slash + 1, strlen(slash + 1), b, sizeof b))
+		snprintf(buf, n, "%s%s%s", day && !week ? L->since_day : L->since, week ? L->week : "", a);
+	else if (date_words(L, slash + 1, strlen(slash + 1), b, sizeof b))
 		return GEODATA_EINVAL;
+	else if (week)
+		snprintf(buf, n, "%s%s%s%s", L->week, a, L->to_day, b);
 	else
-		snprintf(buf, n, "%s%s to %s", week, a, b);
+		snprintf(buf, n, "%s%s%s%s", day ? L->from_day : L->from, a, day ? L->to_day : L->to, b);
 	return GEODATA_OK;
 }

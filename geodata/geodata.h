@@ -501,6 +501,16 @@ int geodata_event_left_out(const geodata_event *e, geodata_day until);
  */
 int geodata_date_format(const char *date, const char *date_precision, const char *date_text,
 			char *buf, size_t n);
+/**
+ * The same rule in the language `lang` ("en", "es"; anything else: English): in Spanish
+ * "Sin fecha (“last week”)", "marzo de 2024", "15 de junio de 2024", "desde el 1 de
+ * septiembre de 2025", "del 15 de junio de 2024 al 16 de junio de 2024", "semana del
+ * 10 de junio de 2024". The article's own words are quoted as written.
+ */
+int geodata_date_format_lang(const char *date, const char *date_precision,
+			     const char *date_text, const char *lang, char *buf, size_t n);
+/** Whether the date rule (and so every output) speaks `lang`. Thread-safe. */
+int geodata_date_lang_known(const char *lang);
 
 /* ---- briefing metadata -------------------------------------------------- */
 

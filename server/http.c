@@ -1009,6 +1009,10 @@ static enum MHD_Result handle_render(request *r, const char *ext, const query *q
 	const char *scale_s = query_get(q, "scale");
 	const char *title = query_get(q, "title");
 	const char *crs = query_get(q, "crs");
+	const char *lang_s = query_get(q, "lang");
+	const char *lang = lang_s ? tile_sheet_lang_find(lang_s) : NULL;
+	if (lang_s && !lang)
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, "lang must be en or es");
 	tile_sheet_request *req = &r->j.sheet;
 	memset(req, 0, sizeof *req);
 	req->format = (tile_format)fmt;
@@ -1060,6 +1064,7 @@ static enum MHD_Result handle_render(request *r, const char *ext, const query *q
 	req->crs = r->crs;
 	req->title = r->title;
 	req->until = until;
+	req->lang = lang;
 	req->made_at = (int64_t)atomic_load(&s->data_time);
 	snprintf(r->filename, sizeof r->filename, "briefmap-%s.%s", v ? v->name : "map",
 	         format_ext(req->format));
@@ -1078,6 +1083,7 @@ static enum MHD_Result handle_render(request *r, const char *ext, const query *q
 	hsh = fnv_str(hsh, r->crs ? r->crs : "");
 	hsh = fnv_str(hsh, r->title);
 	hsh = fnv_u64(hsh, (uint64_t)(uint32_t)until);
+	hsh = fnv_str(hsh, lang ? lang : "");
 	hsh = fnv_u64(hsh, s->data_version);
 	hsh = fnv_u64(hsh, scene_events_hash(sc));
 	etag_format(r->etag, hsh);

@@ -115,12 +115,17 @@
 		return { start: start, end: end, open: parts.length > 1 && parts[1] === '..' };
 	}
 
-	var MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July',
-		'August', 'September', 'October', 'November', 'December'];
+	var I18N = window.BriefmapI18n;
+
+	/* Month names of the reader's language (static/i18n/<lang>.json). */
+	function monthName(m) {
+		var D = I18N && I18N.dates();
+		return (D && D.months[m - 1]) || String(m);
+	}
 
 	function formatDay(iso, short) {
 		var y = iso.slice(0, 4), m = +iso.slice(5, 7), d = +iso.slice(8, 10);
-		var month = MONTHS[m - 1] || '';
+		var month = monthName(m);
 		if (short)
 			month = month.slice(0, 3);
 		return d + ' ' + month + ' ' + y;
@@ -131,8 +136,14 @@
 		if (precision === 'year')
 			return iso.slice(0, 4);
 		if (precision === 'month')
-			return MONTHS[+iso.slice(5, 7) - 1].slice(0, 3) + ' ' + iso.slice(0, 4);
+			return monthName(+iso.slice(5, 7)).slice(0, 3) + ' ' + iso.slice(0, 4);
 		return formatDay(iso, true);
+	}
+
+	/* A day of the timeline in words, no finer than `precision`, by the one date rule. */
+	function formatAt(iso, precision) {
+		var cut = precision === 'year' ? 4 : precision === 'month' ? 7 : 10;
+		return window.BriefmapCaveats.formatDate(iso.slice(0, cut), precision === 'week' ? 'day' : precision);
 	}
 
 	/* One rule for sheets and page: geodata_date_format, mirrored in caveats.js. */
@@ -374,7 +385,7 @@
 		wrap.style.setProperty('--kind', KINDS[kind].color);
 		wrap.appendChild(el('div', { className: 'bm-popup-kind' },
 			eventSymbol(kind, status, 18), el('span', { text: KINDS[kind].label })));
-		wrap.appendChild(el('h3', { className: 'bm-popup-title', id: titleId, text: p.title || p.id || 'Untitled event' }));
+		wrap.appendChild(el('h3', { className: 'bm-popup-title', id: titleId, text: I18N.own(p, 'title') || p.id || I18N.t('untitled') }));
 		var prec = precisionWords(p.date_precision);
 		wrap.appendChild(el('p', { className: 'bm-popup-date' },
 			el('time', { datetime: typeof p.date === 'string' ? p.date : null, text: formatEventDate(p) }),
@@ -392,7 +403,7 @@
 		if (p.verification)
 			wrap.appendChild(el('p', { className: 'bm-popup-summary', text: 'Checked outside the article: ' + p.verification + (p.verification_note ? ' — ' + p.verification_note : '') }));
 		if (p.summary)
-			wrap.appendChild(el('p', { className: 'bm-popup-summary', text: p.summary }));
+			wrap.appendChild(el('p', { className: 'bm-popup-summary', text: I18N.own(p, 'summary') }));
 		var dl = el('dl', { className: 'bm-popup-facts' });
 		var fact = function (term, value) {
 			dl.appendChild(el('dt', { text: term }));
@@ -968,7 +979,7 @@
 			var btn = el('button', { type: 'button', className: 'event-item', 'data-event': rec.id },
 				eventSymbol(rec.kind, rec.status, 22),
 				el('span', { className: 'event-text' },
-					el('span', { className: 'event-title', text: p.title || rec.id }),
+					el('span', { className: 'event-title', text: I18N.own(p, 'title') || rec.id }),
 					el('span', { className: 'event-meta' },
 						el('span', { className: 'event-date', text: formatEventDate(p) }),
 						statusBadge(rec.status, false))));
@@ -986,23 +997,30 @@
 		return { shown: shown, total: total };
 	}
 
-	/* One sentence that says what the map shows, for aria-describedby:
-	 * "Map of The Caribbean: 16 events, 8 reported, 3 claimed, ...". */
-	function describeMap(layer, title) {
-		var by = {};
+	/* The map's text alternative, for aria-describedby, in the reader's language, as sheets
+	 * give it in their metadata: "Map of The Caribbean: 16 events, 8 reported, 3 claimed,
+	 * ...; dates; caveats about the article by kind". */
+	function describeMap(layer, title, briefing) {
+		var t = I18N.t, by = {};
 		layer.order.forEach(function (rec) { by[rec.status] = (by[rec.status] || 0) + 1; });
 		var parts = STATUS_ORDER.filter(function (st) { return by[st]; }).map(function (st) {
-			return by[st] + ' ' + STATUSES[st].label.toLowerCase();
+			return by[st] + ' ' + t('status_' + st);
 		});
 		var n = layer.order.length;
 		var dated = layer.order.filter(function (rec) { return rec.start; }).map(function (rec) { return rec.start; }).sort();
-		var text = 'Map of ' + title + ': ' + n + (n === 1 ? ' event' : ' events') +
+		var text = t('map_of', { title: title }) + t(n === 1 ? 'n_event' : 'n_events', { n: n }) +
 			(parts.length ? ', ' + parts.join(', ') : '') + '.';
 		if (dated.length)
-			text += ' Dates from ' + formatDay(dated[0], false) + ' to ' + formatDay(dated[dated.length - 1], false) + '.';
+			text += t('dates_from', { a: formatAt(dated[0], 'day'), b: formatAt(dated[dated.length - 1], 'day') });
 		if (dated.length < n)
-			text += ' ' + (n - dated.length) + ' undated.';
-		return text + ' The list of events gives each one in words.';
+			text += t('n_undated', { n: n - dated.length });
+		var cav = briefing && Array.isArray(briefing.caveats) ? briefing.caveats : [];
+		var kinds = ['contradiction', 'inaccuracy', 'undated', 'other'].filter(function (k) {
+			return cav.some(function (c) { return c.kind === k; });
+		}).map(function (k) { return t('caveat_' + k); });
+		if (kinds.length)
+			text += t('caveats_line', { kinds: kinds.join('; ') });
+		return text + t('list_says');
 	}
 
 	function fetchJSON(url) {
@@ -1185,7 +1203,7 @@
 		function setUntil(date) {
 			state.until = date;
 			all.checked = !date;
-			$('timeline-value').textContent = date ? 'Begun by ' + formatShort(date, state.datePrec[date]) : 'All dates';
+			$('timeline-value').textContent = date ? I18N.t('begun_by', { date: formatShort(date, state.datePrec[date]) }) : I18N.t('all_dates');
 			announceUntil(date);
 			if (date) {
 				var i = state.dates.indexOf(date);
@@ -1202,8 +1220,8 @@
 		 * holds means nothing read aloud. */
 		function announceUntil(date) {
 			range.setAttribute('aria-valuetext', date ?
-				'Events begun by ' + window.BriefmapCaveats.formatDate(date, state.datePrec[date] === 'week' ? 'day' : state.datePrec[date]) :
-				'All dates, undated events included');
+				I18N.t('events_begun_by', { date: formatAt(date, state.datePrec[date] === 'week' ? 'day' : state.datePrec[date]) }) :
+				I18N.t('all_dates_aria'));
 		}
 
 		function setupTimeline() {
@@ -1269,7 +1287,7 @@
 		function describe() {
 			var v = state.views.find(function (x) { return x.name === state.viewName; });
 			if (state.layer)
-				$('map-description').textContent = describeMap(state.layer, v ? v.title || v.name : 'a custom view');
+				$('map-description').textContent = describeMap(state.layer, v ? v.title || v.name : I18N.t('custom_view_title'), state.briefing);
 		}
 
 		function userMoved() {
@@ -1406,6 +1424,9 @@
 			fetchJSON('api/events'),
 			loadStyle()
 		]).then(function (res) {
+			return I18N.load(I18N.pick(res[1] && res[1].briefing, location.search, document.documentElement.lang), document)
+				.then(function () { return res; });
+		}).then(function (res) {
 			var views = res[0];
 			if (Array.isArray(views))
 				state.views = views;
@@ -1420,6 +1441,7 @@
 				embedSel.appendChild(el('option', { value: 'region', text: 'region' }));
 
 			var fc = res[1];
+			state.briefing = fc.briefing;
 			if (window.BriefmapCaveats)
 				window.BriefmapCaveats.show(fc.briefing, $('caveats'));
 			var counts = {};

@@ -9,43 +9,61 @@
 })(this, function () {
 	'use strict';
 
-	var MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July',
-		'August', 'September', 'October', 'November', 'December'];
-
 	var KIND_TITLE = { contradiction: 'Contradiction', inaccuracy: 'Inaccuracy', undated: 'Undated' };
 
+	/* The date words of the reader's language (static/i18n/<lang>.json "dates"). */
+	function datesTable(D) {
+		if (D)
+			return D;
+		var I = typeof window !== 'undefined' && window.BriefmapI18n;
+		return I && I.dates();
+	}
+
+	function fill(s, vars) {
+		return s.replace(/\{(\w+)\}/g, function (m, k) { return k in vars ? String(vars[k]) : m; });
+	}
+
 	/* One ISO date as words: "2022", "March 2024", "15 June 2024"; null if it is not one. */
-	function dateWords(iso) {
+	function dateWords(iso, D) {
 		var m = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(iso || '');
 		if (!m || (m[2] && (+m[2] < 1 || +m[2] > 12)))
 			return null;
 		if (!m[2])
 			return m[1];
+		var month = D.months[+m[2] - 1];
 		if (!m[3])
-			return MONTHS[+m[2] - 1] + ' ' + m[1];
-		return (+m[3]) + ' ' + MONTHS[+m[2] - 1] + ' ' + m[1];
+			return fill(D.month, { month: month, y: m[1] });
+		return fill(D.day, { d: +m[3], month: month, y: m[1] });
 	}
 
 	/*
-	 * The rule of geodata_date_format (geodata/geodata.h), case for case
-	 * (tests/events/date_format_cases.json): no date reads "Undated" with the
-	 * article's words; "A/B" reads "A to B"; "A/.." reads "since A"; a day at
-	 * week precision reads "week of ...".
+	 * The rule of geodata_date_format_lang (geodata/geodata.h), case for case
+	 * (tests/events/date_format_cases.json) in the words of `D` (a "dates"
+	 * table of static/i18n; by default the page's): no date reads "Undated"
+	 * with the article's words; "A/B" reads "A to B"; "A/.." reads "since A";
+	 * a day at week precision reads "week of ...".
 	 */
-	function formatDate(date, precision, dateText) {
+	function formatDate(date, precision, dateText, D) {
+		D = datesTable(D);
+		if (!D)
+			return date ? String(date) : '';
 		if (!date)
-			return dateText ? 'Undated (\u201c' + dateText + '\u201d)' : 'Undated';
+			return dateText ? fill(D.undated_said, { text: dateText }) : D.undated;
 		var parts = String(date).split('/');
-		var a = dateWords(parts[0]);
+		var a = dateWords(parts[0], D);
 		if (!a)
 			return String(date);
-		var week = precision === 'week' && parts[0].length === 10 ? 'week of ' : '';
+		var day = parts[0].length === 10, week = precision === 'week' && day;
 		if (parts.length === 1)
-			return week + a;
+			return (week ? D.week : '') + a;
 		if (parts[1] === '..')
-			return 'since ' + week + a;
-		var b = dateWords(parts[1]);
-		return b ? week + a + ' to ' + b : String(date);
+			return (day && !week ? D.since_day : D.since) + (week ? D.week : '') + a;
+		var b = dateWords(parts[1], D);
+		if (!b)
+			return String(date);
+		if (week)
+			return D.week + a + D.to_day + b;
+		return (day ? D.from_day : D.from) + a + (day ? D.to_day : D.to) + b;
 	}
 
 	function shortLine(caveats) {

@@ -86,6 +86,10 @@
 		bm.fetchJSON('api/events'),
 		bm.loadStyle()
 	]).then(function (res) {
+		var I18N = window.BriefmapI18n;
+		return I18N.load(I18N.pick(res[1] && res[1].briefing, location.search, document.documentElement.lang), document)
+			.then(function () { return res; });
+	}).then(function (res) {
 		var views = Array.isArray(res[0]) ? res[0] : (res[0] && res[0].views) || [];
 		var view = views.find(function (v) { return v.name === wanted; }) ||
 			views.find(function (v) { return v.name === 'region'; });
@@ -124,8 +128,8 @@
 					details.open = false;
 			}
 		});
-		document.getElementById('embed-events-summary').textContent = 'Events (' + n.total + ')';
-		document.getElementById('map-description').textContent = bm.describeMap(layer, title);
+		document.getElementById('embed-events-summary').textContent = window.BriefmapI18n.t('events') + ' (' + n.total + ')';
+		document.getElementById('map-description').textContent = bm.describeMap(layer, title, fc.briefing);
 		map.on('movestart', function () { fit.flying = true; });
 		map.on('moveend', function () { fit.flying = false; });
 		window.briefmap.embed = { map: map, layer: layer, view: view || null };

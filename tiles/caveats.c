@@ -2,21 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tiles.h"
-
-static const char *kind_title(geodata_caveat_kind k)
-{
-	switch (k) {
-	case GEODATA_CAVEAT_CONTRADICTION:
-		return "Contradiction";
-	case GEODATA_CAVEAT_INACCURACY:
-		return "Inaccuracy";
-	case GEODATA_CAVEAT_UNDATED:
-		return "Undated";
-	default:
-		return "Note";
-	}
-}
+#include "private.h"
 
 /* Appends without cutting a UTF-8 sequence in half. */
 static void append(char *buf, size_t n, const char *s)
@@ -35,6 +21,13 @@ static void append(char *buf, size_t n, const char *s)
 
 size_t tile_caveats_text(const geodata_events *ev, int full, char *buf, size_t n)
 {
+	return tile_caveats_text_lang(ev, full, NULL, buf, n);
+}
+
+size_t tile_caveats_text_lang(const geodata_events *ev, int full, const char *lang, char *buf,
+                              size_t n)
+{
+	const tile_words *w = tile_words_get(lang);
 	if (!buf || !n)
 		return 0;
 	buf[0] = 0;
@@ -42,17 +35,20 @@ size_t tile_caveats_text(const geodata_events *ev, int full, char *buf, size_t n
 	if (!b || !b->ncaveats)
 		return 0;
 	if (full) {
-		append(buf, n, "Caveats about the article.");
+		append(buf, n, w->caveats_full);
 		for (size_t i = 0; i < b->ncaveats; i++) {
 			append(buf, n, " ");
-			append(buf, n, kind_title(b->caveats[i].kind));
+			append(buf, n,
+			       (unsigned)b->caveats[i].kind < GEODATA_CAVEAT_COUNT
+			           ? w->caveat_kinds[b->caveats[i].kind]
+			           : w->caveat_kinds[GEODATA_CAVEAT_OTHER]);
 			append(buf, n, ": ");
 			append(buf, n, b->caveats[i].text);
 		}
 		return strlen(buf);
 	}
 	/* The short form names each kind once, with how many there are. */
-	append(buf, n, "Caveats about the article: ");
+	append(buf, n, w->caveats_short);
 	int first = 1;
 	for (int k = 0; k < GEODATA_CAVEAT_COUNT; k++) {
 		size_t count = 0;
@@ -61,8 +57,7 @@ size_t tile_caveats_text(const geodata_events *ev, int full, char *buf, size_t n
 		if (!count)
 			continue;
 		char part[64];
-		snprintf(part, sizeof part, "%s%s", first ? "" : "; ",
-		         geodata_caveat_kind_name((geodata_caveat_kind)k));
+		snprintf(part, sizeof part, "%s%s", first ? "" : "; ", w->caveat_kinds_short[k]);
 		append(buf, n, part);
 		if (count > 1) {
 			snprintf(part, sizeof part, " (%zu)", count);
@@ -70,6 +65,6 @@ size_t tile_caveats_text(const geodata_events *ev, int full, char *buf, size_t n
 		}
 		first = 0;
 	}
-	append(buf, n, ". See the briefing for details.");
+	append(buf, n, w->caveats_more);
 	return strlen(buf);
 }

@@ -274,4 +274,22 @@ int bands_draw(cairo_t *cr, double y_top, double y_bottom, band_draw_fn draw, vo
 int tile_buffer_append(tile_buffer *b, const void *data, size_t len);
 void tile_error_set(tile_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The words of sheets in one language (i18n.c): printf formats take what their names say. */
+typedef struct tile_words {
+	const char *code;
+	const char *default_title;
+	const char *legend_events, *legend_status, *legend_base;
+	const char *capital, *city, *border, *state, *distance, *no_events, *location;
+	const char *events_shown_one, *events_shown_many, *latest_dated, *as_of;
+	const char *left_out_one, *left_out_many;
+	const char *sources, *from_article, *made;
+	const char *caveats_full, *caveats_short, *caveats_more;
+	const char *caveat_kinds[GEODATA_CAVEAT_COUNT], *caveat_kinds_short[GEODATA_CAVEAT_COUNT];
+	const char *map_of, *n_events_one, *n_events_many;
+	const char *status_words[GEODATA_STATUS_COUNT]; /* in counts: "3 claimed" */
+} tile_words;
+
+/* The words of `lang` ("en", "es"); English for NULL or any other. Static storage. */
+const tile_words *tile_words_get(const char *lang);
+
 #endif

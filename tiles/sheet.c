@@ -780,6 +780,8 @@ typedef struct shown {
 	int capital, city, states;
 	int distance; /* a staging base's distance line crosses the map */
 	size_t left_out; /* undated events on the map that a date filter leaves out */
+	const tile_words *w; /* the sheet's language */
+	const char *lang;
 } shown;
 
 static int event_on_map(render_ctx *ctx, const geodata_event *e)
@@ -821,6 +823,12 @@ static int event_on_map(render_ctx *ctx, const geodata_event *e)
 	       px.miny - r <= ctx->height;
 }
 
+static void shown_lang(shown *sh, const tile_sheet_request *req)
+{
+	sh->w = tile_words_get(req->lang);
+	sh->lang = sh->w->code;
+}
+
 static void shown_collect(map_view *mv, shown *sh)
 {
 	render_ctx *ctx = &mv->ctx;
@@ -839,7 +847,7 @@ static void shown_collect(map_view *mv, shown *sh)
 		if (e->kind < GEODATA_KINDS_MAX && sh->kind_status[e->kind] < 0)
 			sh->kind_status[e->kind] = (int)e->status;
 		if ((unsigned)e->status < GEODATA_STATUS_COUNT)
-			sh->status[e->status] = 1;
+			sh->status[e->status]++;
 		sh->nevents++;
 		if (e->date && e->start > sh->latest) {
 			sh->latest = e->start;
@@ -934,10 +942,10 @@ static void format_day(geodata_day d, char *buf, size_t n)
 }
 
 /* An event's date by the one rule the web page shares (geodata_date_format). */
-static void format_event_date(const geodata_event *e, char *buf, size_t n)
+static void format_event_date(const geodata_event *e, const char *lang, char *buf, size_t n)
 {
-	if (geodata_date_format(e->date, e->date_precision, e->date_text, buf, n))
-		snprintf(buf, n, "%s", e->date ? e->date : "Undated");
+	if (geodata_date_format_lang(e->date, e->date_precision, e->date_text, lang, buf, n))
+		snprintf(buf, n, "%s", e->date ? e->date : "?");
 }
 
 static void dateline_text(const shown *sh, geodata_day until, char *buf, size_t n)
@@ -945,24 +953,30 @@ static void dateline_text(const shown *sh, geodata_day until, char *buf, size_t 
 	char a[64], b[40];
 	if (sh->nevents) {
 		if (sh->latest_event)
-			format_event_date(sh->latest_event, a, sizeof a);
+			format_event_date(sh->latest_event, sh->lang, a, sizeof a);
 		else if (sh->nevents == 99) /* a layout probe: as wide as a real dateline gets */
 			snprintf(a, sizeof a, "since September 2025");
 		else
 			a[0] = 0;
-		snprintf(buf, n, "%zu article event%s shown%s%s", sh->nevents,
-		         sh->nevents == 1 ? "" : "s", a[0] ? " · latest dated: " : "", a);
+		size_t len = (size_t)snprintf(
+		    buf, n, sh->nevents == 1 ? sh->w->events_shown_one : sh->w->events_shown_many,
+		    sh->nevents);
+		if (len < n)
+			snprintf(buf + len, n - len, "%s%s", a[0] ? sh->w->latest_dated : "", a);
 	} else {
-		snprintf(buf, n, "No article events in this view");
+		snprintf(buf, n, "%s", sh->w->no_events);
 	}
 	if (until != GEODATA_DAY_OPEN) {
 		size_t len = strlen(buf);
-		format_day(until, b, sizeof b);
-		snprintf(buf + len, n - len, " · as of %s", b);
+		char iso[40];
+		format_day(until, iso, sizeof iso);
+		if (geodata_date_format_lang(iso, "day", NULL, sh->lang, b, sizeof b))
+			snprintf(b, sizeof b, "%s", iso);
+		snprintf(buf + len, n - len, sh->w->as_of, b);
 		/* Undated events are never placed at a date: say how many the filter hides. */
 		len = strlen(buf);
-		snprintf(buf + len, n - len, " · %zu undated event%s left out", sh->left_out,
-		         sh->left_out == 1 ? "" : "s");
+		snprintf(buf + len, n - len,
+		         sh->left_out == 1 ? sh->w->left_out_one : sh->w->left_out_many, sh->left_out);
 	}
 }
 
@@ -994,32 +1008,33 @@ typedef struct legend_row {
 static size_t legend_rows(const shown *sh, legend_row *rows)
 {
 	size_t n = 0;
-	rows[n++] = (legend_row){ROW_HEAD, 0, 0, 0, "Events", NULL};
+	const tile_words *w = sh->w;
+	rows[n++] = (legend_row){ROW_HEAD, 0, 0, 0, w->legend_events, NULL};
 	for (size_t k = 0; k < sh->kinds->count; k++)
 		if (sh->kind_status[k] >= 0)
 			rows[n++] = (legend_row){ROW_KIND, (int)k, sh->kind_status[k], 0,
 			                         sh->kinds->kind[k].label, &sh->kinds->kind[k]};
 	if (sh->distance)
 		rows[n++] =
-		    (legend_row){ROW_DISTANCE, 0, 0, 0, "Distance measured by this map (not a route)", NULL};
+		    (legend_row){ROW_DISTANCE, 0, 0, 0, w->distance, NULL};
 	if (!sh->nevents)
-		rows[n++] = (legend_row){ROW_NOTE, 0, 0, 0, "No article events in this view", NULL};
+		rows[n++] = (legend_row){ROW_NOTE, 0, 0, 0, w->no_events, NULL};
 	if (sh->nevents) {
-		rows[n++] = (legend_row){ROW_HEAD, 0, 0, 1, "As the article presents it", NULL};
+		rows[n++] = (legend_row){ROW_HEAD, 0, 0, 1, w->legend_status, NULL};
 		for (int s = 0; s < GEODATA_STATUS_COUNT; s++)
 			if (sh->status[s])
 				rows[n++] = (legend_row){ROW_STATUS, s, s, 1,
 				                         geodata_status_get((geodata_event_status)s)->legend, NULL};
 	}
 	int sec = sh->nevents ? 2 : 1;
-	rows[n++] = (legend_row){ROW_HEAD, 0, 0, sec, "Base map", NULL};
+	rows[n++] = (legend_row){ROW_HEAD, 0, 0, sec, w->legend_base, NULL};
 	if (sh->capital)
-		rows[n++] = (legend_row){ROW_CAPITAL, 0, 0, sec, "National capital", NULL};
+		rows[n++] = (legend_row){ROW_CAPITAL, 0, 0, sec, w->capital, NULL};
 	if (sh->city)
-		rows[n++] = (legend_row){ROW_CITY, 0, 0, sec, "City", NULL};
-	rows[n++] = (legend_row){ROW_BORDER, 0, 0, sec, "International border", NULL};
+		rows[n++] = (legend_row){ROW_CITY, 0, 0, sec, w->city, NULL};
+	rows[n++] = (legend_row){ROW_BORDER, 0, 0, sec, w->border, NULL};
 	if (sh->states)
-		rows[n++] = (legend_row){ROW_STATES, 0, 0, sec, "State or province", NULL};
+		rows[n++] = (legend_row){ROW_STATES, 0, 0, sec, w->state, NULL};
 	return n;
 }
 
@@ -1371,15 +1386,39 @@ static time_t sheet_time(const tile_sheet_request *req)
 	return time(NULL);
 }
 
+/* The sheet's text alternative, the first words of its description in every format's metadata:
+ * "Map of TITLE: 12 events, 8 reported, 3 claimed, 1 disputed; caveats: ...". */
+static void alt_text(sheet_text *st, const tile_words *w, const shown *sh)
+{
+	char *d = st->description;
+	size_t n = sizeof st->description, len;
+	len = (size_t)snprintf(d, n, w->map_of, st->title);
+	if (len < n)
+		len += (size_t)snprintf(d + len, n - len, ": ");
+	if (len < n)
+		len += (size_t)snprintf(d + len, n - len,
+		                        sh->nevents == 1 ? w->n_events_one : w->n_events_many,
+		                        sh->nevents);
+	for (int s = 0; s < GEODATA_STATUS_COUNT && len < n; s++)
+		if (sh->status[s])
+			len += (size_t)snprintf(d + len, n - len, ", %d %s", sh->status[s],
+			                        w->status_words[s]);
+	if (len < n && st->caveats_full[0])
+		len += (size_t)snprintf(d + len, n - len, "; %s", st->caveats_full);
+	if (len < n)
+		snprintf(d + len, n - len, ".");
+}
+
 /* The sheet's words; `mv` (when set up) tells what area the map shows, for the provenance. */
 static void sheet_text_init(sheet_text *st, const tile_scene *s, const tile_sheet_request *req,
                             const shown *sh, const map_view *mv)
 {
 	const geodata *gd = tile_scene_data(s);
-	st->title = req->title && req->title[0] ? req->title : "Briefing map";
+	const tile_words *w = tile_words_get(req->lang);
+	st->title = req->title && req->title[0] ? req->title : w->default_title;
 	dateline_text(sh, req->until, st->dateline, sizeof st->dateline);
 	/* Every layer's own attribution, each named once. */
-	size_t n = (size_t)snprintf(st->sources, sizeof st->sources, "Sources: ");
+	size_t n = (size_t)snprintf(st->sources, sizeof st->sources, "%s", w->sources);
 	int first = 1;
 	for (int i = 0; i < GEODATA_LAYER_COUNT; i++) {
 		const geodata_layer *L = geodata_layer_get(gd, (geodata_layer_id)i);
@@ -1393,9 +1432,12 @@ static void sheet_text_init(sheet_text *st, const tile_scene *s, const tile_shee
 	/* The events are credited to their own briefing's article, named by its headline. */
 	const geodata_events *sev = tile_scene_events(s);
 	const geodata_briefing *b = sev ? geodata_events_briefing(sev) : NULL;
-	if (n < sizeof st->sources && b && b->headline)
-		snprintf(st->sources + n, sizeof st->sources - n,
-		         "%sevents authored from the article “%s”", first ? "" : "; ", b->headline);
+	if (n < sizeof st->sources && b && b->headline) {
+		n += (size_t)snprintf(st->sources + n, sizeof st->sources - n, "%s",
+		                      first ? "" : "; ");
+		if (n < sizeof st->sources)
+			snprintf(st->sources + n, sizeof st->sources - n, w->from_article, b->headline);
+	}
 	time_t now = sheet_time(req);
 	struct tm tm;
 	gmtime_r(&now, &tm);
@@ -1404,20 +1446,21 @@ static void sheet_text_init(sheet_text *st, const tile_scene *s, const tile_shee
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
 	int merc = crs_is_web_mercator(req->crs);
 	snprintf(st->crs, sizeof st->crs, "%s", merc ? "Web Mercator (EPSG:3857)" : req->crs);
-	snprintf(st->made, sizeof st->made, "Made %s with briefmap · %s", when, st->crs);
+	snprintf(st->made, sizeof st->made, w->made, when, st->crs);
 	char area[128] = "";
 	geodata_bbox f;
 	if (mv && mv->ready && frame_lonlat(&mv->ctx, &f) == 0)
 		snprintf(area, sizeof area, " The map shows %.3f,%.3f,%.3f,%.3f.", f.minx, f.miny,
 		         f.maxx, f.maxy);
 	geodata_events *ev = tile_scene_events(s);
-	tile_caveats_text(ev, 1, st->caveats_full, sizeof st->caveats_full);
-	tile_caveats_text(ev, !mv || !mv->ready || req->width >= 900, st->caveats,
-	                  sizeof st->caveats);
-	snprintf(st->description, sizeof st->description,
-	         "Briefing map of %g,%g,%g,%g (W,S,E,N degrees) in %s.%s %s. Made %s.%s%s",
-	         req->bbox.minx, req->bbox.miny, req->bbox.maxx, req->bbox.maxy, st->crs, area,
-	         st->dateline, when, st->caveats_full[0] ? " " : "", st->caveats_full);
+	tile_caveats_text_lang(ev, 1, req->lang, st->caveats_full, sizeof st->caveats_full);
+	tile_caveats_text_lang(ev, !mv || !mv->ready || req->width >= 900, req->lang, st->caveats,
+	                       sizeof st->caveats);
+	alt_text(st, w, sh);
+	size_t len = strlen(st->description);
+	snprintf(st->description + len, sizeof st->description - len,
+	         " %g,%g,%g,%g (W,S,E,N), %s.%s %s. %s", req->bbox.minx, req->bbox.miny,
+	         req->bbox.maxx, req->bbox.maxy, st->crs, area, st->dateline, when);
 }
 
 typedef struct layout {
@@ -1591,7 +1634,7 @@ static int draw_sheet(cairo_t *cr, const tile_scene *s, const tile_sheet_request
 		size_t n = legend_rows(sh, rows);
 		double fs = L->fs_body;
 		double cap_h;
-		text_set(tk, "Location", fs * 0.82, TXT_BOLD | TXT_CAPS, 0, 0);
+		text_set(tk, sh->w->location, fs * 0.82, TXT_BOLD | TXT_CAPS, 0, 0);
 		text_extent(tk, NULL, &cap_h);
 		double ix, iy;
 		int inset = 1;
@@ -1623,7 +1666,7 @@ static int draw_sheet(cairo_t *cr, const tile_scene *s, const tile_sheet_request
 			           1);
 		}
 		if (inset) {
-			text_set(tk, "Location", L->fs_body * 0.82, TXT_BOLD | TXT_CAPS, 0, 0);
+			text_set(tk, sh->w->location, L->fs_body * 0.82, TXT_BOLD | TXT_CAPS, 0, 0);
 			text_show(tk, ix, iy - cap_h - L->fs_body * 0.3, MUTED);
 			if ((rc = draw_inset(mv, cr, s, ix, iy, (int)L->inset_w, (int)L->inset_h,
 			                     req->scale, err)))
@@ -1794,6 +1837,7 @@ static int portrait_fit(layout *L, textkit *tk, const tile_scene *s, const tile_
 		return rc;
 	}
 	shown_collect(&probe, &sh);
+	shown_lang(&sh, req);
 	/* Without placed labels the dots are unknown: keep room for them. */
 	sh.capital = sh.city = 1;
 	map_finish(&probe);
@@ -1839,6 +1883,7 @@ int tile_sheet_render(const tile_scene *s, const tile_sheet_request *req, tile_b
 		if ((rc = map_setup(&mv, s, req, W, H, 0, err)))
 			goto done;
 		shown_collect(&mv, &sh);
+		shown_lang(&sh, req);
 		sheet_text_init(&st, s, req, &sh, &mv);
 		tile_png_meta meta = {.title = st.title,
 		                      .source = st.sources,
@@ -1882,6 +1927,7 @@ int tile_sheet_render(const tile_scene *s, const tile_sheet_request *req, tile_b
 		/* The map frame depends on the furniture's size, measured with stand-in text. */
 		sheet_text probe;
 		memset(&sh, 0, sizeof sh);
+		shown_lang(&sh, req);
 		sh.nevents = 99;
 		sheet_text_init(&probe, s, req, &sh, NULL);
 		layout_compute(&L, &tk, &probe, W, H);
@@ -1892,6 +1938,7 @@ int tile_sheet_render(const tile_scene *s, const tile_sheet_request *req, tile_b
 			goto done;
 	}
 	shown_collect(&mv, &sh);
+	shown_lang(&sh, req);
 	sheet_text_init(&st, s, req, &sh, &mv);
 
 	if (req->bare) {

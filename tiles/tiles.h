@@ -182,7 +182,15 @@ typedef struct tile_sheet_request {
 	int64_t made_at;    /**< seconds since 1970 printed as when the sheet was made (the data's
 	                         revision, so equal requests give equal bytes); 0: now */
 	tile_sheet_info *info; /**< optional: filled with what the sheet showed */
+	const char *lang;   /**< the sheet's language, from tile_sheet_lang_find(); NULL: English.
+	                         The briefing's own texts stay as written. */
 } tile_sheet_request;
+
+/**
+ * The language code sheets speak that `lang` names ("en", "es"), in static storage, or NULL
+ * when sheets do not speak it. Thread-safe.
+ */
+const char *tile_sheet_lang_find(const char *lang);
 
 /**
  * Renders a briefing sheet (or with `bare` the map alone) in the requested
@@ -199,6 +207,9 @@ int tile_sheet_render(const tile_scene *s, const tile_sheet_request *req, tile_b
  * Writes at most `n` bytes (cut on a UTF-8 boundary); returns the length.
  */
 size_t tile_caveats_text(const geodata_events *ev, int full, char *buf, size_t n);
+/** The same in the language `lang` (see tile_sheet_lang_find; NULL: English). */
+size_t tile_caveats_text_lang(const geodata_events *ev, int full, const char *lang, char *buf,
+			      size_t n);
 
 /* ---- glyphs of event kinds --------------------------------------------------- */
 

@@ -178,16 +178,18 @@ static void test_date_format_cases(void **state)
 	assert_true(n >= 8);
 	for (size_t i = 0; i < n; i++) {
 		json_object *c = json_object_array_get_idx(cases, i), *v;
-		const char *f[4] = {NULL, NULL, NULL, NULL};
-		const char *names[4] = {"date", "date_precision", "date_text", "text"};
-		for (int k = 0; k < 4; k++)
+		const char *f[5] = {NULL, NULL, NULL, NULL, "en"};
+		const char *names[5] = {"date", "date_precision", "date_text", "text", "lang"};
+		for (int k = 0; k < 5; k++)
 			if (json_object_object_get_ex(c, names[k], &v) && v)
 				f[k] = json_object_get_string(v);
 		char buf[128];
-		assert_int_equal(geodata_date_format(f[0], f[1], f[2], buf, sizeof buf), GEODATA_OK);
+		assert_true(geodata_date_lang_known(f[4]));
+		assert_int_equal(geodata_date_format_lang(f[0], f[1], f[2], f[4], buf, sizeof buf),
+		                 GEODATA_OK);
 		if (strcmp(buf, f[3]))
-			fail_msg("case %zu: %s -> \"%s\", expected \"%s\"", i, f[0] ? f[0] : "null",
-			         buf, f[3]);
+			fail_msg("case %zu (%s): %s -> \"%s\", expected \"%s\"", i, f[4],
+			         f[0] ? f[0] : "null", buf, f[3]);
 	}
 	char small[8];
 	assert_int_equal(geodata_date_format("2024-06-15", "day", NULL, small, sizeof small),

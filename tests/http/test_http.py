@@ -536,8 +536,71 @@ def test_render(srv):
         ("/render.png?view=region&until=2025-02-30x", 400),
         ("/render.png?view=region&size=300x200&crs=EPSG:99999999", 400),
         ("/render.gif?view=region", 404),
+        ("/render.png?view=region&lang=fr", 400),
+        ("/render.png?view=region&lang=", 400),
     ):
         expect_error(srv, p, want)
+    test_render_lang(srv)
+
+
+def png_text(body):
+    """The text chunks (tEXt, iTXt) of a PNG, by keyword."""
+    out, i = {}, 8
+    while i + 8 <= len(body):
+        n, kind = struct.unpack(">I4s", body[i:i + 8])
+        data = body[i + 8:i + 8 + n]
+        if kind == b"tEXt":
+            k, _, v = data.partition(b"\0")
+            out[k.decode("latin-1")] = v.decode("latin-1")
+        elif kind == b"iTXt":
+            k, _, rest = data.partition(b"\0")
+            rest = rest[2:]  # compression flag and method: never compressed here
+            _, _, rest = rest.partition(b"\0")  # language tag
+            _, _, v = rest.partition(b"\0")  # translated keyword
+            out[k.decode("latin-1")] = v.decode("utf-8")
+        i += 12 + n
+    return out
+
+
+def test_render_lang(srv):
+    """&lang=es: the sheet's own words in Spanish, the briefing's texts as written, and the one
+    text alternative ("Map of ...: N events, ...; caveats") in PNG, SVG and PDF metadata."""
+    _, h_en, png_en = srv.get("/render.png?view=mexico&size=900x600")
+    st, h_es, png_es = srv.get("/render.png?view=mexico&size=900x600&lang=es")
+    check("render lang=es 200", st == 200, st)
+    check("lang=es has an ETag of its own", h_es.get("etag") not in (None, h_en.get("etag")))
+    d_en, d_es = png_text(png_en).get("Description", ""), png_text(png_es).get("Description", "")
+    check("PNG Description: text alternative in English",
+          re.match(r"Map of .+: \d+ events(, \d+ [a-z]+)+; Caveats about the article\.", d_en)
+          is not None, d_en[:200])
+    check("PNG Description: text alternative in Spanish",
+          re.match(r"Mapa de .+: \d+ sucesos(, \d+ [a-zé]+)+; Advertencias sobre el artículo\.", d_es)
+          is not None, d_es[:200])
+    n_en = re.match(r"Map of .+?: (\d+) events", d_en)
+    n_es = re.match(r"Mapa de .+?: (\d+) sucesos", d_es)
+    check("both languages count the same events", n_en and n_es and n_en.group(1) == n_es.group(1),
+          f"{d_en[:80]} / {d_es[:80]}")
+    st, _, svg = srv.get("/render.svg?view=mexico&size=900x600&lang=es")
+    m = re.search(rb"<desc>(.*?)</desc>", svg, re.S)
+    check("SVG <desc>: the Spanish text alternative", st == 200 and m is not None
+          and m.group(1).decode().startswith("Mapa de "), m and m.group(1)[:120])
+    st, _, pdf = srv.get("/render.pdf?view=mexico&size=1200x800&lang=es&until=2025-12-31")
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(pdf)
+        f.flush()
+        text = subprocess.run(["pdftotext", f.name, "-"], capture_output=True, text=True,
+                              check=True).stdout
+        info = subprocess.run(["pdfinfo", f.name], capture_output=True, text=True,
+                              check=True).stdout
+    flat = " ".join(text.split())
+    for words in ("Fuentes: ", "Advertencias sobre el artículo", "Contradicción:",
+                  "sucesos sin fecha omitidos", "hasta el 31 de diciembre de 2025"):
+        check(f"PDF lang=es says '{words}'", words in flat, flat[:300])
+    for words in ("Sources: ", "Caveats about the article", "left out"):
+        check(f"PDF lang=es does not say '{words}'", words not in flat, flat[:300])
+    check("PDF lang=es keeps the article's words as written", "The article contradicts itself" in flat)
+    subject = dict(re.findall(r"^([A-Za-z]+):\s+(.*)$", info, re.M)).get("Subject", "")
+    check("PDF Subject: the Spanish text alternative", subject.startswith("Mapa de "), subject[:120])
 
 
 def test_metrics(srv):
