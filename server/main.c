@@ -46,6 +46,7 @@ static const char render_help[] =
     "  --title TEXT         the sheet's title (default: the view's)\n"
     "  --until YYYY-MM-DD   show only events begun by that date\n"
     "  --bare               the map alone: no title, legend, scale bar or footer\n"
+    "  --lang en|es         the language of the sheet's own words and dates, default English\n"
     "  -o FILE              output file, written whole or not at all\n" CLI_BRIEFING_HELP CLI_COMMON_HELP;
 
 static int cmd_render(int argc, char **argv, cli_common *c)
@@ -59,6 +60,7 @@ static int cmd_render(int argc, char **argv, cli_common *c)
 	                                   {"title", required_argument, NULL, OPT_TITLE},
 	                                   {"until", required_argument, NULL, OPT_UNTIL},
 	                                   {"bare", no_argument, NULL, OPT_BARE},
+	                                   {"lang", required_argument, NULL, OPT_LANG},
 	                                   {"briefing", required_argument, NULL, OPT_BRIEFING},
 	                                   CLI_COMMON_LONGOPTS,
 	                                   {NULL, 0, NULL, 0}};
@@ -112,6 +114,10 @@ static int cmd_render(int argc, char **argv, cli_common *c)
 			break;
 		case OPT_BARE:
 			req.bare = 1;
+			break;
+		case OPT_LANG:
+			if (!(req.lang = tile_sheet_lang_find(optarg)))
+				return cli_fail(CLI_EXIT_USAGE, "render: --lang must be en or es");
 			break;
 		default:
 			return cli_bad_option("render", argv);
