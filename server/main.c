@@ -788,11 +788,18 @@ static int cmd_serve(int argc, char **argv, common *c)
 	}
 	if (optind < argc)
 		return fail(EXIT_USAGE, "serve: unexpected argument '%s'", argv[optind]);
+	/* Without --events, every briefing of the briefings folder is served. */
+	const char *one_events = c->events;
+	char briefings_dir[PATH_MAX];
 	common_finish_paths(c);
 	if (!so.static_dir)
 		so.static_dir = c->p.statics;
-	so.views_path = c->views;
-	so.events_path = c->events;
+	so.views_path = one_events ? c->views : NULL;
+	so.events_path = one_events;
+	if (!so.briefings_dir) {
+		resolve(briefings_dir, "briefings");
+		so.briefings_dir = briefings_dir;
+	}
 	so.data = c->gopts;
 	server_error se = {{0}};
 	if (server_run(&so, &se))

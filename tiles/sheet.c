@@ -18,9 +18,6 @@
 /* The story's region: the inset locator shows where a view sits in it. */
 static const geodata_bbox REGION = {-120.0, 2.0, -58.0, 35.0};
 
-static const char ARTICLE[] =
-    "Trump threatens US strikes on Mexican soil against drug cartels after Maduro raid";
-
 /* The sheet's palette: near-black ink, warm greys, one accent for the locator. */
 static const double INK[3] = {0.11, 0.10, 0.09};
 static const double MUTED[3] = {0.40, 0.37, 0.34};
@@ -1430,9 +1427,16 @@ static void sheet_text_init(sheet_text *st, const tile_scene *s, const tile_shee
 		                      first ? "" : "; ", a);
 		first = 0;
 	}
-	if (n < sizeof st->sources)
+	/* The article is the briefing's own: a sheet never names another briefing's. */
+	const geodata_events *sev = tile_scene_events(s);
+	const geodata_briefing *meta = sev ? geodata_events_briefing(sev) : NULL;
+	const char *headline = meta && meta->headline && meta->headline[0] ? meta->headline : NULL;
+	if (n < sizeof st->sources && headline)
 		snprintf(st->sources + n, sizeof st->sources - n,
-		         "%sevents authored from the article “%s”", first ? "" : "; ", ARTICLE);
+		         "%sevents authored from the article “%s”", first ? "" : "; ", headline);
+	else if (n < sizeof st->sources && sev)
+		snprintf(st->sources + n, sizeof st->sources - n, "%sevents authored from the article",
+		         first ? "" : "; ");
 	time_t now = sheet_time(req);
 	struct tm tm;
 	gmtime_r(&now, &tm);
