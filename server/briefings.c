@@ -293,8 +293,15 @@ static brief *load_version(briefings *bs, const char *slug, const brief *prev,
 			b->events_hash = prev->events_hash;
 			b->data_time = prev->data_time;
 		}
-		log_line("briefmap: briefing %s: %s; %s", slug, b->problem ? b->problem : "",
-		         b->scene ? "keeping the last good version" : "not served until fixed");
+		struct stat st;
+		if (prev && prev->scene && stat(p->f[F_EVENTS], &st) != 0)
+			log_line("briefmap: briefing %s: events file %s is gone (%s); serving the last "
+			         "good version",
+			         slug, p->f[F_EVENTS], strerror(errno));
+		else
+			log_line("briefmap: briefing %s: events reload rejected: %s; %s", slug,
+			         b->problem ? b->problem : "",
+			         b->scene ? "keeping the last good version" : "not served until fixed");
 	} else {
 		free(problem);
 	}
@@ -323,7 +330,7 @@ static size_t find_slot(const briefings *bs, const char *slug, int *found)
 }
 
 /* Keeps `old` (taken over) until its labels are placed; watcher and start-up only. */
-static void retire(briefings *bs, brief *old)
+static void retire(briefings *bs, brief *old, const tile_scene *kept)
 {
 	if (!old)
 		return;
@@ -332,6 +339,9 @@ static void retire(briefings *bs, brief *old)
 		memmove(bs->retired, bs->retired + 1, (RETIRED_MAX - 1) * sizeof *bs->retired);
 		bs->nretired--;
 	}
+	/* Its labels are no use once replaced: the CPU goes to the new version's. */
+	if (old->scene && old->scene != kept)
+		tile_scene_stop_warming(old->scene);
 	bs->retired[bs->nretired++] = old;
 }
 
@@ -340,7 +350,7 @@ static void retired_sweep(briefings *bs)
 	size_t k = 0;
 	for (size_t i = 0; i < bs->nretired; i++) {
 		brief *b = bs->retired[i];
-		if (!b->scene || tile_scene_placed(b->scene))
+		if (!b->scene || tile_scene_warm_over(b->scene))
 			brief_unref(b);
 		else
 			bs->retired[k++] = b;
@@ -376,7 +386,7 @@ static int publish(briefings *bs, brief *b, uint64_t stamp)
 	pthread_mutex_unlock(&bs->lock);
 	uint64_t was = old ? old->events_hash : 0;
 	int scene_changed = !old || old->scene != b->scene;
-	retire(bs, old);
+	retire(bs, old, b->scene);
 	if (scene_changed && was && bs->cfg.changed)
 		bs->cfg.changed(bs->cfg.ud, b->slug, b->events_hash, 0);
 	return 0;
@@ -399,7 +409,7 @@ static void remove_slug(briefings *bs, const char *slug)
 	log_line("briefmap: briefing %s removed", old->slug);
 	if (bs->cfg.changed)
 		bs->cfg.changed(bs->cfg.ud, old->slug, 0, 1);
-	retire(bs, old);
+	retire(bs, old, NULL);
 }
 
 brief *briefings_get(briefings *bs, const char *slug)

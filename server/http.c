@@ -121,7 +121,7 @@ typedef struct server {
 	const server_options *opts;
 	geodata *gd;
 	briefings *bs;          /* every briefing, each with its scene, views and revision */
-	tile_scene *base_scene; /* the base map without events, shared by all briefings */
+	tile_scene *base_scene; /* the base map when no briefing is served */
 	tile_cache *cache;
 	uint64_t data_version;
 	char *static_root;  /* realpath of static_dir, or NULL */
@@ -160,6 +160,7 @@ struct request {
 	const char *cache_note; /* for the access log: "hit", "render", "wait" */
 	int tile_immutable;     /* asked for at the current revision */
 	brief *b;               /* the briefing asked for (a reference), or NULL */
+	int in_briefing;        /* asked for under /b/{slug}/ rather than by a first-version route */
 
 	/* Render job, filled by the network thread, run by a worker. */
 	job j;
@@ -820,8 +821,13 @@ static enum MHD_Result handle_tile(request *r, const char *rest, const query *q)
 	const char *want = query_get(q, "v");
 	if (want && (strlen(want) != 16 || strspn(want, "0123456789abcdef") != 16))
 		return reply_error(r, MHD_HTTP_BAD_REQUEST, "v must be a revision (16 hex digits)");
-	/* The base map is shared: drawn from a scene without any briefing's events. */
-	tile_scene *sc = ts == TILE_TILESET_BASE ? tile_scene_ref(s->base_scene) : scene_get(r);
+	/* The base map is one for all: every scene places its labels apart from the events'. */
+	tile_scene *sc = scene_get(r);
+	if (ts == TILE_TILESET_BASE && !sc) {
+		brief *d = briefings_default(s->bs);
+		sc = tile_scene_ref(d && d->scene ? d->scene : s->base_scene);
+		brief_unref(d);
+	}
 	if (want) {
 		char rev[17];
 		tile_revision(r, ts, rev);
@@ -1135,9 +1141,9 @@ static enum MHD_Result handle_tilejson(request *r, const char *rest, const query
 		snprintf(untilq, sizeof untilq, "&until=%.32s", until_s);
 	}
 	const tile_image_codec *png = tile_image_codec_get(TILE_IMAGE_PNG);
-	/* A briefing's tiles under its own prefix; the base map's shared ones at the root. */
+	/* Under /b/{slug}/ a briefing's tiles keep its prefix; the base map's are at the root. */
 	char bpre[GEODATA_SLUG_MAX + 4] = "";
-	if (ts != TILE_TILESET_BASE && r->b)
+	if (ts != TILE_TILESET_BASE && r->in_briefing)
 		snprintf(bpre, sizeof bpre, "/b/%s", r->b->slug);
 	snprintf(url, sizeof url, "%s%s/tiles/%s/{z}/{x}/{y}%s.%s?v=%s%s", base, bpre, name,
 	         scale == 2 ? "@2x" : "", png->ext, rev, untilq);
@@ -1196,8 +1202,7 @@ static enum MHD_Result handle_tilejson(request *r, const char *rest, const query
 	json_object_object_add(j, "name", json_object_new_string(title));
 	/* The article's caveats travel with the tiles into any client that shows a description. */
 	char cav[4096] = "", description[4300];
-	if (ts != TILE_TILESET_BASE)
-		tile_caveats_text(tile_scene_events(msc), 1, cav, sizeof cav);
+	tile_caveats_text(tile_scene_events(msc), 1, cav, sizeof cav);
 	tile_scene_unref(msc);
 	snprintf(description, sizeof description, "%s.%s%s", tileset_descr[ts], cav[0] ? " " : "",
 	         cav);
@@ -1244,7 +1249,7 @@ static enum MHD_Result handle_wmts(request *r)
 /* Ready once the data is loaded and every zoom's labels are placed: tiles then never wait. */
 static enum MHD_Result handle_readyz(request *r)
 {
-	int ready = tile_scene_placed(r->srv->base_scene) && briefings_placed(r->srv->bs);
+	int ready = briefings_placed(r->srv->bs);
 	if (!ready)
 		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "label placement under way");
 	reply_opts o = {.ctype = "text/plain; charset=utf-8", .cache = CC_NONE};
@@ -1701,6 +1706,7 @@ static enum MHD_Result dispatch(request *r, const char *method)
 		return reply_error(r, MHD_HTTP_BAD_REQUEST, "malformed URL");
 	const char *sub = path;
 	int in_briefing = strncmp(path, "/b/", 3) == 0;
+	r->in_briefing = in_briefing;
 	int split = 0;
 	if (in_briefing) {
 		split = briefing_path_split(r, path, &sub);
@@ -2050,7 +2056,8 @@ static int load_all(server *s, server_error *err)
 	}
 	s->data_version = data_version_compute(&o->data);
 	tile_error terr = {{0}};
-	s->base_scene = tile_scene_create(s->gd, NULL, 1, &terr);
+	/* For the base map when no briefing can be served: placed on first use only. */
+	s->base_scene = tile_scene_create(s->gd, NULL, 0, &terr);
 	if (!s->base_scene) {
 		set_err(err, "cannot build the base map: %s", terr.msg);
 		return -1;

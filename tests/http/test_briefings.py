@@ -144,7 +144,11 @@ def main():
         st, _, body = srv.get("/api/events")
         check("old /api/events: the default briefing", st == 200 and b"port-sudan-drones" in body)
         st, tj = get_json(srv, "/tiles/briefing.json")
-        check("old TileJSON: the default briefing", st == 200 and "/b/sudan-war/" in tj["tiles"][0], tj)
+        st2, tjb2 = get_json(srv, "/b/sudan-war/tiles/briefing.json")
+        rev = lambda t: t["tiles"][0].split("?v=")[1]
+        check("old TileJSON: the default briefing's revision on the old route",
+              st == 200 and "/tiles/briefing/" in tj["tiles"][0] and "/b/" not in tj["tiles"][0]
+              and sudan_head[:30] in tj["attribution"] and rev(tj) == rev(tjb2), tj)
         st, tjb = get_json(srv, "/tiles/base.json")
         check("base TileJSON shared at the root", st == 200 and "/tiles/base/" in tjb["tiles"][0]
               and "/b/" not in tjb["tiles"][0], tjb)
