@@ -685,10 +685,31 @@ static enum MHD_Result handle_oembed(request *r, const query *q)
 {
 	char origin[600];
 	request_base(r, origin, sizeof origin);
+	/* A url under /b/{slug}/ is that briefing's page, whatever route the request came by. */
+	const char *url = query_get(q, "url");
+	const char *at = url ? strstr(url, "://") : NULL;
+	const char *upath = at ? strchr(at + 3, '/') : NULL;
+	brief *ub = NULL;
+	char prefix[GEODATA_SLUG_MAX + 4] = "";
+	if (upath && strncmp(upath, "/b/", 3) == 0) {
+		char slug[GEODATA_SLUG_MAX + 1];
+		size_t n = strcspn(upath + 3, "/?#");
+		if (n > 0 && n <= GEODATA_SLUG_MAX) {
+			memcpy(slug, upath + 3, n);
+			slug[n] = '\0';
+			ub = geodata_slug_valid(slug) ? briefings_get(r->srv->bs, slug) : NULL;
+		}
+		if (!ub || !ub->views) {
+			brief_unref(ub);
+			return reply_error(r, MHD_HTTP_NOT_FOUND, "url is not a page of this server");
+		}
+		snprintf(prefix, sizeof prefix, "/b/%s", ub->slug);
+	}
 	oembed_reply a;
-	oembed_answer(r->b->views->views, origin, r->srv->host, query_get(q, "url"),
+	oembed_answer((ub ? ub : r->b)->views->views, prefix, origin, r->srv->host, query_get(q, "url"),
 	              query_get(q, "maxwidth"), query_get(q, "maxheight"), query_get(q, "format"),
 	              &a);
+	brief_unref(ub);
 	if (a.status != MHD_HTTP_OK)
 		return reply_error(r, a.status, a.error);
 	reply_opts o = {.ctype = "application/json", .cache = CC_API, .cors = 1};

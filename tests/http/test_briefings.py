@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_http import Server, check  # noqa: E402
@@ -155,6 +156,20 @@ def main():
         st, _, b1 = srv.get("/tiles/base/2/1/1.png")
         st2, _, b2 = srv.get("/b/us-mexico-cartels/tiles/base/2/1/1.png")
         check("one base map for all", st == 200 and b1 == b2)
+        origin = f"http://{srv.host}:{srv.port}"
+        q = urllib.parse.quote(f"{origin}/b/sudan-war/embed?view=sudan", safe="")
+        st, oe = get_json(srv, f"/b/sudan-war/oembed?url={q}")
+        check("oEmbed of a briefing's embed", st == 200 and
+              f'src="{origin}/b/sudan-war/embed?view=sudan"' in oe["html"], oe)
+        q = urllib.parse.quote(f"{origin}/b/sudan-war/embed?view=caribbean", safe="")
+        st, _ = get_json(srv, f"/oembed?url={q}")
+        check("oEmbed: a view of another briefing is no view of this one", st == 404, st)
+        st1, h1, _ = srv.get("/b/sudan-war/tiles/events/3/4/3.png")
+        st2, h2, _ = srv.get("/b/us-mexico-cartels/tiles/events/3/4/3.png")
+        check("each briefing's tiles have their own ETag", st1 == st2 == 200
+              and h1["etag"] != h2["etag"], (h1.get("etag"), h2.get("etag")))
+        st, _, _ = srv.get("/b/sudan-war/tiles/events/3/4/3.png", {"If-None-Match": h1["etag"]})
+        check("304 under /b/{slug}/", st == 304, st)
         st, _ = get_json(srv, "/b/nope/api/events")
         check("unknown briefing: 404", st == 404, st)
         st, h, _ = srv.get("/b/sudan-war")
