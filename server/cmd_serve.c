@@ -124,14 +124,16 @@ int cli_cmd_serve(int argc, char **argv, cli_common *c)
 	}
 	if (optind < argc)
 		return cli_fail(CLI_EXIT_USAGE, "serve: unexpected argument '%s'", argv[optind]);
+	/* Without --events, every briefing of the briefings folder is served. */
+	const char *one_events = c->events;
 	int frc = cli_common_finish(c, "serve");
 	if (frc)
 		return frc;
 	if (!so.static_dir)
 		so.static_dir = c->statics;
 	so.briefings_dir = c->briefings;
-	so.views_path = c->views;
-	so.events_path = c->events;
+	so.views_path = one_events ? c->views : NULL;
+	so.events_path = one_events;
 	so.data = c->gopts;
 	server_error se = {{0}};
 	if (server_run(&so, &se))

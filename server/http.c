@@ -26,6 +26,7 @@
 #include <json-c/json.h>
 #include <microhttpd.h>
 
+#include "briefings.h"
 #include "jobs.h"
 #include "oembed.h"
 #include "ops.h"
@@ -51,8 +52,7 @@
 
 #define DEFAULT_LISTEN "127.0.0.1:8080"
 #define DEFAULT_STATIC "static"
-#define DEFAULT_VIEWS "briefings/us-mexico-cartels/views.json"
-#define DEFAULT_EVENTS "briefings/us-mexico-cartels/events.geojson"
+#define DEFAULT_BRIEFINGS "briefings"
 #define DEFAULT_CACHE_MB 256
 
 #define ALLOW_METHODS "GET, HEAD, OPTIONS"
@@ -84,13 +84,16 @@ enum route {
 	ROUTE_READYZ,
 	ROUTE_WMTS,
 	ROUTE_STYLE,
+	ROUTE_BRIEFING,
+	ROUTE_BRIEFINGS,
 	ROUTE_OTHER,
 	ROUTE_COUNT
 };
 
 static const char *const route_names[ROUTE_COUNT] = {
     "index", "embed", "static", "tile",    "tilejson", "events",
-    "event", "views", "render", "healthz", "metrics",  "oembed", "readyz", "wmts", "style", "other",
+    "event", "views", "render", "healthz", "metrics",  "oembed", "readyz", "wmts",
+    "style", "briefing", "briefings", "other",
 };
 
 static const int status_codes[] = {200, 204, 302, 304, 400, 404, 405, 413, 414, 500, 503};
@@ -109,8 +112,6 @@ typedef struct metrics {
 	atomic_ulong render_count[2];
 	atomic_ulong render_usec[2];
 	atomic_ulong render_errors;
-	atomic_ulong events_generation;
-	atomic_ulong reloads_rejected;
 } metrics;
 
 /* ---- server and request state ------------------------------------------ */
@@ -120,37 +121,19 @@ typedef struct request request;
 typedef struct server {
 	const server_options *opts;
 	geodata *gd;
-	geodata_views *views;
-	char *views_json; /* /api/views body, built once */
-	char views_etag[24];
+	briefings *bs;          /* every briefing, each with its scene, views and revision */
+	tile_scene *base_scene; /* the base map when no briefing is served */
 	tile_cache *cache;
 	uint64_t data_version;
 	char *static_root;  /* realpath of static_dir, or NULL */
 	char *leaflet_root; /* realpath of node_modules/leaflet/dist beside it, or NULL */
-	const char *events_path;
 	char host[80]; /* "ADDR:PORT" as printed, for TileJSON without a usable Host header */
-
-	/* The current scene; requests take a reference so a reload never pulls it from under them.
-	 */
-	pthread_mutex_t scene_lock;
-	tile_scene *scene;
 
 	job_queue *jobs;
 	int nworkers;
 	size_t sheet_cache_max; /* larger sheets are not kept in the tile cache */
 	atomic_int closing; /* a stop signal has arrived */
 	atomic_int suspended;
-	/* The time printed on sheets: when the data last changed, so equal requests give equal
-	 * bytes. */
-	atomic_llong data_time;
-
-	/* Events watcher. */
-	pthread_t watcher;
-	int watcher_started;
-	int wake_fd;    /* eventfd written to stop the watcher */
-	int inotify_fd; /* watches the events file's folder; -1: stat polling alone */
-	struct stat ev_stat;
-	int ev_stat_ok;
 
 	struct MHD_Daemon *daemon;
 	limits_policy policy;
@@ -177,6 +160,8 @@ struct request {
 	size_t bytes;
 	const char *cache_note; /* for the access log: "hit", "render", "wait" */
 	int tile_immutable;     /* asked for at the current revision */
+	brief *b;               /* the briefing asked for (a reference), or NULL */
+	int in_briefing;        /* asked for under /b/{slug}/ rather than by a first-version route */
 
 	/* Render job, filled by the network thread, run by a worker. */
 	job j;
@@ -488,12 +473,10 @@ static void free_events(void *cls)
 
 /* ---- scene access -------------------------------------------------------- */
 
-static tile_scene *scene_get(server *s)
+/* The scene of the request's briefing: dispatch answers 503 before any handler when none. */
+static tile_scene *scene_get(request *r)
 {
-	pthread_mutex_lock(&s->scene_lock);
-	tile_scene *sc = tile_scene_ref(s->scene);
-	pthread_mutex_unlock(&s->scene_lock);
-	return sc;
+	return tile_scene_ref(r->b ? r->b->scene : NULL);
 }
 
 static uint64_t scene_events_hash(const tile_scene *sc)
@@ -510,7 +493,7 @@ static void mtime_max(long long *t, const char *path)
 }
 
 /* When the data last changed (base data, layers, events): the time sheets print. */
-static long long data_time_compute(const geodata_options *d, const char *events_path)
+static long long data_time_compute(const geodata_options *d)
 {
 	long long t = 0;
 	char path[PATH_MAX];
@@ -525,17 +508,7 @@ static long long data_time_compute(const geodata_options *d, const char *events_
 			*bar = '\0';
 		mtime_max(&t, path);
 	}
-	mtime_max(&t, events_path);
 	return t;
-}
-
-/*
- * The reload thread runs at a lower priority than the network threads (Linux
- * nice values are per thread), like the render workers. Failure only costs latency.
- */
-static void lower_priority(void)
-{
-	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), RENDER_NICE);
 }
 
 /* ---- render queue -------------------------------------------------------- */
@@ -713,10 +686,31 @@ static enum MHD_Result handle_oembed(request *r, const query *q)
 {
 	char origin[600];
 	request_base(r, origin, sizeof origin);
+	/* A url under /b/{slug}/ is that briefing's page, whatever route the request came by. */
+	const char *url = query_get(q, "url");
+	const char *at = url ? strstr(url, "://") : NULL;
+	const char *upath = at ? strchr(at + 3, '/') : NULL;
+	brief *ub = NULL;
+	char prefix[GEODATA_SLUG_MAX + 4] = "";
+	if (upath && strncmp(upath, "/b/", 3) == 0) {
+		char slug[GEODATA_SLUG_MAX + 1];
+		size_t n = strcspn(upath + 3, "/?#");
+		if (n > 0 && n <= GEODATA_SLUG_MAX) {
+			memcpy(slug, upath + 3, n);
+			slug[n] = '\0';
+			ub = geodata_slug_valid(slug) ? briefings_get(r->srv->bs, slug) : NULL;
+		}
+		if (!ub || !ub->views) {
+			brief_unref(ub);
+			return reply_error(r, MHD_HTTP_NOT_FOUND, "url is not a page of this server");
+		}
+		snprintf(prefix, sizeof prefix, "/b/%s", ub->slug);
+	}
 	oembed_reply a;
-	oembed_answer(r->srv->views, origin, r->srv->host, query_get(q, "url"),
+	oembed_answer((ub ? ub : r->b)->views->views, prefix, origin, r->srv->host, query_get(q, "url"),
 	              query_get(q, "maxwidth"), query_get(q, "maxheight"), query_get(q, "format"),
 	              &a);
+	brief_unref(ub);
 	if (a.status != MHD_HTTP_OK)
 		return reply_error(r, a.status, a.error);
 	reply_opts o = {.ctype = "application/json", .cache = CC_API, .cors = 1};
@@ -728,7 +722,7 @@ static enum MHD_Result handle_oembed(request *r, const query *q)
 static enum MHD_Result handle_embed(request *r, const query *q)
 {
 	const char *view = query_get(q, "view");
-	if (view && !geodata_views_find(r->srv->views, view))
+	if (view && !geodata_views_find(r->b->views->views, view))
 		return reply_error(r, MHD_HTTP_NOT_FOUND, "no such view");
 	return serve_page(r, "embed.html");
 }
@@ -751,10 +745,13 @@ static uint64_t tile_tag(int tileset, uint64_t evhash)
  * data, and for the tilesets with events, the events). Tile URLs carrying it
  * (?v=REV) are immutable; 16 hex digits.
  */
-static void tile_revision(const server *s, int ts, const tile_scene *sc, char out[17])
+static void tile_revision(const request *r, int ts, char out[17])
 {
-	uint64_t h = fnv_u64(FNV_INIT, s->data_version);
-	h = fnv_u64(h, tile_tag(ts, scene_events_hash(sc)));
+	uint64_t h = fnv_u64(FNV_INIT, r->srv->data_version);
+	h = fnv_u64(h, tile_tag(ts, r->b ? r->b->events_hash : 0));
+	/* Two briefings with equal events still have tiles of their own. */
+	if (ts != TILE_TILESET_BASE && r->b)
+		h = fnv_str(h, r->b->slug);
 	snprintf(out, 17, "%016" PRIx64, h);
 }
 
@@ -846,10 +843,16 @@ static enum MHD_Result handle_tile(request *r, const char *rest, const query *q)
 	const char *want = query_get(q, "v");
 	if (want && (strlen(want) != 16 || strspn(want, "0123456789abcdef") != 16))
 		return reply_error(r, MHD_HTTP_BAD_REQUEST, "v must be a revision (16 hex digits)");
-	tile_scene *sc = scene_get(s);
+	/* The base map is one for all: every scene places its labels apart from the events'. */
+	tile_scene *sc = scene_get(r);
+	if (ts == TILE_TILESET_BASE && !sc) {
+		brief *d = briefings_default(s->bs);
+		sc = tile_scene_ref(d && d->scene ? d->scene : s->base_scene);
+		brief_unref(d);
+	}
 	if (want) {
 		char rev[17];
-		tile_revision(s, ts, sc, rev);
+		tile_revision(r, ts, rev);
 		if (strcmp(want, rev) != 0) {
 			tile_scene_unref(sc);
 			const char *last = strrchr(rest, '/');
@@ -858,8 +861,9 @@ static enum MHD_Result handle_tile(request *r, const char *rest, const query *q)
 		}
 		r->tile_immutable = 1;
 	}
-	uint64_t tag = tile_tag(ts, scene_events_hash(sc));
+	uint64_t tag = tile_tag(ts, r->b ? r->b->events_hash : 0);
 	const char *ext = tile_image_codec_get(t.format)->ext;
+	const char *slug = ts == TILE_TILESET_BASE || !r->b ? "" : r->b->slug;
 	/* Events do not change the base tileset, so its tag leaves them out. */
 	uint64_t h = fnv_str(FNV_INIT, name);
 	h = fnv_u64(h, (uint64_t)z);
@@ -870,14 +874,20 @@ static enum MHD_Result handle_tile(request *r, const char *rest, const query *q)
 	h = fnv_u64(h, ts == TILE_TILESET_BASE ? 0 : (uint64_t)(uint32_t)until);
 	h = fnv_u64(h, s->data_version);
 	h = fnv_u64(h, tag);
+	h = fnv_str(h, slug);
 	etag_format(r->etag, h);
 	job *j = &r->j;
 	j->format = t.format;
+	/* Tiles with events are kept per briefing ("b/SLUG/..."); the base map once for all. */
+	char bpre[GEODATA_SLUG_MAX + 4] = "";
+	if (*slug)
+		snprintf(bpre, sizeof bpre, "b/%s/", slug);
 	if (ts == TILE_TILESET_BASE || until == GEODATA_DAY_OPEN)
-		snprintf(j->key, sizeof j->key, "%s/%ld/%ld/%ld@%d.%s", name, z, x, y, scale, ext);
+		snprintf(j->key, sizeof j->key, "%s%s/%ld/%ld/%ld@%d.%s", bpre, name, z, x, y, scale,
+		         ext);
 	else
-		snprintf(j->key, sizeof j->key, "%s/%ld/%ld/%ld@%d.%s?%" PRId32, name, z, x, y,
-		         scale, ext, until);
+		snprintf(j->key, sizeof j->key, "%s%s/%ld/%ld/%ld@%d.%s?%" PRId32, bpre, name, z, x,
+		         y, scale, ext, until);
 	tile_blob *blob = tile_cache_get(s->cache, j->key);
 	if (not_modified(r, r->etag)) {
 		tile_scene_unref(sc);
@@ -1020,7 +1030,7 @@ static enum MHD_Result handle_render(request *r, const char *ext, const query *q
 	if (view && bbox)
 		return reply_error(r, MHD_HTTP_BAD_REQUEST, "give view or bbox, not both");
 	if (view) {
-		v = geodata_views_find(s->views, view);
+		v = geodata_views_find(r->b->views->views, view);
 		if (!v)
 			return reply_error(r, MHD_HTTP_NOT_FOUND, "no such view");
 		req->bbox = v->bbox;
@@ -1065,7 +1075,11 @@ static enum MHD_Result handle_render(request *r, const char *ext, const query *q
 	req->title = r->title;
 	req->until = until;
 	req->lang = lang;
-	req->made_at = (int64_t)atomic_load(&s->data_time);
+	req->made_at = (int64_t)r->b->data_time;
+	const char *bare = query_get(q, "bare");
+	if (bare && strcmp(bare, "0") != 0 && strcmp(bare, "1") != 0)
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, "bare must be 0 or 1");
+	req->bare = bare && bare[0] == '1';
 	snprintf(r->filename, sizeof r->filename, "briefmap-%s.%s", v ? v->name : "map",
 	         format_ext(req->format));
 	/* Quotes and backslashes would break the Content-Disposition header. */
@@ -1073,7 +1087,7 @@ static enum MHD_Result handle_render(request *r, const char *ext, const query *q
 		if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20)
 			*c = '_';
 
-	tile_scene *sc = scene_get(s);
+	tile_scene *sc = scene_get(r);
 	uint64_t hsh = fnv_str(FNV_INIT, "render");
 	hsh = fnv_add(hsh, &req->bbox, sizeof req->bbox);
 	hsh = fnv_u64(hsh, (uint64_t)w);
@@ -1086,6 +1100,8 @@ static enum MHD_Result handle_render(request *r, const char *ext, const query *q
 	hsh = fnv_str(hsh, lang ? lang : "");
 	hsh = fnv_u64(hsh, s->data_version);
 	hsh = fnv_u64(hsh, scene_events_hash(sc));
+	hsh = fnv_str(hsh, r->b->slug);
+	hsh = fnv_u64(hsh, (uint64_t)req->bare);
 	etag_format(r->etag, hsh);
 	if (not_modified(r, r->etag)) {
 		tile_scene_unref(sc);
@@ -1119,7 +1135,6 @@ static const char *const tileset_descr[TILE_TILESET_COUNT] = {
 
 static enum MHD_Result handle_tilejson(request *r, const char *rest, const query *q)
 {
-	server *s = r->srv;
 	size_t n = strlen(rest) - 5; /* without ".json" */
 	char name[32];
 	if (n == 0 || n >= sizeof name)
@@ -1146,9 +1161,7 @@ static enum MHD_Result handle_tilejson(request *r, const char *rest, const query
 		return reply_error(r, MHD_HTTP_BAD_REQUEST, "until must be a date YYYY-MM-DD");
 	char base[600], url[800], rev[17];
 	request_base(r, base, sizeof base);
-	tile_scene *sc = scene_get(s);
-	tile_revision(s, ts, sc, rev);
-	tile_scene_unref(sc);
+	tile_revision(r, ts, rev);
 	char untilq[48] = "";
 	if (until_s && ts != TILE_TILESET_BASE) {
 		/* Only digits and dashes pass geodata_date_parse, so the value needs no escaping.
@@ -1156,25 +1169,49 @@ static enum MHD_Result handle_tilejson(request *r, const char *rest, const query
 		snprintf(untilq, sizeof untilq, "&until=%.32s", until_s);
 	}
 	const tile_image_codec *png = tile_image_codec_get(TILE_IMAGE_PNG);
-	snprintf(url, sizeof url, "%s/tiles/%s/{z}/{x}/{y}%s.%s?v=%s%s", base, name,
+	/* Under /b/{slug}/ a briefing's tiles keep its prefix; the base map's are at the root. */
+	char bpre[GEODATA_SLUG_MAX + 4] = "";
+	if (ts != TILE_TILESET_BASE && r->in_briefing)
+		snprintf(bpre, sizeof bpre, "/b/%s", r->b->slug);
+	snprintf(url, sizeof url, "%s%s/tiles/%s/{z}/{x}/{y}%s.%s?v=%s%s", base, bpre, name,
 	         scale == 2 ? "@2x" : "", png->ext, rev, untilq);
 
 	geodata_bbox b = {-120.0, 2.0, -58.0, 35.0};
-	const geodata_view *region = geodata_views_find(s->views, "region");
+	const geodata_briefing *meta = NULL;
+	tile_scene *msc = scene_get(r);
+	if (msc && tile_scene_events(msc))
+		meta = geodata_events_briefing(tile_scene_events(msc));
+	const geodata_view *region =
+	    geodata_views_find(r->b->views->views, meta && meta->default_view ? meta->default_view
+	                                                                      : "region");
+	if (!region && geodata_views_count(r->b->views->views) > 0)
+		region = geodata_views_get(r->b->views->views, 0);
 	if (region)
 		b = region->bbox;
-	char attribution[160];
-	snprintf(attribution, sizeof attribution, "%s%s%s", ATTRIBUTION_BASE,
-	         ts == TILE_TILESET_BASE ? "" : "; ",
-	         ts == TILE_TILESET_BASE ? "" : ATTRIBUTION_EVENTS);
-	char title[64];
-	snprintf(title, sizeof title, "briefmap %s", name);
+	/* The attribution names the briefing's article, and the name its headline. */
+	char attribution[600];
+	const char *headline = meta && meta->headline ? meta->headline : NULL;
+	if (ts == TILE_TILESET_BASE)
+		snprintf(attribution, sizeof attribution, "%s", ATTRIBUTION_BASE);
+	else if (headline)
+		snprintf(attribution, sizeof attribution, "%s; events from the article \"%.300s\"%s%.100s",
+		         ATTRIBUTION_BASE, headline, meta->outlet ? ", " : "",
+		         meta->outlet ? meta->outlet : "");
+	else
+		snprintf(attribution, sizeof attribution, "%s; %s", ATTRIBUTION_BASE,
+		         ATTRIBUTION_EVENTS);
+	char title[400];
+	if (headline && ts != TILE_TILESET_BASE)
+		snprintf(title, sizeof title, "briefmap %s: %.300s", name, headline);
+	else
+		snprintf(title, sizeof title, "briefmap %s", name);
 
 	json_object *j = json_object_new_object();
 	json_object *tiles = json_object_new_array();
 	json_object *bounds = json_object_new_array();
 	json_object *center = json_object_new_array();
 	if (!j || !tiles || !bounds || !center) {
+		tile_scene_unref(msc);
 		json_object_put(j);
 		json_object_put(tiles);
 		json_object_put(bounds);
@@ -1192,10 +1229,9 @@ static enum MHD_Result handle_tilejson(request *r, const char *rest, const query
 	json_object_object_add(j, "tilejson", json_object_new_string("3.0.0"));
 	json_object_object_add(j, "name", json_object_new_string(title));
 	/* The article's caveats travel with the tiles into any client that shows a description. */
-	char cav[4096], description[4300];
-	tile_scene *csc = scene_get(s);
-	tile_caveats_text(tile_scene_events(csc), 1, cav, sizeof cav);
-	tile_scene_unref(csc);
+	char cav[4096] = "", description[4300];
+	tile_caveats_text(tile_scene_events(msc), 1, cav, sizeof cav);
+	tile_scene_unref(msc);
 	snprintf(description, sizeof description, "%s.%s%s", tileset_descr[ts], cav[0] ? " " : "",
 	         cav);
 	json_object_object_add(j, "description", json_object_new_string(description));
@@ -1215,15 +1251,13 @@ static enum MHD_Result handle_tilejson(request *r, const char *rest, const query
 
 static enum MHD_Result handle_wmts(request *r)
 {
-	server *s = r->srv;
 	char base[600];
 	request_base(r, base, sizeof base);
 	geodata_bbox b = {-180.0, -85.0511, 180.0, 85.0511};
 	wmts_layer layers[TILE_TILESET_COUNT];
 	char revs[TILE_TILESET_COUNT][17], titles[TILE_TILESET_COUNT][64];
-	tile_scene *sc = scene_get(s);
 	for (int t = 0; t < TILE_TILESET_COUNT; t++) {
-		tile_revision(s, t, sc, revs[t]);
+		tile_revision(r, t, revs[t]);
 		snprintf(titles[t], sizeof titles[t], "briefmap %s", tile_tileset_name((tile_tileset)t));
 		layers[t] = (wmts_layer){.name = tile_tileset_name((tile_tileset)t),
 		                         .title = titles[t],
@@ -1231,7 +1265,6 @@ static enum MHD_Result handle_wmts(request *r)
 		                         .revision = revs[t],
 		                         .bbox = {b.minx, b.miny, b.maxx, b.maxy}};
 	}
-	tile_scene_unref(sc);
 	char *xml = wmts_capabilities(base, layers, TILE_TILESET_COUNT, GEODATA_MAX_ZOOM);
 	if (!xml)
 		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
@@ -1244,9 +1277,7 @@ static enum MHD_Result handle_wmts(request *r)
 /* Ready once the data is loaded and every zoom's labels are placed: tiles then never wait. */
 static enum MHD_Result handle_readyz(request *r)
 {
-	tile_scene *sc = scene_get(r->srv);
-	int ready = tile_scene_placed(sc);
-	tile_scene_unref(sc);
+	int ready = briefings_placed(r->srv->bs);
 	if (!ready)
 		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "label placement under way");
 	reply_opts o = {.ctype = "text/plain; charset=utf-8", .cache = CC_NONE};
@@ -1255,8 +1286,7 @@ static enum MHD_Result handle_readyz(request *r)
 
 static enum MHD_Result handle_events(request *r, const char *id)
 {
-	server *s = r->srv;
-	tile_scene *sc = scene_get(s);
+	tile_scene *sc = scene_get(r);
 	geodata_events *ev = tile_scene_events(sc);
 	ev = ev ? geodata_events_ref(ev) : NULL;
 	tile_scene_unref(sc);
@@ -1314,15 +1344,13 @@ static enum MHD_Result handle_events(request *r, const char *id)
 
 static enum MHD_Result handle_views(request *r)
 {
-	server *s = r->srv;
-	reply_opts o = {
-	    .ctype = "application/json", .etag = s->views_etag, .cache = CC_API, .cors = 1};
-	o.full_len = strlen(s->views_json);
-	if (not_modified(r, s->views_etag))
+	brief_views *v = r->b->views;
+	reply_opts o = {.ctype = "application/json", .etag = v->etag, .cache = CC_API, .cors = 1};
+	o.full_len = strlen(v->json);
+	if (not_modified(r, v->etag))
 		return reply_304(r, &o);
-	size_t len = strlen(s->views_json);
-	struct MHD_Response *resp =
-	    MHD_create_response_from_buffer(len, s->views_json, MHD_RESPMEM_PERSISTENT);
+	size_t len = strlen(v->json);
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, v->json, MHD_RESPMEM_MUST_COPY);
 	return reply_send(r, MHD_HTTP_OK, resp, len, &o);
 }
 
@@ -1375,6 +1403,51 @@ static void jobs_metrics(strbuf *b, job_queue *q)
 	sb_printf(b, "# TYPE briefmap_heap_bytes gauge\n");
 	sb_printf(b, "briefmap_heap_bytes{state=\"used\"} %zu\n", st.heap_used);
 	sb_printf(b, "briefmap_heap_bytes{state=\"free\"} %zu\n", st.heap_free);
+}
+
+/* Per briefing: loaded or not, and the reloads refused; for the default one its generation. */
+static void briefings_metrics(strbuf *b, briefings *bs)
+{
+	size_t n;
+	brief **list = briefings_snapshot(bs, &n);
+	size_t loaded = 0;
+	unsigned long rejected = 0;
+	for (size_t i = 0; list && i < n; i++) {
+		loaded += list[i]->scene != NULL;
+		rejected += list[i]->reload_errors;
+	}
+	sb_printf(b, "# HELP briefmap_briefings Briefings found, by whether they are served.\n");
+	sb_printf(b, "# TYPE briefmap_briefings gauge\n");
+	sb_printf(b, "briefmap_briefings{state=\"loaded\"} %zu\n", loaded);
+	sb_printf(b, "briefmap_briefings{state=\"failed\"} %zu\n", n - loaded);
+	sb_printf(b, "# HELP briefmap_briefing_reload_errors_total Loads of a briefing refused as "
+	             "invalid.\n");
+	sb_printf(b, "# TYPE briefmap_briefing_reload_errors_total counter\n");
+	for (size_t i = 0; list && i < n; i++)
+		sb_printf(b, "briefmap_briefing_reload_errors_total{briefing=\"%s\"} %lu\n",
+		          list[i]->slug, list[i]->reload_errors);
+	sb_printf(b, "# HELP briefmap_briefing_events Events served, by briefing.\n");
+	sb_printf(b, "# TYPE briefmap_briefing_events gauge\n");
+	for (size_t i = 0; list && i < n; i++) {
+		const geodata_events *ev = list[i]->scene ? tile_scene_events(list[i]->scene) : NULL;
+		sb_printf(b, "briefmap_briefing_events{briefing=\"%s\"} %zu\n", list[i]->slug,
+		          ev ? geodata_events_count(ev) : (size_t)0);
+	}
+	briefings_snapshot_free(list, n);
+	brief *d = briefings_default(bs);
+	const geodata_events *ev = d && d->scene ? tile_scene_events(d->scene) : NULL;
+	sb_printf(b, "# HELP briefmap_events_generation Versions of the default briefing loaded so "
+	             "far.\n");
+	sb_printf(b, "# TYPE briefmap_events_generation gauge\n");
+	sb_printf(b, "briefmap_events_generation %lu\n", d ? d->generation : 0UL);
+	sb_printf(b, "# HELP briefmap_events_reloads_rejected_total Loads of any briefing refused "
+	             "as invalid.\n");
+	sb_printf(b, "# TYPE briefmap_events_reloads_rejected_total counter\n");
+	sb_printf(b, "briefmap_events_reloads_rejected_total %lu\n", rejected);
+	sb_printf(b, "# HELP briefmap_events Events of the default briefing currently served.\n");
+	sb_printf(b, "# TYPE briefmap_events gauge\n");
+	sb_printf(b, "briefmap_events %zu\n", ev ? geodata_events_count(ev) : (size_t)0);
+	brief_unref(d);
 }
 
 static enum MHD_Result handle_metrics(request *r)
@@ -1455,21 +1528,7 @@ static enum MHD_Result handle_metrics(request *r)
 	sb_printf(&b, "# HELP briefmap_render_threads Render worker threads.\n");
 	sb_printf(&b, "# TYPE briefmap_render_threads gauge\n");
 	sb_printf(&b, "briefmap_render_threads %d\n", s->nworkers);
-	sb_printf(&b,
-	          "# HELP briefmap_events_generation Versions of the events file loaded so far.\n");
-	sb_printf(&b, "# TYPE briefmap_events_generation gauge\n");
-	sb_printf(&b, "briefmap_events_generation %lu\n", atomic_load(&m->events_generation));
-	sb_printf(&b, "# HELP briefmap_events_reloads_rejected_total Edits of the events file "
-	              "refused as invalid.\n");
-	sb_printf(&b, "# TYPE briefmap_events_reloads_rejected_total counter\n");
-	sb_printf(&b, "briefmap_events_reloads_rejected_total %lu\n",
-	          atomic_load(&m->reloads_rejected));
-	tile_scene *sc = scene_get(s);
-	const geodata_events *ev = tile_scene_events(sc);
-	sb_printf(&b, "# HELP briefmap_events Events currently served.\n");
-	sb_printf(&b, "# TYPE briefmap_events gauge\n");
-	sb_printf(&b, "briefmap_events %zu\n", ev ? geodata_events_count(ev) : (size_t)0);
-	tile_scene_unref(sc);
+	briefings_metrics(&b, s->bs);
 	char *proc = procmetrics_text();
 	sb_printf(&b, "%s", proc ? proc : "");
 	free(proc);
@@ -1521,7 +1580,117 @@ static int route_of(const char *path)
 		return ROUTE_READYZ;
 	if (strcmp(path, "/wmts/1.0.0/WMTSCapabilities.xml") == 0)
 		return ROUTE_WMTS;
+	if (strcmp(path, "/api/briefing") == 0)
+		return ROUTE_BRIEFING;
+	if (strcmp(path, "/api/briefings") == 0)
+		return ROUTE_BRIEFINGS;
 	return ROUTE_OTHER;
+}
+
+/* The routes a briefing has under /b/{slug}: `sub` is what follows the slug. */
+static int route_of_briefing(const char *sub)
+{
+	int rt = route_of(sub);
+	switch (rt) {
+	case ROUTE_HEALTHZ:
+	case ROUTE_READYZ:
+	case ROUTE_METRICS:
+	case ROUTE_WMTS:
+	case ROUTE_BRIEFINGS:
+		return ROUTE_OTHER;
+	default:
+		return rt;
+	}
+}
+
+/* Whether a route answers for one briefing (the default one outside /b/{slug}/). */
+static int route_needs_briefing(int rt, const char *sub)
+{
+	switch (rt) {
+	case ROUTE_EMBED:
+	case ROUTE_TILEJSON:
+	case ROUTE_EVENTS:
+	case ROUTE_EVENT:
+	case ROUTE_VIEWS:
+	case ROUTE_RENDER:
+	case ROUTE_OEMBED:
+	case ROUTE_WMTS:
+	case ROUTE_BRIEFING:
+		return 1;
+	case ROUTE_TILE:
+		/* The base map is the same for every briefing. */
+		return strncmp(sub, "/tiles/base/", 12) != 0;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Reads "/b/{slug}{sub}" into the briefing and the path under it. Returns 0,
+ * 1 when the path is "/b/{slug}" alone (answered with a redirect to the
+ * slash), or -1 when no such briefing is served (404).
+ */
+static int briefing_path_split(request *r, const char *path, const char **sub)
+{
+	const char *p = path + 3;
+	const char *e = strchr(p, '/');
+	size_t n = e ? (size_t)(e - p) : strlen(p);
+	char slug[GEODATA_SLUG_MAX + 1];
+	if (n == 0 || n > GEODATA_SLUG_MAX)
+		return -1;
+	memcpy(slug, p, n);
+	slug[n] = '\0';
+	if (!geodata_slug_valid(slug))
+		return -1;
+	r->b = briefings_get(r->srv->bs, slug);
+	if (!r->b)
+		return -1;
+	*sub = e ? e : "";
+	return e ? 0 : 1;
+}
+
+/* "/b/SLUG" to "/b/SLUG/": a relative Location, so that it holds behind any prefix. */
+static enum MHD_Result reply_slash(request *r)
+{
+	char loc[GEODATA_SLUG_MAX + 4];
+	snprintf(loc, sizeof loc, "%s/", r->b->slug);
+	struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	add_header(resp, MHD_HTTP_HEADER_LOCATION, loc);
+	reply_opts o = {.cache = CC_NONE};
+	return reply_send(r, MHD_HTTP_FOUND, resp, 0, &o);
+}
+
+/* /api/briefing: the briefing's metadata and caveats, and its problem when its last load failed. */
+static enum MHD_Result handle_briefing(request *r)
+{
+	reply_opts o = {.ctype = "application/json", .cache = CC_API, .cors = 1};
+	return reply_json(r, listpage_briefing(r->b), &o);
+}
+
+static enum MHD_Result handle_briefings(request *r)
+{
+	char *body = listpage_briefings_json(r->srv->bs);
+	if (!body)
+		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	reply_opts o = {.ctype = "application/json", .cache = CC_API, .cors = 1};
+	enum MHD_Result ret = reply_copy(r, body, strlen(body), &o);
+	free(body);
+	return ret;
+}
+
+/* "/": the list of briefings, or the map itself when there is only one. */
+static enum MHD_Result handle_index(request *r, int in_briefing)
+{
+	if (in_briefing)
+		return serve_page(r, "index.html");
+	size_t n;
+	brief **list = briefings_snapshot(r->srv->bs, &n);
+	briefings_snapshot_free(list, n);
+	if (n == 1 && r->b && r->b->scene)
+		return serve_page(r, "index.html");
+	return serve_page(r, "list.html");
 }
 
 static enum MHD_Result reply_options(request *r)
@@ -1565,7 +1734,16 @@ static enum MHD_Result dispatch(request *r, const char *method)
 		                   "no such route (an encoded '/' is not a path separator)");
 	if (drc < 0)
 		return reply_error(r, MHD_HTTP_BAD_REQUEST, "malformed URL");
-	r->route = route_of(path);
+	const char *sub = path;
+	int in_briefing = strncmp(path, "/b/", 3) == 0;
+	r->in_briefing = in_briefing;
+	int split = 0;
+	if (in_briefing) {
+		split = briefing_path_split(r, path, &sub);
+		r->route = split == 0 ? route_of_briefing(sub) : ROUTE_OTHER;
+	} else {
+		r->route = route_of(path);
+	}
 
 	if (strcmp(method, "OPTIONS") == 0) {
 		if (r->route == ROUTE_OTHER)
@@ -1577,6 +1755,23 @@ static enum MHD_Result dispatch(request *r, const char *method)
 	/* Listening starts before the load: until it is over, only /healthz says yes. */
 	if (!atomic_load(&r->srv->loaded) && r->route != ROUTE_HEALTHZ)
 		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "loading data");
+	if (split < 0)
+		return reply_error(r, MHD_HTTP_NOT_FOUND, "no such briefing");
+	if (split > 0)
+		return reply_slash(r);
+	if (!in_briefing && (route_needs_briefing(r->route, sub) || r->route == ROUTE_INDEX))
+		r->b = briefings_default(r->srv->bs);
+	if (route_needs_briefing(r->route, sub) || (in_briefing && r->route == ROUTE_INDEX)) {
+		if (!r->b)
+			return reply_error(r, MHD_HTTP_NOT_FOUND, "no briefing is served");
+		/* A briefing bad from the start has nothing to map: its problem says why. */
+		if (!r->b->scene && r->route != ROUTE_BRIEFING) {
+			char msg[400];
+			snprintf(msg, sizeof msg, "briefing %s cannot be served: %s", r->b->slug,
+			         r->b->problem ? r->b->problem : "not loaded");
+			return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, msg);
+		}
+	}
 
 	query q;
 	int qrc = query_parse(&q, rawq);
@@ -1590,38 +1785,44 @@ static enum MHD_Result dispatch(request *r, const char *method)
 	enum MHD_Result ret;
 	switch (r->route) {
 	case ROUTE_INDEX:
-		ret = serve_page(r, "index.html");
+		ret = handle_index(r, in_briefing);
+		break;
+	case ROUTE_BRIEFING:
+		ret = handle_briefing(r);
+		break;
+	case ROUTE_BRIEFINGS:
+		ret = handle_briefings(r);
 		break;
 	case ROUTE_EMBED:
 		ret = handle_embed(r, &q);
 		break;
 	case ROUTE_STATIC:
-		ret = handle_static(r, path + 8);
+		ret = handle_static(r, sub + 8);
 		break;
 	case ROUTE_TILE:
-		ret = handle_tile(r, path + 7, &q);
+		ret = handle_tile(r, sub + 7, &q);
 		break;
 	case ROUTE_TILEJSON:
-		ret = handle_tilejson(r, path + 7, &q);
+		ret = handle_tilejson(r, sub + 7, &q);
 		break;
 	case ROUTE_EVENTS:
 		ret = handle_events(r, NULL);
 		break;
 	case ROUTE_EVENT:
-		ret = handle_events(r, path + 12);
+		ret = handle_events(r, sub + 12);
 		break;
 	case ROUTE_VIEWS:
 		ret = handle_views(r);
 		break;
 	case ROUTE_STYLE: {
-		tile_scene *sc = scene_get(r->srv);
+		tile_scene *sc = scene_get(r);
 		reply_opts o = {.ctype = "application/json", .cache = CC_API, .cors = 1};
 		ret = reply_json(r, style_json(tile_scene_events(sc)), &o);
 		tile_scene_unref(sc);
 		break;
 	}
 	case ROUTE_RENDER:
-		ret = handle_render(r, path + 8, &q);
+		ret = handle_render(r, sub + 8, &q);
 		break;
 	case ROUTE_HEALTHZ: {
 		reply_opts o = {.ctype = "text/plain; charset=utf-8", .cache = CC_NONE};
@@ -1767,153 +1968,34 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 		         toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
 	}
 	job_finish(&r->j);
+	brief_unref(r->b);
 	free(r->title);
 	free(r->crs);
 	free(r->uri);
 	free(r);
 }
 
-/* ---- events reload --------------------------------------------------------- */
-
-static int stat_same(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
-	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
-}
+/* ---- briefing reload ---------------------------------------------------------- */
 
 typedef struct purge_ctx {
+	char prefix[GEODATA_SLUG_MAX + 8];
 	uint64_t tag;
+	int all;
 } purge_ctx;
 
 static int tile_stale(const char *key, const tile_blob *b, void *ud)
 {
 	const purge_ctx *pc = ud;
-	int has_events = strncmp(key, "briefing/", 9) == 0 || strncmp(key, "events/", 7) == 0;
-	return has_events && b->tag != pc->tag;
+	return strncmp(key, pc->prefix, strlen(pc->prefix)) == 0 && (pc->all || b->tag != pc->tag);
 }
 
-static void events_reload(server *s)
+/* A briefing's events changed or it went away: its tiles of another revision are dropped. */
+static void briefing_changed(void *ud, const char *slug, uint64_t events_hash, int removed)
 {
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	geodata_problems probs = {0};
-	geodata_events *ev = geodata_events_load(s->gd, s->events_path, &probs);
-	if (!ev) {
-		atomic_fetch_add(&s->m.reloads_rejected, 1);
-		log_line("briefmap: events reload rejected: %s has %zu problem%s; keeping the last "
-		         "good version",
-		         s->events_path, probs.count, probs.count == 1 ? "" : "s");
-		for (size_t i = 0; i < probs.count; i++)
-			log_line("briefmap:   %s", probs.lines[i]);
-		geodata_problems_finish(&probs);
-		return;
-	}
-	geodata_problems_finish(&probs);
-	uint64_t hash = geodata_events_hash(ev);
-	tile_scene *cur = scene_get(s);
-	uint64_t old = scene_events_hash(cur);
-	tile_scene_unref(cur);
-	if (hash == old) {
-		geodata_events_unref(ev);
-		return;
-	}
-	tile_error terr = {{0}};
-	tile_scene *sc = tile_scene_create(s->gd, ev, 1, &terr);
-	size_t count = geodata_events_count(ev);
-	geodata_events_unref(ev);
-	if (!sc) {
-		log_line("briefmap: events reload failed: %s; keeping the last good version",
-		         terr.msg);
-		return;
-	}
-	pthread_mutex_lock(&s->scene_lock);
-	tile_scene *prev = s->scene;
-	s->scene = sc;
-	atomic_store(&s->data_time, data_time_compute(&s->opts->data, s->events_path));
-	pthread_mutex_unlock(&s->scene_lock);
-	/* The generation counts what is served: it moves with the swap, before any cleanup. */
-	unsigned long gen = atomic_fetch_add(&s->m.events_generation, 1) + 1;
-	purge_ctx pc = {hash};
+	server *s = ud;
+	purge_ctx pc = {.tag = events_hash, .all = removed};
+	snprintf(pc.prefix, sizeof pc.prefix, "b/%s/", slug);
 	tile_cache_purge(s->cache, tile_stale, &pc);
-	tile_scene_unref(prev);
-	log_line("briefmap: events reloaded from %s: %zu events (generation %lu) in %.0f ms",
-	         s->events_path, count, gen, elapsed_ms(&t0));
-}
-
-/*
- * Sleeps up to `ms`; returns 1 when asked to stop. With `wake_on_change`, a
- * change in the events file's folder ends the sleep early (and returns 0),
- * so an edit is seen at once rather than at the next poll.
- */
-static int watcher_sleep(server *s, long ms, int wake_on_change)
-{
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		long left = ms - (long)elapsed_ms(&t0);
-		if (left <= 0)
-			return 0;
-		struct pollfd pfd[2] = {{.fd = s->wake_fd, .events = POLLIN},
-		                        {.fd = s->inotify_fd, .events = POLLIN}};
-		int n = poll(pfd, s->inotify_fd >= 0 ? 2 : 1, (int)left);
-		if (n < 0 && errno != EINTR)
-			return 0;
-		if (n <= 0)
-			continue;
-		if (pfd[0].revents)
-			return 1;
-		if (pfd[1].revents) {
-			/* The events themselves do not matter: the caller stats the file. */
-			char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-			while (read(s->inotify_fd, buf, sizeof buf) > 0)
-				;
-			if (wake_on_change)
-				return 0;
-		}
-	}
-}
-
-static void *watcher_main(void *arg)
-{
-	server *s = arg;
-	lower_priority();
-	int gone_logged = 0;
-	while (!watcher_sleep(s, WATCH_INTERVAL_MS, 1)) {
-		struct stat st;
-		if (stat(s->events_path, &st) != 0) {
-			if (!gone_logged)
-				log_line("briefmap: events file %s is gone (%s); serving the last "
-				         "good version",
-				         s->events_path, strerror(errno));
-			gone_logged = 1;
-			s->ev_stat_ok = 0;
-			continue;
-		}
-		if (s->ev_stat_ok && stat_same(&st, &s->ev_stat))
-			continue;
-		/* Wait for the writer to finish: the file must look the same twice, 100 ms apart.
-		 */
-		struct stat again;
-		int settled = 0;
-		for (int i = 0; i < 10 && !settled; i++) {
-			if (watcher_sleep(s, 100, 0))
-				return NULL;
-			if (stat(s->events_path, &again) != 0)
-				break;
-			settled = stat_same(&st, &again);
-			st = again;
-		}
-		if (!settled)
-			continue;
-		if (gone_logged)
-			log_line("briefmap: events file %s is back", s->events_path);
-		gone_logged = 0;
-		s->ev_stat = st;
-		s->ev_stat_ok = 1;
-		events_reload(s);
-	}
-	return NULL;
 }
 
 /* ---- start-up and shut-down ------------------------------------------------- */
@@ -1953,32 +2035,6 @@ static uint64_t data_version_compute(const geodata_options *d)
 	return h;
 }
 
-static char *views_json_build(const geodata_views *v)
-{
-	json_object *arr = json_object_new_array();
-	if (!arr)
-		return NULL;
-	for (size_t i = 0; i < geodata_views_count(v); i++) {
-		const geodata_view *w = geodata_views_get(v, i);
-		json_object *o = json_object_new_object();
-		json_object *b = json_object_new_array();
-		json_object_array_add(b, json_object_new_double(w->bbox.minx));
-		json_object_array_add(b, json_object_new_double(w->bbox.miny));
-		json_object_array_add(b, json_object_new_double(w->bbox.maxx));
-		json_object_array_add(b, json_object_new_double(w->bbox.maxy));
-		json_object_object_add(o, "name", json_object_new_string(w->name));
-		json_object_object_add(o, "title",
-		                       json_object_new_string(w->title ? w->title : ""));
-		json_object_object_add(
-		    o, "description", json_object_new_string(w->description ? w->description : ""));
-		json_object_object_add(o, "bbox", b);
-		json_object_array_add(arr, o);
-	}
-	char *out = strdup(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
-	json_object_put(arr);
-	return out;
-}
-
 /* realpath of `dir`/../node_modules/leaflet/dist, where the front end's Leaflet lives. */
 static char *leaflet_root_find(const char *static_root)
 {
@@ -1992,41 +2048,6 @@ static char *leaflet_root_find(const char *static_root)
 	char *real = realpath(p, NULL);
 	free(p);
 	return real;
-}
-
-/* Watches the folder (not the file: editors replace files) of the events file. */
-static void watch_folder(server *s)
-{
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof dir, "%s", s->events_path);
-	char *slash = strrchr(dir, '/');
-	if (!slash)
-		snprintf(dir, sizeof dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	s->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (s->inotify_fd < 0)
-		return;
-	uint32_t mask = IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB | IN_CREATE | IN_DELETE |
-	                IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF;
-	if (inotify_add_watch(s->inotify_fd, dir, mask) < 0) {
-		/* Polling with stat() still works, only half a second slower. */
-		close(s->inotify_fd);
-		s->inotify_fd = -1;
-	}
-}
-
-static void watcher_stop(server *s)
-{
-	if (!s->watcher_started)
-		return;
-	uint64_t one = 1;
-	if (write(s->wake_fd, &one, sizeof one) != (ssize_t)sizeof one)
-		log_line("briefmap: cannot wake the events watcher: %s", strerror(errno));
-	pthread_join(s->watcher, NULL);
-	s->watcher_started = 0;
 }
 
 /* What the operations options ask for: checked before the seconds spent loading data. */
@@ -2060,49 +2081,7 @@ static int load_all(server *s, server_error *err)
 		set_err(err, "cannot load base data: %s", gerr.msg);
 		return -1;
 	}
-	const char *views_path = o->views_path ? o->views_path : DEFAULT_VIEWS;
-	s->views = geodata_views_load(views_path, &gerr);
-	if (!s->views) {
-		set_err(err, "cannot load views %s: %s", views_path, gerr.msg);
-		return -1;
-	}
-	s->views_json = views_json_build(s->views);
-	if (!s->views_json) {
-		set_err(err, "out of memory");
-		return -1;
-	}
-	etag_format(s->views_etag, fnv_str(FNV_INIT, s->views_json));
-
-	/* Taken before loading so that an edit made during the load is seen by the watcher. */
-	s->ev_stat_ok = stat(s->events_path, &s->ev_stat) == 0;
-	geodata_problems probs = {0};
-	geodata_events *ev = geodata_events_load(s->gd, s->events_path, &probs);
-	if (!ev) {
-		for (size_t i = 0; i < probs.count; i++)
-			log_line("briefmap: %s: %s", s->events_path, probs.lines[i]);
-		set_err(err, "events file %s has %zu problem%s", s->events_path, probs.count,
-		        probs.count == 1 ? "" : "s");
-		geodata_problems_finish(&probs);
-		return -1;
-	}
-	geodata_problems_finish(&probs);
-	tile_error terr = {{0}};
-	s->scene = tile_scene_create(s->gd, ev, 1, &terr);
-	geodata_events_unref(ev);
-	if (!s->scene) {
-		set_err(err, "cannot build the map scene: %s", terr.msg);
-		return -1;
-	}
-	atomic_store(&s->m.events_generation, 1);
-
-	const char *static_dir = o->static_dir ? o->static_dir : DEFAULT_STATIC;
-	s->static_root = realpath(static_dir, NULL);
-	if (!s->static_root)
-		log_line("briefmap: static folder %s: %s; the web map will not be served",
-		         static_dir, strerror(errno));
-	s->leaflet_root = leaflet_root_find(s->static_root);
-	s->data_version = data_version_compute(&o->data);
-	atomic_store(&s->data_time, data_time_compute(&o->data, s->events_path));
+	/* The cache first: a briefing's reload purges its tiles from it. */
 	size_t mb = o->cache_mb > 0 ? (size_t)o->cache_mb : DEFAULT_CACHE_MB;
 	s->cache = tile_cache_create(mb * 1024 * 1024);
 	/* A sheet may take up to an eighth of the cache, so that HEAD and repeats are cheap
@@ -2112,6 +2091,33 @@ static int load_all(server *s, server_error *err)
 		set_err(err, "cannot create the tile cache");
 		return -1;
 	}
+	s->data_version = data_version_compute(&o->data);
+	tile_error terr = {{0}};
+	/* For the base map when no briefing can be served: placed on first use only. */
+	s->base_scene = tile_scene_create(s->gd, NULL, 0, &terr);
+	if (!s->base_scene) {
+		set_err(err, "cannot build the base map: %s", terr.msg);
+		return -1;
+	}
+	briefings_config bc = {.gd = s->gd,
+	                       .dir = o->briefings_dir ? o->briefings_dir : DEFAULT_BRIEFINGS,
+	                       .events = o->events_path,
+	                       .views = o->events_path ? o->views_path : NULL,
+	                       .default_slug = o->default_briefing,
+	                       .data_version = s->data_version,
+	                       .base_time = data_time_compute(&o->data),
+	                       .changed = briefing_changed,
+	                       .ud = s};
+	s->bs = briefings_create(&bc, err->msg, sizeof err->msg);
+	if (!s->bs)
+		return -1;
+
+	const char *static_dir = o->static_dir ? o->static_dir : DEFAULT_STATIC;
+	s->static_root = realpath(static_dir, NULL);
+	if (!s->static_root)
+		log_line("briefmap: static folder %s: %s; the web map will not be served",
+		         static_dir, strerror(errno));
+	s->leaflet_root = leaflet_root_find(s->static_root);
 	return 0;
 }
 
@@ -2138,14 +2144,6 @@ int server_run(const server_options *opts, server_error *err)
 		goto out_mask;
 	}
 	s->opts = opts;
-	s->events_path = opts->events_path ? opts->events_path : DEFAULT_EVENTS;
-	pthread_mutex_init(&s->scene_lock, NULL);
-	s->inotify_fd = -1;
-	s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (s->wake_fd < 0) {
-		set_err(err, "eventfd: %s", strerror(errno));
-		goto out_free;
-	}
 	/* A typo in --listen is reported before the seconds spent loading data. */
 	struct sockaddr_storage ss;
 	int v6;
@@ -2195,16 +2193,16 @@ int server_run(const server_options *opts, server_error *err)
 		goto out_free;
 	}
 	s->nworkers = nthreads;
-	watch_folder(s);
-	if (pthread_create(&s->watcher, NULL, watcher_main, s) != 0) {
-		set_err(err, "cannot start the events watcher");
+	if (briefings_watch(s->bs) != 0) {
+		set_err(err, "cannot start the briefings watcher");
 		goto out_workers;
 	}
-	s->watcher_started = 1;
 	atomic_store(&s->loaded, 1);
 
-	log_line("briefmap: %d render threads, tile cache %d MiB, events from %s", s->nworkers,
-	         opts->cache_mb > 0 ? opts->cache_mb : DEFAULT_CACHE_MB, s->events_path);
+	log_line("briefmap: %d render threads, tile cache %d MiB, briefings from %s", s->nworkers,
+	         opts->cache_mb > 0 ? opts->cache_mb : DEFAULT_CACHE_MB,
+	         opts->events_path ? opts->events_path
+	                           : (opts->briefings_dir ? opts->briefings_dir : DEFAULT_BRIEFINGS));
 	log_line("briefmap: at most %u connections, %u per client address; a request has %u s to "
 	         "arrive",
 	         s->policy.conn_limit, s->policy.per_ip, s->policy.timeout_s);
@@ -2249,8 +2247,10 @@ int server_run(const server_options *opts, server_error *err)
 		close(lsock);
 	rc = 0;
 out_watcher:
-	watcher_stop(s);
 out_workers:
+	/* The watcher stops before the cache it purges goes. */
+	briefings_destroy(s->bs);
+	s->bs = NULL;
 	job_queue_stop(s->jobs);
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);
@@ -2260,17 +2260,11 @@ out_free:
 	accesslog_destroy(s->alog);
 	compress_cache_destroy(s->gz);
 	tile_cache_destroy(s->cache);
-	tile_scene_unref(s->scene);
-	free(s->views_json);
-	geodata_views_destroy(s->views);
+	briefings_destroy(s->bs);
+	tile_scene_unref(s->base_scene);
 	geodata_destroy(s->gd);
 	free(s->static_root);
 	free(s->leaflet_root);
-	if (s->inotify_fd >= 0)
-		close(s->inotify_fd);
-	if (s->wake_fd >= 0)
-		close(s->wake_fd);
-	pthread_mutex_destroy(&s->scene_lock);
 	free(s);
 out_mask:
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -35,7 +35,7 @@ struct job {
 	job_kind kind;
 	struct MHD_Connection *conn;
 	tile_scene *scene; /**< a reference the job owns */
-	char key[112];     /**< identical keys are rendered once; a tile's key is its cache key */
+	char key[160];     /**< identical keys are rendered once; a tile's key is its cache key */
 	uint64_t tag;      /**< version stamp stored with the result blob */
 	int tileset, z, scale;
 	tile_image_format format;

@@ -287,8 +287,8 @@ static char *answer_json(const char *src_origin, const char *origin, const geoda
 	return s;
 }
 
-void oembed_answer(const geodata_views *views, const char *origin, const char *listen_host,
-                   const char *url, const char *maxwidth, const char *maxheight, const char *format,
+void oembed_answer(const geodata_views *views, const char *prefix, const char *origin,
+                   const char *listen_host, const char *url, const char *maxwidth, const char *maxheight, const char *format,
                    oembed_reply *out)
 {
 	memset(out, 0, sizeof *out);
@@ -320,7 +320,9 @@ void oembed_answer(const geodata_views *views, const char *origin, const char *l
 		fail(out, 404, "url is not a page of this server");
 		goto done;
 	}
-	if (strcmp(u->path, "/") != 0 && strcmp(u->path, "/embed") != 0) {
+	size_t plen = strlen(prefix);
+	if (strncmp(u->path, prefix, plen) != 0 ||
+	    (strcmp(u->path + plen, "/") != 0 && strcmp(u->path + plen, "/embed") != 0)) {
 		fail(out, 404, "url is not a map page of this server");
 		goto done;
 	}
@@ -332,8 +334,8 @@ void oembed_answer(const geodata_views *views, const char *origin, const char *l
 	}
 	long w, h;
 	fit_size(maxw, maxh, &w, &h);
-	char src_origin[300];
-	snprintf(src_origin, sizeof src_origin, "%s://%s", u->scheme, u->host);
+	char src_origin[400];
+	snprintf(src_origin, sizeof src_origin, "%s://%s%s", u->scheme, u->host, prefix);
 	out->body = answer_json(src_origin, origin, v, w, h);
 	if (!out->body)
 		fail(out, 500, "out of memory");

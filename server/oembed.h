@@ -15,8 +15,9 @@ typedef struct oembed_reply {
 
 /**
  * Answers an oEmbed 1.0 request (type "rich") for `url`, a page of this
- * server (`/` or `/embed`, with an optional `view=`), with an iframe of the
- * embed page of that view no larger than `maxwidth` x `maxheight`.
+ * server (`PREFIX/` or `PREFIX/embed`, with an optional `view=`; `prefix` is
+ * "" or "/b/SLUG", the briefing whose `views` are given), with an iframe of
+ * the embed page of that view no larger than `maxwidth` x `maxheight`.
  * `origin` is "http://HOST:PORT" as this request reached us and
  * `listen_host` the address the server listens on: the url's host must be
  * one of them. The string parameters are the decoded query values, NULL
@@ -26,8 +27,8 @@ typedef struct oembed_reply {
  * than json, 500 when out of memory; `out->error` says which.
  * Thread safety: reads `views` only; safe from any thread.
  */
-void oembed_answer(const geodata_views *views, const char *origin, const char *listen_host,
-                   const char *url, const char *maxwidth, const char *maxheight, const char *format,
+void oembed_answer(const geodata_views *views, const char *prefix, const char *origin,
+                   const char *listen_host, const char *url, const char *maxwidth, const char *maxheight, const char *format,
                    oembed_reply *out);
 
 /**

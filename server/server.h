@@ -17,10 +17,13 @@ typedef struct server_options {
 	int cache_mb;            /**< tile cache bound in MiB; default 256 */
 	int sheet_budget_mb;     /**< memory of sheets queued or drawn at once, MiB; default 512 */
 	const char *static_dir;  /**< folder of the front end; default "static" */
-	const char *views_path;  /**< named views JSON of the default briefing (or of --events) */
-	const char *events_path; /**< the default briefing's events file (or --events), watched */
-	const char *briefings_dir;    /**< the folder of briefings; default "briefings" */
-	const char *default_briefing; /**< slug of the default briefing; NULL = the first slug */
+	const char *briefings_dir; /**< folder of briefing folders, each served under /b/{slug}/ and
+	                                watched for changes; default "briefings" */
+	const char *default_briefing; /**< slug the routes without /b/{slug}/ serve; NULL: the first
+	                                   in slug order */
+	const char *views_path;  /**< with events_path: its named views; NULL: views.json beside it */
+	const char *events_path; /**< NULL: every briefing of briefings_dir; else this one events
+	                              file is the only briefing, named after its folder */
 	int conns_per_ip;        /**< connections at once from one client address; default 64 */
 	int timeout_s;           /**< idle connections, and requests not received whole within
 	                              this many seconds, are closed; default 30 */

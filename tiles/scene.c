@@ -18,6 +18,7 @@ struct tile_scene {
 	pthread_t warm;
 	int warming;
 	atomic_int stop; /* set when the scene goes away before the warm-up ends */
+	atomic_int warm_over; /* the warm-up thread has returned (or never ran) */
 };
 
 /* The distance lines from each event of a `from` kind to each of a `to` kind, with PROJ's geodesics. */
@@ -86,6 +87,7 @@ static void *warm_main(void *arg)
 		scene_labels(s, z);
 		scene_base_labels(s, z);
 	}
+	atomic_store(&s->warm_over, 1);
 	return NULL;
 }
 
@@ -130,7 +132,20 @@ tile_scene *tile_scene_create(const geodata *gd, geodata_events *events, int eag
 		}
 		s->warming = pthread_create(&s->warm, NULL, warm_main, s) == 0;
 	}
+	if (!s->warming)
+		atomic_store(&s->warm_over, 1);
 	return s;
+}
+
+void tile_scene_stop_warming(tile_scene *s)
+{
+	if (s)
+		atomic_store(&s->stop, 1);
+}
+
+int tile_scene_warm_over(const tile_scene *s)
+{
+	return !s || atomic_load(&s->warm_over);
 }
 
 tile_scene *tile_scene_ref(tile_scene *s)

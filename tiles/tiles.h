@@ -79,6 +79,14 @@ tile_scene *tile_scene_create(const geodata *gd, geodata_events *events, int eag
 tile_scene *tile_scene_ref(tile_scene *s);
 void tile_scene_unref(tile_scene *s);
 geodata_events *tile_scene_events(const tile_scene *s);
+/**
+ * Asks the eager warm-up to end after the zoom under way, without waiting
+ * (zooms not placed are then placed on first use). For a scene about to be
+ * released: its last unref then waits for little. Thread safe; NULL is a no-op.
+ */
+void tile_scene_stop_warming(tile_scene *s);
+/** Whether no warm-up thread runs any more (finished or stopped). Thread safe. */
+int tile_scene_warm_over(const tile_scene *s);
 /** Whether the labels of every zoom are placed (the eager warm-up is over). Thread safe. */
 int tile_scene_placed(const tile_scene *s);
 const geodata *tile_scene_data(const tile_scene *s);

@@ -75,7 +75,7 @@ static void check_answer(const fixture *fx, char *s)
 	char *arg[4];
 	split4(s, arg);
 	oembed_reply a;
-	oembed_answer(fx->views, ORIGIN, "127.0.0.1:8080", arg[0], arg[1], arg[2], arg[3], &a);
+	oembed_answer(fx->views, "", ORIGIN, "127.0.0.1:8080", arg[0], arg[1], arg[2], arg[3], &a);
 	if (a.status != 200) {
 		if ((a.status != 400 && a.status != 404 && a.status != 501 && a.status != 500) ||
 		    !a.error[0] || a.body)
