@@ -15,9 +15,6 @@
 /* Points per edge when a box is reprojected: enough for curved edges of a conic projection. */
 #define EDGE_POINTS 64
 
-/* The story's region: the inset locator shows where a view sits in it. */
-static const geodata_bbox REGION = {-120.0, 2.0, -58.0, 35.0};
-
 /* The sheet's palette: near-black ink, warm greys, one accent for the locator. */
 static const double INK[3] = {0.11, 0.10, 0.09};
 static const double MUTED[3] = {0.40, 0.37, 0.34};
@@ -1269,20 +1266,51 @@ static void draw_north_arrow(map_view *mv, textkit *tk, double fx, double fy, do
 }
 
 /*
- * The locator: the region at small scale with the outline of the view; a wider context when
- * the view is most of the region already.
+ * The briefing's region: where its events are, with a margin, never smaller than 30 by 18
+ * degrees. Returns -1 when the briefing has no event to place.
+ */
+static int briefing_region(const tile_scene *s, geodata_bbox *out)
+{
+	const geodata_events *ev = tile_scene_events(s);
+	size_t n = geodata_events_count(ev);
+	geodata_bbox b = {180, 90, -180, -90};
+	for (size_t i = 0; i < n; i++) {
+		const geodata_event *e = geodata_events_get(ev, i);
+		b.minx = fmin(b.minx, e->anchor_lon);
+		b.maxx = fmax(b.maxx, e->anchor_lon);
+		b.miny = fmin(b.miny, e->anchor_lat);
+		b.maxy = fmax(b.maxy, e->anchor_lat);
+	}
+	if (b.minx > b.maxx)
+		return -1;
+	double cx = (b.minx + b.maxx) / 2, cy = (b.miny + b.maxy) / 2;
+	double hw = fmax((b.maxx - b.minx) * 0.6, 15), hh = fmax((b.maxy - b.miny) * 0.6, 9);
+	*out = (geodata_bbox){cx - hw, cy - hh, cx + hw, cy + hh};
+	return 0;
+}
+
+/*
+ * The locator: the briefing's region at small scale with the outline of the view; a wider
+ * context when the view is most of the region already, or lies outside it.
  */
 static int draw_inset(map_view *mv, cairo_t *cr, const tile_scene *s, double x, double y, int w,
                       int h, int scale, tile_error *err)
 {
-	geodata_bbox v, ctxbb = REGION;
+	geodata_bbox v, region, ctxbb;
 	render_ctx ic;
-	if (frame_lonlat(&mv->ctx, &v))
-		v = REGION;
-	double rw = REGION.maxx - REGION.minx, rh = REGION.maxy - REGION.miny;
+	int have_region = briefing_region(s, &region) == 0;
+	if (frame_lonlat(&mv->ctx, &v)) {
+		if (!have_region)
+			return 0;
+		v = region;
+	}
+	if (!have_region)
+		region = v;
+	ctxbb = region;
+	double rw = region.maxx - region.minx, rh = region.maxy - region.miny;
 	double vw = v.maxx - v.minx, vh = v.maxy - v.miny;
-	int meets = v.minx < REGION.maxx && REGION.minx < v.maxx && v.miny < REGION.maxy &&
-	            REGION.miny < v.maxy;
+	int meets = v.minx < region.maxx && region.minx < v.maxx && v.miny < region.maxy &&
+	            region.miny < v.maxy;
 	if (vw > 0.6 * rw || vh > 0.6 * rh || !meets) {
 		double cx = (v.minx + v.maxx) / 2, cy = (v.miny + v.maxy) / 2;
 		double hw = fmax(vw * 0.9, 20), hh = fmax(vh * 0.9, 12);
