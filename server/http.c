@@ -1616,6 +1616,7 @@ static int route_needs_briefing(int rt, const char *sub)
 	case ROUTE_OEMBED:
 	case ROUTE_WMTS:
 	case ROUTE_BRIEFING:
+	case ROUTE_STYLE:
 		return 1;
 	case ROUTE_TILE:
 		/* The base map is the same for every briefing. */

@@ -88,7 +88,7 @@ def wait_for(pred, timeout=2.0):
 
 
 def main():
-    exe, root = sys.argv[1], sys.argv[2]
+    exe, root = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     data_dir = os.environ.get("BRIEFMAP_DATA") or os.path.join(root, "var", "data")
     tmp = tempfile.mkdtemp(prefix="briefmap-briefings-")
     srv = None
