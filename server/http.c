@@ -1182,8 +1182,8 @@ static enum MHD_Result handle_tilejson(request *r, const char *rest, const query
 	if (msc && tile_scene_events(msc))
 		meta = geodata_events_briefing(tile_scene_events(msc));
 	const geodata_view *region =
-	    geodata_views_find(r->b->views->views, meta && meta->default_view ? meta->default_view
-	                                                                      : "region");
+	    meta && meta->default_view ? geodata_views_find(r->b->views->views, meta->default_view)
+	                               : NULL;
 	if (!region && geodata_views_count(r->b->views->views) > 0)
 		region = geodata_views_get(r->b->views->views, 0);
 	if (region)

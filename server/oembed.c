@@ -217,17 +217,14 @@ static void append_html(char *out, size_t cap, size_t *len, const char *s)
 	out[*len] = '\0';
 }
 
-/* The view the url names, or the default one; NULL when it names none. */
+/* The view the url names, or the briefing's first; NULL when it names none. */
 static const geodata_view *url_view(const geodata_views *views, const url_parts *u, int *named)
 {
 	char name[256];
 	*named = query_value(u->query, "view", name, sizeof name) && name[0];
 	if (*named)
 		return geodata_views_find(views, name);
-	const geodata_view *v = geodata_views_find(views, "region");
-	if (!v && geodata_views_count(views) > 0)
-		v = geodata_views_get(views, 0);
-	return v;
+	return geodata_views_count(views) > 0 ? geodata_views_get(views, 0) : NULL;
 }
 
 /* Fits the snippet's size into the bounds, keeping its proportions. */

@@ -34,9 +34,9 @@
 	var NEUTRAL = '#4d5866';
 	var SVGNS = 'http://www.w3.org/2000/svg';
 	var WORLD_BOUNDS = [[-85, -180], [85, 180]];
-	var REGION_FALLBACK = { name: 'region', title: 'The region', bbox: [-120, 2, -58, 35] };
+	/* Before the briefing's views arrive, or when it has none: the whole world. */
+	var VIEW_FALLBACK = { name: 'world', title: 'The world', bbox: [-170, -58, 180, 78] };
 	var REGION_RADIUS_M = 200000;
-	var HEADLINE = 'Trump threatens US strikes on Mexican soil against drug cartels after Maduro raid';
 	var ATTRIBUTION_BASE = '<a href="https://www.naturalearthdata.com/">Natural Earth</a> · ' +
 		'<a href="https://simplemaps.com/data/world-cities">SimpleMaps</a> ' +
 		'(<a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>)';
@@ -89,7 +89,7 @@
 	}
 
 	/* What a screen reader says for an event's symbol: its title and how
-	 * far the article's account goes ("U.S. raid in Caracas — reported"). */
+	 * far the article's account goes ("<title> — reported"). */
 	function eventName(p, id) {
 		return (p.title || id || 'Untitled event') + ' — ' + STATUSES[statusOf(p)].label.toLowerCase();
 	}
@@ -1033,7 +1033,7 @@
 
 	window.briefmap = {
 		KINDS: KINDS, KIND_ORDER: KIND_ORDER, STATUSES: STATUSES, STATUS_ORDER: STATUS_ORDER, loadStyle: loadStyle,
-		HEADLINE: HEADLINE, REGION_FALLBACK: REGION_FALLBACK,
+		VIEW_FALLBACK: VIEW_FALLBACK,
 		el: el, createMap: createMap, EventLayer: EventLayer, LegendControl: LegendControl,
 		bboxToBounds: bboxToBounds, fitWhole: fitWhole, fetchJSON: fetchJSON, eventSymbol: eventSymbol,
 		formatEventDate: formatEventDate, formatDay: formatDay, statusBadge: statusBadge,
@@ -1049,7 +1049,7 @@
 			attributionPrefix: '<a href="https://leafletjs.com/">Leaflet</a>'
 		});
 		L.control.scale({ position: 'bottomleft', maxWidth: 140 }).addTo(map);
-		map.fitBounds(bboxToBounds(REGION_FALLBACK.bbox));
+		map.fitBounds(bboxToBounds(VIEW_FALLBACK.bbox));
 
 		var state = {
 			views: [], events: null, layer: null, legend: null,
@@ -1442,6 +1442,12 @@
 
 			var fc = res[1];
 			state.briefing = fc.briefing;
+			/* The page names its own briefing: nothing of any article is written into it. */
+			var art = fc.briefing && fc.briefing.article;
+			if (art && art.headline) {
+				$('headline').textContent = art.headline;
+				document.title = 'briefmap — ' + art.headline;
+			}
 			if (window.BriefmapCaveats)
 				window.BriefmapCaveats.show(fc.briefing, $('caveats'));
 			var counts = {};

@@ -10,7 +10,7 @@
 	var map = bm.createMap(document.getElementById('map'), {
 		attributionPrefix: false
 	});
-	map.fitBounds(bm.bboxToBounds(bm.REGION_FALLBACK.bbox), { animate: false });
+	map.fitBounds(bm.bboxToBounds(bm.VIEW_FALLBACK.bbox), { animate: false });
 
 	/* A way out to the full map at the same place, for readers who want
 	 * the timeline and the list. */
@@ -93,7 +93,7 @@
 		var views = Array.isArray(res[0]) ? res[0] : (res[0] && res[0].views) || [];
 		var view = views.find(function (v) { return v.name === wanted; }) ||
 			views.find(function (v) { return v.name === 'region'; });
-		var title = view ? view.title || view.name : bm.REGION_FALLBACK.title;
+		var title = view ? view.title || view.name : bm.VIEW_FALLBACK.title;
 		if (view && Array.isArray(view.bbox)) {
 			fit.bounds = bm.bboxToBounds(view.bbox);
 			refit();

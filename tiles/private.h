@@ -9,6 +9,18 @@
 #include "tiles.h"
 
 /** One drawing pass: where the image sits and how to map coordinates to pixels. */
+/** The countries a briefing's events are in (their layer codes), tinted on its maps. */
+#define TILE_EMPHASIS_MAX 32
+typedef struct tile_emphasis {
+	char codes[TILE_EMPHASIS_MAX][8];
+	size_t n;
+} tile_emphasis;
+/** Finds the countries of the countries layer that hold an event's anchor. */
+void tile_emphasis_find(const geodata *gd, const geodata_events *ev, tile_emphasis *out);
+int tile_emphasis_has(const tile_emphasis *e, const char *code);
+/** The scene's emphasised countries (none for a scene without events). */
+const tile_emphasis *scene_emphasis(const tile_scene *s);
+
 typedef struct render_ctx {
 	cairo_t *cr; /**< user space = logical pixels (device scale applied) */
 	const tile_scene *scene;
@@ -32,6 +44,9 @@ typedef struct render_ctx {
 	/** The labels this drawing will show, so that other text can keep clear of them. */
 	const struct label_set *labels;
 	double labels_gx, labels_gy; /**< the view's origin in the labels' pixel space */
+	/** Countries to tint: the scene's when the drawing shows events, else NULL (the shared
+	 * base map belongs to no briefing). */
+	const tile_emphasis *emphasis;
 } render_ctx;
 
 enum {
@@ -106,7 +121,7 @@ void symbols_draw_marker(cairo_t *cr, const geodata_kind *kind, geodata_event_st
 void symbols_stroke_distance(cairo_t *cr);
 void symbols_draw_status_swatch(cairo_t *cr, geodata_event_status status, double x, double y,
                                 double w, double h);
-/** The label text of an event on the map ("Raid in Caracas", "35+ boats", "... (hypothetical)"). */
+/** The label text of an event on the map (its title, "35+ boats", "... (hypothetical)"). */
 void symbols_event_label(const geodata_events *ev, const geodata_event *e, char *buf, size_t n);
 /** Radius in logical pixels of the event's point symbol at a zoom: labels keep clear of it. */
 double symbols_event_radius(const geodata_event *e, int zoom);

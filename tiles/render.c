@@ -13,12 +13,6 @@ static const double BORDER[3] = {0.60, 0.55, 0.50};
 static const double STATE[3] = {0.72, 0.67, 0.61};
 static const double COAST[3] = {0.54, 0.66, 0.74};
 
-/* Natural Earth numeric ids of Mexico and Venezuela. */
-static int emphasised(const geodata_feature *f)
-{
-	return !strcmp(f->code, "484") || !strcmp(f->code, "862");
-}
-
 static double zoom_width(int z, double lo, double mid, double hi)
 {
 	return z <= 3 ? lo : z <= 5 ? mid : hi;
@@ -324,7 +318,7 @@ typedef struct {
 static int add_piece(const geodata_piece *p, const geodata_feature *f, void *ud)
 {
 	path_walk *w = ud;
-	if (w->mode == 1 && !emphasised(f))
+	if (w->mode == 1 && !tile_emphasis_has(w->ctx->emphasis, f->code))
 		return 0;
 	const geodata_geom *g = &p->level[w->ctx->zoom];
 	if (!g->npoints)
@@ -372,10 +366,12 @@ static int draw_base(render_ctx *ctx)
 		return rc;
 	set_rgb(cr, LAND);
 	cairo_fill(cr);
-	if ((rc = layer_path(ctx, countries, 1, RENDER_PATH_FILL)))
-		return rc;
-	set_rgb(cr, EMPHASIS);
-	cairo_fill(cr);
+	if (ctx->emphasis && ctx->emphasis->n) {
+		if ((rc = layer_path(ctx, countries, 1, RENDER_PATH_FILL)))
+			return rc;
+		set_rgb(cr, EMPHASIS);
+		cairo_fill(cr);
+	}
 
 	/* Bevel joins: at these widths they look the same as round ones and cost far less to
 	 * stroke. */
@@ -411,6 +407,7 @@ static int draw_base(render_ctx *ctx)
 int render_map(render_ctx *ctx, int base, int events, const label_set *ls, double gx, double gy)
 {
 	int rc = 0;
+	ctx->emphasis = events ? scene_emphasis(ctx->scene) : NULL;
 	if (base && (rc = draw_base(ctx)))
 		return rc;
 	geodata_events *ev = tile_scene_events(ctx->scene);

@@ -19,7 +19,13 @@ struct tile_scene {
 	int warming;
 	atomic_int stop; /* set when the scene goes away before the warm-up ends */
 	atomic_int warm_over; /* the warm-up thread has returned (or never ran) */
+	tile_emphasis emphasis;
 };
+
+const tile_emphasis *scene_emphasis(const tile_scene *s)
+{
+	return &s->emphasis;
+}
 
 /* The distance lines from each event of a `from` kind to each of a `to` kind, with PROJ's geodesics. */
 static int measures(const geodata_events *ev, size_t i, geodata_measure m)
@@ -118,6 +124,8 @@ tile_scene *tile_scene_create(const geodata *gd, geodata_events *events, int eag
 		atomic_init(&s->placed[0][z], 0);
 		atomic_init(&s->placed[1][z], 0);
 	}
+	if (s->events)
+		tile_emphasis_find(gd, s->events, &s->emphasis);
 	if (s->events && make_links(s)) {
 		tile_error_set(err, "cannot compute the distance lines");
 		tile_scene_unref(s);

@@ -1,0 +1,60 @@
+/* emphasis.c: the countries a briefing's events are in, tinted on the maps that show them. */
+#include <string.h>
+
+#include "private.h"
+
+typedef struct {
+	double x, y;
+	tile_emphasis *out;
+} probe;
+
+/* Even-odd test of a point against every ring of a piece (holes are rings too). */
+static int inside(const geodata_geom *g, double x, double y)
+{
+	int in = 0;
+	const double *p = g->xy;
+	for (uint32_t r = 0; r < g->nparts; r++) {
+		uint32_t n = g->part_len[r];
+		for (uint32_t i = 0, j = n ? n - 1 : 0; i < n; j = i++) {
+			double xi = p[2 * i], yi = p[2 * i + 1], xj = p[2 * j], yj = p[2 * j + 1];
+			if ((yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi)
+				in = !in;
+		}
+		p += 2 * (size_t)n;
+	}
+	return in;
+}
+
+static int add_if_inside(const geodata_piece *piece, const geodata_feature *f, void *ud)
+{
+	probe *pr = ud;
+	const geodata_geom *g = &piece->level[GEODATA_MAX_ZOOM];
+	if (g->type != GEODATA_GEOM_POLYGON || !inside(g, pr->x, pr->y))
+		return 0;
+	tile_emphasis *e = pr->out;
+	if (tile_emphasis_has(e, f->code) || e->n == TILE_EMPHASIS_MAX ||
+	    strlen(f->code) >= sizeof e->codes[0])
+		return 0;
+	strcpy(e->codes[e->n++], f->code);
+	return 0;
+}
+
+void tile_emphasis_find(const geodata *gd, const geodata_events *ev, tile_emphasis *out)
+{
+	memset(out, 0, sizeof *out);
+	const geodata_layer *countries = geodata_layer_get(gd, GEODATA_COUNTRIES);
+	for (size_t i = 0; countries && i < geodata_events_count(ev); i++) {
+		const geodata_event *e = geodata_events_get(ev, i);
+		probe pr = {e->anchor_x, e->anchor_y, out};
+		geodata_bbox b = {pr.x, pr.y, pr.x, pr.y};
+		geodata_layer_query(countries, &b, add_if_inside, &pr);
+	}
+}
+
+int tile_emphasis_has(const tile_emphasis *e, const char *code)
+{
+	for (size_t i = 0; e && code && i < e->n; i++)
+		if (!strcmp(e->codes[i], code))
+			return 1;
+	return 0;
+}
