@@ -441,48 +441,46 @@ geodata *snapshot_parse(const void *buf, size_t len, uint64_t fingerprint, geoda
 	return parse(buf, len, fingerprint, 0, why);
 }
 
+#ifndef MAP_POPULATE
+#define MAP_POPULATE 0
+#endif
+
 /*
- * The checksum of the file read through a small buffer rather than through
- * the mapping: the page cache serves it either way, but pages read through
- * the mapping would all stay resident in this process, while a render only
- * touches the layers and zooms it draws. The file is replaced by rename,
- * never rewritten in place, so the bytes mapped are the bytes checked.
+ * The checksum of the file read through short-lived mappings of a few
+ * megabytes rather than through the mapping kept: the page cache serves it
+ * either way, but pages read through the kept mapping would all stay
+ * resident in this process, while a render only touches the layers and
+ * zooms it draws. The file is replaced by rename, never rewritten in place,
+ * so the bytes mapped are the bytes checked.
  */
 static int file_body_ok(int fd, size_t len, uint64_t fingerprint, geodata_error *why)
 {
-	enum { CHUNK = 1 << 20 };
+	enum { CHUNK = 8 << 20 }; /* a multiple of the page size */
 	file_header h;
-	char *chunk = malloc(CHUNK);
-	int ok = 0;
-	if (!chunk) {
-		say(why, "out of memory", NULL);
-		return 0;
-	}
 	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
 		say(why, "cannot read", strerror(errno));
-		goto out;
+		return 0;
 	}
 	/* A header that does not fit is refused by the parser, with its reason. */
-	ok = memcmp(h.magic, SNAPSHOT_MAGIC, 8) || h.fingerprint != fingerprint || h.length != len;
-	if (ok)
-		goto out;
+	if (memcmp(h.magic, SNAPSHOT_MAGIC, 8) || h.fingerprint != fingerprint || h.length != len)
+		return 1;
 	uint32_t crc = 0;
-	for (size_t off = sizeof(h); off < len;) {
+	for (size_t off = 0; off < len; off += CHUNK) {
 		size_t n = len - off < CHUNK ? len - off : CHUNK;
-		ssize_t got = pread(fd, chunk, n, (off_t)off);
-		if (got <= 0) {
-			say(why, "cannot read", got < 0 ? strerror(errno) : "unexpected end");
-			goto out;
+		const char *m = mmap(NULL, n, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, (off_t)off);
+		if (m == MAP_FAILED) {
+			say(why, "cannot map", strerror(errno));
+			return 0;
 		}
-		crc = crc_add(crc, chunk, (size_t)got);
-		off += (size_t)got;
+		size_t skip = off ? 0 : sizeof(h);
+		crc = crc_add(crc, m + skip, n - skip);
+		munmap((void *)m, n);
 	}
-	ok = h.crc == crc;
-	if (!ok)
+	if (h.crc != crc) {
 		say(why, "checksum mismatch", NULL);
-out:
-	free(chunk);
-	return ok;
+		return 0;
+	}
+	return 1;
 }
 
 geodata *snapshot_load(const char *path, uint64_t fingerprint, geodata_error *why)
