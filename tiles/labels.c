@@ -44,7 +44,8 @@ static int cand_push(cand_vec *cv, const cand *c)
 /* ---- a spatial hash of placed boxes ------------------------------------------ */
 
 #define CELL 128.0
-#define NBUCKETS 4096
+/* A whole zoom 12 world holds tens of thousands of boxes: few per bucket keeps a test short. */
+#define NBUCKETS 65536
 
 typedef struct box {
 	double x0, y0, x1, y1;
@@ -321,16 +322,14 @@ static int gather(const tile_scene *s, int z, const mapper *m, cand_vec *cv)
 	return 0;
 }
 
-/* Whether a box touches an event's symbol: the one case where a city gives up its dot. */
-static int under_event(const cand_vec *cv, const box *b)
+/* Whether a box touches an event's symbol (`syms`, one box each): the one case where a city
+ * gives up its dot. */
+static int under_event(const box *syms, size_t n, const box *b)
 {
-	for (size_t i = 0; i < cv->len; i++) {
-		const cand *c = &cv->v[i];
-		double r = c->gap - 3;
-		if (c->cls == LABEL_EVENT && c->ax - r < b->x1 && b->x0 < c->ax + r &&
-		    c->ay - r < b->y1 && b->y0 < c->ay + r)
+	for (size_t i = 0; i < n; i++)
+		if (syms[i].x0 < b->x1 && b->x0 < syms[i].x1 && syms[i].y0 < b->y1 &&
+		    b->y0 < syms[i].y1)
 			return 1;
-	}
 	return 0;
 }
 
@@ -372,15 +371,16 @@ static int place(const tile_scene *s, int z, const mapper *m, label_set *out)
 {
 	cand_vec cv = {0};
 	out_vec o = {0};
-	grid g;
-	memset(&g, 0, sizeof(g));
+	grid *g = calloc(1, sizeof(*g)); /* too large for a thread's stack */
+	box *syms = NULL;
+	size_t nsyms = 0;
 	PangoFontMap *fm = pango_cairo_font_map_get_default();
 	PangoContext *pc = pango_font_map_create_context(fm);
 	PangoLayout *lay = NULL;
 	PangoFontDescription *fd = pango_font_description_new();
 	int rc = TILE_ENOMEM;
 	geodata_events *ev = tile_scene_events(s);
-	if (!pc || !fd)
+	if (!pc || !fd || !g)
 		goto done;
 	render_font_options(NULL, pc);
 	lay = pango_layout_new(pc);
@@ -391,13 +391,18 @@ static int place(const tile_scene *s, int z, const mapper *m, label_set *out)
 	qsort(cv.v, cv.len, sizeof(cand), cand_cmp);
 
 	/* Event symbols are obstacles for every other label. */
+	rc = TILE_ENOMEM;
+	syms = malloc((cv.len ? cv.len : 1) * sizeof(*syms));
+	if (!syms)
+		goto done;
 	for (size_t i = 0; i < cv.len; i++) {
 		const cand *c = &cv.v[i];
 		if (c->cls != LABEL_EVENT)
 			continue;
 		double r = c->gap - 3;
 		box b = {c->ax - r, c->ay - r, c->ax + r, c->ay + r};
-		if ((rc = grid_add(&g, &b)))
+		syms[nsyms++] = b;
+		if ((rc = grid_add(g, &b)))
 			goto done;
 	}
 	rc = TILE_ENOMEM;
@@ -412,16 +417,11 @@ static int place(const tile_scene *s, int z, const mapper *m, label_set *out)
 		}
 		if (!text || !text[0])
 			continue;
-		set_layout(lay, fd, text, c->cls, c->size);
-		PangoRectangle ink, logical;
-		pango_layout_get_pixel_extents(lay, &ink, &logical);
-		double w = logical.width, h = logical.height;
-		if (c->area_px > 0 && c->area_px < w * h * 0.9 && z < 7)
-			continue; /* the area is too small to carry its name at this zoom */
+		/* The dot first: where it is taken, the text need not be measured at all. */
 		box dotbox = {c->ax - 3, c->ay - 3, c->ax + 3, c->ay + 3};
 		int dot = c->dot, rings = 1;
-		if (c->dot && grid_hits(&g, &dotbox)) {
-			if (!under_event(&cv, &dotbox))
+		if (c->dot && grid_hits(g, &dotbox)) {
+			if (!under_event(syms, nsyms, &dotbox))
 				continue;
 			/*
 			 * A capital or a large city under an event's symbol keeps its name: the
@@ -432,6 +432,13 @@ static int place(const tile_scene *s, int z, const mapper *m, label_set *out)
 			dot = 0;
 			rings = 4;
 		}
+		set_layout(lay, fd, text, c->cls, c->size);
+		PangoRectangle ink, logical;
+		pango_layout_get_pixel_extents(lay, &ink, &logical);
+		double w = logical.width, h = logical.height;
+		/* Only areas have an area, and they have no dot: the order of the two tests is free. */
+		if (c->area_px > 0 && c->area_px < w * h * 0.9 && z < 7)
+			continue; /* the area is too small to carry its name at this zoom */
 		double pos[8 * 6][2];
 		int npos = 0;
 		/* An event's label looks further out, all round, before it gives up. */
@@ -468,14 +475,14 @@ static int place(const tile_scene *s, int z, const mapper *m, label_set *out)
 			 */
 			if (!m->global && (b.x0 < 0 || b.y0 < 0 || b.x1 > m->w || b.y1 > m->h))
 				continue;
-			if (!grid_hits(&g, &b))
+			if (!grid_hits(g, &b))
 				chosen = k;
 		}
 		if (chosen < 0)
 			continue;
 		box b = {pos[chosen][0] - PAD, pos[chosen][1] - PAD, pos[chosen][0] + w + PAD,
 		         pos[chosen][1] + h + PAD};
-		if (grid_add(&g, &b) || (dot && grid_add(&g, &dotbox)))
+		if (grid_add(g, &b) || (dot && grid_add(g, &dotbox)))
 			goto done;
 		if (o.len == o.cap) {
 			size_t cap = o.cap ? o.cap * 2 : 128;
@@ -512,7 +519,10 @@ static int place(const tile_scene *s, int z, const mapper *m, label_set *out)
 done:
 	free(o.v);
 	free(o.pool);
-	grid_finish(&g);
+	if (g)
+		grid_finish(g);
+	free(g);
+	free(syms);
 	free(cv.v);
 	if (lay)
 		g_object_unref(lay);

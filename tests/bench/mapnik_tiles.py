@@ -204,7 +204,7 @@ def style_xml(gpkg, events=None, grouped=False):
                        'stroke-dasharray="6,3"/></Rule></Style>\n'
                        % " or ".join("[iso_3166_2] = '%s'" % c for c in codes))
             event_layers.append(ogr_layer("event_areas", gpkg, "states", ["event-areas"]))
-        event_layers.append(ogr_layer("events", events, "article", ["events"]))
+        event_layers.append(ogr_layer("events", events, "events", ["events"]))
     spans = [(None, 3, "land_low", "countries_low"), (4, None, "land", "countries")]
 
     if grouped:

@@ -26,17 +26,22 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_up(port, proc, what, timeout=60):
+def wait_up(port, proc, what, timeout=300):
     deadline = time.time() + timeout
     while time.time() < deadline:
         if proc.poll() is not None:
             sys.exit("serve_tiles: %s exited with status %d" % (what, proc.returncode))
         try:
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            c.request("GET", "/healthz" if what == "briefmap" else "/")
-            c.getresponse().read()
+            # briefmap answers /healthz before its data is loaded; /readyz says 200 once the
+            # data is loaded and every zoom's labels are placed, as bench_tiles waits for.
+            c.request("GET", "/readyz" if what == "briefmap" else "/")
+            r = c.getresponse()
+            r.read()
             c.close()
-            return
+            if what != "briefmap" or r.status == 200:
+                return
+            time.sleep(0.05)
         except OSError:
             time.sleep(0.05)
     sys.exit("serve_tiles: %s did not answer on port %d" % (what, port))
@@ -114,7 +119,10 @@ def main():
                                "--threads", str(a.threads), "--cache-mb", "512"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(bm)
+        t0 = time.perf_counter()
         wait_up(port, bm, "briefmap")
+        print("briefmap serve: ready (data loaded, labels of every zoom placed) after %.3f s"
+              % (time.perf_counter() - t0))
         # Labels of every zoom are placed at start-up in the background: wait for them as the
         # in-process benchmark does, with one tile per zoom outside the list.
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
