@@ -255,6 +255,14 @@ def test_per_addr_limit(srv, limit):
     try:
         for _ in range(limit):
             socks.append(connect_from("127.0.9.9", srv.host, srv.port))
+        # Each of them answered once (kept alive): the server has accepted them all before the
+        # next one arrives, whatever order its threads take them from the backlog in.
+        for s in socks:
+            s.settimeout(10)
+            s.sendall(f"GET /healthz HTTP/1.1\r\nHost: {srv.host}\r\n\r\n".encode())
+        answered = sum(1 for s in socks if s.recv(100).startswith(b"HTTP/1.1 200"))
+        th.check(f"{limit} connections from one address served", answered == limit,
+                 f"{answered}")
         extra = connect_from("127.0.9.9", srv.host, srv.port)
         socks.append(extra)
         extra.settimeout(5)
