@@ -1203,7 +1203,10 @@
 		function setUntil(date) {
 			state.until = date;
 			all.checked = !date;
-			$('timeline-value').textContent = date ? I18N.t('begun_by', { date: formatShort(date, state.datePrec[date]) }) : I18N.t('all_dates');
+			/* An undated event is never placed at a date: the filter leaves it out and says so. */
+			var undated = state.layer.order.filter(function (rec) { return !rec.start; }).length;
+			$('timeline-value').textContent = date ? I18N.t('begun_by', { date: formatShort(date, state.datePrec[date]) }) +
+				(undated ? ' · ' + I18N.t('undated_left_out', { n: undated }) : '') : I18N.t('all_dates');
 			announceUntil(date);
 			if (date) {
 				var i = state.dates.indexOf(date);

@@ -221,6 +221,9 @@ async function main() {
 		const shown = (await eventIdsOnMap(page)).total;
 		assert(shown === expect, 'up to ' + first + ': ' + shown + ' shown, ' + expect + ' expected');
 		assert(shown < apiIds.length, 'nothing was hidden');
+		const undated = fc.features.filter((f) => !startDate(f.properties.date)).length;
+		const said = await page.$eval('#timeline-value', (e) => e.textContent);
+		assert(!undated || said.includes(undated + ' undated left out'), 'the timeline says: ' + said);
 		const items = await page.$$eval('#event-list .event-item', (l) => l.length);
 		assert(items === expect, 'list shows ' + items);
 		const href = await page.getAttribute('#export-link', 'href');
