@@ -116,7 +116,10 @@ def main():
     try:
         port = free_port()
         bm = subprocess.Popen([a.briefmap, "serve", "--listen", "127.0.0.1:%d" % port,
-                               "--threads", str(a.threads), "--cache-mb", "512"],
+                               "--threads", str(a.threads), "--cache-mb", "512",
+                               # wrk opens every connection from one address, as a proxy would:
+                               # the per-address limit is raised as for serving behind one.
+                               "--conns-per-ip", "4096"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(bm)
         t0 = time.perf_counter()
