@@ -200,6 +200,11 @@ async function main() {
 	await check('axe-core: none on / with a popup open', async () => {
 		await page.evaluate((id) => window.briefmap.app.state.layer.open(id), 'caracas-raid');
 		await page.waitForSelector('.leaflet-popup .bm-popup', { timeout: STEP_TIMEOUT });
+		/* Leaflet fades a popup in: contrast is judged once it is opaque, not mid-fade. */
+		await page.waitForFunction(() => {
+			const p = document.querySelector('.leaflet-popup');
+			return p && getComputedStyle(p).opacity === '1';
+		}, null, { timeout: STEP_TIMEOUT });
 		const v = seriousOnly(await axe(page));
 		assert(v.length === 0, v.map((x) => x.text).join('; '));
 		await page.keyboard.press('Escape');
