@@ -9,8 +9,7 @@ typedef struct hit {
 	long feature;
 } hit;
 
-/* Even-odd test of one piece: its rings, holes included, at full detail. */
-static int piece_contains(const geodata_geom *g, double x, double y)
+int geodata_geom_contains(const geodata_geom *g, double x, double y)
 {
 	int inside = 0;
 	const double *xy = g->xy;
@@ -31,7 +30,7 @@ static int visit(const geodata_piece *piece, const geodata_feature *f, void *ud)
 	(void)f;
 	hit *h = ud;
 	if (piece->level[GEODATA_MAX_ZOOM].type == GEODATA_GEOM_POLYGON &&
-	    piece_contains(&piece->level[GEODATA_MAX_ZOOM], h->x, h->y)) {
+	    geodata_geom_contains(&piece->level[GEODATA_MAX_ZOOM], h->x, h->y)) {
 		h->feature = (long)piece->feature;
 		return 1;
 	}

@@ -187,6 +187,12 @@ typedef int (*geodata_piece_fn)(const geodata_piece *piece, const geodata_featur
 int geodata_layer_query(const geodata_layer *layer, const geodata_bbox *bbox, geodata_piece_fn fn,
 			void *ud);
 
+/**
+ * Even-odd test of a point against every ring of a polygon geometry (holes
+ * are rings too), in the geometry's own coordinates.
+ */
+int geodata_geom_contains(const geodata_geom *g, double x, double y);
+
 /* ---- projection helpers ----------------------------------------------- */
 
 /**

@@ -8,28 +8,11 @@ typedef struct {
 	tile_emphasis *out;
 } probe;
 
-/* Even-odd test of a point against every ring of a piece (holes are rings too). */
-static int inside(const geodata_geom *g, double x, double y)
-{
-	int in = 0;
-	const double *p = g->xy;
-	for (uint32_t r = 0; r < g->nparts; r++) {
-		uint32_t n = g->part_len[r];
-		for (uint32_t i = 0, j = n ? n - 1 : 0; i < n; j = i++) {
-			double xi = p[2 * i], yi = p[2 * i + 1], xj = p[2 * j], yj = p[2 * j + 1];
-			if ((yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi)
-				in = !in;
-		}
-		p += 2 * (size_t)n;
-	}
-	return in;
-}
-
 static int add_if_inside(const geodata_piece *piece, const geodata_feature *f, void *ud)
 {
 	probe *pr = ud;
 	const geodata_geom *g = &piece->level[GEODATA_MAX_ZOOM];
-	if (g->type != GEODATA_GEOM_POLYGON || !inside(g, pr->x, pr->y))
+	if (g->type != GEODATA_GEOM_POLYGON || !geodata_geom_contains(g, pr->x, pr->y))
 		return 0;
 	tile_emphasis *e = pr->out;
 	if (tile_emphasis_has(e, f->code) || e->n == TILE_EMPHASIS_MAX ||
