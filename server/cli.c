@@ -281,3 +281,26 @@ int cli_loaded_open(cli_common *c, cli_loaded *l, int scene)
 		return cli_fail(CLI_EXIT_RUNTIME, "%s", te.msg);
 	return 0;
 }
+
+int cli_briefing_options(int argc, char **argv, cli_common *c, const char *cmd, const char *help)
+{
+	static const struct option lo[] = {{"briefing", required_argument, NULL, OPT_BRIEFING},
+	                                   CLI_COMMON_LONGOPTS,
+	                                   {NULL, 0, NULL, 0}};
+	int opt;
+	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		int r = cli_common_option(c, opt, optarg);
+		if (r < 0)
+			return cli_fail(CLI_EXIT_USAGE, "%s: bad --layer '%s'", cmd, optarg);
+		if (r)
+			continue;
+		if (opt == 'h') {
+			fputs(help, stdout);
+			return 0;
+		}
+		return cli_bad_option(cmd, argv);
+	}
+	if (optind < argc)
+		return cli_fail(CLI_EXIT_USAGE, "%s: unexpected argument '%s'", cmd, argv[optind]);
+	return -1;
+}

@@ -106,6 +106,12 @@ int cli_print_version(void);
  * printed ("unknown briefing" is a usage error listing the slugs).
  */
 int cli_common_finish(cli_common *c, const char *cmd);
+/**
+ * Reads the options of a subcommand that takes --briefing and the common ones
+ * only (check, views). Returns -1 when they are read, else the exit status
+ * to end with (its help printed, or a usage error reported).
+ */
+int cli_briefing_options(int argc, char **argv, cli_common *c, const char *cmd, const char *help);
 /** After getopt_long returned '?': names the option it stopped at; returns 2. */
 int cli_bad_option(const char *cmd, char **argv);
 int cli_parse_int(const char *s, long lo, long hi, long *out);

@@ -156,24 +156,9 @@ static int check_folder(cli_common *c, const geodata *gd, int *nbad)
 
 int cli_cmd_check(int argc, char **argv, cli_common *c)
 {
-	static const struct option lo[] = {{"briefing", required_argument, NULL, OPT_BRIEFING},
-	                                   CLI_COMMON_LONGOPTS,
-	                                   {NULL, 0, NULL, 0}};
-	int opt;
-	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		int r = cli_common_option(c, opt, optarg);
-		if (r < 0)
-			return cli_fail(CLI_EXIT_USAGE, "check: bad --layer '%s'", optarg);
-		if (r)
-			continue;
-		if (opt == 'h') {
-			fputs(check_help, stdout);
-			return 0;
-		}
-		return cli_bad_option("check", argv);
-	}
-	if (optind < argc)
-		return cli_fail(CLI_EXIT_USAGE, "check: unexpected argument '%s'", argv[optind]);
+	int orc = cli_briefing_options(argc, argv, c, "check", check_help);
+	if (orc >= 0)
+		return orc;
 	if (!c->briefings)
 		c->briefings = c->briefings_default;
 	/* A briefing given as a folder is checked as it is; a slug must be in the folder. */

@@ -10,24 +10,9 @@ static const char views_help[] =
 
 int cli_cmd_views(int argc, char **argv, cli_common *c)
 {
-	static const struct option lo[] = {{"briefing", required_argument, NULL, OPT_BRIEFING},
-	                                   CLI_COMMON_LONGOPTS,
-	                                   {NULL, 0, NULL, 0}};
-	int opt;
-	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		int r = cli_common_option(c, opt, optarg);
-		if (r < 0)
-			return cli_fail(CLI_EXIT_USAGE, "views: bad --layer '%s'", optarg);
-		if (r)
-			continue;
-		if (opt == 'h') {
-			fputs(views_help, stdout);
-			return 0;
-		}
-		return cli_bad_option("views", argv);
-	}
-	if (optind < argc)
-		return cli_fail(CLI_EXIT_USAGE, "views: unexpected argument '%s'", argv[optind]);
+	int orc = cli_briefing_options(argc, argv, c, "views", views_help);
+	if (orc >= 0)
+		return orc;
 	int frc = cli_common_finish(c, "views");
 	if (frc)
 		return frc;
