@@ -27,8 +27,6 @@
 /* Versions replaced while their labels were still being placed, kept until that ends. */
 #define RETIRED_MAX 8
 
-#define FNV_INIT 1469598103934665603ULL
-
 typedef struct entry {
 	brief *cur;
 	uint64_t stamp; /* of its four files when `cur` was loaded */
@@ -48,16 +46,6 @@ struct briefings {
 	int started;
 	int wake_fd, ino_fd;
 };
-
-static uint64_t fnv_add(uint64_t h, const void *data, size_t n)
-{
-	const unsigned char *p = data;
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
 
 static double now_ms(void)
 {
@@ -165,17 +153,17 @@ static int paths_of(const briefings *bs, const char *slug, brief_paths *p)
 /* What the four files are now (size, times, inode; missing ones count as missing). */
 static uint64_t stamp_of(const brief_paths *p, long long *mtime)
 {
-	uint64_t h = FNV_INIT;
+	uint64_t h = TILE_HASH_INIT;
 	for (int i = 0; i < F_COUNT; i++) {
 		struct stat st;
 		if (stat(p->f[i], &st) != 0) {
-			h = fnv_add(h, "-", 1);
+			h = tile_hash_add(h, "-", 1);
 			continue;
 		}
 		uint64_t v[6] = {(uint64_t)st.st_ino, (uint64_t)st.st_size,
 		                 (uint64_t)st.st_mtim.tv_sec, (uint64_t)st.st_mtim.tv_nsec,
 		                 (uint64_t)st.st_ctim.tv_sec, (uint64_t)st.st_ctim.tv_nsec};
-		h = fnv_add(h, v, sizeof v);
+		h = tile_hash_add(h, v, sizeof v);
 		if (mtime && (long long)st.st_mtime > *mtime)
 			*mtime = (long long)st.st_mtime;
 	}
@@ -224,7 +212,7 @@ static brief_views *views_load(const char *path, char **problem)
 		return NULL;
 	}
 	snprintf(v->etag, sizeof v->etag, "\"%016llx\"",
-	         (unsigned long long)fnv_add(FNV_INIT, v->json, strlen(v->json)));
+	         (unsigned long long)tile_hash_add(TILE_HASH_INIT, v->json, strlen(v->json)));
 	return v;
 }
 

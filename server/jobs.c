@@ -272,8 +272,7 @@ static void render(job_queue *q, job *j, tile_cache *cache)
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (j->kind == JOB_TILE)
-		j->rc = tile_render_xyz_as(j->scene, (tile_tileset)j->tileset, j->z, j->x, j->y,
-		                           j->scale, j->until, j->format, &out, &terr);
+		j->rc = tile_key_render(j->scene, &j->tile, &out, &terr);
 	else
 		j->rc = tile_sheet_render(j->scene, &j->sheet, &out, &terr);
 	double secs = ms_since(&t0) / 1e3;

@@ -37,10 +37,7 @@ struct job {
 	tile_scene *scene; /**< a reference the job owns */
 	char key[160];     /**< identical keys are rendered once; a tile's key is its cache key */
 	uint64_t tag;      /**< version stamp stored with the result blob */
-	int tileset, z, scale;
-	tile_image_format format;
-	long x, y;
-	geodata_day until;
+	tile_key tile;     /**< with JOB_TILE: the tile to draw */
 	tile_sheet_request sheet;
 	size_t cache_max; /**< a sheet up to this many bytes is kept in the tile cache under `key` */
 

@@ -5,24 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-
-static int parse_size(const char *s, int *w, int *h)
-{
-	char buf[64];
-	long a, b;
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	snprintf(buf, sizeof(buf), "%s", s);
-	char *x = strchr(buf, 'x');
-	if (!x)
-		return -1;
-	*x = 0;
-	if (cli_parse_int(buf, 1, TILE_MAX_SIDE, &a) || cli_parse_int(x + 1, 1, TILE_MAX_SIDE, &b))
-		return -1;
-	*w = (int)a;
-	*h = (int)b;
-	return 0;
-}
+#include "private.h"
 
 static const char *ext_of(const char *path)
 {
@@ -38,7 +21,7 @@ static const char render_help[] =
     "Writes a briefing sheet (or with --bare the map alone) as PNG, PDF or SVG.\n"
     "  --view NAME          a named view (see `briefmap views`)\n"
     "  --bbox W,S,E,N       any box in degrees\n"
-    "  --size WxH           size in pixels (points for PDF/SVG), default 1600x1000\n"
+    "  --size WxH           size in pixels (points for PDF/SVG), default " PARAMS_SHEET_SIZE "\n"
     "  --scale 1|2          device pixels per pixel for PNG, default 1\n"
     "  --format png|pdf|svg default from the output's extension, else png\n"
     "  --crs CRS            any CRS PROJ understands (EPSG:6372, a PROJ string), default "
@@ -49,7 +32,27 @@ static const char render_help[] =
     "  --lang en|es         the language of the sheet's own words and dates, default English\n"
     "  -o FILE              output file, written whole or not at all\n" CLI_BRIEFING_HELP CLI_COMMON_HELP;
 
-static int cmd_render(int argc, char **argv, cli_common *c)
+/* The option a sheet parameter comes from: the same names as the HTTP query's. */
+static const char *sheet_key(int opt)
+{
+	switch (opt) {
+	case OPT_VIEW: return "view";
+	case OPT_BBOX: return "bbox";
+	case OPT_SIZE: return "size";
+	case OPT_SCALE: return "scale";
+	case OPT_FORMAT: return "format";
+	case OPT_CRS: return "crs";
+	case OPT_TITLE: return "title";
+	case OPT_UNTIL: return "until";
+	case OPT_BARE: return "bare";
+	case OPT_LANG: return "lang";
+	default: return NULL;
+	}
+}
+
+/* Reads render's options into `p` and `*out`; -1 to go on, else an exit status. */
+static int render_options(int argc, char **argv, cli_common *c, params_sheet *p,
+                          const char **out)
 {
 	static const struct option lo[] = {{"view", required_argument, NULL, OPT_VIEW},
 	                                   {"bbox", required_argument, NULL, OPT_BBOX},
@@ -64,81 +67,50 @@ static int cmd_render(int argc, char **argv, cli_common *c)
 	                                   {"briefing", required_argument, NULL, OPT_BRIEFING},
 	                                   CLI_COMMON_LONGOPTS,
 	                                   {NULL, 0, NULL, 0}};
-	const char *view = NULL, *bbox = NULL, *out = NULL, *format = NULL, *until = NULL;
-	tile_sheet_request req = {
-	    .width = 1600, .height = 1000, .scale = 1, .until = GEODATA_DAY_OPEN};
-	int opt;
-	long v;
+	int opt, format = 0;
 	while ((opt = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
 		int r = cli_common_option(c, opt, optarg);
 		if (r < 0)
 			return cli_fail(CLI_EXIT_USAGE, "render: bad --layer '%s' (expected NAME=SOURCE)",
-			            optarg);
+			                optarg);
 		if (r)
 			continue;
-		switch (opt) {
-		case 'h':
+		const char *key = sheet_key(opt);
+		if (opt == 'h') {
 			fputs(render_help, stdout);
 			return 0;
-		case 'o':
-			out = optarg;
-			break;
-		case OPT_VIEW:
-			view = optarg;
-			break;
-		case OPT_BBOX:
-			bbox = optarg;
-			break;
-		case OPT_SIZE:
-			if (parse_size(optarg, &req.width, &req.height))
-				return cli_fail(CLI_EXIT_USAGE,
-				            "render: bad --size '%s' (expected WxH, each 1 to %d)",
-				            optarg, TILE_MAX_SIDE);
-			break;
-		case OPT_SCALE:
-			if (cli_parse_int(optarg, 1, 2, &v))
-				return cli_fail(CLI_EXIT_USAGE, "render: --scale must be 1 or 2");
-			req.scale = (int)v;
-			break;
-		case OPT_FORMAT:
-			format = optarg;
-			break;
-		case OPT_CRS:
-			req.crs = optarg;
-			break;
-		case OPT_TITLE:
-			req.title = optarg;
-			break;
-		case OPT_UNTIL:
-			until = optarg;
-			break;
-		case OPT_BARE:
-			req.bare = 1;
-			break;
-		case OPT_LANG:
-			if (!(req.lang = tile_sheet_lang_find(optarg)))
-				return cli_fail(CLI_EXIT_USAGE, "render: --lang must be en or es");
-			break;
-		default:
+		} else if (opt == 'o') {
+			*out = optarg;
+		} else if (!key) {
 			return cli_bad_option("render", argv);
+		} else if (params_sheet_set(p, key, opt == OPT_BARE ? "1" : optarg) != 0) {
+			return cli_fail(CLI_EXIT_USAGE, "render: --%s: %s", key, p->msg);
 		}
+		format |= opt == OPT_FORMAT;
 	}
 	if (optind < argc)
 		return cli_fail(CLI_EXIT_USAGE, "render: unexpected argument '%s'", argv[optind]);
-	if (!!view == !!bbox)
+	if (!!p->view == !!p->has_bbox)
 		return cli_fail(CLI_EXIT_USAGE,
-		            "render: give exactly one of --view NAME or --bbox W,S,E,N");
-	if (!out)
+		                "render: give exactly one of --view NAME or --bbox W,S,E,N");
+	if (!*out)
 		return cli_fail(CLI_EXIT_USAGE, "render: -o FILE is required");
-	int fmt = tile_format_from_name(format ? format : ext_of(out));
-	if (fmt < 0 && format)
-		return cli_fail(CLI_EXIT_USAGE, "render: unknown --format '%s' (png, pdf or svg)", format);
-	req.format = fmt < 0 ? TILE_FORMAT_PNG : (tile_format)fmt;
-	if (until && geodata_date_parse(until, &req.until))
-		return cli_fail(CLI_EXIT_USAGE, "render: bad --until '%s' (expected YYYY-MM-DD)", until);
-	geodata_error ge;
-	if (bbox && geodata_bbox_parse(bbox, &req.bbox, &ge))
-		return cli_fail(CLI_EXIT_USAGE, "render: %s", ge.msg);
+	/* Without --format, the output's extension when it names one; PNG otherwise. */
+	if (!format && tile_format_from_name(ext_of(*out)) >= 0)
+		params_sheet_set(p, "format", ext_of(*out));
+	if (params_sheet_check(p) != 0)
+		return cli_fail(CLI_EXIT_USAGE, "render: %s", p->msg);
+	return -1;
+}
+
+static int cmd_render(int argc, char **argv, cli_common *c)
+{
+	params_sheet p;
+	const char *out = NULL;
+	params_sheet_init(&p);
+	int orc = render_options(argc, argv, c, &p, &out);
+	if (orc >= 0)
+		return orc;
 	int frc = cli_common_finish(c, "render");
 	if (frc)
 		return frc;
@@ -149,25 +121,17 @@ static int cmd_render(int argc, char **argv, cli_common *c)
 	int rc = cli_loaded_open(c, &l, 1);
 	if (rc)
 		goto out;
-	if (view) {
-		const geodata_view *vw = geodata_views_find(l.views, view);
-		if (!vw) {
-			rc = cli_fail(CLI_EXIT_USAGE, "render: unknown view '%s' (see `briefmap views`)",
-			          view);
-			goto out;
-		}
-		req.bbox = vw->bbox;
-		if (!req.title)
-			req.title = vw->title;
+	if (params_sheet_view(&p, l.views) != 0) {
+		rc = cli_fail(CLI_EXIT_USAGE, "render: unknown view '%s' (see `briefmap views`)",
+		              p.view);
+		goto out;
 	}
-	if (!req.title)
-		req.title = "Briefing map";
-	int trc = tile_sheet_render(l.scene, &req, &buf, &te);
+	int trc = tile_sheet_render(l.scene, &p.req, &buf, &te);
 	if (trc) {
 		rc = cli_fail(trc == TILE_EINVAL || trc == TILE_ETOOBIG || trc == TILE_ECRS
-		              ? CLI_EXIT_USAGE
-		              : CLI_EXIT_RUNTIME,
-		          "render: %s", te.msg);
+		                  ? CLI_EXIT_USAGE
+		                  : CLI_EXIT_RUNTIME,
+		              "render: %s", te.msg);
 		goto out;
 	}
 	rc = cli_write_file_atomic(out, buf.data, buf.len);
@@ -185,22 +149,8 @@ static const char tile_help[] =
     "Writes one XYZ tile (EPSG:3857, y = 0 at the north, zoom 0-12) as PNG, or as WebP when\n"
     "FILE ends in .webp.\n" CLI_BRIEFING_HELP CLI_COMMON_HELP;
 
-static int parse_zxy(const char *s, int *z, long *x, long *y)
-{
-	char buf[64];
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	snprintf(buf, sizeof(buf), "%s", s);
-	char *a = strtok(buf, "/"), *b = strtok(NULL, "/"), *d = strtok(NULL, "/");
-	long zz;
-	if (!a || !b || !d || strtok(NULL, "/") || cli_parse_int(a, 0, 30, &zz) ||
-	    cli_parse_int(b, 0, LONG_MAX, x) || cli_parse_int(d, 0, LONG_MAX, y))
-		return -1;
-	*z = (int)zz;
-	return 0;
-}
-
-static int cmd_tile(int argc, char **argv, cli_common *c)
+/* Reads tile's options into `t` and `*out`; -1 to go on, else an exit status. */
+static int tile_options(int argc, char **argv, cli_common *c, params_tile *t, const char **out)
 {
 	static const struct option lo[] = {{"tileset", required_argument, NULL, OPT_TILESET},
 	                                   {"scale", required_argument, NULL, OPT_SCALE},
@@ -208,70 +158,65 @@ static int cmd_tile(int argc, char **argv, cli_common *c)
 	                                   {"briefing", required_argument, NULL, OPT_BRIEFING},
 	                                   CLI_COMMON_LONGOPTS,
 	                                   {NULL, 0, NULL, 0}};
-	const char *out = NULL, *tileset = "briefing", *until = NULL;
-	int scale = 1, opt;
-	long v;
+	int opt;
 	while ((opt = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
 		int r = cli_common_option(c, opt, optarg);
 		if (r < 0)
 			return cli_fail(CLI_EXIT_USAGE, "tile: bad --layer '%s'", optarg);
 		if (r)
 			continue;
-		switch (opt) {
-		case 'h':
+		const char *key = opt == OPT_TILESET ? "tileset"
+		                  : opt == OPT_SCALE ? "scale"
+		                  : opt == OPT_UNTIL ? "until"
+		                                     : NULL, *msg;
+		if (opt == 'h') {
 			fputs(tile_help, stdout);
 			return 0;
-		case 'o':
-			out = optarg;
-			break;
-		case OPT_TILESET:
-			tileset = optarg;
-			break;
-		case OPT_SCALE:
-			if (cli_parse_int(optarg, 1, 2, &v))
-				return cli_fail(CLI_EXIT_USAGE, "tile: --scale must be 1 or 2");
-			scale = (int)v;
-			break;
-		case OPT_UNTIL:
-			until = optarg;
-			break;
-		default:
+		} else if (opt == 'o') {
+			*out = optarg;
+		} else if (!key) {
 			return cli_bad_option("tile", argv);
+		} else if (params_tile_set(t, key, optarg, &msg) != 0) {
+			return cli_fail(CLI_EXIT_USAGE, "tile: --%s '%s': %s", key, optarg, msg);
 		}
 	}
 	if (optind != argc - 1)
 		return cli_fail(CLI_EXIT_USAGE, "tile: give one tile as Z/X/Y");
-	int z;
-	long x, y;
-	if (parse_zxy(argv[optind], &z, &x, &y))
-		return cli_fail(CLI_EXIT_USAGE, "tile: bad tile '%s' (expected Z/X/Y)", argv[optind]);
-	if (!tile_xyz_valid(z, x, y))
-		return cli_fail(CLI_EXIT_USAGE,
-		            "tile: %s is outside the pyramid (zoom 0-%d, x and y below 2^zoom)",
-		            argv[optind], GEODATA_MAX_ZOOM);
-	int ts = tile_tileset_from_name(tileset);
-	if (ts < 0)
-		return cli_fail(CLI_EXIT_USAGE, "tile: unknown tileset '%s' (briefing, base or events)",
-		            tileset);
-	geodata_day day = GEODATA_DAY_OPEN;
-	if (until && geodata_date_parse(until, &day))
-		return cli_fail(CLI_EXIT_USAGE, "tile: bad --until '%s' (expected YYYY-MM-DD)", until);
-	if (!out)
+	const char *zxy = argv[optind], *msg;
+	if (params_tile_address(t, zxy, strlen(zxy), &msg) != 0)
+		return cli_fail(CLI_EXIT_USAGE, "tile: bad tile '%s': %s (zoom 0-%d, x and y below 2^zoom)",
+		                zxy, msg, GEODATA_MAX_ZOOM);
+	if (!*out)
 		return cli_fail(CLI_EXIT_USAGE, "tile: -o FILE is required");
 	/* The format follows the file's extension when it names one; PNG otherwise. */
-	const char *ext = ext_of(out);
-	int fmt = tile_image_format_from_ext(ext, strlen(ext));
+	const char *ext = ext_of(*out);
+	if (tile_image_format_from_ext(ext, strlen(ext)) >= 0)
+		params_tile_set(t, "ext", ext, &msg);
+	return -1;
+}
+
+static int cmd_tile(int argc, char **argv, cli_common *c)
+{
+	params_tile t;
+	const char *out = NULL;
+	params_tile_init(&t);
+	int orc = tile_options(argc, argv, c, &t, &out);
+	if (orc >= 0)
+		return orc;
 	int frc = cli_common_finish(c, "tile");
 	if (frc)
 		return frc;
 	cli_loaded l;
 	tile_buffer buf = {0};
-	tile_error te;
+	tile_error te = {"tile outside the pyramid"};
+	tile_key k;
 	int rc = cli_loaded_open(c, &l, 1);
 	if (rc)
 		goto out;
-	if (tile_render_xyz_as(l.scene, (tile_tileset)ts, z, x, y, scale, day,
-	                       fmt < 0 ? TILE_IMAGE_PNG : (tile_image_format)fmt, &buf, &te)) {
+	const geodata_events *ev = tile_scene_events(l.scene);
+	if (tile_key_init(&k, t.tileset, t.z, t.x, t.y, t.scale, t.format, t.until,
+	                  ev ? geodata_events_hash(ev) : 0, c->slug) != 0 ||
+	    tile_key_render(l.scene, &k, &buf, &te)) {
 		rc = cli_fail(CLI_EXIT_RUNTIME, "tile: %s", te.msg);
 		goto out;
 	}

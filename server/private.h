@@ -95,6 +95,84 @@ int query_tile_parse(const char *rest, query_tile *t);
  */
 void query_log_escape(const char *in, char *out, size_t cap);
 
+/* ---- params.c: the one request model of tiles and sheets, for the CLI and HTTP ----------- */
+
+/* Errors of params_*: the HTTP status or the CLI's usage error they become. */
+enum {
+	PARAMS_EBAD = -1,      /**< malformed: 400, or a usage error */
+	PARAMS_ENOTFOUND = -2, /**< no such tileset, view or tile: 404, or a usage error */
+	PARAMS_ETOOBIG = -3    /**< larger than any image we draw: 413, or a usage error */
+};
+
+/** A sheet's size when none is asked for, on the command line and over HTTP alike. */
+#define PARAMS_SHEET_WIDTH 1200
+#define PARAMS_SHEET_HEIGHT 800
+#define PARAMS_STR_(x) #x
+#define PARAMS_STR(x) PARAMS_STR_(x)
+/** The default size as help texts print it: "1200x800". */
+#define PARAMS_SHEET_SIZE PARAMS_STR(PARAMS_SHEET_WIDTH) "x" PARAMS_STR(PARAMS_SHEET_HEIGHT)
+/** A sheet's title when neither the request nor its view gives one. */
+#define PARAMS_SHEET_TITLE "Briefing map"
+
+/**
+ * One tile asked for, by `briefmap tile` or GET /tiles/...: z/x/y are plain
+ * decimals (no sign, no leading zero, so that one tile has one address) within
+ * the pyramid. Caller's storage; the strings it was read from may go.
+ */
+typedef struct params_tile {
+	tile_tileset tileset;     /**< default briefing */
+	int z;
+	long x, y;
+	int scale;                /**< 1 (default) or 2 */
+	tile_image_format format; /**< default PNG */
+	geodata_day until;        /**< default GEODATA_DAY_OPEN */
+} params_tile;
+
+/** The defaults. */
+void params_tile_init(params_tile *t);
+/**
+ * Takes one parameter ("tileset", "scale", "until", "ext"). Returns 0 or a
+ * PARAMS_E* code with a static message in `*msg`.
+ */
+int params_tile_set(params_tile *t, const char *key, const char *value, const char **msg);
+/** Takes the address "Z/X/Y" (`len` bytes); 0 or PARAMS_E* with `*msg`. */
+int params_tile_address(params_tile *t, const char *zxy, size_t len, const char **msg);
+/**
+ * Reads the part of a tile URL's path after "/tiles/" and its query string
+ * (`until`); 0 or PARAMS_E* with `*msg`.
+ */
+int params_tile_http(params_tile *t, const char *rest, const query *q, const char **msg);
+
+/**
+ * One briefing sheet asked for, by `briefmap render` or GET /render.EXT.
+ * Strings point into what the caller passed; `msg` holds the last error.
+ */
+typedef struct params_sheet {
+	const char *view;   /**< a view's name, resolved by params_sheet_view */
+	int has_bbox;
+	tile_sheet_request req; /**< bbox, size, scale, format, crs, title, until, lang, bare */
+	char msg[200];
+} params_sheet;
+
+/** The defaults: PNG of PARAMS_SHEET_WIDTH x PARAMS_SHEET_HEIGHT at scale 1, no filter. */
+void params_sheet_init(params_sheet *p);
+/**
+ * Takes one parameter: "view", "bbox", "size" (WxH), "scale", "format",
+ * "crs", "title", "until", "lang", "bare" (0 or 1). Returns 0 or PARAMS_E*
+ * with `p->msg`.
+ */
+int params_sheet_set(params_sheet *p, const char *key, const char *value);
+/** Exactly one of view and bbox, and a size within the limits; 0 or PARAMS_E*. */
+int params_sheet_check(params_sheet *p);
+/** Reads the view's box (and title when none was given) from `views`; 0 or PARAMS_E*. */
+int params_sheet_view(params_sheet *p, const geodata_views *views);
+/**
+ * Reads a sheet URL: the format from "/render.EXT" and the query string, in
+ * the order HTTP answers them (the view is resolved from `views`); 0 or PARAMS_E*.
+ */
+int params_sheet_http(params_sheet *p, const char *ext, const query *q,
+                      const geodata_views *views);
+
 /* ---- log.c ---------------------------------------------------------------------- */
 
 /**

@@ -23,6 +23,7 @@ typedef struct {
 typedef struct {
 	const server_seed_options *o;
 	tile_scene *scene;
+	uint64_t events; /* revision of the scene's events, in each tile's key */
 	tile_id *tiles;
 	size_t ntiles;
 	atomic_size_t next, done;
@@ -51,9 +52,14 @@ static void *seed_worker(void *arg)
 		if (i >= j->ntiles || atomic_load(&j->failed))
 			break;
 		const tile_id *t = &j->tiles[i];
+		tile_key k;
 		buf.len = 0;
-		if (tile_render_xyz(j->scene, j->o->tileset, t->z, t->x, t->y, j->o->scale,
-		                    GEODATA_DAY_OPEN, &buf, &te)) {
+		if (tile_key_init(&k, j->o->tileset, t->z, t->x, t->y, j->o->scale, TILE_IMAGE_PNG,
+		                  GEODATA_DAY_OPEN, j->events, NULL) != 0) {
+			seed_fail(j, "tile outside the pyramid");
+			break;
+		}
+		if (tile_key_render(j->scene, &k, &buf, &te)) {
 			seed_fail(j, te.msg);
 			break;
 		}
@@ -160,37 +166,25 @@ static void partials_remove_stale(const char *output)
 	closedir(d);
 }
 
-int server_seed(const server_seed_options *o, tile_scene *scene, server_error *err)
+/* The tiles of the range, zoom by zoom, row by row; 0, or -1 with `err` filled. */
+static int tiles_list(seed_job *j, server_error *err)
 {
-	seed_job j = {.o = o, .scene = scene};
-	pthread_t th[256];
-	int nth = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (nth < 1)
-		nth = 1;
-	if (nth > 256)
-		nth = 256;
-	int started = 0, rc = -1;
-	char tmp[4096] = "";
-	atomic_init(&j.next, 0);
-	atomic_init(&j.done, 0);
-	atomic_init(&j.failed, 0);
-	pthread_mutex_init(&j.db_lock, NULL);
-
+	const server_seed_options *o = j->o;
 	for (int z = o->minzoom; z <= o->maxzoom; z++) {
 		long x0, y0, x1, y1;
 		tile_lonlat_to_xyz(o->bbox.minx, o->bbox.maxy, z, &x0, &y0);
 		tile_lonlat_to_xyz(o->bbox.maxx, o->bbox.miny, z, &x1, &y1);
-		j.ntiles += (size_t)(x1 - x0 + 1) * (size_t)(y1 - y0 + 1);
+		j->ntiles += (size_t)(x1 - x0 + 1) * (size_t)(y1 - y0 + 1);
 	}
-	if (j.ntiles > 5000000) {
+	if (j->ntiles > 5000000) {
 		snprintf(err->msg, sizeof(err->msg), "%zu tiles is more than the limit of 5000000",
-		         j.ntiles);
-		goto out;
+		         j->ntiles);
+		return -1;
 	}
-	j.tiles = malloc(j.ntiles * sizeof(tile_id));
-	if (!j.tiles) {
-		snprintf(err->msg, sizeof(err->msg), "out of memory for %zu tiles", j.ntiles);
-		goto out;
+	j->tiles = malloc(j->ntiles * sizeof(tile_id));
+	if (!j->tiles) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory for %zu tiles", j->ntiles);
+		return -1;
 	}
 	size_t n = 0;
 	for (int z = o->minzoom; z <= o->maxzoom; z++) {
@@ -199,35 +193,16 @@ int server_seed(const server_seed_options *o, tile_scene *scene, server_error *e
 		tile_lonlat_to_xyz(o->bbox.maxx, o->bbox.miny, z, &x1, &y1);
 		for (long y = y0; y <= y1; y++)
 			for (long x = x0; x <= x1; x++)
-				j.tiles[n++] = (tile_id){z, x, y};
+				j->tiles[n++] = (tile_id){z, x, y};
 	}
-	partials_remove_stale(o->output);
-	/* Written beside the target and renamed at the end: the file is whole or absent. */
-	if (snprintf(tmp, sizeof(tmp), "%s.partial-%ld", o->output, (long)getpid()) >=
-	    (int)sizeof(tmp)) {
-		snprintf(err->msg, sizeof(err->msg), "output path is too long");
-		goto out;
-	}
-	unlink(tmp);
-	if (sqlite3_open_v2(tmp, &j.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		snprintf(err->msg, sizeof(err->msg), "cannot create '%s': %s", o->output,
-		         j.db ? sqlite3_errmsg(j.db) : "out of memory");
-		goto out;
-	}
-	if (exec_sql(
-	        j.db,
-	        "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-	        /* 0x4d504258, "MPBX": what `file` and GDAL recognise an MBTiles file by. */
-	        "PRAGMA application_id=1297105496;"
-	        "CREATE TABLE metadata (name TEXT, value TEXT);"
-	        "CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER,"
-	        " tile_data BLOB);"
-	        "BEGIN;",
-	        err))
-		goto out;
-	/* Described and credited by the briefing the tiles are drawn from. */
-	const geodata_events *sev = tile_scene_events(scene);
+	return 0;
+}
+
+/* The MBTiles metadata, described and credited by the briefing the tiles are drawn from. */
+static int mbtiles_meta(seed_job *j, server_error *err)
+{
+	const server_seed_options *o = j->o;
+	const geodata_events *sev = tile_scene_events(j->scene);
 	const geodata_briefing *bf = sev ? geodata_events_briefing(sev) : NULL;
 	char desc[512], attr[512];
 	snprintf(desc, sizeof desc, "briefmap: %s", bf ? bf->title : "events of an article");
@@ -242,49 +217,111 @@ int server_seed(const server_seed_options *o, tile_scene *scene, server_error *e
 	snprintf(zs[0], sizeof(zs[0]), "%d", o->minzoom);
 	snprintf(zs[1], sizeof(zs[1]), "%d", o->maxzoom);
 	const char *tsname = tile_tileset_name(o->tileset);
-	if (put_meta(j.db, "name", tsname) || put_meta(j.db, "format", "png") ||
-	    put_meta(j.db, "bounds", b) || put_meta(j.db, "center", c) ||
-	    put_meta(j.db, "minzoom", zs[0]) || put_meta(j.db, "maxzoom", zs[1]) ||
-	    put_meta(j.db, "version", BRIEFMAP_VERSION) || put_meta(j.db, "scheme", "tms") ||
-	    put_meta(j.db, "type", o->tileset == TILE_TILESET_EVENTS ? "overlay" : "baselayer") ||
-	    put_meta(j.db, "description", desc) || put_meta(j.db, "attribution", attr)) {
-		snprintf(err->msg, sizeof(err->msg), "MBTiles: %s", sqlite3_errmsg(j.db));
-		goto out;
+	if (put_meta(j->db, "name", tsname) || put_meta(j->db, "format", "png") ||
+	    put_meta(j->db, "bounds", b) || put_meta(j->db, "center", c) ||
+	    put_meta(j->db, "minzoom", zs[0]) || put_meta(j->db, "maxzoom", zs[1]) ||
+	    put_meta(j->db, "version", BRIEFMAP_VERSION) || put_meta(j->db, "scheme", "tms") ||
+	    put_meta(j->db, "type", o->tileset == TILE_TILESET_EVENTS ? "overlay" : "baselayer") ||
+	    put_meta(j->db, "description", desc) || put_meta(j->db, "attribution", attr)) {
+		snprintf(err->msg, sizeof(err->msg), "MBTiles: %s", sqlite3_errmsg(j->db));
+		return -1;
 	}
-	if (sqlite3_prepare_v2(j.db,
+	return 0;
+}
+
+/* Creates the file `tmp` with its tables and metadata, ready for inserts; 0 or -1. */
+static int mbtiles_open(seed_job *j, const char *tmp, server_error *err)
+{
+	unlink(tmp);
+	if (sqlite3_open_v2(tmp, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err->msg, sizeof(err->msg), "cannot create '%s': %s", j->o->output,
+		         j->db ? sqlite3_errmsg(j->db) : "out of memory");
+		return -1;
+	}
+	if (exec_sql(
+	        j->db,
+	        "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+	        /* 0x4d504258, "MPBX": what `file` and GDAL recognise an MBTiles file by. */
+	        "PRAGMA application_id=1297105496;"
+	        "CREATE TABLE metadata (name TEXT, value TEXT);"
+	        "CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER,"
+	        " tile_data BLOB);"
+	        "BEGIN;",
+	        err) ||
+	    mbtiles_meta(j, err))
+		return -1;
+	if (sqlite3_prepare_v2(j->db,
 	                       "INSERT INTO tiles (zoom_level, tile_column, tile_row, tile_data)"
 	                       " VALUES (?, ?, ?, ?)",
-	                       -1, &j.insert, NULL) != SQLITE_OK) {
-		snprintf(err->msg, sizeof(err->msg), "MBTiles: %s", sqlite3_errmsg(j.db));
-		goto out;
+	                       -1, &j->insert, NULL) != SQLITE_OK) {
+		snprintf(err->msg, sizeof(err->msg), "MBTiles: %s", sqlite3_errmsg(j->db));
+		return -1;
 	}
+	return 0;
+}
+
+/* Draws every tile on `nth` threads, showing progress on a terminal; 0 or -1. */
+static int seed_run(seed_job *j, int nth, server_error *err)
+{
+	pthread_t th[256];
+	int started = 0;
 	for (; started < nth; started++)
-		if (pthread_create(&th[started], NULL, seed_worker, &j))
+		if (pthread_create(&th[started], NULL, seed_worker, j))
 			break;
 	if (started == 0) {
 		snprintf(err->msg, sizeof(err->msg), "cannot start render threads");
-		goto out;
+		return -1;
 	}
 	int tty = isatty(2);
-	while (tty && atomic_load(&j.done) < j.ntiles && !atomic_load(&j.failed)) {
-		size_t d = atomic_load(&j.done);
-		fprintf(stderr, "\rbriefmap: seeding %zu/%zu tiles (%.0f%%)", d, j.ntiles,
-		        100.0 * (double)d / (double)j.ntiles);
+	while (tty && atomic_load(&j->done) < j->ntiles && !atomic_load(&j->failed)) {
+		size_t d = atomic_load(&j->done);
+		fprintf(stderr, "\rbriefmap: seeding %zu/%zu tiles (%.0f%%)", d, j->ntiles,
+		        100.0 * (double)d / (double)j->ntiles);
 		struct timespec ts = {0, 200 * 1000 * 1000};
 		nanosleep(&ts, NULL);
-		if (atomic_load(&j.next) >= j.ntiles && atomic_load(&j.done) >= j.ntiles)
+		if (atomic_load(&j->next) >= j->ntiles && atomic_load(&j->done) >= j->ntiles)
 			break;
 	}
 	for (int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
-	started = 0;
 	if (tty)
-		fprintf(stderr, "\rbriefmap: seeded %zu tiles%20s\n", (size_t)atomic_load(&j.done),
+		fprintf(stderr, "\rbriefmap: seeded %zu tiles%20s\n", (size_t)atomic_load(&j->done),
 		        "");
-	if (atomic_load(&j.failed)) {
-		snprintf(err->msg, sizeof(err->msg), "seed: %.400s", j.error);
+	if (atomic_load(&j->failed)) {
+		snprintf(err->msg, sizeof(err->msg), "seed: %.400s", j->error);
+		return -1;
+	}
+	return 0;
+}
+
+int server_seed(const server_seed_options *o, tile_scene *scene, server_error *err)
+{
+	const geodata_events *sev = tile_scene_events(scene);
+	seed_job j = {.o = o, .scene = scene, .events = sev ? geodata_events_hash(sev) : 0};
+	int nth = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (nth < 1)
+		nth = 1;
+	if (nth > 256)
+		nth = 256;
+	int rc = -1;
+	char tmp[4096] = "";
+	atomic_init(&j.next, 0);
+	atomic_init(&j.done, 0);
+	atomic_init(&j.failed, 0);
+	pthread_mutex_init(&j.db_lock, NULL);
+	if (tiles_list(&j, err) < 0)
+		goto out;
+	partials_remove_stale(o->output);
+	/* Written beside the target and renamed at the end: the file is whole or absent. */
+	if (snprintf(tmp, sizeof(tmp), "%s.partial-%ld", o->output, (long)getpid()) >=
+	    (int)sizeof(tmp)) {
+		tmp[0] = '\0';
+		snprintf(err->msg, sizeof(err->msg), "output path is too long");
 		goto out;
 	}
+	if (mbtiles_open(&j, tmp, err) < 0 || seed_run(&j, nth, err) < 0)
+		goto out;
 	sqlite3_finalize(j.insert);
 	j.insert = NULL;
 	if (exec_sql(j.db,
@@ -304,8 +341,6 @@ int server_seed(const server_seed_options *o, tile_scene *scene, server_error *e
 	}
 	rc = 0;
 out:
-	for (int i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
 	if (j.insert)
 		sqlite3_finalize(j.insert);
 	if (j.db)

@@ -163,6 +163,81 @@ typedef struct tile_png_meta {
 /** Encodes an image surface as lossless PNG (indexed when it has at most 256 colours), appending to `out`. */
 int tile_png_encode(void *surface, const tile_png_meta *meta, tile_buffer *out, tile_error *err);
 
+/* ---- tile key: what one XYZ tile is, for caches, ETags and seeders ------------------- */
+
+/**
+ * Whether a tileset's tiles depend on the events (and so on `until` and on the
+ * briefing they come from): the one place that says the base map is the same
+ * for every briefing and every date. Out of range gives 0. Thread-safe.
+ */
+int tile_tileset_uses_events(tile_tileset t);
+
+/**
+ * FNV-1a, the hash of every ETag and revision: add bytes, a string (with its
+ * terminator, so that ("ab","c") and ("a","bc") differ) or a 64-bit value to
+ * `h`, which starts at TILE_HASH_INIT. Pure functions.
+ */
+#define TILE_HASH_INIT 1469598103934665603ULL
+uint64_t tile_hash_add(uint64_t h, const void *data, size_t n);
+uint64_t tile_hash_str(uint64_t h, const char *s);
+uint64_t tile_hash_u64(uint64_t h, uint64_t v);
+
+/**
+ * The identity of one XYZ tile: everything its pixels depend on besides the
+ * base data and the program. Caller's storage, filled by tile_key_init, which
+ * normalises it: a tileset without events gets until GEODATA_DAY_OPEN, events
+ * revision 0 and no briefing, so that equal tiles have equal keys.
+ */
+typedef struct tile_key {
+	tile_tileset tileset;
+	int z;
+	long x, y;
+	int scale;                /**< 1 or 2 */
+	tile_image_format format;
+	geodata_day until;        /**< GEODATA_DAY_OPEN: no date filter */
+	uint64_t events;          /**< revision of the events drawn (their hash); 0: none */
+	char briefing[GEODATA_SLUG_MAX + 1]; /**< slug of the briefing drawn; "": none */
+} tile_key;
+
+/**
+ * Fills `k`. `briefing` may be NULL or "" (no briefing). Returns 0,
+ * TILE_ERANGE when z/x/y is not a tile of the pyramid, or TILE_EINVAL for a
+ * bad tileset, scale, format or slug; `k` is then unusable.
+ */
+int tile_key_init(tile_key *k, tile_tileset ts, int z, long x, long y, int scale,
+		  tile_image_format format, geodata_day until, uint64_t events,
+		  const char *briefing);
+
+/**
+ * The tile's cache key ("b/SLUG/TILESET/Z/X/Y@S.EXT", "?UNTIL" when filtered;
+ * no "b/SLUG/" prefix for tiles without events), at most `cap` bytes. Returns
+ * its length, or -1 when it does not fit.
+ */
+int tile_key_cache_key(const tile_key *k, char *out, size_t cap);
+
+/**
+ * The prefix of the cache keys of one briefing's tiles ("b/SLUG/"), for
+ * purging them when the briefing changes. Returns its length, or -1.
+ */
+int tile_key_briefing_prefix(const char *briefing, char *out, size_t cap);
+
+/** The version stamp stored with the tile's cached bytes: the events revision (0: none). */
+uint64_t tile_key_tag(const tile_key *k);
+
+/** The hash of everything the tile's bytes are made from, given the base data's stamp: its ETag. */
+uint64_t tile_key_hash(const tile_key *k, uint64_t data_version);
+
+/**
+ * A tileset's revision: the hash of what all its tiles are drawn from (the
+ * base data's stamp and, for tilesets with events, the events' revision and
+ * the briefing's slug). `briefing` may be NULL.
+ */
+uint64_t tile_key_revision(tile_tileset ts, uint64_t data_version, uint64_t events,
+			   const char *briefing);
+
+/** Renders the tile from `s` (whose events must be those `k` names), appending to `out`. */
+int tile_key_render(const tile_scene *s, const tile_key *k, tile_buffer *out, tile_error *err);
+
 /* ---- briefing sheets ----------------------------------------------------- */
 
 typedef enum tile_format { TILE_FORMAT_PNG, TILE_FORMAT_PDF, TILE_FORMAT_SVG } tile_format;

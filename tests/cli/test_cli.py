@@ -185,7 +185,10 @@ def test_render_usage_errors():
 def test_tile_usage_errors():
     out = os.path.join(TMP, 'tile.png')
     for zxy in ['13/0/0', '3/8/0', '3/0/8', '-1/0/0', '0/0/-1', '1/2', '1/2/3/4', 'a/b/c',
-                '0/0/1', '12/4096/0', '', '//', '1//1', '99999999999999999999/0/0']:
+                '0/0/1', '12/4096/0', '', '//', '1//1', '99999999999999999999/0/0',
+                # One tile, one address, as over HTTP: no leading zero, no sign, no space.
+                '05/7/14', '5/07/14', '5/7/014', '00/0/0', '+5/7/14', '5/+7/14', ' 5/7/14',
+                '5/7/14 ']:
         expect_error(['tile', zxy, '-o', out], 2, out, 'tile %r' % zxy)
     expect_error(['tile', '0/0/0', '--tileset', 'nope', '-o', out], 2, out, 'unknown tileset')
     expect_error(['tile', '0/0/0'], 2, None, 'tile without -o')
@@ -398,6 +401,17 @@ def test_render_ok():
     check(p.returncode == 0, 'render --scale 2: exit %d, %r' % (p.returncode, p.stderr))
     check(png_info(out)[:2] == (600, 400), 'render --scale 2 size %r' % (png_info(out)[:2],))
     os.unlink(out)
+    # Without --size, the size HTTP's /render.png gives (tests/http checks 1200x800 there).
+    p = run(['render', '--view', 'caribbean', '--bare', '-o', out])
+    check(p.returncode == 0, 'render default size: exit %d, %r' % (p.returncode, p.stderr))
+    check(png_info(out)[:2] == (1200, 800), 'render default size %r' % (png_info(out)[:2],))
+    p = run(['render', '--help'])
+    check('default 1200x800' in p.stdout, 'render --help names the default size')
+    os.unlink(out)
+    # --size reads WxH as the query string's size does: plain decimals, 1 to 8192 a side.
+    for size in ['0400x250', '400x+250', ' 400x250']:
+        expect_error(['render', '--view', 'region', '--size', size, '-o', out], 2, out,
+                     'size %r' % size)
     for fmt, magic in [('png', b'\x89PNG'), ('pdf', b'%PDF'), ('svg', b'<')]:
         out = os.path.join(TMP, 'sheet.' + fmt)
         p = run(['render', '--view', 'venezuela', '--size', '800x500', '-o', out])

@@ -334,6 +334,8 @@ def test_tiles(srv):
         ("/tiles/base/1/+1/0.png", 400),
         ("/tiles/base/1/0/+0.png", 400),
         ("/tiles/base/01/0/0.png", 400),
+        ("/tiles/base/1/01/0.png", 400),
+        ("/tiles/base/1/0/00.png", 400),
         ("/tiles/base/1/0x1/0.png", 400),
         ("/tiles/base/1/1a/0.png", 400),
         ("/tiles/base/1/%201/0.png", 400),
