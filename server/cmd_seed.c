@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "private.h"
 
 
 static const char seed_help[] =
@@ -12,6 +13,23 @@ static const char seed_help[] =
     "on every core, with progress on a terminal. The file is written whole or not at all.\n"
     "  --threads N          render threads, default the number of cores\n" CLI_BRIEFING_HELP
     CLI_COMMON_HELP;
+
+/* "MIN-MAX" or "Z" within the pyramid's zooms; 0 or -1. */
+static int zoom_range(const char *arg, int *minzoom, int *maxzoom)
+{
+	char a[32], *dash;
+	long lo_z, hi_z;
+	snprintf(a, sizeof(a), "%s", arg);
+	dash = strchr(a, '-');
+	if (dash)
+		*dash = 0;
+	if (cli_parse_int(a, 0, GEODATA_MAX_ZOOM, &lo_z) ||
+	    cli_parse_int(dash ? dash + 1 : a, 0, GEODATA_MAX_ZOOM, &hi_z) || hi_z < lo_z)
+		return -1;
+	*minzoom = (int)lo_z;
+	*maxzoom = (int)hi_z;
+	return 0;
+}
 
 int cli_cmd_seed(int argc, char **argv, cli_common *c)
 {
@@ -25,6 +43,8 @@ int cli_cmd_seed(int argc, char **argv, cli_common *c)
 	                                   {NULL, 0, NULL, 0}};
 	server_seed_options so = {.minzoom = -1, .scale = 1, .tileset = TILE_TILESET_BRIEFING};
 	const char *bbox = NULL;
+	params_tile tp;
+	params_tile_init(&tp);
 	int opt;
 	long v;
 	while ((opt = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
@@ -40,38 +60,25 @@ int cli_cmd_seed(int argc, char **argv, cli_common *c)
 		case 'o':
 			so.output = optarg;
 			break;
-		case OPT_ZOOM: {
-			char a[32], *dash;
-			long lo_z, hi_z;
-			snprintf(a, sizeof(a), "%s", optarg);
-			dash = strchr(a, '-');
-			if (dash)
-				*dash = 0;
-			if (cli_parse_int(a, 0, GEODATA_MAX_ZOOM, &lo_z) ||
-			    cli_parse_int(dash ? dash + 1 : a, 0, GEODATA_MAX_ZOOM, &hi_z) ||
-			    hi_z < lo_z)
+		case OPT_ZOOM:
+			if (zoom_range(optarg, &so.minzoom, &so.maxzoom))
 				return cli_fail(CLI_EXIT_USAGE,
-				            "seed: bad --zoom '%s' (expected MIN-MAX within 0-%d)",
-				            optarg, GEODATA_MAX_ZOOM);
-			so.minzoom = (int)lo_z;
-			so.maxzoom = (int)hi_z;
+				                "seed: bad --zoom '%s' (expected MIN-MAX within 0-%d)",
+				                optarg, GEODATA_MAX_ZOOM);
 			break;
-		}
 		case OPT_BBOX:
 			bbox = optarg;
 			break;
-		case OPT_TILESET: {
-			int ts = tile_tileset_from_name(optarg);
-			if (ts < 0)
-				return cli_fail(CLI_EXIT_USAGE, "seed: unknown tileset '%s'", optarg);
-			so.tileset = (tile_tileset)ts;
+		case OPT_TILESET:
+		case OPT_SCALE: {
+			/* Read as `briefmap tile` and the tile URLs read them. */
+			const char *key = opt == OPT_TILESET ? "tileset" : "scale", *msg;
+			if (params_tile_set(&tp, key, optarg, &msg))
+				return cli_fail(CLI_EXIT_USAGE, "seed: --%s '%s': %s", key, optarg, msg);
+			so.tileset = tp.tileset;
+			so.scale = tp.scale;
 			break;
 		}
-		case OPT_SCALE:
-			if (cli_parse_int(optarg, 1, 2, &v))
-				return cli_fail(CLI_EXIT_USAGE, "seed: --scale must be 1 or 2");
-			so.scale = (int)v;
-			break;
 		case OPT_THREADS:
 			if (cli_parse_int(optarg, 1, 256, &v))
 				return cli_fail(CLI_EXIT_USAGE, "seed: --threads must be 1 to 256");

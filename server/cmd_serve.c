@@ -1,4 +1,5 @@
 /* cmd_serve.c: `briefmap serve`: reads its options into server_options and runs the server. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,6 +30,36 @@ static const char serve_help[] =
     "  --access-log FILE    append an access log to FILE (reopened on SIGHUP)\n"
     "  --access-log-format combined|json   default combined\n" CLI_COMMON_HELP;
 
+/* The numeric options: their names, bounds and fields. */
+static const struct {
+	int opt;
+	const char *name;
+	long max;
+	size_t field;
+} numeric[] = {
+    {OPT_THREADS, "threads", 256, offsetof(server_options, threads)},
+    {OPT_CACHE, "cache-mb", 65536, offsetof(server_options, cache_mb)},
+    {OPT_CONNS_PER_IP, "conns-per-ip", 65536, offsetof(server_options, conns_per_ip)},
+    {OPT_TIMEOUT, "timeout", 3600, offsetof(server_options, timeout_s)},
+    {OPT_SHEET_BUDGET, "sheet-budget-mb", 1048576, offsetof(server_options, sheet_budget_mb)},
+};
+
+/* Takes a numeric option: 0, an exit status for a bad value, or -1 when `opt` is not one. */
+static int numeric_option(server_options *so, int opt, const char *arg)
+{
+	for (size_t i = 0; i < sizeof numeric / sizeof numeric[0]; i++) {
+		long v;
+		if (numeric[i].opt != opt)
+			continue;
+		if (cli_parse_int(arg, 1, numeric[i].max, &v))
+			return cli_fail(CLI_EXIT_USAGE, "serve: --%s must be 1 to %ld", numeric[i].name,
+			                numeric[i].max);
+		*(int *)((char *)so + numeric[i].field) = (int)v;
+		return 0;
+	}
+	return -1;
+}
+
 int cli_cmd_serve(int argc, char **argv, cli_common *c)
 {
 	static const struct option lo[] = {
@@ -48,44 +79,24 @@ int cli_cmd_serve(int argc, char **argv, cli_common *c)
 	    {NULL, 0, NULL, 0}};
 	server_options so = {.listen = "127.0.0.1:8080", .cache_mb = 256};
 	int opt;
-	long v;
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		int r = cli_common_option(c, opt, optarg);
 		if (r < 0)
 			return cli_fail(CLI_EXIT_USAGE, "serve: bad --layer '%s'", optarg);
 		if (r)
 			continue;
+		int nrc = numeric_option(&so, opt, optarg);
+		if (nrc >= 0) {
+			if (nrc)
+				return nrc;
+			continue;
+		}
 		switch (opt) {
 		case 'h':
 			fputs(serve_help, stdout);
 			return 0;
 		case OPT_LISTEN:
 			so.listen = optarg;
-			break;
-		case OPT_THREADS:
-			if (cli_parse_int(optarg, 1, 256, &v))
-				return cli_fail(CLI_EXIT_USAGE, "serve: --threads must be 1 to 256");
-			so.threads = (int)v;
-			break;
-		case OPT_CACHE:
-			if (cli_parse_int(optarg, 1, 65536, &v))
-				return cli_fail(CLI_EXIT_USAGE, "serve: --cache-mb must be 1 to 65536");
-			so.cache_mb = (int)v;
-			break;
-		case OPT_CONNS_PER_IP:
-			if (cli_parse_int(optarg, 1, 65536, &v))
-				return cli_fail(CLI_EXIT_USAGE, "serve: --conns-per-ip must be 1 to 65536");
-			so.conns_per_ip = (int)v;
-			break;
-		case OPT_TIMEOUT:
-			if (cli_parse_int(optarg, 1, 3600, &v))
-				return cli_fail(CLI_EXIT_USAGE, "serve: --timeout must be 1 to 3600");
-			so.timeout_s = (int)v;
-			break;
-		case OPT_SHEET_BUDGET:
-			if (cli_parse_int(optarg, 1, 1048576, &v))
-				return cli_fail(CLI_EXIT_USAGE, "serve: --sheet-budget-mb must be 1 to 1048576");
-			so.sheet_budget_mb = (int)v;
 			break;
 		case OPT_STATIC:
 			so.static_dir = optarg;
