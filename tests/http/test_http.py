@@ -406,6 +406,64 @@ def test_methods(srv):
               and h_h.get("content-length") == str(len(b_g)), f"{st_h} {st_g}")
 
 
+def test_route_table(srv):
+    """Each route's caching and CORS, where it is found, and its name in /metrics."""
+    slug = json.loads(srv.get("/api/briefings")[2])["default"]
+    # /readyz answers 200 once every zoom's labels are placed.
+    deadline = time.monotonic() + 120
+    while srv.get("/readyz")[0] != 200 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    # path, Cache-Control of its 200, whether it sends Access-Control-Allow-Origin: *
+    routes = [("/", "public, max-age=60", False),
+              ("/embed", "public, max-age=60", False),
+              ("/static/app.js", "public, max-age=60", False),
+              ("/tiles/base/0/0/0.png", "public, max-age=300", True),
+              ("/tiles/base.json", "no-cache", True),
+              ("/api/events", "no-cache", True),
+              ("/api/views", "no-cache", True),
+              ("/api/style", "no-cache", True),
+              ("/api/briefing", "no-cache", True),
+              ("/api/briefings", "no-cache", True),
+              ("/render.png?view=mexico&size=120x80", "public, max-age=60", True),
+              ("/healthz", "no-store", False),
+              ("/readyz", "no-store", False),
+              ("/metrics", "no-store", False),
+              ("/wmts/1.0.0/WMTSCapabilities.xml", "no-cache", True)]
+    for path, cache, cors in routes:
+        for prefix in ("", f"/b/{slug}"):
+            if prefix and path in ("/healthz", "/readyz", "/metrics", "/api/briefings",
+                                   "/wmts/1.0.0/WMTSCapabilities.xml"):
+                # The server's own routes are not a briefing's.
+                expect_error(srv, prefix + path, 404, f"{prefix + path} -> 404")
+                st, h, _ = srv.request("OPTIONS", prefix + path)
+                check(f"OPTIONS {prefix + path} -> 404", st == 404, f"{st}")
+                continue
+            st, h, _ = srv.get(prefix + path)
+            check(f"{prefix + path}: 200, Cache-Control {cache}",
+                  st == 200 and h.get("cache-control") == cache,
+                  f"{st} {h.get('cache-control')}")
+            check(f"{prefix + path}: CORS {cors}",
+                  (h.get("access-control-allow-origin") == "*") == cors,
+                  f"{h.get('access-control-allow-origin')}")
+            st, h, _ = srv.request("OPTIONS", prefix + path)
+            check(f"OPTIONS {prefix + path}: Allow", st == 204
+                  and h.get("allow") == "GET, HEAD, OPTIONS", f"{st} {h.get('allow')}")
+    text = srv.get("/metrics")[2].decode()
+    for name in ("index", "embed", "static", "tile", "tilejson", "events", "views", "style",
+                 "briefing", "briefings", "render", "healthz", "readyz", "metrics", "wmts"):
+        check(f"/metrics counts route {name}",
+              re.search(rf'^briefmap_requests_total\{{route="{name}",status="200"\}} [1-9]',
+                        text, re.M) is not None)
+    # A path no route has: counted as "other", and 404 for any method but the unknown ones.
+    expect_error(srv, "/api/nothing", 404, "/api/nothing -> 404")
+    st, _, _ = srv.request("OPTIONS", "/api/nothing")
+    check("OPTIONS /api/nothing -> 404", st == 404, f"{st}")
+    text = srv.get("/metrics")[2].decode()
+    check("/metrics counts unknown paths as other",
+          re.search(r'^briefmap_requests_total\{route="other",status="404"\} [1-9]', text,
+                    re.M) is not None)
+
+
 def test_tilejson(srv):
     for ts in ("briefing", "base", "events"):
         st, h, b = srv.get(f"/tiles/{ts}.json")
@@ -911,6 +969,7 @@ def main():
                          ("tiles", lambda: test_tiles(srv)),
                          ("limits", lambda: test_limits(srv)),
                          ("methods", lambda: test_methods(srv)),
+                         ("route table", lambda: test_route_table(srv)),
                          ("tilejson", lambda: test_tilejson(srv)),
                          ("api", lambda: test_api(srv, events_src)),
                          ("render", lambda: test_render(srv)),
