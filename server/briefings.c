@@ -1,14 +1,10 @@
-/* briefings.c: the briefings a server serves: loading each folder, and picking up edits live. */
+/* briefings.c: the briefings a server serves: loading each folder, and reloading what changed. */
 #include <errno.h>
 #include <limits.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <sys/inotify.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,10 +14,8 @@
 #include "briefings.h"
 #include "private.h"
 
-#define WATCH_INTERVAL_MS 500
 #define SETTLE_MS 100
 #define SETTLE_TRIES 10
-#define RELOAD_NICE 5
 /* Problem lines kept in a briefing's `problem`: the log has them all. */
 #define PROBLEM_LINES 8
 /* Versions replaced while their labels were still being placed, kept until that ends. */
@@ -42,9 +36,6 @@ struct briefings {
 	 * watcher nor a network thread finishing a request ever waits for it. */
 	brief *retired[RETIRED_MAX];
 	size_t nretired;
-	pthread_t thread;
-	int started;
-	int wake_fd, ino_fd;
 };
 
 static double now_ms(void)
@@ -475,51 +466,22 @@ static int stamp_published(briefings *bs, const char *slug, uint64_t *stamp)
 	return found;
 }
 
-/* Sleeps up to `ms` or until woken to stop (returns 1); inotify events end it early (0). */
-static int nap(briefings *bs, long ms, int on_change)
-{
-	double t0 = now_ms();
-	for (;;) {
-		long left = ms - (long)(now_ms() - t0);
-		if (left <= 0)
-			return 0;
-		struct pollfd pfd[2] = {{.fd = bs->wake_fd, .events = POLLIN},
-		                        {.fd = bs->ino_fd, .events = POLLIN}};
-		int n = poll(pfd, bs->ino_fd >= 0 ? 2 : 1, (int)left);
-		if (n <= 0)
-			continue;
-		if (pfd[0].revents)
-			return 1;
-		if (pfd[1].revents) {
-			char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-			while (read(bs->ino_fd, buf, sizeof buf) > 0)
-				;
-			if (on_change)
-				return 0;
-		}
-	}
-}
-
 /*
  * Loads `slug` when its files differ from what is published, once they look
  * the same twice SETTLE_MS apart (a writer has finished). Returns 1 when told
  * to stop.
  */
-static int refresh(briefings *bs, const char *slug)
+static int refresh(briefings *bs, const char *slug, const briefings_scan_hooks *h)
 {
 	brief_paths p;
 	if (paths_of(bs, slug, &p) != 0)
 		return 0;
-	if (bs->ino_fd >= 0) {
-		char dir[PATH_MAX];
-		snprintf(dir, sizeof dir, "%s", p.f[F_EVENTS]);
-		char *slash = strrchr(dir, '/');
-		if (slash) {
-			*slash = '\0';
-			(void)inotify_add_watch(bs->ino_fd, dir,
-			                        IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB | IN_CREATE |
-			                            IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO);
-		}
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", p.f[F_EVENTS]);
+	char *slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		h->watch_dir(h->ud, dir);
 	}
 	long long mtime = 0;
 	uint64_t st = stamp_of(&p, &mtime), pub = 0;
@@ -528,7 +490,7 @@ static int refresh(briefings *bs, const char *slug)
 		return 0;
 	int settled = 0;
 	for (int i = 0; i < SETTLE_TRIES && !settled; i++) {
-		if (nap(bs, SETTLE_MS, 0))
+		if (h->settle(h->ud, SETTLE_MS))
 			return 1;
 		mtime = 0;
 		uint64_t again = stamp_of(&p, &mtime);
@@ -545,22 +507,22 @@ static int refresh(briefings *bs, const char *slug)
 	return 0;
 }
 
-/* One pass over the folder: new and changed briefings loaded, removed ones dropped. */
-static int scan(briefings *bs)
+int briefings_scan(briefings *bs, const briefings_scan_hooks *h)
 {
+	retired_sweep(bs);
 	if (bs->cfg.events) {
 		brief *b = briefings_default(bs);
 		char slug[GEODATA_SLUG_MAX + 1];
 		snprintf(slug, sizeof slug, "%s", b ? b->slug : "");
 		brief_unref(b);
-		return slug[0] ? refresh(bs, slug) : 0;
+		return slug[0] ? refresh(bs, slug, h) : 0;
 	}
 	geodata_briefing_list list = {0};
 	geodata_error gerr = {{0}};
 	if (geodata_briefings_list(bs->cfg.dir, &list, &gerr) != 0)
 		return 0; /* a folder gone for a moment: the briefings stay until it is back */
 	for (size_t i = 0; i < list.count; i++)
-		if (refresh(bs, list.slugs[i])) {
+		if (refresh(bs, list.slugs[i], h)) {
 			geodata_briefing_list_finish(&list);
 			return 1;
 		}
@@ -578,17 +540,9 @@ static int scan(briefings *bs)
 	return 0;
 }
 
-static void *watch_main(void *arg)
+const char *briefings_dir(const briefings *bs)
 {
-	briefings *bs = arg;
-	/* Reloads run below the network threads' priority, like the render workers. */
-	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), RELOAD_NICE);
-	while (!nap(bs, WATCH_INTERVAL_MS, 1)) {
-		retired_sweep(bs);
-		if (scan(bs))
-			break;
-	}
-	return NULL;
+	return bs->cfg.events ? NULL : bs->cfg.dir;
 }
 
 /* The slug of a single events file: its folder's name, or "briefing" if that is no slug. */
@@ -620,17 +574,6 @@ briefings *briefings_create(const briefings_config *cfg, char *err, size_t errca
 	if (!bs->cfg.dir)
 		bs->cfg.dir = "briefings";
 	pthread_mutex_init(&bs->lock, NULL);
-	bs->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	bs->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (bs->ino_fd >= 0 && !cfg->events &&
-	    inotify_add_watch(bs->ino_fd, bs->cfg.dir,
-	                      IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO) < 0)
-		log_line("briefmap: cannot watch %s (%s); polling it", bs->cfg.dir, strerror(errno));
-	if (bs->wake_fd < 0) {
-		snprintf(err, errcap, "eventfd: %s", strerror(errno));
-		briefings_destroy(bs);
-		return NULL;
-	}
 	if (cfg->events) {
 		char slug[GEODATA_SLUG_MAX + 1];
 		single_slug(cfg->events, slug);
@@ -674,33 +617,15 @@ briefings *briefings_create(const briefings_config *cfg, char *err, size_t errca
 	return bs;
 }
 
-int briefings_watch(briefings *bs)
-{
-	if (pthread_create(&bs->thread, NULL, watch_main, bs) != 0)
-		return -1;
-	bs->started = 1;
-	return 0;
-}
-
 void briefings_destroy(briefings *bs)
 {
 	if (!bs)
 		return;
-	if (bs->started) {
-		uint64_t one = 1;
-		if (write(bs->wake_fd, &one, sizeof one) != (ssize_t)sizeof one)
-			log_line("briefmap: cannot wake the briefings watcher: %s", strerror(errno));
-		pthread_join(bs->thread, NULL);
-	}
 	for (size_t i = 0; i < bs->n; i++)
 		brief_unref(bs->items[i].cur);
 	for (size_t i = 0; i < bs->nretired; i++)
 		brief_unref(bs->retired[i]);
 	free(bs->items);
-	if (bs->wake_fd >= 0)
-		close(bs->wake_fd);
-	if (bs->ino_fd >= 0)
-		close(bs->ino_fd);
 	pthread_mutex_destroy(&bs->lock);
 	free(bs);
 }

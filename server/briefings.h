@@ -64,10 +64,25 @@ typedef struct briefings_config {
  * function below may be called from any thread.
  */
 briefings *briefings_create(const briefings_config *cfg, char *err, size_t errcap);
-/** Stops the watcher if started and frees the set. NULL is a no-op. */
+/** Frees the set (stop its watcher first). NULL is a no-op. */
 void briefings_destroy(briefings *bs);
-/** Starts the thread that picks up added, changed and removed briefings. Returns 0 or -1. */
-int briefings_watch(briefings *bs);
+
+/** How a pass over the folder waits for writers and asks for folders to be watched. */
+typedef struct briefings_scan_hooks {
+	/** Waits `ms` for a writer to finish; returns 1 when told to stop. */
+	int (*settle)(void *ud, long ms);
+	/** A briefing's folder, whose changes should end the next wait early. */
+	void (*watch_dir)(void *ud, const char *dir);
+	void *ud;
+} briefings_scan_hooks;
+/**
+ * One pass: briefings added or changed are loaded once their files have
+ * settled, removed ones dropped, replaced versions whose labels are placed
+ * released. Returns 1 when told to stop. One thread at a time (the watcher).
+ */
+int briefings_scan(briefings *bs, const briefings_scan_hooks *h);
+/** The folder of briefings to watch for added and removed ones; NULL with one events file. */
+const char *briefings_dir(const briefings *bs);
 
 /** The current version of `slug` (a reference), or NULL. */
 brief *briefings_get(briefings *bs, const char *slug);
@@ -78,6 +93,17 @@ brief **briefings_snapshot(briefings *bs, size_t *n);
 void briefings_snapshot_free(brief **list, size_t n);
 /** Whether every loaded briefing's labels are placed. */
 int briefings_placed(briefings *bs);
+
+/* ---- watch.c: the thread that picks up briefings added, changed and removed ---------- */
+
+typedef struct watch watch;
+/**
+ * Starts the thread: a briefings_scan every half second, and as soon as
+ * inotify reports a change. `bs` must outlive the watcher. NULL on failure.
+ */
+watch *watch_start(briefings *bs);
+/** Stops and joins the thread, frees the watcher. NULL is a no-op. */
+void watch_stop(watch *w);
 
 /* ---- listpage.c: what the list of briefings and each briefing's metadata say ---------- */
 

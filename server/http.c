@@ -476,8 +476,9 @@ int server_run(const server_options *opts, server_error *err)
 		goto out_watcher;
 
 	if (workers_start(s, err) < 0)
-		goto out_free;
-	if (briefings_watch(s->bs) != 0) {
+		goto out_workers;
+	s->watcher = watch_start(s->bs);
+	if (!s->watcher) {
 		set_err(err, "cannot start the briefings watcher");
 		goto out_workers;
 	}
@@ -492,6 +493,8 @@ int server_run(const server_options *opts, server_error *err)
 out_watcher:
 out_workers:
 	/* The watcher stops before the cache it purges goes. */
+	watch_stop(s->watcher);
+	s->watcher = NULL;
 	briefings_destroy(s->bs);
 	s->bs = NULL;
 	job_queue_stop(s->jobs);

@@ -108,6 +108,7 @@ typedef struct server {
 	const server_options *opts;
 	geodata *gd;
 	briefings *bs;          /* every briefing, each with its scene, views and revision */
+	watch *watcher;         /* picks up briefings added, changed and removed */
 	tile_scene *base_scene; /* the base map when no briefing is served */
 	tile_cache *cache;
 	uint64_t data_version;
