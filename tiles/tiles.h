@@ -226,6 +226,8 @@ const char *tile_sheet_lang_find(const char *lang);
  * Renders a briefing sheet (or with `bare` the map alone) in the requested
  * format, appending the file's bytes to `out`. Sizes beyond TILE_MAX_SIDE or
  * TILE_MAX_PIXELS give TILE_ETOOBIG; a CRS PROJ cannot use gives TILE_ECRS.
+ * The CRS is parsed once per call (a geodata_crs of the calling thread), so
+ * any number of threads may render sheets from one scene at once.
  */
 int tile_sheet_render(const tile_scene *s, const tile_sheet_request *req, tile_buffer *out,
 		      tile_error *err);
