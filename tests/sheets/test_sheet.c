@@ -159,8 +159,8 @@ static void test_ctx_crs_and_scale_bar(void **state)
 {
 	fixture *f = *state;
 	const char *crss[] = {"EPSG:6372",
-	                      "+proj=lcc +lat_1=12 +lat_2=22 +lat_0=17 +lon_0=-75 "
-	                      "+datum=WGS84",
+	                      ("+proj=lcc +lat_1=12 +lat_2=22 +lat_0=17 +lon_0=-75 "
+	                       "+datum=WGS84"),
 	                      "EPSG:4326", "EPSG:32614"};
 	for (size_t i = 0; i < sizeof crss / sizeof crss[0]; i++) {
 		render_ctx ctx;
