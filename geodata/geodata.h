@@ -222,6 +222,47 @@ void geodata_geodesic_line(double lon1, double lat1, double lon2, double lat2, d
 /** Spherical Web Mercator through PROJ for a single point (degrees in, metres out). */
 int geodata_lonlat_to_merc(geodata_proj *p, double lon, double lat, double *x, double *y);
 
+/* ---- parsed CRS --------------------------------------------------------- */
+
+/**
+ * A CRS a map is drawn in, parsed once with the transformations a map needs:
+ * degrees (EPSG:4326) to the CRS and back, and degrees to Web Mercator
+ * (EPSG:3857), where the base data lives.
+ *
+ * `def` is anything PROJ understands ("EPSG:6372", WKT, a PROJ string); a
+ * bare PROJ string ("+proj=lcc ...") is taken as the CRS it describes, not as
+ * an operation. NULL, "" and "EPSG:3857" (any case) name Web Mercator.
+ *
+ * Ownership: the caller destroys it with geodata_crs_destroy; the
+ * transformations it hands out are borrowed and die with it.
+ *
+ * Thread safety: PROJ objects belong to the context they were made in, and a
+ * context to one thread at a time. A geodata_crs has its own contexts, so
+ * different threads may each use their own geodata_crs at once, but one
+ * geodata_crs and its transformations must be used by one thread at a time.
+ * Create one per thread (or per drawing) and reuse it for everything that
+ * drawing projects.
+ *
+ * Errors: NULL with a message in `err` naming the CRS as written, with
+ * PROJ's reason when it gives one.
+ */
+typedef struct geodata_crs geodata_crs;
+geodata_crs *geodata_crs_create(const char *def, geodata_error *err);
+void geodata_crs_destroy(geodata_crs *c);
+/** Whether `def` names Web Mercator, by the rule geodata_crs_create uses; parses nothing. */
+int geodata_crs_def_is_web_mercator(const char *def);
+/** Whether the CRS is Web Mercator (then geodata_crs_from_lonlat is NULL). */
+int geodata_crs_is_web_mercator(const geodata_crs *c);
+/** The definition as the caller wrote it ("" for Web Mercator given as NULL). */
+const char *geodata_crs_definition(const geodata_crs *c);
+/**
+ * Degrees to the CRS (forward) and back (inverse) for geodata_proj_trans;
+ * NULL for Web Mercator, whose maths callers do themselves. Borrowed.
+ */
+geodata_proj *geodata_crs_from_lonlat(geodata_crs *c);
+/** Degrees to Web Mercator metres (inverse: back), for any CRS. Borrowed. */
+geodata_proj *geodata_crs_to_merc(geodata_crs *c);
+
 /* ---- generalisation and index (exposed for tests) --------------------- */
 
 /**

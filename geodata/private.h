@@ -119,4 +119,19 @@ static inline int bbox_meets(const geodata_bbox *a, const geodata_bbox *b)
 	return a->minx <= b->maxx && b->minx <= a->maxx && a->miny <= b->maxy && b->miny <= a->maxy;
 }
 
+/* ---- proj.c, for crs.c: transformations in a context the caller keeps ---------- */
+
+#include <proj.h>
+
+/** A one-line message "what 'crs': PROJ's reason" from the context's last error. */
+void geodata_proj_error_set(geodata_error *err, const char *what, const char *crs, PJ_CONTEXT *ctx);
+int geodata_proj_type_geographic(PJ_TYPE t);
+/** Whether a map can be drawn in a CRS of this type. */
+int geodata_proj_type_usable(PJ_TYPE t);
+/**
+ * Wraps a transformation made in `ctx` as a geodata_proj that takes `pj` (not on failure:
+ * NULL) and borrows `ctx`, which must outlive it.
+ */
+geodata_proj *geodata_proj_adopt(PJ_CONTEXT *ctx, PJ *pj, int target_geographic);
+
 #endif

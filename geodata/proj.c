@@ -6,15 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "geodata.h"
+#include "private.h"
 
 struct geodata_proj {
 	PJ_CONTEXT *ctx;
 	PJ *pj;
 	int target_geographic;
+	int owns_ctx; /* else the context is a geodata_crs's */
 };
 
-static void set_error(geodata_error *err, const char *what, const char *crs, PJ_CONTEXT *ctx)
+void geodata_proj_error_set(geodata_error *err, const char *what, const char *crs, PJ_CONTEXT *ctx)
 {
 	if (!err)
 		return;
@@ -27,6 +28,18 @@ static void set_error(geodata_error *err, const char *what, const char *crs, PJ_
 		 why ? why : "");
 }
 
+int geodata_proj_type_geographic(PJ_TYPE t)
+{
+	return t == PJ_TYPE_GEOGRAPHIC_2D_CRS || t == PJ_TYPE_GEOGRAPHIC_3D_CRS ||
+	       t == PJ_TYPE_GEOGRAPHIC_CRS;
+}
+
+int geodata_proj_type_usable(PJ_TYPE t)
+{
+	return geodata_proj_type_geographic(t) || t == PJ_TYPE_PROJECTED_CRS ||
+	       t == PJ_TYPE_COMPOUND_CRS || t == PJ_TYPE_BOUND_CRS || t == PJ_TYPE_OTHER_CRS;
+}
+
 static int is_geographic(PJ_CONTEXT *ctx, const char *def)
 {
 	PJ *crs = proj_create(ctx, def);
@@ -34,8 +47,18 @@ static int is_geographic(PJ_CONTEXT *ctx, const char *def)
 		return 0;
 	PJ_TYPE t = proj_get_type(crs);
 	proj_destroy(crs);
-	return t == PJ_TYPE_GEOGRAPHIC_2D_CRS || t == PJ_TYPE_GEOGRAPHIC_3D_CRS ||
-	       t == PJ_TYPE_GEOGRAPHIC_CRS;
+	return geodata_proj_type_geographic(t);
+}
+
+geodata_proj *geodata_proj_adopt(PJ_CONTEXT *ctx, PJ *pj, int target_geographic)
+{
+	geodata_proj *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->ctx = ctx;
+	p->pj = pj;
+	p->target_geographic = target_geographic;
+	return p;
 }
 
 geodata_proj *geodata_proj_create(const char *from, const char *to, geodata_error *err)
@@ -47,41 +70,40 @@ geodata_proj *geodata_proj_create(const char *from, const char *to, geodata_erro
 			snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return NULL;
 	}
+	p->owns_ctx = 1;
 	p->ctx = proj_context_create();
 	if (!p->ctx) {
-		set_error(err, "cannot create a PROJ context for", to, NULL);
+		geodata_proj_error_set(err, "cannot create a PROJ context for", to, NULL);
 		goto fail;
 	}
 	/* Unknown CRSs must fail fast rather than print to stderr. */
 	proj_log_level(p->ctx, PJ_LOG_NONE);
 	PJ *src = proj_create(p->ctx, from);
 	if (!src) {
-		set_error(err, "unknown CRS", from, p->ctx);
+		geodata_proj_error_set(err, "unknown CRS", from, p->ctx);
 		goto fail;
 	}
 	proj_destroy(src);
 	PJ *dst = proj_create(p->ctx, to);
 	if (!dst) {
-		set_error(err, "unknown CRS", to, p->ctx);
+		geodata_proj_error_set(err, "unknown CRS", to, p->ctx);
 		goto fail;
 	}
 	PJ_TYPE t = proj_get_type(dst);
 	proj_destroy(dst);
-	if (t != PJ_TYPE_GEOGRAPHIC_2D_CRS && t != PJ_TYPE_GEOGRAPHIC_3D_CRS &&
-	    t != PJ_TYPE_GEOGRAPHIC_CRS && t != PJ_TYPE_PROJECTED_CRS &&
-	    t != PJ_TYPE_COMPOUND_CRS && t != PJ_TYPE_BOUND_CRS && t != PJ_TYPE_OTHER_CRS) {
-		set_error(err, "not a usable CRS", to, p->ctx);
+	if (!geodata_proj_type_usable(t)) {
+		geodata_proj_error_set(err, "not a usable CRS", to, p->ctx);
 		goto fail;
 	}
 	raw = proj_create_crs_to_crs(p->ctx, from, to, NULL);
 	if (!raw) {
-		set_error(err, "no transformation to", to, p->ctx);
+		geodata_proj_error_set(err, "no transformation to", to, p->ctx);
 		goto fail;
 	}
 	p->pj = proj_normalize_for_visualization(p->ctx, raw);
 	proj_destroy(raw);
 	if (!p->pj) {
-		set_error(err, "cannot normalise axis order of", to, p->ctx);
+		geodata_proj_error_set(err, "cannot normalise axis order of", to, p->ctx);
 		goto fail;
 	}
 	p->target_geographic = is_geographic(p->ctx, to);
@@ -97,7 +119,7 @@ void geodata_proj_destroy(geodata_proj *p)
 		return;
 	if (p->pj)
 		proj_destroy(p->pj);
-	if (p->ctx)
+	if (p->ctx && p->owns_ctx)
 		proj_context_destroy(p->ctx);
 	free(p);
 }

@@ -191,17 +191,17 @@ void render_ctx_finish(render_ctx *ctx);
 /** Font options that keep glyph metrics scale-independent, so @2x matches 1x layout. */
 void render_font_options(cairo_t *cr, PangoContext *pc);
 
-/* ---- sheet.c -------------------------------------------------------------- */
+/* ---- sheet_frame.c: a sheet's map in any CRS ------------------------------------ */
 
 /**
- * Sets up ctx for a map of the box `ll` (degrees) in any CRS PROJ understands, w x h logical
- * pixels: the box is reprojected with densified edges and widened to the image's aspect;
- * ctx->proj (lon/lat -> CRS) is created and belongs to the caller, who destroys it after
- * render_ctx_finish. Returns 0, or TILE_ECRS (unknown CRS, box outside its domain).
+ * Sets up ctx for a map of the box `ll` (degrees) in `crs` (not Web Mercator), w x h logical
+ * pixels: the box is reprojected with densified edges and widened to the image's aspect.
+ * ctx->proj is the CRS's transformation from degrees, borrowed: keep `crs` until after
+ * render_ctx_finish. Returns 0, TILE_ECRS (box outside the CRS's domain, no inverse at
+ * the centre) or TILE_EINVAL (empty size, Web Mercator).
  */
-int sheet_ctx_init_crs(render_ctx *ctx, const tile_scene *s, const geodata_bbox *ll,
-                       const char *crs, int w, int h, int scale, geodata_day until,
-                       tile_error *err);
+int sheet_ctx_init(render_ctx *ctx, const tile_scene *s, const geodata_bbox *ll, geodata_crs *crs,
+                   int w, int h, int scale, geodata_day until, tile_error *err);
 /**
  * Chooses a scale bar true at the map's centre: the longest round length (1, 2 or 5 x 10^n
  * units of `unit_m` metres, 1000 for km, 1609.344 for mi) that fits in `max_px` logical

@@ -55,19 +55,6 @@ int tile_tileset_from_name(const char *name)
 	return -1;
 }
 
-int tile_format_from_name(const char *name)
-{
-	if (!name)
-		return -1;
-	if (!strcmp(name, "png"))
-		return TILE_FORMAT_PNG;
-	if (!strcmp(name, "pdf"))
-		return TILE_FORMAT_PDF;
-	if (!strcmp(name, "svg"))
-		return TILE_FORMAT_SVG;
-	return -1;
-}
-
 void tile_buffer_finish(tile_buffer *b)
 {
 	if (!b)

@@ -240,8 +240,30 @@ int tile_key_render(const tile_scene *s, const tile_key *k, tile_buffer *out, ti
 
 /* ---- briefing sheets ----------------------------------------------------- */
 
-typedef enum tile_format { TILE_FORMAT_PNG, TILE_FORMAT_PDF, TILE_FORMAT_SVG } tile_format;
-/** Returns the format for "png"/"pdf"/"svg", or -1. */
+typedef enum tile_format {
+	TILE_FORMAT_PNG,
+	TILE_FORMAT_PDF,
+	TILE_FORMAT_SVG,
+	TILE_FORMAT_COUNT
+} tile_format;
+
+/**
+ * A sheet's output format. `tile_sheet_format_get` reads the one table of
+ * them: the sheet renderer writes with it, and the CLI and the HTTP render
+ * route take names, extensions and types from it. Entries are static and
+ * immutable; thread-safe.
+ */
+typedef struct tile_sheet_format {
+	const char *name;  /**< "png", "pdf", "svg": what --format and the URL say */
+	const char *ext;   /**< file and URL extension, without the dot */
+	const char *mime;  /**< Content-Type */
+	int raster;        /**< pixels (scale applies), not vector */
+	const struct sheet_writer *writer; /**< how tiles/ writes it; opaque elsewhere */
+} tile_sheet_format;
+
+/** The entry of a format, or NULL when out of range. */
+const tile_sheet_format *tile_sheet_format_get(tile_format f);
+/** Returns the format named "png"/"pdf"/"svg", or -1. */
 int tile_format_from_name(const char *name);
 
 /** What a sheet showed, for callers that report it (and tests). */
@@ -279,6 +301,8 @@ const char *tile_sheet_lang_find(const char *lang);
  * Renders a briefing sheet (or with `bare` the map alone) in the requested
  * format, appending the file's bytes to `out`. Sizes beyond TILE_MAX_SIDE or
  * TILE_MAX_PIXELS give TILE_ETOOBIG; a CRS PROJ cannot use gives TILE_ECRS.
+ * The CRS is parsed once per call (a geodata_crs of the calling thread), so
+ * any number of threads may render sheets from one scene at once.
  */
 int tile_sheet_render(const tile_scene *s, const tile_sheet_request *req, tile_buffer *out,
 		      tile_error *err);

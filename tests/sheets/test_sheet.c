@@ -159,14 +159,18 @@ static void test_ctx_crs_and_scale_bar(void **state)
 {
 	fixture *f = *state;
 	const char *crss[] = {"EPSG:6372",
-	                      "+proj=lcc +lat_1=12 +lat_2=22 +lat_0=17 +lon_0=-75 "
-	                      "+datum=WGS84",
+	                      ("+proj=lcc +lat_1=12 +lat_2=22 +lat_0=17 +lon_0=-75 "
+	                       "+datum=WGS84"),
 	                      "EPSG:4326", "EPSG:32614"};
 	for (size_t i = 0; i < sizeof crss / sizeof crss[0]; i++) {
 		render_ctx ctx;
 		tile_error te = {{0}};
-		int rc = sheet_ctx_init_crs(&ctx, f->scene, &MEXICO, crss[i], 900, 600, 1,
-		                            GEODATA_DAY_OPEN, &te);
+		geodata_error ge = {{0}};
+		geodata_crs *crs = geodata_crs_create(crss[i], &ge);
+		if (!crs)
+			fail_msg("%s: %s", crss[i], ge.msg);
+		int rc = sheet_ctx_init(&ctx, f->scene, &MEXICO, crs, 900, 600, 1, GEODATA_DAY_OPEN,
+		                        &te);
 		if (rc)
 			fail_msg("%s: %s", crss[i], te.msg);
 		assert_non_null(ctx.proj);
@@ -186,7 +190,6 @@ static void test_ctx_crs_and_scale_bar(void **state)
 		assert_true(fabs((ctx.extent.maxx - ctx.extent.minx) / 900 -
 		                 (ctx.extent.maxy - ctx.extent.miny) / 600) < 1e-6 * ctx.res);
 		/* The Web Mercator query box holds the box. */
-		geodata_error ge;
 		geodata_proj *m = geodata_proj_create("EPSG:4326", "EPSG:3857", &ge);
 		double mx, my;
 		assert_int_equal(geodata_lonlat_to_merc(m, MEXICO.minx, MEXICO.miny, &mx, &my), 0);
@@ -196,9 +199,8 @@ static void test_ctx_crs_and_scale_bar(void **state)
 		geodata_proj_destroy(m);
 		check_bar(&ctx, 200, 1000);
 		check_bar(&ctx, 200, 1609.344);
-		geodata_proj *p = ctx.proj;
 		render_ctx_finish(&ctx);
-		geodata_proj_destroy(p);
+		geodata_crs_destroy(crs);
 	}
 }
 
@@ -221,10 +223,13 @@ static void test_north_angle(void **state)
 
 	/* EPSG:6372: LCC, standard parallels 17.5 and 29.5, central meridian -102. */
 	const geodata_bbox *boxes[] = {&CARIBBEAN, &MEXICO};
+	geodata_error ge;
+	geodata_crs *crs = geodata_crs_create("EPSG:6372", &ge);
+	assert_non_null(crs);
 	for (int i = 0; i < 2; i++) {
 		tile_error te;
-		assert_int_equal(sheet_ctx_init_crs(&ctx, f->scene, boxes[i], "EPSG:6372", 800, 500,
-		                                    1, GEODATA_DAY_OPEN, &te),
+		assert_int_equal(sheet_ctx_init(&ctx, f->scene, boxes[i], crs, 800, 500, 1,
+		                                GEODATA_DAY_OPEN, &te),
 		                 0);
 		double lon, lat;
 		pixel_lonlat(&ctx, 400, 250, &lon, &lat);
@@ -234,10 +239,9 @@ static void test_north_angle(void **state)
 		if (fabs(got - want) > 0.3)
 			fail_msg("north at %.2f,%.2f: %.3f degrees, want %.3f", lon, lat, got,
 			         want);
-		geodata_proj *p = ctx.proj;
 		render_ctx_finish(&ctx);
-		geodata_proj_destroy(p);
 	}
+	geodata_crs_destroy(crs);
 }
 
 static void test_bad_crs(void **state)
@@ -245,19 +249,30 @@ static void test_bad_crs(void **state)
 	fixture *f = *state;
 	render_ctx ctx;
 	tile_error te = {{0}};
-	assert_int_equal(sheet_ctx_init_crs(&ctx, f->scene, &MEXICO, "EPSG:99999999", 800, 500, 1,
-	                                    GEODATA_DAY_OPEN, &te),
-	                 TILE_ECRS);
-	assert_null(ctx.proj);
-	assert_non_null(strstr(te.msg, "EPSG:99999999"));
+	geodata_error ge = {{0}};
+	assert_null(geodata_crs_create("EPSG:99999999", &ge));
+	assert_non_null(strstr(ge.msg, "EPSG:99999999"));
+	/* A bare PROJ string is named as written, not as completed for PROJ. */
+	assert_null(geodata_crs_create("+proj=nosuchthing", &ge));
+	assert_non_null(strstr(ge.msg, "unknown CRS '+proj=nosuchthing'"));
+	assert_null(strstr(ge.msg, "type=crs"));
 	/* The far side of an orthographic globe cannot show the Caribbean. */
-	te.msg[0] = 0;
-	assert_int_equal(sheet_ctx_init_crs(&ctx, f->scene, &CARIBBEAN,
-	                                    "+proj=ortho +lat_0=0 +lon_0=100 +datum=WGS84", 800,
-	                                    500, 1, GEODATA_DAY_OPEN, &te),
+	geodata_crs *crs = geodata_crs_create("+proj=ortho +lat_0=0 +lon_0=100 +datum=WGS84", &ge);
+	assert_non_null(crs);
+	assert_int_equal(sheet_ctx_init(&ctx, f->scene, &CARIBBEAN, crs, 800, 500, 1,
+	                                GEODATA_DAY_OPEN, &te),
 	                 TILE_ECRS);
 	assert_null(ctx.proj);
 	assert_true(te.msg[0] != 0);
+	assert_non_null(strstr(te.msg, "+proj=ortho"));
+	geodata_crs_destroy(crs);
+	/* Web Mercator is the tiles' own view, not one for sheet_ctx_init. */
+	crs = geodata_crs_create(NULL, &ge);
+	assert_non_null(crs);
+	assert_int_equal(sheet_ctx_init(&ctx, f->scene, &CARIBBEAN, crs, 800, 500, 1,
+	                                GEODATA_DAY_OPEN, &te),
+	                 TILE_EINVAL);
+	geodata_crs_destroy(crs);
 }
 
 static tile_sheet_request request(tile_format fmt, int w, int h)
@@ -318,7 +333,9 @@ static void test_limits_and_bad_input(void **state)
 	r.crs = "EPSG:99999999";
 	expect_failure(f, &r, TILE_ECRS, "EPSG:99999999");
 	r.crs = "+proj=nosuchthing";
-	expect_failure(f, &r, TILE_ECRS, NULL);
+	expect_failure(f, &r, TILE_ECRS, "unknown CRS '+proj=nosuchthing'");
+	r.crs = "+proj=ortho +lat_0=0 +lon_0=100 +datum=WGS84";
+	expect_failure(f, &r, TILE_ECRS, "+proj=ortho");
 	r = request(TILE_FORMAT_PNG, 300, 200);
 	r.format = (tile_format)7;
 	expect_failure(f, &r, TILE_EINVAL, NULL);
@@ -401,6 +418,25 @@ static void test_bare_png_is_a_tile_view(void **state)
 		cairo_surface_destroy(want);
 		tile_buffer_finish(&buf);
 	}
+}
+
+/* One table of sheet formats: every entry named, typed and written, found again by its name. */
+static void test_format_table(void **state)
+{
+	(void)state;
+	const char *mimes[TILE_FORMAT_COUNT] = {"image/png", "application/pdf", "image/svg+xml"};
+	for (int i = 0; i < TILE_FORMAT_COUNT; i++) {
+		const tile_sheet_format *fmt = tile_sheet_format_get((tile_format)i);
+		assert_non_null(fmt);
+		assert_non_null(fmt->writer);
+		assert_string_equal(fmt->mime, mimes[i]);
+		assert_string_equal(fmt->ext, fmt->name);
+		assert_int_equal(tile_format_from_name(fmt->name), i);
+		assert_int_equal(fmt->raster, i == TILE_FORMAT_PNG);
+	}
+	assert_null(tile_sheet_format_get(TILE_FORMAT_COUNT));
+	assert_null(tile_sheet_format_get((tile_format)-1));
+	assert_int_equal(tile_format_from_name("PNG"), -1);
 }
 
 static void test_formats(void **state)
@@ -553,6 +589,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_crs),
 	    cmocka_unit_test(test_limits_and_bad_input),
 	    cmocka_unit_test(test_bare_png_is_a_tile_view),
+	    cmocka_unit_test(test_format_table),
 	    cmocka_unit_test(test_formats),
 	    cmocka_unit_test(test_named_views_label_every_event),
 	    cmocka_unit_test(test_caveats_on_every_sheet),
