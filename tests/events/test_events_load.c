@@ -595,6 +595,15 @@ static void test_text_limits(void **state)
 	expect_line(load_one(NULL, "actors", "[\"\"]", &p), &p,
 	            ONE "field \"actors\": item 0: empty");
 	geodata_problems_finish(&p);
+	/* Each value is read once, from the parsed file: a NUL inside it is caught there. */
+	expect_line(load_one(NULL, "title", "\"a\\u0000b\"", &p), &p,
+	            ONE "field \"title\": contains a NUL character");
+	geodata_problems_finish(&p);
+	/* A property whose name differs only in case is another property, not the title. */
+	geodata_events *ev = load_one(NULL, "Title", "\"Something else\"", &p);
+	assert_non_null(ev);
+	assert_string_equal(geodata_events_get(ev, 0)->title, "A raid");
+	geodata_events_unref(ev);
 	free(actor);
 }
 
