@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include <cmocka.h>
+#include "testcase.h"
 #include <json.h>
 
 #include "geodata.h"

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include "testcase.h"
 #include <json.h>
 
 #include "geodata.h"
