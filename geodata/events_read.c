@@ -9,7 +9,6 @@
 
 #include <cpl_error.h>
 #include <json.h>
-#include <ogr_api.h>
 
 #include "events_private.h"
 #include "evidence.h"
@@ -27,8 +26,7 @@ static uint64_t fnv1a64(const unsigned char *p, size_t n)
 	return h;
 }
 
-/* ---- reading properties ------------------------------------------------------------ */
-/* ---- geometry, through OGR's GeoJSON geometry reader --------------------------------- */
+/* ---- geometry, read from the parsed tree ------------------------------------------- */
 
 typedef struct geom_list {
 	geodata_geom *g;
@@ -52,78 +50,109 @@ static geodata_geom *geom_push(events_loader *L, geom_list *gl)
 	return g;
 }
 
-/* Checks every position of an OGR geometry; returns the first bad one's message. */
-static int check_positions(events_loader *L, OGRGeometryH g)
+static int is_array(json_object *v)
 {
-	int n = OGR_G_GetPointCount(g);
-	for (int i = 0; i < n; i++) {
-		double x = OGR_G_GetX(g, i), y = OGR_G_GetY(g, i);
-		if (!isfinite(x) || !isfinite(y)) {
-			events_problem_field(L, "geometry", "position %d is not a finite number",
+	return json_object_is_type(v, json_type_array);
+}
+
+static int is_number(json_object *v)
+{
+	return json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int);
+}
+
+/* A position: two or more numbers (a third, the height, is ignored). 0, or -1 if it is not one. */
+static int position_read(json_object *p, double *x, double *y)
+{
+	if (!is_array(p) || json_object_array_length(p) < 2 ||
+	    !is_number(json_object_array_get_idx(p, 0)) ||
+	    !is_number(json_object_array_get_idx(p, 1)))
+		return -1;
+	*x = json_object_get_double(json_object_array_get_idx(p, 0));
+	*y = json_object_get_double(json_object_array_get_idx(p, 1));
+	return 0;
+}
+
+/* A run is one position for points, an array of positions for lines and rings. */
+static size_t run_length(geodata_geom_type type, json_object *run)
+{
+	return type == GEODATA_GEOM_POINT ? 1 : json_object_array_length(run);
+}
+
+static json_object *run_position(geodata_geom_type type, json_object *run, size_t i)
+{
+	return type == GEODATA_GEOM_POINT ? run : json_object_array_get_idx(run, i);
+}
+
+/* Checks one run: its positions, in range, and the length and closing its type needs. */
+static int run_check(events_loader *L, geodata_geom_type type, json_object *run)
+{
+	if (type != GEODATA_GEOM_POINT && !is_array(run))
+		return events_problem_field(L, "geometry", "not a valid GeoJSON geometry"), -1;
+	size_t n = run_length(type, run);
+	double x, y, x0 = 0, y0 = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (position_read(run_position(type, run, i), &x, &y)) {
+			events_problem_field(L, "geometry",
+			                     "not a valid GeoJSON geometry: position %zu is not an "
+			                     "array of two numbers",
 			                     i);
 			return -1;
 		}
 		if (x < -180 || x > 180 || y < -90 || y > 90) {
+			events_problem_field(L, "geometry",
+			                     "position %zu (%g, %g) is out of range (longitude "
+			                     "-180..180, latitude -90..90)",
+			                     i, x, y);
+			return -1;
+		}
+		if (i == 0)
+			x0 = x, y0 = y;
+	}
+	if (type == GEODATA_GEOM_LINE && n < 2) {
+		events_problem_field(L, "geometry", "a line string needs at least 2 positions");
+		return -1;
+	}
+	if (type == GEODATA_GEOM_POLYGON) {
+		if (n < 4) {
 			events_problem_field(
-			    L, "geometry",
-			    "position %d (%g, %g) is out of range (longitude -180..180, "
-			    "latitude -90..90)",
-			    i, x, y);
+			    L, "geometry", "a polygon ring needs at least 4 positions, has %zu", n);
+			return -1;
+		}
+		if (x != x0 || y != y0) {
+			events_problem_field(L, "geometry",
+			                     "a polygon ring is not closed (its last position must "
+			                     "repeat the first)");
 			return -1;
 		}
 	}
 	return 0;
 }
 
-/* Copies OGR runs (points, line strings or rings) into one geodata_geom. */
+/* Copies runs (points, line strings or rings) into one geodata_geom. */
 static int geom_from_runs(events_loader *L, geom_list *gl, geodata_geom_type type,
-                          OGRGeometryH *runs, int nruns)
+                          json_object **runs, size_t nruns)
 {
 	size_t total = 0;
-	for (int r = 0; r < nruns; r++) {
-		if (check_positions(L, runs[r]))
+	for (size_t r = 0; r < nruns; r++) {
+		if (run_check(L, type, runs[r]))
 			return -1;
-		int n = OGR_G_GetPointCount(runs[r]);
-		if (type == GEODATA_GEOM_LINE && n < 2) {
-			events_problem_field(L, "geometry",
-			                     "a line string needs at least 2 positions");
-			return -1;
-		}
-		if (type == GEODATA_GEOM_POLYGON) {
-			if (n < 4) {
-				events_problem_field(
-				    L, "geometry",
-				    "a polygon ring needs at least 4 positions, has %d", n);
-				return -1;
-			}
-			if (OGR_G_GetX(runs[r], 0) != OGR_G_GetX(runs[r], n - 1) ||
-			    OGR_G_GetY(runs[r], 0) != OGR_G_GetY(runs[r], n - 1)) {
-				events_problem_field(
-				    L, "geometry",
-				    "a polygon ring is not closed (its last position must "
-				    "repeat the first)");
-				return -1;
-			}
-		}
-		total += (size_t)(n > 0 ? n : 0);
+		total += run_length(type, runs[r]);
 	}
-	if (total > UINT32_MAX / 2) {
+	if (total > UINT32_MAX / 2 || nruns > UINT32_MAX) {
 		events_problem_field(L, "geometry", "too many positions");
 		return -1;
 	}
 	geodata_geom *g = geom_push(L, gl);
-	uint32_t *lens = events_alloc(L->ev, (size_t)nruns * sizeof *lens);
-	double *xy = events_alloc(L->ev, total * 2 * sizeof *xy);
+	uint32_t *lens = events_alloc(L->ev, (nruns ? nruns : 1) * sizeof *lens);
+	double *xy = events_alloc(L->ev, (total ? total : 1) * 2 * sizeof *xy);
 	if (!g || !lens || !xy)
 		return -1;
 	size_t k = 0;
-	for (int r = 0; r < nruns; r++) {
-		int n = OGR_G_GetPointCount(runs[r]);
+	for (size_t r = 0; r < nruns; r++) {
+		size_t n = run_length(type, runs[r]);
 		lens[r] = (uint32_t)n;
-		for (int i = 0; i < n; i++, k++) {
-			xy[2 * k] = OGR_G_GetX(runs[r], i);
-			xy[2 * k + 1] = OGR_G_GetY(runs[r], i);
-		}
+		for (size_t i = 0; i < n; i++, k++)
+			position_read(run_position(type, runs[r], i), &xy[2 * k], &xy[2 * k + 1]);
 	}
 	g->type = type;
 	g->nparts = (uint32_t)nruns;
@@ -134,110 +163,118 @@ static int geom_from_runs(events_loader *L, geom_list *gl, geodata_geom_type typ
 	return 0;
 }
 
-static int polygon_to_geom(events_loader *L, geom_list *gl, OGRGeometryH poly)
+/*
+ * The members of a coordinates array as runs, leaving out empty ones (an
+ * empty member of a Multi* is nothing, not an error). `*runs` is malloc'd.
+ */
+static int runs_of(events_loader *L, json_object *coords, json_object ***runs, size_t *n)
 {
-	int nrings = OGR_G_GetGeometryCount(poly);
-	if (nrings <= 0 || OGR_G_IsEmpty(poly)) {
+	size_t len = json_object_array_length(coords), m = 0;
+	*runs = malloc((len ? len : 1) * sizeof **runs);
+	if (!*runs) {
+		L->ev->oom = 1;
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++) {
+		json_object *run = json_object_array_get_idx(coords, i);
+		if (!is_array(run) || json_object_array_length(run) > 0)
+			(*runs)[m++] = run;
+	}
+	*n = m;
+	return 0;
+}
+
+static int polygon_to_geom(events_loader *L, geom_list *gl, json_object *rings)
+{
+	if (!is_array(rings)) {
+		events_problem_field(L, "geometry", "not a valid GeoJSON geometry");
+		return -1;
+	}
+	size_t n = json_object_array_length(rings);
+	if (n == 0) {
 		events_problem_field(L, "geometry", "empty polygon");
 		return -1;
 	}
-	OGRGeometryH *runs = malloc((size_t)nrings * sizeof *runs);
+	/* A ring without positions is a ring too short, not one to leave out. */
+	json_object **runs = malloc(n * sizeof *runs);
 	if (!runs) {
 		L->ev->oom = 1;
 		return -1;
 	}
-	for (int i = 0; i < nrings; i++)
-		runs[i] = OGR_G_GetGeometryRef(poly, i);
-	int rc = geom_from_runs(L, gl, GEODATA_GEOM_POLYGON, runs, nrings);
+	for (size_t i = 0; i < n; i++)
+		runs[i] = json_object_array_get_idx(rings, i);
+	int rc = geom_from_runs(L, gl, GEODATA_GEOM_POLYGON, runs, n);
 	free(runs);
 	return rc;
 }
 
-/* The GeoJSON name of a geometry's type, for messages in the file's own terms. */
-static const char *geojson_type(OGRGeometryH g)
-{
-	switch (wkbFlatten(OGR_G_GetGeometryType(g))) {
-	case wkbPoint:
-		return "Point";
-	case wkbMultiPoint:
-		return "MultiPoint";
-	case wkbLineString:
-		return "LineString";
-	case wkbMultiLineString:
-		return "MultiLineString";
-	case wkbPolygon:
-		return "Polygon";
-	case wkbMultiPolygon:
-		return "MultiPolygon";
-	case wkbGeometryCollection:
-		return "GeometryCollection";
-	default:
-		return OGR_G_GetGeometryName(g);
-	}
-}
+/* The GeoJSON geometry types an event may have, in the order of GEODATA_GEOM_*'s single forms. */
+static const char *const geometry_types[] = {"Point",           "MultiPoint", "LineString",
+                                             "MultiLineString", "Polygon",    "MultiPolygon"};
 
-/* Converts an OGR geometry into geodata_geom pieces in degrees. */
-static int geometry_from_ogr(events_loader *L, OGRGeometryH g, geom_list *gl)
+/* Converts a GeoJSON geometry object into geodata_geom pieces in degrees. */
+static int geometry_from_json(events_loader *L, json_object *geometry, geom_list *gl)
 {
-	OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
-	if (OGR_G_IsEmpty(g)) {
-		events_problem_field(L, "geometry", "empty %s", geojson_type(g));
+	json_object *type = NULL, *coords = NULL;
+	const char *t = json_object_object_get_ex(geometry, "type", &type) &&
+	                        json_object_is_type(type, json_type_string)
+	                    ? json_object_get_string(type)
+	                    : NULL;
+	int k = -1;
+	for (int i = 0; t && i < 6; i++)
+		if (!strcmp(t, geometry_types[i]))
+			k = i;
+	if (k < 0) {
+		char q[96];
+		events_quote(t ? t : "(none)", q, sizeof q);
+		events_problem_field(L, "geometry",
+		                     t && !strcmp(t, "GeometryCollection")
+		                         ? "unsupported type %s (expected Point, MultiPoint, "
+		                           "LineString, MultiLineString, Polygon or MultiPolygon)"
+		                         : "not a valid GeoJSON geometry: unknown type %s",
+		                     q);
 		return -1;
 	}
-	switch (t) {
-	case wkbPoint:
-	case wkbLineString:
-		return geom_from_runs(L, gl, t == wkbPoint ? GEODATA_GEOM_POINT : GEODATA_GEOM_LINE,
-		                      &g, 1);
-	case wkbMultiPoint:
-	case wkbMultiLineString: {
-		int n = OGR_G_GetGeometryCount(g);
-		OGRGeometryH *runs = malloc((size_t)(n > 0 ? n : 1) * sizeof *runs);
-		if (!runs) {
-			L->ev->oom = 1;
+	if (!json_object_object_get_ex(geometry, "coordinates", &coords) || !is_array(coords)) {
+		events_problem_field(L, "geometry",
+		                     "not a valid GeoJSON geometry: no \"coordinates\" array");
+		return -1;
+	}
+	if (json_object_array_length(coords) == 0) {
+		events_problem_field(L, "geometry", "empty %s", t);
+		return -1;
+	}
+	json_object **runs = NULL;
+	size_t n = 0;
+	int rc = -1;
+	switch (k) {
+	case 0: /* Point */
+	case 2: /* LineString */
+		return geom_from_runs(L, gl, k == 0 ? GEODATA_GEOM_POINT : GEODATA_GEOM_LINE,
+		                      &coords, 1);
+	case 1: /* MultiPoint */
+	case 3: /* MultiLineString */
+		if (runs_of(L, coords, &runs, &n))
 			return -1;
-		}
-		int m = 0;
-		for (int i = 0; i < n; i++) {
-			OGRGeometryH sub = OGR_G_GetGeometryRef(g, i);
-			if (!OGR_G_IsEmpty(sub))
-				runs[m++] = sub;
-		}
-		int rc = geom_from_runs(
-		    L, gl, t == wkbMultiPoint ? GEODATA_GEOM_POINT : GEODATA_GEOM_LINE, runs, m);
+		if (n == 0)
+			events_problem_field(L, "geometry", "empty %s", t);
+		else
+			rc = geom_from_runs(L, gl, k == 1 ? GEODATA_GEOM_POINT : GEODATA_GEOM_LINE,
+			                    runs, n);
 		free(runs);
 		return rc;
-	}
-	case wkbPolygon:
-		return polygon_to_geom(L, gl, g);
-	case wkbMultiPolygon:
-		for (int i = 0; i < OGR_G_GetGeometryCount(g); i++) {
-			OGRGeometryH sub = OGR_G_GetGeometryRef(g, i);
-			if (OGR_G_IsEmpty(sub))
+	case 4: /* Polygon */
+		return polygon_to_geom(L, gl, coords);
+	default: /* MultiPolygon */
+		for (size_t i = 0; i < json_object_array_length(coords); i++) {
+			json_object *poly = json_object_array_get_idx(coords, i);
+			if (is_array(poly) && json_object_array_length(poly) == 0)
 				continue;
-			if (polygon_to_geom(L, gl, sub))
+			if (polygon_to_geom(L, gl, poly))
 				return -1;
 		}
 		return 0;
-	default:
-		events_problem_field(L, "geometry",
-		                     "unsupported type %s (expected Point, MultiPoint, LineString, "
-		                     "MultiLineString, Polygon or MultiPolygon)",
-		                     geojson_type(g));
-		return -1;
 	}
-}
-
-/* The feature's geometry from the parsed tree, handed to OGR's GeoJSON geometry reader alone. */
-static OGRGeometryH ogr_geometry(events_loader *L, json_object *native)
-{
-	const char *text = json_object_to_json_string_ext(native, JSON_C_TO_STRING_PLAIN);
-	if (!text) {
-		L->ev->oom = 1;
-		return NULL;
-	}
-	L->gdal_msg[0] = 0;
-	return OGR_G_CreateGeometryFromJson(text);
 }
 
 static int read_geometry(events_loader *L, json_object *jf, geodata_event *e, long *area_feature)
@@ -263,29 +300,17 @@ static int read_geometry(events_loader *L, json_object *jf, geodata_event *e, lo
 		                     "missing (give coordinates, or an ISO 3166-2 \"area\")");
 		return -1;
 	}
-	/* OGR takes a NaN position for an empty point: catch non-finite numbers first. */
+	/* json-c accepts NaN and 1e999: no position may hold one. */
 	if (!events_finite_numbers(native, 0)) {
 		events_problem_field(L, "geometry", "a position is not a finite number");
 		return -1;
 	}
-	OGRGeometryH g = ogr_geometry(L, native);
-	if (!g) {
-		/* OGR drops empty coordinates silently; say so rather than "invalid". */
-		json_object *coords = NULL;
-		if (json_object_object_get_ex(native, "coordinates", &coords) &&
-		    json_object_is_type(coords, json_type_array) &&
-		    json_object_array_length(coords) == 0) {
-			events_problem_field(L, "geometry", "empty coordinates");
-			return -1;
-		}
-		events_problem_field(L, "geometry", "not a valid GeoJSON geometry%s%s",
-		                     L->gdal_msg[0] ? ": " : "", L->gdal_msg);
+	if (!json_object_is_type(native, json_type_object)) {
+		events_problem_field(L, "geometry", "not a valid GeoJSON geometry: not an object");
 		return -1;
 	}
 	geom_list gl = {0};
-	int rc = geometry_from_ogr(L, g, &gl);
-	OGR_G_DestroyGeometry(g);
-	if (rc)
+	if (geometry_from_json(L, native, &gl))
 		return -1;
 	if (gl.n == 0) {
 		events_problem_field(L, "geometry", "empty");
@@ -315,7 +340,7 @@ static void read_feature(events_loader *L, json_object *jf, geodata_event *e, lo
 		L->ev->oom = 1;
 }
 
-/* GDAL's messages go into the loader rather than to stderr. */
+/* GDAL's messages (GEOS finding a polygon's anchor) go into the loader rather than to stderr. */
 static void CPL_STDCALL gdal_handler(CPLErr cls, CPLErrorNum num, const char *msg)
 {
 	(void)num;
