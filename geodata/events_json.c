@@ -1,6 +1,5 @@
 /* events_json.c: writes the events model as the API's GeoJSON, once at load: each event's Feature
  * and the FeatureCollection of them all. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,13 +120,7 @@ static json_object *feature_json(const geodata_events *ev, const geodata_event *
                                  json_object *shared_geometry)
 {
 	json_object *f = json_object_new_object(), *p = json_object_new_object();
-	geodata_bbox b = {INFINITY, INFINITY, -INFINITY, -INFINITY};
-	for (size_t i = 0; i < e->ngeoms; i++) {
-		b.minx = fmin(b.minx, e->lonlat[i].bbox.minx);
-		b.miny = fmin(b.miny, e->lonlat[i].bbox.miny);
-		b.maxx = fmax(b.maxx, e->lonlat[i].bbox.maxx);
-		b.maxy = fmax(b.maxy, e->lonlat[i].bbox.maxy);
-	}
+	geodata_bbox b = events_geoms_bbox(e->lonlat, e->ngeoms);
 	json_object *bbox = json_object_new_array_ext(4);
 	json_object_array_add(bbox, num(b.minx));
 	json_object_array_add(bbox, num(b.miny));

@@ -163,6 +163,18 @@ int events_project(events_loader *L, geodata_event *e)
 	return 0;
 }
 
+geodata_bbox events_geoms_bbox(const geodata_geom *g, size_t n)
+{
+	geodata_bbox b = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+	for (size_t i = 0; i < n; i++) {
+		b.minx = fmin(b.minx, g[i].bbox.minx);
+		b.miny = fmin(b.miny, g[i].bbox.miny);
+		b.maxx = fmax(b.maxx, g[i].bbox.maxx);
+		b.maxy = fmax(b.maxy, g[i].bbox.maxy);
+	}
+	return b;
+}
+
 double events_ring_area(const double *xy, uint32_t n)
 {
 	double a = 0;
@@ -238,14 +250,7 @@ int events_anchor(events_loader *L, geodata_event *e)
 	}
 	e->anchor_x = xy[0];
 	e->anchor_y = xy[1];
-	geodata_bbox b = {INFINITY, INFINITY, -INFINITY, -INFINITY};
-	for (size_t i = 0; i < e->ngeoms; i++) {
-		b.minx = fmin(b.minx, e->merc[i].bbox.minx);
-		b.miny = fmin(b.miny, e->merc[i].bbox.miny);
-		b.maxx = fmax(b.maxx, e->merc[i].bbox.maxx);
-		b.maxy = fmax(b.maxy, e->merc[i].bbox.maxy);
-	}
-	e->merc_bbox = b;
+	e->merc_bbox = events_geoms_bbox(e->merc, e->ngeoms);
 	return 0;
 }
 

@@ -83,6 +83,8 @@ char *events_strdup(geodata_events *ev, const char *s, size_t len);
 void events_free(geodata_events *ev);
 /** Twice the signed area of a ring over two (positive when counterclockwise). */
 double events_ring_area(const double *xy, uint32_t n);
+/** The union of the stored boxes of `n` geometries. */
+geodata_bbox events_geoms_bbox(const geodata_geom *g, size_t n);
 /** The bounding box of a geometry's positions, stored in it. */
 void events_geom_bbox(geodata_geom *g);
 /**
