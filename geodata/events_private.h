@@ -9,10 +9,12 @@
 
 /*
  * Who calls whom, never in a circle:
- *   events_read.c  (file I/O, JSON parse, one feature)  -> validate, model, json, problems
- *   events_validate.c (structure, properties, positions) -> model (storage), problems
- *   events_json.c  (GeoJSON for the API)                -> model
- *   events_model.c (storage, areas, projection, lookups) -> problems
+ *   events_read.c     (file, JSON parse, geometry, one feature) -> validate, model, geom, json,
+ *                                                                  problems
+ *   events_validate.c (structure, size limits, properties)       -> model, geom, problems
+ *   events_json.c     (GeoJSON for the API)                      -> model
+ *   events_model.c    (storage, areas, projection, lookups)      -> problems
+ *   events_geom.c     (positions counted, zoom levels, stacks)   -> arena
  *   events_problems.c (one-line problems)
  */
 

@@ -77,8 +77,7 @@ static int run_dir(const char *name, const char *dir, int *n)
 	return rc;
 }
 
-__attribute__((weak)) int fuzz_runner_option(int argc, char **argv, int i, int *failed,
-                                             int *done)
+__attribute__((weak)) int fuzz_runner_option(int argc, char **argv, int i, int *failed, int *done)
 {
 	(void)argc, (void)argv, (void)i, (void)failed, (void)done;
 	return 0;

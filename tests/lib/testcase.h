@@ -25,8 +25,9 @@ static inline int testcase_run_group(const char *group, const struct CMUnitTest 
 }
 
 #undef cmocka_run_group_tests
-#define cmocka_run_group_tests(group_tests, group_setup, group_teardown)                          \
-	testcase_run_group(#group_tests, group_tests, sizeof(group_tests) / sizeof((group_tests)[0]), \
-	                   group_setup, group_teardown)
+#define cmocka_run_group_tests(group_tests, group_setup, group_teardown)                           \
+	testcase_run_group(#group_tests, group_tests,                                              \
+	                   sizeof(group_tests) / sizeof((group_tests)[0]), group_setup,            \
+	                   group_teardown)
 
 #endif
