@@ -52,7 +52,6 @@ typedef struct events_loader {
 	geodata_events *ev;
 	geodata_proj *proj;
 	int proj_failed;
-	char gdal_msg[256];
 	/* The article quotes are checked against, or NULL. */
 	const char *article;
 	size_t article_len;

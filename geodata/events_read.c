@@ -340,15 +340,6 @@ static void read_feature(events_loader *L, json_object *jf, geodata_event *e, lo
 		L->ev->oom = 1;
 }
 
-/* GDAL's messages (GEOS finding a polygon's anchor) go into the loader rather than to stderr. */
-static void CPL_STDCALL gdal_handler(CPLErr cls, CPLErrorNum num, const char *msg)
-{
-	(void)num;
-	events_loader *L = CPLGetErrorHandlerUserData();
-	if (L && cls >= CE_Warning)
-		snprintf(L->gdal_msg, sizeof L->gdal_msg, "%s", msg ? msg : "");
-}
-
 static void read_features(events_loader *L, json_object *features)
 {
 	geodata_events *ev = L->ev;
@@ -361,7 +352,8 @@ static void read_features(events_loader *L, json_object *features)
 		return;
 	}
 	ev->count = n;
-	CPLPushErrorHandlerEx(gdal_handler, L);
+	/* GEOS finding a polygon's anchor may complain on stderr: a failure there has a fallback. */
+	CPLPushErrorHandler(CPLQuietErrorHandler);
 	for (size_t i = 0; i < n; i++) {
 		L->index = i;
 		L->id = NULL;
