@@ -519,6 +519,15 @@ void geodata_events_unref(geodata_events *ev);
 size_t geodata_events_count(const geodata_events *ev);
 const geodata_event *geodata_events_get(const geodata_events *ev, size_t i);
 const geodata_event *geodata_events_find(const geodata_events *ev, const char *id);
+/**
+ * The base-layer feature an event's `area` code was resolved to when `ev`
+ * was loaded (no lookup: constant time), with its layer in `*layer`
+ * (GEODATA_STATES or GEODATA_COUNTRIES; may be NULL). The index is valid in
+ * the `geodata` the events were loaded against. Returns -1 when `e` has no
+ * area or is not an event of `ev`. Thread-safe (the model is read-only).
+ */
+long geodata_events_area(const geodata_events *ev, const geodata_event *e,
+                         geodata_layer_id *layer);
 /** A hash of the file's content, for ETags: changes whenever the events do. */
 uint64_t geodata_events_hash(const geodata_events *ev);
 /** The whole set as an RFC 7946 FeatureCollection, serialised once at load. */

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include <cmocka.h>
+#include "testcase.h"
 #include <json.h>
 
 #include "geodata.h"
@@ -226,6 +227,10 @@ static void expect_state_polygon(fixture *fx, const char *id, const char *code)
 	assert_int_equal(e->status, GEODATA_STATUS_CLAIMED);
 	long f = geodata_state_find(fx->gd, code);
 	assert_true(f >= 0);
+	/* Resolved once at load: the same state, without a lookup. */
+	geodata_layer_id layer = GEODATA_LAND;
+	assert_int_equal(geodata_events_area(fx->ev, e, &layer), f);
+	assert_int_equal(layer, GEODATA_STATES);
 	const geodata_layer *states = geodata_layer_get(fx->gd, GEODATA_STATES);
 	size_t idx[256];
 	size_t n = geodata_layer_feature_pieces(states, (size_t)f, idx, 256);
@@ -286,6 +291,9 @@ static void test_other_places(void **state)
 	assert_null(e->date);
 	assert_string_equal(e->date_text, "in 2022");
 	assert_non_null(strstr(e->title, "hypothetical"));
+	/* An event without an area, or of another model, has no resolved area. */
+	assert_int_equal(geodata_events_area(fx->ev, event(fx, "petro-call"), NULL), -1);
+	assert_int_equal(geodata_events_area(NULL, e, NULL), -1);
 	e = event(fx, "el-financiero-poll");
 	assert_string_equal(geodata_events_kind(fx->ev, e)->id, "public_opinion");
 	assert_string_equal(e->date, "2024-08");
@@ -305,6 +313,9 @@ static void test_other_places(void **state)
 		e = event(fx, national[i]);
 		assert_int_equal(e->geo_precision, GEODATA_PRECISION_COUNTRY);
 		assert_string_equal(e->area, "MX");
+		geodata_layer_id layer = GEODATA_LAND;
+		assert_int_equal(geodata_events_area(fx->ev, e, &layer), mx);
+		assert_int_equal(layer, GEODATA_COUNTRIES);
 		assert_int_equal(e->ngeoms, pieces);
 		assert_int_equal(e->lonlat[0].type, GEODATA_GEOM_POLYGON);
 	}

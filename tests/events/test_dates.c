@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include "testcase.h"
 #include <json.h>
 
 #include "geodata.h"

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include "testcase.h"
 #include <json.h>
 
 #include "geodata.h"
@@ -595,6 +596,15 @@ static void test_text_limits(void **state)
 	expect_line(load_one(NULL, "actors", "[\"\"]", &p), &p,
 	            ONE "field \"actors\": item 0: empty");
 	geodata_problems_finish(&p);
+	/* Each value is read once, from the parsed file: a NUL inside it is caught there. */
+	expect_line(load_one(NULL, "title", "\"a\\u0000b\"", &p), &p,
+	            ONE "field \"title\": contains a NUL character");
+	geodata_problems_finish(&p);
+	/* A property whose name differs only in case is another property, not the title. */
+	geodata_events *ev = load_one(NULL, "Title", "\"Something else\"", &p);
+	assert_non_null(ev);
+	assert_string_equal(geodata_events_get(ev, 0)->title, "A raid");
+	geodata_events_unref(ev);
 	free(actor);
 }
 
@@ -677,6 +687,17 @@ static void test_geometry(void **state)
 	expect_geometry("{\"type\": \"GeometryCollection\", \"geometries\": [{\"type\": \"Point\", "
 	                "\"coordinates\": [0, 0]}]}",
 	                "unsupported type");
+	/* Read from the parsed file, not a second parser: each way to be wrong says which. */
+	expect_geometry("{\"type\": \"Pointe\", \"coordinates\": [0, 0]}",
+	                "not a valid GeoJSON geometry: unknown type \"Pointe\"");
+	expect_geometry("{\"type\": \"Point\"}", "no \"coordinates\" array");
+	expect_geometry("\"Point\"", "not a valid GeoJSON geometry: not an object");
+	expect_geometry("{\"type\": \"Point\", \"coordinates\": [1]}",
+	                "position 0 is not an array of two numbers");
+	expect_geometry("{\"type\": \"LineString\", \"coordinates\": [[1, 2]]}",
+	                "a line string needs at least 2 positions");
+	expect_geometry("{\"type\": \"Polygon\", \"coordinates\": [[]]}",
+	                "a polygon ring needs at least 4 positions, has 0");
 
 	/* Non-finite numbers only exist in sloppy JSON, which the parsers accept. */
 	geodata_problems p = {0};
@@ -705,6 +726,20 @@ static void test_geometry(void **state)
 	const geodata_event *e = geodata_events_get(ev, 0);
 	assert_int_equal(e->lonlat[0].type, GEODATA_GEOM_LINE);
 	assert_true(e->anchor_lon == -66 && e->anchor_lat == 10);
+	geodata_events_unref(ev);
+	free(text);
+
+	/* A height is ignored; an empty member of a multi-point is nothing, not an error. */
+	f = good_feature("caracas-raid");
+	set_geometry(f, "{\"type\": \"MultiPoint\", \"coordinates\": [[-70, 10, 5], [], "
+	                "[-66, 11]]}");
+	text = collection(&f, 1);
+	ev = geodata_events_load_buffer(NULL, text, strlen(text), &p);
+	assert_non_null(ev);
+	e = geodata_events_get(ev, 0);
+	assert_int_equal(e->lonlat[0].type, GEODATA_GEOM_POINT);
+	assert_int_equal(e->lonlat[0].npoints, 2);
+	assert_true(e->lonlat[0].xy[2] == -66 && e->lonlat[0].xy[3] == 11);
 	geodata_events_unref(ev);
 	free(text);
 }

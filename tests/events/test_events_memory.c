@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include "testcase.h"
 
 #include "geodata.h"
 

@@ -13,6 +13,7 @@
 
 #include <cairo.h>
 #include <cmocka.h>
+#include "testcase.h"
 #include <fontconfig/fontconfig.h>
 #include <pango/pangocairo.h>
 

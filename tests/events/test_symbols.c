@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include "testcase.h"
 #include <fontconfig/fontconfig.h>
 
 #include "private.h"

@@ -1,4 +1,5 @@
-/* fuzz_http.c: arbitrary bytes into the server's request-target parsers; also a corpus runner. */
+/* fuzz_http.c: arbitrary bytes into the server's request-target parsers; runner.c makes it a corpus
+ * runner. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,8 +8,7 @@
 #include <json-c/json.h>
 
 #include "private.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "runner.h"
 
 /* Whether `s` is well-formed UTF-8, by json-c's own validator: an independent second opinion. */
 static int utf8_valid(const char *s)
@@ -194,30 +194,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(s);
 	return 0;
 }
-
-#ifndef BRIEFMAP_LIBFUZZER
-/* Without libFuzzer: run each file named on the command line once, as a regression test. */
-int main(int argc, char **argv)
-{
-	int n = 0;
-	for (int i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		if (!f) {
-			fprintf(stderr, "fuzz_http: cannot open %s\n", argv[i]);
-			return 1;
-		}
-		static uint8_t buf[1 << 20];
-		size_t len = fread(buf, 1, sizeof(buf), f);
-		fclose(f);
-		LLVMFuzzerTestOneInput(buf, len);
-		n++;
-	}
-	/* An empty corpus tests nothing: that is a failure, not a pass. */
-	if (n == 0) {
-		fprintf(stderr, "fuzz_http: no corpus files given\n");
-		return 1;
-	}
-	printf("fuzz_http: %d inputs, no crash\n", n);
-	return 0;
-}
-#endif

@@ -1,5 +1,5 @@
 /* fuzz_oembed.c: arbitrary bytes as the url, sizes and format of GET /oembed and as the address of
- * a page given its discovery link; also a corpus runner. */
+ * a page given its discovery link; runner.c makes it a corpus runner. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +9,7 @@
 #include <json-c/json.h>
 
 #include "oembed.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "runner.h"
 
 #define ORIGIN "http://127.0.0.1:8080"
 
@@ -129,25 +128,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(s);
 	return 0;
 }
-
-#ifndef BRIEFMAP_LIBFUZZER
-/* Without libFuzzer: run each file named on the command line once, as a regression test. */
-int main(int argc, char **argv)
-{
-	int n = 0;
-	for (int i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		if (!f) {
-			fprintf(stderr, "fuzz_oembed: cannot open %s\n", argv[i]);
-			return 1;
-		}
-		static uint8_t buf[1 << 16];
-		size_t len = fread(buf, 1, sizeof(buf), f);
-		fclose(f);
-		LLVMFuzzerTestOneInput(buf, len);
-		n++;
-	}
-	printf("fuzz_oembed: %d inputs, no crash\n", n);
-	return 0;
-}
-#endif

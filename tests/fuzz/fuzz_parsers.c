@@ -1,5 +1,5 @@
-/* fuzz_parsers.c: arbitrary bytes into the bbox, date, interval and views parsers; also a corpus
- * runner. */
+/* fuzz_parsers.c: arbitrary bytes into the bbox, date, interval and views parsers; runner.c makes
+ * it a corpus runner. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -8,8 +8,7 @@
 #include <unistd.h>
 
 #include "tiles.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "runner.h"
 
 static void check_bbox(const char *s)
 {
@@ -88,26 +87,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(s);
 	return 0;
 }
-
-#ifndef BRIEFMAP_LIBFUZZER
-/* Without libFuzzer: run each file named on the command line once, as a regression test. */
-int main(int argc, char **argv)
-{
-	int n = 0;
-	for (int i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		if (!f) {
-			fprintf(stderr, "fuzz_parsers: cannot open %s\n", argv[i]);
-			return 1;
-		}
-		static uint8_t buf[1 << 20];
-		size_t len = fread(buf, 1, sizeof(buf), f);
-		fclose(f);
-		LLVMFuzzerTestOneInput(buf, len);
-		n++;
-	}
-	printf("fuzz_parsers: %d inputs, no crash\n", n);
-	/* An empty corpus tests nothing: that is a failure, not a pass. */
-	return n == 0;
-}
-#endif

@@ -1,5 +1,5 @@
-/* fuzz_snapshot.c: arbitrary bytes, with a valid checksum, into the snapshot loader; also a
- * corpus runner that makes a fresh seed snapshot from tiny layers. */
+/* fuzz_snapshot.c: arbitrary bytes, with a valid checksum, into the snapshot loader; with runner.c a
+ * corpus runner, which also checks fresh seed snapshots made from tiny layers (--fresh). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -8,8 +8,7 @@
 #include <unistd.h>
 
 #include "geodata/snapshot_format.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "runner.h"
 
 static int touch(const geodata_piece *p, const geodata_feature *f, void *ud)
 {
@@ -74,8 +73,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifndef BRIEFMAP_LIBFUZZER
-#include <dirent.h>
-#include <sys/stat.h>
 
 static const char *const tiny_polygons =
     "{\"type\":\"FeatureCollection\",\"features\":["
@@ -133,42 +130,6 @@ static int make_seed(const char *dir, int empty, const char *out)
 	return rc;
 }
 
-static unsigned char *read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 1 << 16;
-	unsigned char *buf = malloc(cap);
-	size_t got;
-	*len = 0;
-	while (buf && (got = fread(buf + *len, 1, cap - *len, f)) > 0) {
-		*len += got;
-		if (*len == cap) {
-			unsigned char *nb = realloc(buf, cap * 2);
-			if (!nb)
-				free(buf);
-			buf = nb;
-			cap *= 2;
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
-static int run_file(const char *path)
-{
-	size_t len;
-	unsigned char *buf = read_all(path, &len);
-	if (!buf) {
-		fprintf(stderr, "fuzz_snapshot: cannot read %s\n", path);
-		return 1;
-	}
-	LLVMFuzzerTestOneInput(buf, len);
-	free(buf);
-	return 0;
-}
-
 /* A fresh seed must be accepted as it is: the writer and the checks agree. */
 static int fresh_seeds(const char *save_dir)
 {
@@ -181,7 +142,7 @@ static int fresh_seeds(const char *save_dir)
 		snprintf(path, sizeof path, "%s/%s", save_dir ? save_dir : dir,
 		         empty ? "tiny-half-empty.snapshot" : "tiny.snapshot");
 		size_t len = 0;
-		unsigned char *buf = make_seed(dir, empty, path) ? NULL : read_all(path, &len);
+		unsigned char *buf = make_seed(dir, empty, path) ? NULL : fuzz_read_file(path, &len);
 		geodata_error why = {{0}};
 		geodata *gd = buf ? snapshot_parse(buf, len, 42, &why) : NULL;
 		if (!gd) {
@@ -200,42 +161,18 @@ static int fresh_seeds(const char *save_dir)
 	return rc;
 }
 
-/*
- * Runs every file named, and every file in every folder named; with
- * --fresh, also seeds written now from tiny layers; with --write-seeds DIR,
- * only writes those seeds into DIR (to refresh the committed corpus).
- */
-int main(int argc, char **argv)
+/* --fresh: also checks seeds written now; --write-seeds DIR: only writes them into DIR. */
+int fuzz_runner_option(int argc, char **argv, int i, int *failed, int *done)
 {
-	if (argc == 3 && !strcmp(argv[1], "--write-seeds"))
-		return fresh_seeds(argv[2]);
-	int rc = 0, n = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--fresh")) {
-			rc |= fresh_seeds(NULL);
-			continue;
-		}
-		struct stat st;
-		if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-			DIR *d = opendir(argv[i]);
-			struct dirent *de;
-			while (d && (de = readdir(d))) {
-				if (de->d_name[0] == '.')
-					continue;
-				char path[4096];
-				snprintf(path, sizeof path, "%s/%s", argv[i], de->d_name);
-				rc |= run_file(path);
-				n++;
-			}
-			if (d)
-				closedir(d);
-		} else {
-			rc |= run_file(argv[i]);
-			n++;
-		}
+	if (!strcmp(argv[i], "--fresh")) {
+		*failed |= fresh_seeds(NULL);
+		return 1;
 	}
-	printf("fuzz_snapshot: %d corpus inputs\n", n);
-	/* An empty corpus tests nothing: that is a failure, not a pass. */
-	return rc || n == 0;
+	if (!strcmp(argv[i], "--write-seeds") && i + 1 < argc) {
+		*failed |= fresh_seeds(argv[i + 1]);
+		*done = 1;
+		return 2;
+	}
+	return 0;
 }
 #endif

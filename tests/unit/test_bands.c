@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include "testcase.h"
 
 #include "testutil.h"
 #include "tiles/private.h"

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include "testcase.h"
 #include <math.h>
 #include <string.h>
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include "testcase.h"
 #include <string.h>
 #include <webp/decode.h>
 

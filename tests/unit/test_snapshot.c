@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include "testcase.h"
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>

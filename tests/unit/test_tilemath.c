@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include "testcase.h"
 #include <limits.h>
 #include <math.h>
 
