@@ -110,6 +110,12 @@ typedef struct tile_view {
 	int scale;           /**< 1 or 2: device pixels per logical pixel */
 	tile_tileset tileset;
 	geodata_day until;   /**< GEODATA_DAY_OPEN for no filter */
+	/**
+	 * The language of base-map labels ("es": Spanish names where the data has them, else
+	 * the default ones); NULL or a language tiles do not speak (tile_sheet_lang_find): the
+	 * default names. A language's labels are placed on its first use.
+	 */
+	const char *lang;
 } tile_view;
 
 /**
@@ -152,6 +158,10 @@ int tile_image_format_from_ext(const char *ext, size_t len);
 int tile_render_xyz_as(const tile_scene *s, tile_tileset ts, int z, long x, long y, int scale,
 		       geodata_day until, tile_image_format fmt, tile_buffer *out,
 		       tile_error *err);
+/** tile_render_xyz_as with base-map labels in `lang` (see tile_view). */
+int tile_render_xyz_lang(const tile_scene *s, tile_tileset ts, int z, long x, long y, int scale,
+			 geodata_day until, const char *lang, tile_image_format fmt,
+			 tile_buffer *out, tile_error *err);
 /** tile_render_xyz_as in PNG. */
 int tile_render_xyz(const tile_scene *s, tile_tileset ts, int z, long x, long y, int scale,
 		    geodata_day until, tile_buffer *png, tile_error *err);
