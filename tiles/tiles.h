@@ -16,8 +16,8 @@
  * caller's storage: `tile_buffer_finish` frees what it holds.
  *
  * Thread safety: a `tile_scene` is immutable once created, except for its
- * label placements, which are computed lazily per zoom under an internal
- * lock; any number of threads may render from one scene at once. Each
+ * label placements, which are computed lazily per zoom and language under an
+ * internal lock; any number of threads may render from one scene at once. Each
  * rendering call uses its own cairo surface and the calling thread's pango
  * font map. The `tile_cache` is internally locked.
  *
@@ -72,7 +72,9 @@ typedef struct tile_scene tile_scene;
  * events); `gd` must outlive the scene. Label placement is global per zoom
  * and computed once: with `eager`, zoom 0 now and the others in a background
  * thread (a render that needs a zoom not placed yet waits for it); without,
- * on first use.
+ * on first use. Labels in another language than the default (tile_view.lang)
+ * are always placed on first use, so that start-up and memory do not grow
+ * with the languages served.
  */
 tile_scene *tile_scene_create(const geodata *gd, geodata_events *events, int eager,
 			      tile_error *err);
@@ -87,7 +89,10 @@ geodata_events *tile_scene_events(const tile_scene *s);
 void tile_scene_stop_warming(tile_scene *s);
 /** Whether no warm-up thread runs any more (finished or stopped). Thread safe. */
 int tile_scene_warm_over(const tile_scene *s);
-/** Whether the labels of every zoom are placed (the eager warm-up is over). Thread safe. */
+/**
+ * Whether the labels of every zoom are placed in the default language (the eager warm-up is
+ * over; other languages are placed on first use). Thread safe.
+ */
 int tile_scene_placed(const tile_scene *s);
 const geodata *tile_scene_data(const tile_scene *s);
 
