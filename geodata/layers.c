@@ -28,13 +28,13 @@
  */
 static const geodata_layer_info table[] = {
     [GEODATA_LAND_LOW] = {.name = "land_low", .attribution = NE, .geom = GEODATA_GEOM_POLYGON,
-                          .fields = {.name = "name", .code = "id", .country = "iso2", COMMON}},
+                          .fields = {COMMON}},
     [GEODATA_COUNTRIES_LOW] = {.name = "countries_low", .attribution = NE,
                                .geom = GEODATA_GEOM_POLYGON,
                                .fields = {.name = "name", .name_es = "name_es", .code = "id",
                                           .country = "iso2", COMMON}},
     [GEODATA_LAND] = {.name = "land", .attribution = NE, .geom = GEODATA_GEOM_POLYGON,
-                      .fields = {.name = "name", .code = "id", .country = "iso2", COMMON},
+                      .fields = {COMMON},
                       .coarse = "land_low", .coarse_below = 4,
                       .style = {.fill_pass = 1, .fill = LAND_FILL, .stroke_pass = 5,
                                 .stroke = {0.54, 0.66, 0.74}, .width = COAST_WIDTH}},
