@@ -1,4 +1,4 @@
-/* layers.c: the one table of base layers (source, fields, attribution, drawing, labels) and their read-only accessors. */
+/* layers.c: the one table of base layers (source, fields, drawing, labels) and their accessors. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* paths.c: geometry to cairo paths in a view's pixels (clipped fills, dashed strokes, reprojection); the bottom of tiles/. */
+/* paths.c: geometry to cairo paths in a view's pixels (clipped fills, dashed strokes), fonts. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,4 +288,3 @@ void render_font_options(cairo_t *cr, PangoContext *pc)
 		pango_cairo_context_set_font_options(pc, fo);
 	cairo_font_options_destroy(fo);
 }
-

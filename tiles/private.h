@@ -198,7 +198,7 @@ typedef struct label_set {
  * a lower file needs of the scene it reads from scene_data.
  */
 
-/** The placement of one zoom with the events' labels, default names (computed once; see scene.c). */
+/** One zoom's placement with the events' labels, default names (computed once; see scene.c). */
 const label_set *scene_labels(const tile_scene *s, int zoom);
 /** The placement of one zoom for the base map alone: no gaps where event labels would go. */
 const label_set *scene_base_labels(const tile_scene *s, int zoom);

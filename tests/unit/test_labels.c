@@ -221,7 +221,7 @@ static void test_deterministic(void **state)
 	assert_null(scene_labels(w->scene, GEODATA_LEVELS));
 }
 
-/* Whether a placement names `text` (a substring of one label's text) with a label of class `cls`. */
+/* Whether a placement has a label of class `cls` whose text holds `text`. */
 static int names(const label_set *ls, label_class cls, const char *text)
 {
 	for (size_t i = 0; ls && i < ls->count; i++)

@@ -498,7 +498,7 @@ static const char *name_es_of(const geodata *gd, geodata_layer_id id, const char
 	return NULL;
 }
 
-/* Spanish names come through the snapshot as the GeoPackage gave them, and fall back where absent. */
+/* Spanish names come through the snapshot as the GeoPackage gave them; absent ones stay "". */
 static void test_spanish_names_kept(void **state)
 {
 	fixture *fx = *state;
