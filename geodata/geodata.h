@@ -53,7 +53,12 @@ typedef struct geodata_bbox {
 
 /* ---- base layers ------------------------------------------------------ */
 
-/** The base layers, drawn bottom to top in this order. */
+/**
+ * The base layers are declared once, in the table of geodata/layers.c (see
+ * geodata_layer_info): loading, the snapshot, drawing and labels all read
+ * it. These ids name the rows other code refers to by role; rows added after
+ * them are reached by index, below geodata_layer_count().
+ */
 typedef enum geodata_layer_id {
 	GEODATA_LAND_LOW,      /**< world land, coarse (Natural Earth 50m), zooms 0-3 */
 	GEODATA_COUNTRIES_LOW, /**< world countries, coarse, zooms 0-3 */
@@ -61,8 +66,15 @@ typedef enum geodata_layer_id {
 	GEODATA_COUNTRIES,     /**< countries of the region, 10m, zoom 4 up */
 	GEODATA_STATES,        /**< admin-1 states and provinces of the region */
 	GEODATA_CITIES,        /**< populated places with population and capital flag */
-	GEODATA_LAYER_COUNT
+	GEODATA_LAYER_ROLES    /**< rows named by an id; the table may have more */
 } geodata_layer_id;
+
+/** Most base layers the table may declare (a compile-time check holds it to this). */
+#define GEODATA_LAYERS_MAX 16
+/** How many base layers the table declares: every geodata has that many. Thread-safe. */
+size_t geodata_layer_count(void);
+/** The same, for loops over the layers. */
+#define GEODATA_LAYER_COUNT ((int)geodata_layer_count())
 
 typedef enum geodata_geom_type {
 	GEODATA_GEOM_NONE,
@@ -97,6 +109,7 @@ typedef enum geodata_capital {
 /** One feature's attributes, shared by all its pieces. */
 typedef struct geodata_feature {
 	const char *name;    /**< label text, UTF-8 (never NULL, may be "") */
+	const char *name_es; /**< the same in Spanish where the source has it (never NULL, may be "") */
 	const char *code;    /**< ISO 3166-2 for states, country id or ISO code otherwise */
 	const char *country; /**< ISO 3166-1 alpha-3 of a state's country, alpha-2 of a city's */
 	long population;     /**< cities; 0 if unknown */
@@ -120,6 +133,81 @@ typedef struct geodata_piece {
 typedef struct geodata geodata;
 typedef struct geodata_layer geodata_layer;
 
+/** A value that changes with the zoom: the first step whose `upto` is at least the zoom. */
+typedef struct geodata_zoom_step {
+	int upto;
+	double value;
+} geodata_zoom_step;
+#define GEODATA_ZOOM_STEPS 4
+/** The value of `steps` at `zoom` (0 past the last step). */
+double geodata_zoom_value(const geodata_zoom_step steps[GEODATA_ZOOM_STEPS], int zoom);
+
+/**
+ * How a layer is drawn: each of its fill, tint and stroke is a pass, and the
+ * passes of all layers are drawn in increasing number (0: not drawn).
+ * Colours are RGB in 0..1.
+ */
+typedef struct geodata_layer_style {
+	int fill_pass;
+	double fill[3];
+	int emphasis_pass;  /**< only the countries a briefing's events are in */
+	double emphasis[3];
+	int stroke_pass;
+	int stroke_min_zoom; /**< no stroke below this zoom */
+	double stroke[3];
+	geodata_zoom_step width[GEODATA_ZOOM_STEPS]; /**< stroke width, logical pixels */
+	double dash_on, dash_off;                    /**< 0: a solid stroke */
+} geodata_layer_style;
+
+/** The look of a layer's labels (font and colour are the renderer's). */
+typedef enum geodata_label_style {
+	GEODATA_LABEL_NONE,    /**< not labelled */
+	GEODATA_LABEL_COUNTRY, /**< an area, spaced capitals */
+	GEODATA_LABEL_REGION,  /**< an area, italic */
+	GEODATA_LABEL_PLACE,   /**< a dot and a name beside it, by population and capital rank */
+	GEODATA_LABEL_WATER    /**< an area of water, italic blue */
+} geodata_label_style;
+
+/**
+ * Labels of a layer: the feature's name in the reader's language. Area
+ * labels are centred on the feature's anchor where the text fits; lower
+ * priorities are placed first: `priority + rank_weight * rank -
+ * area_weight * log10(area + 1)`.
+ */
+typedef struct geodata_label_rule {
+	geodata_label_style style;
+	int min_zoom;
+	double priority, rank_weight, area_weight;
+	geodata_zoom_step size[GEODATA_ZOOM_STEPS]; /**< font size, logical pixels */
+} geodata_label_rule;
+
+/** The source fields a layer keeps (NULL: not kept). */
+typedef struct geodata_layer_fields {
+	const char *name, *name_es, *code, *country, *population, *capital, *rank, *lat, *lon;
+} geodata_layer_fields;
+
+/** One row of the table of base layers: static, immutable. */
+typedef struct geodata_layer_info {
+	const char *name;        /**< its layer in base.gpkg, and NAME of `--layer NAME=SOURCE` */
+	const char *attribution; /**< its source, as every output credits it */
+	geodata_geom_type geom;  /**< GEODATA_GEOM_POLYGON or GEODATA_GEOM_POINT */
+	geodata_layer_fields fields;
+	const char *coarse;      /**< a coarser layer drawn in its place, or NULL */
+	int coarse_below;        /**< ... below this zoom (and where a view reaches past its data) */
+	geodata_layer_style style;
+	geodata_label_rule label;
+} geodata_layer_info;
+
+/** Row `i` of the table, or NULL past geodata_layer_count(). Thread-safe. */
+const geodata_layer_info *geodata_layer_info_get(size_t i);
+/** The index of the layer named `name`, or -1. */
+long geodata_layer_find(const char *name);
+/**
+ * A feature's name in the language `lang` ("es"): its own name there when
+ * the source has one, else its default name. NULL `lang`: the default.
+ */
+const char *geodata_feature_name(const geodata_feature *f, const char *lang);
+
 /** Where the base data comes from. Any field left NULL takes the default. */
 typedef struct geodata_options {
 	/** Folder with the prepared `base.gpkg`; default "var/data". */
@@ -129,7 +217,7 @@ typedef struct geodata_options {
 	 * FlatGeobuf, "PG:..."), as "SOURCE" or "SOURCE|LAYERNAME". The source
 	 * must be in a CRS with a known definition; it is reprojected.
 	 */
-	const char *layer_source[GEODATA_LAYER_COUNT];
+	const char *layer_source[GEODATA_LAYERS_MAX];
 } geodata_options;
 
 /** Load timing and size of one layer, for `briefmap check`. */

@@ -16,24 +16,6 @@
 
 #define MERC_MAX_LAT 85.05112878
 
-static const struct {
-	const char *name;
-	const char *attribution;
-	int point;
-} layer_info[GEODATA_LAYER_COUNT] = {
-    [GEODATA_LAND_LOW] = {"land_low", "Natural Earth", 0},
-    [GEODATA_COUNTRIES_LOW] = {"countries_low", "Natural Earth", 0},
-    [GEODATA_LAND] = {"land", "Natural Earth", 0},
-    [GEODATA_COUNTRIES] = {"countries", "Natural Earth", 0},
-    [GEODATA_STATES] = {"states", "Natural Earth", 0},
-    [GEODATA_CITIES] = {"cities", "SimpleMaps World Cities (CC BY 4.0)", 1},
-};
-
-const char *geodata_layer_name(geodata_layer_id id)
-{
-	return (unsigned)id < GEODATA_LAYER_COUNT ? layer_info[id].name : "?";
-}
-
 /* ---- growable arrays ------------------------------------------------------ */
 
 typedef struct {
@@ -254,6 +236,8 @@ static void polygon_anchor(OGRGeometryH poly, double *lon, double *lat)
 	OGR_G_DestroyGeometry(pt);
 }
 
+/* `fi`: the indices of the table's fields (name, code, country, population, capital, rank, lat,
+ * lon, name_es), -1 where absent. */
 static int add_feature(builder *b, OGRFeatureH f, const int *fi)
 {
 	geodata_layer *L = b->layer;
@@ -287,7 +271,8 @@ static int add_feature(builder *b, OGRFeatureH f, const int *fi)
 	ft->name = dup_field(f, fi[0]);
 	ft->code = dup_field(f, fi[1]);
 	ft->country = dup_field(f, fi[2]);
-	if (!ft->name || !ft->code || !ft->country)
+	ft->name_es = dup_field(f, fi[8]);
+	if (!ft->name || !ft->code || !ft->country || !ft->name_es)
 		return GEODATA_ENOMEM;
 	ft->population = fi[3] >= 0 ? (long)OGR_F_GetFieldAsInteger64(f, fi[3]) : 0;
 	ft->capital = fi[4] >= 0 ? parse_capital(OGR_F_GetFieldAsString(f, fi[4])) : 0;
@@ -480,8 +465,9 @@ static int load_layer(geodata_layer *L, geodata_layer_id id, const char *spec,
 	int rc = GEODATA_EIO;
 	const char *lname = default_layer;
 
+	const geodata_layer_info *info = geodata_layer_info_get(id);
 	L->id = id;
-	L->attribution = layer_info[id].attribution;
+	L->attribution = info->attribution;
 	path = source_name(spec, &lname);
 	if (!path) {
 		rc = GEODATA_ENOMEM;
@@ -528,16 +514,12 @@ static int load_layer(geodata_layer *L, geodata_layer_id id, const char *spec,
 	}
 
 	OGRFeatureDefnH defn = OGR_L_GetLayerDefn(ol);
-	const char *code_field = id == GEODATA_STATES   ? "iso_3166_2"
-	                         : id == GEODATA_CITIES ? "iso2"
-	                                                : "id";
-	const char *country_field = id == GEODATA_STATES ? "adm0_a3" : "iso2";
-	int fi[8] = {
-	    OGR_FD_GetFieldIndex(defn, "name"),        OGR_FD_GetFieldIndex(defn, code_field),
-	    OGR_FD_GetFieldIndex(defn, country_field), OGR_FD_GetFieldIndex(defn, "population"),
-	    OGR_FD_GetFieldIndex(defn, "capital"),     OGR_FD_GetFieldIndex(defn, "labelrank"),
-	    OGR_FD_GetFieldIndex(defn, "latitude"),    OGR_FD_GetFieldIndex(defn, "longitude"),
-	};
+	const geodata_layer_fields *fl = &info->fields;
+	const char *names[9] = {fl->name, fl->code,    fl->country, fl->population, fl->capital,
+	                        fl->rank, fl->lat,     fl->lon,     fl->name_es};
+	int fi[9];
+	for (int k = 0; k < 9; k++)
+		fi[k] = names[k] ? OGR_FD_GetFieldIndex(defn, names[k]) : -1;
 	OGR_L_ResetReading(ol);
 	OGRFeatureH f;
 	while ((f = OGR_L_GetNextFeature(ol))) {
@@ -556,7 +538,7 @@ static int load_layer(geodata_layer *L, geodata_layer_id id, const char *spec,
 		goto out;
 	}
 	rc = GEODATA_ENOMEM;
-	if (generalise(&b, layer_info[id].point))
+	if (generalise(&b, info->geom == GEODATA_GEOM_POINT))
 		goto out;
 
 	/* Freeze: turn offsets into pointers now that the arrays no longer move. */
@@ -572,7 +554,7 @@ static int load_layer(geodata_layer *L, geodata_layer_id id, const char *spec,
 	L->piece_boxes = calloc(b.npb ? b.npb : 1, sizeof(geodata_bbox));
 	if (!L->pieces || !L->piece_boxes)
 		goto out;
-	geodata_geom_type gt = layer_info[id].point ? GEODATA_GEOM_POINT : GEODATA_GEOM_POLYGON;
+	geodata_geom_type gt = info->geom == GEODATA_GEOM_POINT ? GEODATA_GEOM_POINT : GEODATA_GEOM_POLYGON;
 	uint32_t fidx = 0;
 	for (size_t i = 0; i < b.npb; i++) {
 		geodata_piece *pc = &L->pieces[i];
@@ -643,30 +625,6 @@ out:
 	return rc;
 }
 
-void layer_finish(geodata_layer *L)
-{
-	if (L->mapped) {
-		/* Only the fixed-up copies are ours; the rest belongs to the mapping. */
-		free(L->features);
-		free(L->pieces);
-		memset(L, 0, sizeof(*L));
-		return;
-	}
-	for (size_t i = 0; i < L->nfeatures; i++) {
-		free((char *)L->features[i].name);
-		free((char *)L->features[i].code);
-		free((char *)L->features[i].country);
-	}
-	free(L->features);
-	free(L->feature_first_piece);
-	free(L->pieces);
-	free(L->piece_boxes);
-	rtree_finish(&L->index);
-	free(L->coords);
-	free(L->lens);
-	memset(L, 0, sizeof(*L));
-}
-
 /* Identifies one version of the prepared data: a snapshot made from another is ignored. */
 static uint64_t source_fingerprint(const char *path)
 {
@@ -699,7 +657,8 @@ geodata *geodata_load(const geodata_options *opts, geodata_error *err)
 	snprintf(base, n, "%s/base.gpkg", dir);
 	snprintf(snap, n, "%s/base.snapshot", dir);
 	int overridden = 0;
-	for (int i = 0; i < GEODATA_LAYER_COUNT; i++)
+	int nlayers = GEODATA_LAYER_COUNT;
+	for (int i = 0; i < nlayers; i++)
 		overridden |= opts->layer_source[i] != NULL;
 	uint64_t fp = overridden ? 0 : source_fingerprint(base);
 	geodata_error why = {{0}};
@@ -715,9 +674,9 @@ geodata *geodata_load(const geodata_options *opts, geodata_error *err)
 		snprintf(gd->snapshot_note, sizeof(gd->snapshot_note), "snapshot '%.200s' not used (%.200s)",
 		         snap, why.msg);
 	GDALAllRegister();
-	for (int i = 0; i < GEODATA_LAYER_COUNT; i++) {
+	for (int i = 0; i < nlayers; i++) {
 		const char *spec = opts->layer_source[i] ? opts->layer_source[i] : base;
-		const char *lname = opts->layer_source[i] ? NULL : layer_info[i].name;
+		const char *lname = opts->layer_source[i] ? NULL : geodata_layer_name(i);
 		if (load_layer(&gd->layers[i], (geodata_layer_id)i, spec, lname, err)) {
 			if (gd->snapshot_note[0] && err) {
 				/* Say both: the damaged snapshot and why it could not be rebuilt. */
@@ -745,133 +704,3 @@ fail:
 	return NULL;
 }
 
-void geodata_destroy(geodata *gd)
-{
-	if (!gd)
-		return;
-	for (int i = 0; i < GEODATA_LAYER_COUNT; i++)
-		layer_finish(&gd->layers[i]);
-	if (gd->map)
-		munmap(gd->map, gd->map_len);
-	free(gd);
-}
-
-int geodata_from_snapshot(const geodata *gd)
-{
-	return gd && gd->from_snapshot;
-}
-
-const char *geodata_snapshot_note(const geodata *gd)
-{
-	return gd ? gd->snapshot_note : "";
-}
-
-const geodata_layer *geodata_layer_get(const geodata *gd, geodata_layer_id id)
-{
-	return gd && (unsigned)id < GEODATA_LAYER_COUNT ? &gd->layers[id] : NULL;
-}
-
-const char *geodata_layer_attribution(const geodata_layer *layer)
-{
-	return layer->attribution;
-}
-
-size_t geodata_layer_feature_count(const geodata_layer *layer)
-{
-	return layer->nfeatures;
-}
-
-const geodata_feature *geodata_layer_feature(const geodata_layer *layer, size_t i)
-{
-	return i < layer->nfeatures ? &layer->features[i] : NULL;
-}
-
-size_t geodata_layer_piece_count(const geodata_layer *layer)
-{
-	return layer->npieces;
-}
-
-const geodata_piece *geodata_layer_piece(const geodata_layer *layer, size_t i)
-{
-	return i < layer->npieces ? &layer->pieces[i] : NULL;
-}
-
-void geodata_layer_stats_get(const geodata_layer *layer, geodata_layer_stats *out)
-{
-	*out = layer->stats;
-}
-
-long geodata_state_find(const geodata *gd, const char *iso_3166_2)
-{
-	if (!gd || !iso_3166_2)
-		return -1;
-	const geodata_layer *L = &gd->layers[GEODATA_STATES];
-	for (size_t i = 0; i < L->nfeatures; i++)
-		if (!strcasecmp(L->features[i].code, iso_3166_2))
-			return (long)i;
-	return -1;
-}
-
-size_t geodata_layer_feature_pieces(const geodata_layer *layer, size_t feature, size_t *out,
-                                    size_t cap)
-{
-	if (feature >= layer->nfeatures)
-		return 0;
-	size_t a = layer->feature_first_piece[feature], b = layer->feature_first_piece[feature + 1];
-	size_t n = 0;
-	for (size_t i = a; i < b; i++, n++)
-		if (n < cap)
-			out[n] = i;
-	return n;
-}
-
-typedef struct {
-	uint32_t *v;
-	size_t len, cap;
-	uint32_t small[512];
-} hits;
-
-static int collect(uint32_t item, void *ud)
-{
-	hits *h = ud;
-	if (h->len == h->cap) {
-		size_t cap = h->cap * 2;
-		uint32_t *v = h->v == h->small ? malloc(cap * sizeof(uint32_t))
-		                               : realloc(h->v, cap * sizeof(uint32_t));
-		if (!v)
-			return GEODATA_ENOMEM;
-		if (h->v == h->small)
-			memcpy(v, h->small, sizeof(h->small));
-		h->v = v;
-		h->cap = cap;
-	}
-	h->v[h->len++] = item;
-	return 0;
-}
-
-static int u32_cmp(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-int geodata_layer_query(const geodata_layer *layer, const geodata_bbox *bbox, geodata_piece_fn fn,
-                        void *ud)
-{
-	hits h;
-	h.v = h.small;
-	h.len = 0;
-	h.cap = sizeof(h.small) / sizeof(h.small[0]);
-	int rc = rtree_search(&layer->index, layer->piece_boxes, bbox, collect, &h);
-	if (!rc) {
-		/* Source order keeps overlapping strokes identical from one tile to the next. */
-		qsort(h.v, h.len, sizeof(uint32_t), u32_cmp);
-		for (size_t i = 0; i < h.len && !rc; i++) {
-			const geodata_piece *p = &layer->pieces[h.v[i]];
-			rc = fn(p, &layer->features[p->feature], ud);
-		}
-	}
-	if (h.v != h.small)
-		free(h.v);
-	return rc;
-}

@@ -54,7 +54,7 @@ struct geodata_layer {
 };
 
 struct geodata {
-	geodata_layer layers[GEODATA_LAYER_COUNT];
+	geodata_layer layers[GEODATA_LAYERS_MAX]; /**< the first geodata_layer_count() are used */
 	void *map; /**< the snapshot file mapping, when loaded from one */
 	int from_snapshot;
 	size_t map_len;
@@ -70,6 +70,7 @@ int snapshot_write(const geodata *gd, const char *path, uint64_t fingerprint);
  * is simply missing.
  */
 geodata *snapshot_load(const char *path, uint64_t fingerprint, geodata_error *why);
+/** Frees what a layer owns (layers.c); the geodata itself goes with geodata_destroy. */
 void layer_finish(geodata_layer *L);
 
 /**

@@ -100,8 +100,9 @@ static int write_layer(writer *f, const geodata_layer *L)
 		fr[i].name = pooled(&pool, &plen, &pcap, ft->name);
 		fr[i].code = pooled(&pool, &plen, &pcap, ft->code);
 		fr[i].country = pooled(&pool, &plen, &pcap, ft->country);
+		fr[i].name_es = pooled(&pool, &plen, &pcap, ft->name_es);
 		if (fr[i].name == (size_t)-1 || fr[i].code == (size_t)-1 ||
-		    fr[i].country == (size_t)-1)
+		    fr[i].country == (size_t)-1 || fr[i].name_es == (size_t)-1)
 			goto out;
 		fr[i].population = ft->population;
 		fr[i].capital = ft->capital;
@@ -169,14 +170,14 @@ int snapshot_write(const geodata *gd, const char *path, uint64_t fingerprint)
 			close(fd);
 		goto out;
 	}
-	file_header h = {{0}, fingerprint, layout_id(), GEODATA_LAYER_COUNT, 0, 0};
+	file_header h = {{0}, fingerprint, layout_id(), geodata_layer_count(), 0, 0};
 	memcpy(h.magic, SNAPSHOT_MAGIC, 8);
 	writer w = {f, 0, 0};
 	if (put(&w, &h, sizeof(h)))
 		goto out_close;
 	/* The header is not part of its own checksum. */
 	w.crc = 0;
-	for (int i = 0; i < GEODATA_LAYER_COUNT; i++)
+	for (size_t i = 0; i < geodata_layer_count(); i++)
 		if ((rc = write_layer(&w, &gd->layers[i])))
 			goto out_close;
 	h.length = w.len;
@@ -265,7 +266,7 @@ static const char *layer_unsound(const layer_view *v)
 	for (size_t i = 0; i < lh->nfeatures; i++) {
 		const feature_rec *f = &v->fr[i];
 		if (f->name >= lh->nstrings || f->code >= lh->nstrings ||
-		    f->country >= lh->nstrings)
+		    f->country >= lh->nstrings || f->name_es >= lh->nstrings)
 			return "string offset out of range";
 		if (f->capital < GEODATA_CAPITAL_NONE || f->capital > GEODATA_CAPITAL_PRIMARY)
 			return "capital out of range";
@@ -321,8 +322,7 @@ static const char *read_layer(cursor *c, geodata_layer *L, geodata_layer_id id)
 		return "spatial index unsound";
 	L->mapped = 1;
 	L->id = id;
-	L->attribution =
-	    id == GEODATA_CITIES ? "SimpleMaps World Cities (CC BY 4.0)" : "Natural Earth";
+	L->attribution = geodata_layer_info_get(id)->attribution;
 	L->nfeatures = lh->nfeatures;
 	L->npieces = lh->npieces;
 	L->coords = (double *)coords;
@@ -342,6 +342,7 @@ static const char *read_layer(cursor *c, geodata_layer *L, geodata_layer_id id)
 		ft->name = v.pool + f->name;
 		ft->code = v.pool + f->code;
 		ft->country = v.pool + f->country;
+		ft->name_es = v.pool + f->name_es;
 		ft->population = (long)f->population;
 		ft->capital = (geodata_capital)f->capital;
 		ft->rank = f->rank;
@@ -390,7 +391,7 @@ static geodata *parse(const void *buf, size_t len, uint64_t fingerprint, int bod
 	cursor c = {buf, (const char *)buf + len};
 	const file_header *h = take(&c, 1, sizeof(*h));
 	if (!h || memcmp(h->magic, SNAPSHOT_MAGIC, 8) || h->layout != layout_id() ||
-	    h->nlayers != GEODATA_LAYER_COUNT) {
+	    h->nlayers != geodata_layer_count()) {
 		say(why, "not a snapshot of this version", NULL);
 		return NULL;
 	}

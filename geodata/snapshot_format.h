@@ -13,7 +13,7 @@
  */
 
 /* Bump on any change to what the loader computes: a snapshot of older output must not be used. */
-#define SNAPSHOT_MAGIC "BRFMSNP7"
+#define SNAPSHOT_MAGIC "BRFMSNP8"
 #define SNAPSHOT_SLOTS (GEODATA_LEVELS + 1)
 
 typedef struct {
@@ -31,7 +31,7 @@ typedef struct {
 } snapshot_layer_header;
 
 typedef struct {
-	uint64_t name, code, country; /* offsets into the string pool */
+	uint64_t name, code, country, name_es; /* offsets into the string pool */
 	int64_t population;
 	int32_t capital, rank;
 	double label_x, label_y, lon, lat, area;

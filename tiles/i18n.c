@@ -88,3 +88,18 @@ const char *tile_sheet_lang_find(const char *lang)
 			return words[i].code;
 	return NULL;
 }
+
+_Static_assert(sizeof words / sizeof words[0] == TILE_LANGS, "TILE_LANGS counts the languages");
+
+size_t tile_lang_index(const char *lang)
+{
+	for (size_t i = 0; lang && i < TILE_LANGS; i++)
+		if (!strcmp(words[i].code, lang))
+			return i;
+	return 0;
+}
+
+const char *tile_lang_code(size_t i)
+{
+	return words[i < TILE_LANGS ? i : 0].code;
+}

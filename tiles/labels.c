@@ -139,20 +139,6 @@ static void class_color(label_class cls, double rgb[3])
 	memcpy(rgb, c[cls], sizeof(c[cls]));
 }
 
-void render_font_options(cairo_t *cr, PangoContext *pc)
-{
-	cairo_font_options_t *fo = cairo_font_options_create();
-	/* No hinting: glyph advances scale linearly, so a label measured at 1x fits at 2x too. */
-	cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
-	cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
-	cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
-	if (cr)
-		cairo_set_font_options(cr, fo);
-	if (pc)
-		pango_cairo_context_set_font_options(pc, fo);
-	cairo_font_options_destroy(fo);
-}
-
 static void set_layout(PangoLayout *lay, PangoFontDescription *fd, const char *text,
                        label_class cls, double size)
 {
@@ -186,6 +172,7 @@ typedef struct mapper {
 	double res;
 	render_ctx *ctx;
 	double w, h; /* view size for view placement */
+	const char *lang; /* of base labels; NULL: default names */
 } mapper;
 
 static int map_pt(const mapper *m, double x, double y, double lon, double lat, double *px,
@@ -216,11 +203,6 @@ static long city_min_population(int z)
 	return t[z < 0 ? 0 : z > 12 ? 12 : z];
 }
 
-static double country_size(int z)
-{
-	return z <= 3 ? 10 : z == 4 ? 11 : z == 5 ? 12 : 13;
-}
-
 /*
  * Events before every base label (base priorities start at 1000), and among
  * them the ones a reader must not mistake first: hypothetical, disputed,
@@ -232,13 +214,9 @@ static double event_prio(const geodata_event *e, size_t i, size_t n)
 	return r * 100 + 99.0 * (double)i / (double)(n + 1);
 }
 
-static int gather(const tile_scene *s, int z, const mapper *m, cand_vec *cv)
+static int gather_events(const scene_data *d, int z, const mapper *m, cand_vec *cv)
 {
-	const geodata *gd = tile_scene_data(s);
-	double res = m->global ? m->res : m->ctx->res;
-	int rc = 0;
-	/* Events first: they are the point of the map. */
-	geodata_events *ev = tile_scene_events(s);
+	geodata_events *ev = d->events;
 	/* At world scale the symbols speak for themselves: titles would cover half a continent. */
 	for (size_t i = 0; ev && m->events && z >= 3 && i < geodata_events_count(ev); i++) {
 		const geodata_event *e = geodata_events_get(ev, i);
@@ -253,73 +231,86 @@ static int gather(const tile_scene *s, int z, const mapper *m, cand_vec *cv)
 		c.gap = symbols_event_radius(e, z) + 3;
 		c.event_index = (int)i;
 		c.text = NULL; /* filled from the event at measure time */
-		if ((rc = cand_push(cv, &c)))
-			return rc;
-	}
-	const geodata_layer *countries =
-	    geodata_layer_get(gd, z <= 3 ? GEODATA_COUNTRIES_LOW : GEODATA_COUNTRIES);
-	for (size_t i = 0; i < geodata_layer_feature_count(countries); i++) {
-		const geodata_feature *f = geodata_layer_feature(countries, i);
-		cand c = {0};
-		if (!f->name[0] ||
-		    map_pt(m, f->label_x, f->label_y, f->lon, f->lat, &c.ax, &c.ay) ||
-		    !in_view(m, c.ax, c.ay))
-			continue;
-		c.cls = LABEL_COUNTRY;
-		c.text = f->name;
-		c.area_px = f->area / (res * res);
-		c.prio = 2000 - log10(f->area + 1);
-		c.size = country_size(z);
-		c.gap = -1;
-		c.event_index = -1;
-		if ((rc = cand_push(cv, &c)))
-			return rc;
-	}
-	if (z >= 5) {
-		const geodata_layer *states = geodata_layer_get(gd, GEODATA_STATES);
-		for (size_t i = 0; i < geodata_layer_feature_count(states); i++) {
-			const geodata_feature *f = geodata_layer_feature(states, i);
-			cand c = {0};
-			if (!f->name[0] ||
-			    map_pt(m, f->label_x, f->label_y, f->lon, f->lat, &c.ax, &c.ay) ||
-			    !in_view(m, c.ax, c.ay))
-				continue;
-			c.cls = LABEL_STATE;
-			c.text = f->name;
-			c.area_px = f->area / (res * res);
-			c.prio = 3000 + f->rank - log10(f->area + 1) * 0.1;
-			c.size = z <= 5 ? 9.5 : z <= 7 ? 10.5 : 11.5;
-			c.gap = -1;
-			c.event_index = -1;
-			if ((rc = cand_push(cv, &c)))
-				return rc;
-		}
-	}
-	const geodata_layer *cities = geodata_layer_get(gd, GEODATA_CITIES);
-	long minpop = city_min_population(z);
-	for (size_t i = 0; i < geodata_layer_feature_count(cities); i++) {
-		const geodata_feature *f = geodata_layer_feature(cities, i);
-		int primary = f->capital == GEODATA_CAPITAL_PRIMARY;
-		if (f->population < minpop && !(primary && z >= 3) &&
-		    !(f->capital == GEODATA_CAPITAL_ADMIN && z >= 6 && f->population >= minpop / 4))
-			continue;
-		cand c = {0};
-		if (!f->name[0] ||
-		    map_pt(m, f->label_x, f->label_y, f->lon, f->lat, &c.ax, &c.ay) ||
-		    !in_view(m, c.ax, c.ay))
-			continue;
-		double lp = log10((double)f->population + 10);
-		c.cls = primary ? LABEL_CAPITAL : LABEL_CITY;
-		c.text = f->name;
-		c.prio = primary ? 1000 - lp : f->population >= 1000000 ? 2500 - lp : 3500 - lp;
-		c.size = primary ? (z <= 5 ? 11.5 : 12.5) : (f->population >= 1000000 ? 11 : 10.5);
-		c.dot = primary ? 3 : f->capital == GEODATA_CAPITAL_ADMIN ? 2 : 1;
-		c.gap = primary ? 5 : 4;
-		c.event_index = -1;
-		if ((rc = cand_push(cv, &c)))
+		int rc = cand_push(cv, &c);
+		if (rc)
 			return rc;
 	}
 	return 0;
+}
+
+/*
+ * A populated place: shown by population for the zoom, national capitals
+ * from zoom 3 and state capitals a little earlier than their size alone
+ * would; capitals and cities of a million first. Returns 0 with `c->text`
+ * NULL when the place is not shown.
+ */
+static void place_cand(const geodata_feature *f, int z, cand *c)
+{
+	long minpop = city_min_population(z);
+	int primary = f->capital == GEODATA_CAPITAL_PRIMARY;
+	if (f->population < minpop && !(primary && z >= 3) &&
+	    !(f->capital == GEODATA_CAPITAL_ADMIN && z >= 6 && f->population >= minpop / 4)) {
+		c->text = NULL;
+		return;
+	}
+	double lp = log10((double)f->population + 10);
+	c->cls = primary ? LABEL_CAPITAL : LABEL_CITY;
+	c->prio = primary ? 1000 - lp : f->population >= 1000000 ? 2500 - lp : 3500 - lp;
+	c->size = primary ? (z <= 5 ? 11.5 : 12.5) : (f->population >= 1000000 ? 11 : 10.5);
+	c->dot = primary ? 3 : f->capital == GEODATA_CAPITAL_ADMIN ? 2 : 1;
+	c->gap = primary ? 5 : 4;
+}
+
+/* The candidates of one base layer, by its row of the table of layers. */
+static int gather_layer(const scene_data *d, size_t li, int z, const mapper *m, cand_vec *cv)
+{
+	const geodata_layer_info *info = geodata_layer_info_get(li);
+	const geodata_label_rule *r = &info->label;
+	if (r->style == GEODATA_LABEL_NONE || z < r->min_zoom)
+		return 0;
+	long shown = (long)li;
+	if (info->coarse && z < info->coarse_below)
+		shown = geodata_layer_find(info->coarse);
+	const geodata_layer *L = geodata_layer_get(d->gd, (geodata_layer_id)shown);
+	if (!L)
+		return 0;
+	double res = m->global ? m->res : m->ctx->res;
+	label_class cls = r->style == GEODATA_LABEL_COUNTRY  ? LABEL_COUNTRY
+	                  : r->style == GEODATA_LABEL_REGION ? LABEL_STATE
+	                                                     : LABEL_WATER;
+	for (size_t i = 0; i < geodata_layer_feature_count(L); i++) {
+		const geodata_feature *f = geodata_layer_feature(L, i);
+		cand c = {0};
+		c.text = geodata_feature_name(f, m->lang);
+		if (r->style == GEODATA_LABEL_PLACE)
+			place_cand(f, z, &c);
+		if (!c.text || !c.text[0] ||
+		    map_pt(m, f->label_x, f->label_y, f->lon, f->lat, &c.ax, &c.ay) ||
+		    !in_view(m, c.ax, c.ay))
+			continue;
+		c.event_index = -1;
+		if (r->style != GEODATA_LABEL_PLACE) {
+			c.cls = cls;
+			c.area_px = f->area / (res * res);
+			c.prio = r->priority + r->rank_weight * f->rank -
+			         r->area_weight * log10(f->area + 1);
+			c.size = geodata_zoom_value(r->size, z);
+			c.gap = -1;
+		}
+		int rc = cand_push(cv, &c);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Events first: they are the point of the map; then the base layers in the table's order. */
+static int gather(const scene_data *d, int z, const mapper *m, cand_vec *cv)
+{
+	int rc = gather_events(d, z, m, cv);
+	for (size_t li = 0; !rc && li < geodata_layer_count(); li++)
+		rc = gather_layer(d, li, z, m, cv);
+	return rc;
 }
 
 /* Whether a box touches an event's symbol (`syms`, one box each): the one case where a city
@@ -367,7 +358,7 @@ static int out_text(out_vec *o, const char *t, size_t *off)
 	return 0;
 }
 
-static int place(const tile_scene *s, int z, const mapper *m, label_set *out)
+static int place(const scene_data *d, int z, const mapper *m, label_set *out)
 {
 	cand_vec cv = {0};
 	out_vec o = {0};
@@ -379,14 +370,14 @@ static int place(const tile_scene *s, int z, const mapper *m, label_set *out)
 	PangoLayout *lay = NULL;
 	PangoFontDescription *fd = pango_font_description_new();
 	int rc = TILE_ENOMEM;
-	geodata_events *ev = tile_scene_events(s);
+	geodata_events *ev = d->events;
 	if (!pc || !fd || !g)
 		goto done;
 	render_font_options(NULL, pc);
 	lay = pango_layout_new(pc);
 	if (!lay)
 		goto done;
-	if ((rc = gather(s, z, m, &cv)))
+	if ((rc = gather(d, z, m, &cv)))
 		goto done;
 	qsort(cv.v, cv.len, sizeof(cand), cand_cmp);
 
@@ -533,11 +524,15 @@ done:
 	return rc;
 }
 
-int labels_place(const tile_scene *s, int zoom, int with_events, label_set *out)
+int labels_place(const scene_data *d, int zoom, int with_events, const char *lang,
+                 label_set *out)
 {
-	mapper m = {.global = 1, .events = with_events, .res = geodata_zoom_resolution(zoom)};
+	mapper m = {.global = 1,
+	            .events = with_events,
+	            .res = geodata_zoom_resolution(zoom),
+	            .lang = lang};
 	memset(out, 0, sizeof(*out));
-	int rc = place(s, zoom, &m, out);
+	int rc = place(d, zoom, &m, out);
 	if (rc)
 		return rc;
 	for (int k = 0; k < 2; k++) {
@@ -552,9 +547,14 @@ int labels_place(const tile_scene *s, int zoom, int with_events, label_set *out)
 
 int labels_place_view(render_ctx *ctx, label_set *out)
 {
-	mapper m = {.global = 0, .events = 1, .ctx = ctx, .w = ctx->width, .h = ctx->height};
+	mapper m = {.global = 0,
+	            .events = 1,
+	            .ctx = ctx,
+	            .w = ctx->width,
+	            .h = ctx->height,
+	            .lang = ctx->lang};
 	memset(out, 0, sizeof(*out));
-	return place(ctx->scene, ctx->zoom, &m, out);
+	return place(scene_data_of(ctx->scene), ctx->zoom, &m, out);
 }
 
 void labels_finish(label_set *ls)
@@ -706,7 +706,7 @@ int labels_draw(render_ctx *ctx, const label_set *ls, double gx, double gy, int 
 	if (!ls || !ls->count)
 		return 0;
 	cairo_t *cr = ctx->cr;
-	geodata_events *ev = tile_scene_events(ctx->scene);
+	geodata_events *ev = scene_data_of(ctx->scene)->events;
 	double margin = 8;
 	/* Dots under every text, so that no label is hidden by a neighbour's dot. */
 	if (base) {

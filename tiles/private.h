@@ -21,6 +21,44 @@ int tile_emphasis_has(const tile_emphasis *e, const char *code);
 /** The scene's emphasised countries (none for a scene without events). */
 const tile_emphasis *scene_emphasis(const tile_scene *s);
 
+/* ---- scene.c: what is computed once per scene ------------------------- */
+
+/** Points along a geodesic distance line: smooth at zoom 10 over 2,000 km. */
+#define SCENE_LINK_POINTS 96
+
+/** A distance line from an event of a `from` kind to one of a `to` kind, computed once per scene. */
+typedef struct scene_link {
+	size_t base, zone;                   /**< event indices */
+	double metres;                       /**< geodesic length */
+	double lonlat[2 * SCENE_LINK_POINTS]; /**< the geodesic in degrees */
+	double merc[2 * SCENE_LINK_POINTS];   /**< the same in EPSG:3857 */
+	geodata_bbox merc_bbox;
+} scene_link;
+
+/**
+ * What a scene holds that drawing reads, immutable once the scene is made.
+ * scene.c puts it first in `struct tile_scene`, so that the files below the
+ * scene (labels, symbols) read it without calling back up into scene.c.
+ */
+typedef struct scene_data {
+	const geodata *gd;
+	geodata_events *events; /**< NULL for the base map alone */
+	const scene_link *links;
+	size_t nlinks;
+	tile_emphasis emphasis;
+} scene_data;
+static inline const scene_data *scene_data_of(const tile_scene *s)
+{
+	return (const scene_data *)(const void *)s;
+}
+
+/** Languages labels are placed in (those of i18n.c); 0 is the default, English. */
+#define TILE_LANGS 2
+/** The index of `lang` among them: 0 for NULL or a language they do not speak. */
+size_t tile_lang_index(const char *lang);
+/** The code of language `i` ("en", "es"), static. */
+const char *tile_lang_code(size_t i);
+
 typedef struct render_ctx {
 	cairo_t *cr; /**< user space = logical pixels (device scale applied) */
 	const tile_scene *scene;
@@ -47,6 +85,8 @@ typedef struct render_ctx {
 	/** Countries to tint: the scene's when the drawing shows events, else NULL (the shared
 	 * base map belongs to no briefing). */
 	const tile_emphasis *emphasis;
+	/** The language of base labels placed for this view (NULL: the default names). */
+	const char *lang;
 } render_ctx;
 
 enum {
@@ -71,19 +111,7 @@ int render_path_geom(render_ctx *ctx, const geodata_geom *merc, const geodata_ge
 /** Maps a point in degrees to logical pixels; returns 0, or -1 if it cannot be projected. */
 int render_lonlat_to_px(render_ctx *ctx, double lon, double lat, double *px, double *py);
 
-/* ---- scene.c: what is computed once per scene ------------------------- */
-
-/** Points along a geodesic distance line: smooth at zoom 10 over 2,000 km. */
-#define SCENE_LINK_POINTS 96
-
-/** A distance line from an event of a `from` kind to one of a `to` kind, computed once per scene. */
-typedef struct scene_link {
-	size_t base, zone;                   /**< event indices */
-	double metres;                       /**< geodesic length */
-	double lonlat[2 * SCENE_LINK_POINTS]; /**< the geodesic in degrees */
-	double merc[2 * SCENE_LINK_POINTS];   /**< the same in EPSG:3857 */
-	geodata_bbox merc_bbox;
-} scene_link;
+/* ---- scene.c, continued ---- */
 
 /** The scene's distance lines (never NULL when `n` is non-zero). */
 const scene_link *scene_links(const tile_scene *s, size_t *n);
@@ -163,20 +191,37 @@ typedef struct label_set {
 	_Atomic(cairo_surface_t *) *sprites[2];
 } label_set;
 
-/** The placement of one zoom with the events' labels (computed once; see scene.c). */
+/*
+ * The order of calls in tiles/, one way only: sheet.c and render.c (what a
+ * caller asks for) -> scene.c (placements kept per zoom and language) ->
+ * labels.c -> symbols.c -> paths.c -> glyphs.c. Nothing calls back up; what
+ * a lower file needs of the scene it reads from scene_data.
+ */
+
+/** One zoom's placement with the events' labels, default names (computed once; see scene.c). */
 const label_set *scene_labels(const tile_scene *s, int zoom);
 /** The placement of one zoom for the base map alone: no gaps where event labels would go. */
 const label_set *scene_base_labels(const tile_scene *s, int zoom);
-/** Computes the placement of a zoom for the whole world, with or without the events. */
-int labels_place(const tile_scene *s, int zoom, int with_events, label_set *out);
-/** Places labels for one arbitrary view (non-integer zoom or another CRS). */
+/**
+ * The same with base labels in the language `lang` (NULL or unknown: the default): placed on
+ * first use of that language and zoom, so a language nobody asks for costs nothing.
+ */
+const label_set *scene_labels_lang(const tile_scene *s, int zoom, const char *lang);
+const label_set *scene_base_labels_lang(const tile_scene *s, int zoom, const char *lang);
+/**
+ * Computes the placement of a zoom for the whole world, with or without the events, base
+ * labels in `lang` (NULL: default names).
+ */
+int labels_place(const scene_data *d, int zoom, int with_events, const char *lang,
+                 label_set *out);
+/** Places labels for one arbitrary view (non-integer zoom or another CRS), in ctx->lang. */
 int labels_place_view(render_ctx *ctx, label_set *out);
 void labels_finish(label_set *ls);
 /** Draws the labels of `ls` meeting the view; `gx, gy` is the view's origin in the set's pixel
  * space. */
 int labels_draw(render_ctx *ctx, const label_set *ls, double gx, double gy, int base, int events);
 
-/* ---- render.c ------------------------------------------------------------- */
+/* ---- render.c; paths.c for the path helpers above, render_ctx_finish and fonts ---- */
 
 /**
  * Draws the map into ctx (base layers if `base`, events if `events`) with

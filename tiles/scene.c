@@ -1,30 +1,33 @@
 /* scene.c: data + events + per-zoom label placements, shared read-only by rendering threads. */
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "private.h"
 
 struct tile_scene {
+	scene_data d; /* first: see scene_data_of */
 	atomic_int refs;
-	const geodata *gd;
-	geodata_events *events;
 	pthread_mutex_t lock[GEODATA_LEVELS];
-	/* [1]: with the events' labels, for briefing and events tiles; [0]: the base map alone. */
-	atomic_int placed[2][GEODATA_LEVELS];
-	label_set labels[2][GEODATA_LEVELS];
-	scene_link *links;
+	/*
+	 * Per language (0: the default names, placed by the warm-up; others on first use), then
+	 * [1]: with the events' labels, for briefing and events tiles; [0]: the base map alone.
+	 */
+	atomic_int placed[TILE_LANGS][2][GEODATA_LEVELS];
+	label_set labels[TILE_LANGS][2][GEODATA_LEVELS];
+	scene_link *links; /* owned; d.links reads it */
 	size_t nlinks;
 	pthread_t warm;
 	int warming;
 	atomic_int stop; /* set when the scene goes away before the warm-up ends */
 	atomic_int warm_over; /* the warm-up thread has returned (or never ran) */
-	tile_emphasis emphasis;
 };
+_Static_assert(offsetof(struct tile_scene, d) == 0, "scene_data_of reads the scene's first member");
 
 const tile_emphasis *scene_emphasis(const tile_scene *s)
 {
-	return &s->emphasis;
+	return &s->d.emphasis;
 }
 
 /* The distance lines from each event of a `from` kind to each of a `to` kind, with PROJ's geodesics. */
@@ -35,7 +38,7 @@ static int measures(const geodata_events *ev, size_t i, geodata_measure m)
 
 static int make_links(tile_scene *s)
 {
-	geodata_events *ev = s->events;
+	geodata_events *ev = s->d.events;
 	size_t n = geodata_events_count(ev), cap = 0;
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < n; j++)
@@ -118,15 +121,19 @@ tile_scene *tile_scene_create(const geodata *gd, geodata_events *events, int eag
 		return NULL;
 	}
 	atomic_init(&s->refs, 1);
-	s->gd = gd;
-	s->events = events ? geodata_events_ref(events) : NULL;
-	for (int z = 0; z < GEODATA_LEVELS; z++) {
-		atomic_init(&s->placed[0][z], 0);
-		atomic_init(&s->placed[1][z], 0);
-	}
-	if (s->events)
-		tile_emphasis_find(gd, s->events, &s->emphasis);
-	if (s->events && make_links(s)) {
+	s->d.gd = gd;
+	s->d.events = events ? geodata_events_ref(events) : NULL;
+	for (int l = 0; l < TILE_LANGS; l++)
+		for (int z = 0; z < GEODATA_LEVELS; z++) {
+			atomic_init(&s->placed[l][0][z], 0);
+			atomic_init(&s->placed[l][1][z], 0);
+		}
+	if (s->d.events)
+		tile_emphasis_find(gd, s->d.events, &s->d.emphasis);
+	int links = s->d.events ? make_links(s) : 0;
+	s->d.links = s->links;
+	s->d.nlinks = s->nlinks;
+	if (links) {
 		tile_error_set(err, "cannot compute the distance lines");
 		tile_scene_unref(s);
 		return NULL;
@@ -172,18 +179,20 @@ void tile_scene_unref(tile_scene *s)
 		pthread_join(s->warm, NULL);
 	}
 	for (int z = 0; z < GEODATA_LEVELS; z++) {
-		labels_finish(&s->labels[0][z]);
-		labels_finish(&s->labels[1][z]);
+		for (int l = 0; l < TILE_LANGS; l++) {
+			labels_finish(&s->labels[l][0][z]);
+			labels_finish(&s->labels[l][1][z]);
+		}
 		pthread_mutex_destroy(&s->lock[z]);
 	}
-	geodata_events_unref(s->events);
+	geodata_events_unref(s->d.events);
 	free(s->links);
 	free(s);
 }
 
 geodata_events *tile_scene_events(const tile_scene *s)
 {
-	return s ? s->events : NULL;
+	return s ? s->d.events : NULL;
 }
 
 int tile_scene_placed(const tile_scene *s)
@@ -191,30 +200,30 @@ int tile_scene_placed(const tile_scene *s)
 	if (!s)
 		return 0;
 	for (int z = 0; z < GEODATA_LEVELS; z++)
-		if (!atomic_load(&s->placed[0][z]) || !atomic_load(&s->placed[1][z]))
+		if (!atomic_load(&s->placed[0][0][z]) || !atomic_load(&s->placed[0][1][z]))
 			return 0;
 	return 1;
 }
 
 const geodata *tile_scene_data(const tile_scene *s)
 {
-	return s ? s->gd : NULL;
+	return s ? s->d.gd : NULL;
 }
 
-static const label_set *placement(const tile_scene *cs, int zoom, int with_events)
+static const label_set *placement(const tile_scene *cs, int zoom, int with_events, size_t lang)
 {
 	/* Placement is computed once per zoom, on first use; the zoom's lock makes it happen once.
 	 */
 	tile_scene *s = (tile_scene *)cs;
 	if (zoom < 0 || zoom >= GEODATA_LEVELS)
 		return NULL;
-	atomic_int *placed = &s->placed[with_events][zoom];
-	label_set *ls = &s->labels[with_events][zoom];
+	atomic_int *placed = &s->placed[lang][with_events][zoom];
+	label_set *ls = &s->labels[lang][with_events][zoom];
 	if (atomic_load_explicit(placed, memory_order_acquire))
 		return ls;
 	pthread_mutex_lock(&s->lock[zoom]);
 	if (!atomic_load_explicit(placed, memory_order_relaxed)) {
-		if (labels_place(s, zoom, with_events, ls) == 0)
+		if (labels_place(&s->d, zoom, with_events, tile_lang_code(lang), ls) == 0)
 			atomic_store_explicit(placed, 1, memory_order_release);
 	}
 	pthread_mutex_unlock(&s->lock[zoom]);
@@ -223,10 +232,20 @@ static const label_set *placement(const tile_scene *cs, int zoom, int with_event
 
 const label_set *scene_labels(const tile_scene *s, int zoom)
 {
-	return placement(s, zoom, 1);
+	return placement(s, zoom, 1, 0);
 }
 
 const label_set *scene_base_labels(const tile_scene *s, int zoom)
 {
-	return placement(s, zoom, 0);
+	return placement(s, zoom, 0, 0);
+}
+
+const label_set *scene_labels_lang(const tile_scene *s, int zoom, const char *lang)
+{
+	return placement(s, zoom, 1, tile_lang_index(lang));
+}
+
+const label_set *scene_base_labels_lang(const tile_scene *s, int zoom, const char *lang)
+{
+	return placement(s, zoom, 0, tile_lang_index(lang));
 }

@@ -416,7 +416,7 @@ static void region_halo(cairo_t *cr, const geodata_kind *kind, double x, double 
  */
 static int area_path(render_ctx *ctx, const geodata_event *e)
 {
-	const geodata *gd = tile_scene_data(ctx->scene);
+	const geodata *gd = scene_data_of(ctx->scene)->gd;
 	int country = e->area && strlen(e->area) == 2;
 	long f = !e->area || !gd       ? -1
 	         : country ? geodata_country_find(gd, e->area)
@@ -749,8 +749,8 @@ int symbols_draw_events(render_ctx *ctx, const geodata_events *ev)
 	}
 
 	/* Then distance lines from each staging base to each strike zone. */
-	size_t nlinks;
-	const scene_link *links = scene_links(ctx->scene, &nlinks);
+	size_t nlinks = scene_data_of(ctx->scene)->nlinks;
+	const scene_link *links = scene_data_of(ctx->scene)->links;
 	for (size_t i = 0; i < nlinks; i++) {
 		if (!geodata_event_visible(geodata_events_get(ev, links[i].base), ctx->until) ||
 		    !geodata_event_visible(geodata_events_get(ev, links[i].zone), ctx->until))

@@ -16,8 +16,8 @@
  * caller's storage: `tile_buffer_finish` frees what it holds.
  *
  * Thread safety: a `tile_scene` is immutable once created, except for its
- * label placements, which are computed lazily per zoom under an internal
- * lock; any number of threads may render from one scene at once. Each
+ * label placements, which are computed lazily per zoom and language under an
+ * internal lock; any number of threads may render from one scene at once. Each
  * rendering call uses its own cairo surface and the calling thread's pango
  * font map. The `tile_cache` is internally locked.
  *
@@ -72,7 +72,9 @@ typedef struct tile_scene tile_scene;
  * events); `gd` must outlive the scene. Label placement is global per zoom
  * and computed once: with `eager`, zoom 0 now and the others in a background
  * thread (a render that needs a zoom not placed yet waits for it); without,
- * on first use.
+ * on first use. Labels in another language than the default (tile_view.lang)
+ * are always placed on first use, so that start-up and memory do not grow
+ * with the languages served.
  */
 tile_scene *tile_scene_create(const geodata *gd, geodata_events *events, int eager,
 			      tile_error *err);
@@ -87,7 +89,10 @@ geodata_events *tile_scene_events(const tile_scene *s);
 void tile_scene_stop_warming(tile_scene *s);
 /** Whether no warm-up thread runs any more (finished or stopped). Thread safe. */
 int tile_scene_warm_over(const tile_scene *s);
-/** Whether the labels of every zoom are placed (the eager warm-up is over). Thread safe. */
+/**
+ * Whether the labels of every zoom are placed in the default language (the eager warm-up is
+ * over; other languages are placed on first use). Thread safe.
+ */
 int tile_scene_placed(const tile_scene *s);
 const geodata *tile_scene_data(const tile_scene *s);
 
@@ -110,6 +115,12 @@ typedef struct tile_view {
 	int scale;           /**< 1 or 2: device pixels per logical pixel */
 	tile_tileset tileset;
 	geodata_day until;   /**< GEODATA_DAY_OPEN for no filter */
+	/**
+	 * The language of base-map labels ("es": Spanish names where the data has them, else
+	 * the default ones); NULL or a language tiles do not speak (tile_sheet_lang_find): the
+	 * default names. A language's labels are placed on its first use.
+	 */
+	const char *lang;
 } tile_view;
 
 /**
@@ -152,6 +163,10 @@ int tile_image_format_from_ext(const char *ext, size_t len);
 int tile_render_xyz_as(const tile_scene *s, tile_tileset ts, int z, long x, long y, int scale,
 		       geodata_day until, tile_image_format fmt, tile_buffer *out,
 		       tile_error *err);
+/** tile_render_xyz_as with base-map labels in `lang` (see tile_view). */
+int tile_render_xyz_lang(const tile_scene *s, tile_tileset ts, int z, long x, long y, int scale,
+			 geodata_day until, const char *lang, tile_image_format fmt,
+			 tile_buffer *out, tile_error *err);
 /** tile_render_xyz_as in PNG. */
 int tile_render_xyz(const tile_scene *s, tile_tileset ts, int z, long x, long y, int scale,
 		    geodata_day until, tile_buffer *png, tile_error *err);

@@ -222,6 +222,79 @@ static void test_deterministic(void **state)
 	assert_null(scene_labels(w->scene, GEODATA_LEVELS));
 }
 
+/* Whether a placement has a label of class `cls` whose text holds `text`. */
+static int names(const label_set *ls, label_class cls, const char *text)
+{
+	for (size_t i = 0; ls && i < ls->count; i++)
+		if (ls->labels[i].cls == cls && strstr(ls->labels[i].text, text))
+			return 1;
+	return 0;
+}
+
+/*
+ * Base labels speak the reader's language: Spanish names where the data has
+ * them (states from Natural Earth's name_es, countries by ISO code), the
+ * default names elsewhere (cities); English shares the default placement.
+ */
+static void test_labels_in_spanish(void **state)
+{
+	test_world *w = *state;
+	int nuevo_leon = 0, gulf = 0;
+	for (int z = 5; z <= 7; z++) {
+		assert_non_null(scene_labels_lang(w->scene, z, "es"));
+		assert_true(scene_labels_lang(w->scene, z, "en") == scene_labels(w->scene, z));
+		assert_true(scene_labels_lang(w->scene, z, "xx") == scene_labels(w->scene, z));
+		assert_true(scene_labels_lang(w->scene, z, "es") != scene_labels(w->scene, z));
+		/* The base map's own placements: no event takes a name's place. */
+		const label_set *es = scene_base_labels_lang(w->scene, z, "es");
+		const label_set *en = scene_base_labels_lang(w->scene, z, "en");
+		assert_non_null(es);
+		assert_true(en == scene_base_labels(w->scene, z));
+		assert_true(es != en);
+		nuevo_leon += names(es, LABEL_STATE, "Nuevo León");
+		/* Spanish names that differ from the default ones, on the Gulf of Mexico. */
+		gulf += names(es, LABEL_STATE, "Misisipi") || names(es, LABEL_STATE, "Luisiana");
+		if (names(es, LABEL_STATE, "Mississippi") || names(es, LABEL_STATE, "Louisiana"))
+			fail_msg("zoom %d: a state keeps its English name in Spanish", z);
+		if (!names(es, LABEL_COUNTRY, "Estados Unidos") || names(es, LABEL_COUNTRY, "United States"))
+			fail_msg("zoom %d: the United States are not named in Spanish", z);
+		if (!names(en, LABEL_COUNTRY, "United States") || names(en, LABEL_COUNTRY, "Estados Unidos"))
+			fail_msg("zoom %d: the United States are not named in English", z);
+		if (!names(es, LABEL_COUNTRY, "México") || !names(en, LABEL_COUNTRY, "Mexico"))
+			fail_msg("zoom %d: Mexico is not named in both languages", z);
+		/* The cities' data has no Spanish names: they keep their own. */
+		if (!names(es, LABEL_CAPITAL, "Mexico City"))
+			fail_msg("zoom %d: Mexico City lost its name in Spanish", z);
+	}
+	/* Monterrey and its neighbours take the room first; the state's name comes at zoom 9. */
+	nuevo_leon += names(scene_base_labels_lang(w->scene, 9, "es"), LABEL_STATE, "Nuevo León");
+	if (!nuevo_leon)
+		fail_msg("no 'Nuevo León' among the Spanish labels of zooms 5-7 and 9");
+	if (!gulf)
+		fail_msg("no state named in Spanish (Misisipi, Luisiana) at zooms 5-7");
+}
+
+/* A tile over Mexico in Spanish differs from the English one, which is the default tile. */
+static void test_tile_lang(void **state)
+{
+	test_world *w = *state;
+	long x, y;
+	tile_lonlat_to_xyz(-100.3, 25.7, 5, &x, &y);
+	tile_buffer def = {0}, en = {0}, es = {0};
+	tile_error te = {{0}};
+	assert_int_equal(tile_render_xyz_as(w->scene, TILE_TILESET_BASE, 5, x, y, 1, GEODATA_DAY_OPEN,
+	                                    TILE_IMAGE_PNG, &def, &te), 0);
+	assert_int_equal(tile_render_xyz_lang(w->scene, TILE_TILESET_BASE, 5, x, y, 1,
+	                                      GEODATA_DAY_OPEN, "en", TILE_IMAGE_PNG, &en, &te), 0);
+	assert_int_equal(tile_render_xyz_lang(w->scene, TILE_TILESET_BASE, 5, x, y, 1,
+	                                      GEODATA_DAY_OPEN, "es", TILE_IMAGE_PNG, &es, &te), 0);
+	assert_true(def.len == en.len && !memcmp(def.data, en.data, def.len));
+	assert_false(def.len == es.len && !memcmp(def.data, es.data, def.len));
+	tile_buffer_finish(&def);
+	tile_buffer_finish(&en);
+	tile_buffer_finish(&es);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +302,8 @@ int main(void)
 	    cmocka_unit_test(test_cities_thin_out),
 	    cmocka_unit_test(test_capitals_labelled),
 	    cmocka_unit_test(test_deterministic),
+	    cmocka_unit_test(test_labels_in_spanish),
+	    cmocka_unit_test(test_tile_lang),
 	};
 	return cmocka_run_group_tests(tests, test_scene_setup, test_scene_teardown);
 }

@@ -172,7 +172,7 @@ static int touch(const geodata_piece *p, const geodata_feature *f, void *ud)
 {
 	walk *w = ud;
 	w->pieces++;
-	w->sum += (double)strlen(f->name) + strlen(f->code) + strlen(f->country);
+	w->sum += (double)strlen(f->name) + strlen(f->name_es) + strlen(f->code) + strlen(f->country);
 	for (int z = 0; z <= GEODATA_LEVELS; z++) {
 		const geodata_geom *g = z < GEODATA_LEVELS ? &p->level[z] : &p->lonlat;
 		size_t k = 0;
@@ -489,6 +489,47 @@ static void test_load_leaves_coordinates_unread(void **state)
 	geodata_destroy(gd);
 }
 
+/* The Spanish name of a feature of layer `id` whose code is `code`, or NULL. */
+static const char *name_es_of(const geodata *gd, geodata_layer_id id, const char *code)
+{
+	const geodata_layer *L = geodata_layer_get(gd, id);
+	for (size_t i = 0; i < geodata_layer_feature_count(L); i++)
+		if (!strcmp(geodata_layer_feature(L, i)->code, code))
+			return geodata_layer_feature(L, i)->name_es;
+	return NULL;
+}
+
+/* Spanish names come through the snapshot as the GeoPackage gave them; absent ones stay "". */
+static void test_spanish_names_kept(void **state)
+{
+	fixture *fx = *state;
+	unlink(fx->snap);
+	geodata_error err = {{0}};
+	geodata *read = load(fx, &err), *mapped = load(fx, &err);
+	assert_non_null(read);
+	assert_non_null(mapped);
+	assert_false(geodata_from_snapshot(read));
+	assert_true(geodata_from_snapshot(mapped));
+	const geodata *both[] = {read, mapped};
+	for (int k = 0; k < 2; k++) {
+		const char *la = name_es_of(both[k], GEODATA_STATES, "US-LA");
+		const char *us = name_es_of(both[k], GEODATA_COUNTRIES, "840");
+		const char *us_low = name_es_of(both[k], GEODATA_COUNTRIES_LOW, "840");
+		assert_non_null(la);
+		assert_non_null(us);
+		assert_non_null(us_low);
+		assert_string_equal(la, "Luisiana");
+		assert_string_equal(us, "Estados Unidos");
+		assert_string_equal(us_low, "Estados Unidos");
+		const geodata_layer *cities = geodata_layer_get(both[k], GEODATA_CITIES);
+		const geodata_feature *c = geodata_layer_feature(cities, 0);
+		assert_string_equal(c->name_es, "");
+		assert_string_equal(geodata_feature_name(c, "es"), c->name);
+	}
+	geodata_destroy(read);
+	geodata_destroy(mapped);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -496,6 +537,7 @@ int main(void)
 	    cmocka_unit_test(test_structure_refuses_hostile_content),
 	    cmocka_unit_test(test_damaged_file_is_rebuilt),
 	    cmocka_unit_test(test_load_leaves_coordinates_unread),
+	    cmocka_unit_test(test_spanish_names_kept),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
