@@ -224,8 +224,6 @@ enum MHD_Result renders_reply_tile(request *r, tile_blob *blob);
 /** The answer for a sheet's bytes (NULL: its headers alone). */
 enum MHD_Result renders_reply_sheet(request *r, tile_blob *blob);
 /** A sheet format's Content-Type and file extension. */
-const char *renders_sheet_ctype(tile_format f);
-const char *renders_sheet_ext(tile_format f);
 
 /* ---- files.c: static files and pages ----------------------------------------------------- */
 

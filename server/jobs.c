@@ -60,7 +60,7 @@ void job_finish(job *j)
 size_t job_sheet_cost(const tile_sheet_request *req)
 {
 	size_t px = (size_t)req->width * (size_t)req->height;
-	if (req->format == TILE_FORMAT_PNG) {
+	if (tile_sheet_format_get(req->format)->raster) {
 		/* The ARGB surface, the encoder's growing buffer and the bytes kept for the reply. */
 		px *= (size_t)req->scale * (size_t)req->scale;
 		return px * 4 * 2 + SHEET_BASE_COST;

@@ -144,10 +144,11 @@ out:
 /* ---- briefmap tile ------------------------------------------------------------- */
 
 static const char tile_help[] =
-    "usage: briefmap tile Z/X/Y [--briefing SLUG] [--tileset briefing|base|events] [--scale 1|2] [--until DATE] -o "
+    "usage: briefmap tile Z/X/Y [--briefing SLUG] [--tileset briefing|base|events] [--scale 1|2] [--until DATE] [--lang en|es] -o "
     "FILE\n"
     "Writes one XYZ tile (EPSG:3857, y = 0 at the north, zoom 0-12) as PNG, or as WebP when\n"
-    "FILE ends in .webp.\n" CLI_BRIEFING_HELP CLI_COMMON_HELP;
+    "FILE ends in .webp. --lang names the base map's places in that language where the data\n"
+    "has the names.\n" CLI_BRIEFING_HELP CLI_COMMON_HELP;
 
 /* Reads tile's options into `t` and `*out`; -1 to go on, else an exit status. */
 static int tile_options(int argc, char **argv, cli_common *c, params_tile *t, const char **out)
@@ -155,6 +156,7 @@ static int tile_options(int argc, char **argv, cli_common *c, params_tile *t, co
 	static const struct option lo[] = {{"tileset", required_argument, NULL, OPT_TILESET},
 	                                   {"scale", required_argument, NULL, OPT_SCALE},
 	                                   {"until", required_argument, NULL, OPT_UNTIL},
+	                                   {"lang", required_argument, NULL, OPT_LANG},
 	                                   {"briefing", required_argument, NULL, OPT_BRIEFING},
 	                                   CLI_COMMON_LONGOPTS,
 	                                   {NULL, 0, NULL, 0}};
@@ -168,6 +170,7 @@ static int tile_options(int argc, char **argv, cli_common *c, params_tile *t, co
 		const char *key = opt == OPT_TILESET ? "tileset"
 		                  : opt == OPT_SCALE ? "scale"
 		                  : opt == OPT_UNTIL ? "until"
+		                  : opt == OPT_LANG  ? "lang"
 		                                     : NULL, *msg;
 		if (opt == 'h') {
 			fputs(tile_help, stdout);
@@ -216,7 +219,7 @@ static int cmd_tile(int argc, char **argv, cli_common *c)
 	const geodata_events *ev = tile_scene_events(l.scene);
 	if (tile_key_init(&k, t.tileset, t.z, t.x, t.y, t.scale, t.format, t.until,
 	                  ev ? geodata_events_hash(ev) : 0, c->slug) != 0 ||
-	    tile_key_render(l.scene, &k, &buf, &te)) {
+	    (tile_key_set_lang(&k, t.lang), tile_key_render(l.scene, &k, &buf, &te))) {
 		rc = cli_fail(CLI_EXIT_RUNTIME, "tile: %s", te.msg);
 		goto out;
 	}

@@ -38,6 +38,11 @@ int params_tile_set(params_tile *t, const char *key, const char *value, const ch
 			*msg = until_msg;
 			return PARAMS_EBAD;
 		}
+	} else if (strcmp(key, "lang") == 0) {
+		if (!(t->lang = tile_sheet_lang_find(value))) {
+			*msg = "lang must be en or es";
+			return PARAMS_EBAD;
+		}
 	} else if (strcmp(key, "ext") == 0) {
 		int f = tile_image_format_from_ext(value, strlen(value));
 		if (f < 0) {
@@ -105,8 +110,10 @@ int params_tile_http(params_tile *t, const char *rest, const query *q, const cha
 	t->format = qt.format;
 	if ((rc = tile_range(t, msg)) != 0)
 		return rc;
-	const char *until = query_get(q, "until");
-	return until ? params_tile_set(t, "until", until, msg) : 0;
+	const char *until = query_get(q, "until"), *lang = query_get(q, "lang");
+	if (until && (rc = params_tile_set(t, "until", until, msg)) != 0)
+		return rc;
+	return lang ? params_tile_set(t, "lang", lang, msg) : 0;
 }
 
 void params_sheet_init(params_sheet *p)
@@ -182,7 +189,7 @@ int params_sheet_set(params_sheet *p, const char *key, const char *value)
 static int size_check(params_sheet *p)
 {
 	tile_sheet_request *r = &p->req;
-	if (r->format != TILE_FORMAT_PNG)
+	if (!tile_sheet_format_get(r->format)->raster)
 		r->scale = 1;
 	long w = r->width, h = r->height, s = r->scale;
 	if (w * s > TILE_MAX_SIDE || h * s > TILE_MAX_SIDE || w * h * s * s > TILE_MAX_PIXELS) {

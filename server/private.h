@@ -126,12 +126,13 @@ typedef struct params_tile {
 	int scale;                /**< 1 (default) or 2 */
 	tile_image_format format; /**< default PNG */
 	geodata_day until;        /**< default GEODATA_DAY_OPEN */
+	const char *lang;         /**< base labels' language (tile_sheet_lang_find); NULL: default names */
 } params_tile;
 
 /** The defaults. */
 void params_tile_init(params_tile *t);
 /**
- * Takes one parameter ("tileset", "scale", "until", "ext"). Returns 0 or a
+ * Takes one parameter ("tileset", "scale", "until", "ext", "lang"). Returns 0 or a
  * PARAMS_E* code with a static message in `*msg`.
  */
 int params_tile_set(params_tile *t, const char *key, const char *value, const char **msg);

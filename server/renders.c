@@ -4,27 +4,6 @@
 
 #include "httpd.h"
 
-/* The sheet formats' answers, indexed by tile_format (whose names tiles reads). */
-static const struct {
-	const char *ctype, *ext;
-} sheet_formats[] = {
-    [TILE_FORMAT_PNG] = {"image/png", "png"},
-    [TILE_FORMAT_PDF] = {"application/pdf", "pdf"},
-    [TILE_FORMAT_SVG] = {"image/svg+xml", "svg"},
-};
-_Static_assert(sizeof sheet_formats / sizeof sheet_formats[0] == TILE_FORMAT_SVG + 1,
-               "every sheet format has its type and extension");
-
-const char *renders_sheet_ctype(tile_format f)
-{
-	return (unsigned)f <= TILE_FORMAT_SVG ? sheet_formats[f].ctype : sheet_formats[0].ctype;
-}
-
-const char *renders_sheet_ext(tile_format f)
-{
-	return (unsigned)f <= TILE_FORMAT_SVG ? sheet_formats[f].ext : sheet_formats[0].ext;
-}
-
 enum MHD_Result renders_submit(request *r, tile_scene *sc)
 {
 	r->j.conn = r->conn;
@@ -56,7 +35,7 @@ enum MHD_Result renders_reply_sheet(request *r, tile_blob *blob)
 {
 	char disp[160];
 	snprintf(disp, sizeof disp, "inline; filename=\"%s\"", r->filename);
-	reply_opts o = reply_route_opts(r, renders_sheet_ctype(r->j.sheet.format));
+	reply_opts o = reply_route_opts(r, tile_sheet_format_get(r->j.sheet.format)->mime);
 	o.etag = r->etag;
 	o.disposition = disp;
 	/* HEAD of a sheet not drawn yet: every header but the length, without drawing it. */

@@ -50,7 +50,7 @@ static int sheet_texts(request *r, tile_sheet_request *req, const params_sheet *
 	req->crs = r->crs;
 	req->made_at = (int64_t)r->b->data_time;
 	snprintf(r->filename, sizeof r->filename, "briefmap-%s.%s", p->view ? p->view : "map",
-	         renders_sheet_ext(req->format));
+	         tile_sheet_format_get(req->format)->ext);
 	/* Quotes and backslashes would break the Content-Disposition header. */
 	for (char *c = r->filename; *c; c++)
 		if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20)

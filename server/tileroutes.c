@@ -52,11 +52,11 @@ static void tile_revision(const request *r, tile_tileset ts, char out[17])
 static enum MHD_Result reply_stale_revision(request *r, const char *last_seg, const char *rev,
                                             const query *q)
 {
-	const char *until = query_get(q, "until");
-	char loc[128];
-	/* `until` passed geodata_date_parse: digits and dashes only, nothing to escape. */
-	snprintf(loc, sizeof loc, "%s?v=%s%s%.32s", last_seg, rev, until ? "&until=" : "",
-	         until ? until : "");
+	const char *until = query_get(q, "until"), *lang = query_get(q, "lang");
+	char loc[160];
+	/* `until` passed geodata_date_parse and `lang` tile_sheet_lang_find: nothing to escape. */
+	snprintf(loc, sizeof loc, "%s?v=%s%s%.32s%s%.8s", last_seg, rev, until ? "&until=" : "",
+	         until ? until : "", lang ? "&lang=" : "", lang ? lang : "");
 	return reply_redirect(r, loc, 1);
 }
 
@@ -90,6 +90,7 @@ static unsigned tile_request(request *r, const char *rest, const query *q, tile_
 		*msg = "tile out of range";
 		return MHD_HTTP_NOT_FOUND;
 	}
+	tile_key_set_lang(k, t.lang);
 	return 0;
 }
 
@@ -217,13 +218,20 @@ enum MHD_Result tileroutes_tilejson(request *r, const char *rest, const query *q
 	/* Only digits and dashes pass geodata_date_parse, so the value needs no escaping. */
 	if (until_s && tile_tileset_uses_events(ts))
 		snprintf(untilq, sizeof untilq, "&until=%.32s", until_s);
+	/* The tiles name places in the language asked for; a language they lack is refused. */
+	const char *lang_s = query_get(q, "lang"), *lang = NULL;
+	if (lang_s && !(lang = tile_sheet_lang_find(lang_s)))
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, "lang must be en or es");
+	char langq[16] = "";
+	if (lang)
+		snprintf(langq, sizeof langq, "&lang=%s", lang);
 	const tile_image_codec *png = tile_image_codec_get(TILE_IMAGE_PNG);
 	/* Under /b/{slug}/ a briefing's tiles keep its prefix; the base map's are at the root. */
 	char bpre[GEODATA_SLUG_MAX + 4] = "";
 	if (tile_tileset_uses_events(ts) && r->in_briefing)
 		snprintf(bpre, sizeof bpre, "/b/%s", r->b->slug);
-	snprintf(url, sizeof url, "%s%s/tiles/%s/{z}/{x}/{y}%s.%s?v=%s%s", base, bpre, name,
-	         scale == 2 ? "@2x" : "", png->ext, rev, untilq);
+	snprintf(url, sizeof url, "%s%s/tiles/%s/{z}/{x}/{y}%s.%s?v=%s%s%s", base, bpre, name,
+	         scale == 2 ? "@2x" : "", png->ext, rev, untilq, langq);
 
 	tile_scene *msc = request_scene(r);
 	const geodata_briefing *meta =

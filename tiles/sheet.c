@@ -191,7 +191,8 @@ static int bare_merc_png(const tile_scene *s, const tile_sheet_request *req, geo
 	               .height = req->height,
 	               .scale = req->scale,
 	               .tileset = TILE_TILESET_BRIEFING,
-	               .until = req->until};
+	               .until = req->until,
+	               .lang = req->lang};
 	int rc = sheet_map_setup(mv, s, req, crs, req->width, req->height, 0, err);
 	if (rc)
 		return rc;

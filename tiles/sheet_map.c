@@ -132,7 +132,8 @@ int sheet_map_setup(sheet_map *mv, const tile_scene *s, const tile_sheet_request
 		               .height = h,
 		               .scale = req->scale,
 		               .tileset = TILE_TILESET_BRIEFING,
-		               .until = req->until};
+		               .until = req->until,
+		               .lang = req->lang};
 		if ((rc = sheet_merc_extent(geodata_crs_to_merc(crs), &req->bbox, w, h, &v.extent,
 		                            err)))
 			return rc;
@@ -146,6 +147,7 @@ int sheet_map_setup(sheet_map *mv, const tile_scene *s, const tile_sheet_request
 	                                err))) {
 		return rc;
 	}
+	mv->ctx.lang = req->lang;
 	mv->ready = 1;
 	if (!labels)
 		return 0;
@@ -154,7 +156,7 @@ int sheet_map_setup(sheet_map *mv, const tile_scene *s, const tile_sheet_request
 	const label_set *src = NULL;
 	double gx = 0, gy = 0;
 	if (mv->merc && fabs(mv->ctx.zoomf - mv->ctx.zoom) < 1e-6 &&
-	    (src = scene_labels(s, mv->ctx.zoom))) {
+	    (src = scene_labels_lang(s, mv->ctx.zoom, req->lang))) {
 		gx = (mv->ctx.ox + GEODATA_MERC_HALF) / mv->ctx.res;
 		gy = (GEODATA_MERC_HALF - mv->ctx.oy) / mv->ctx.res;
 	} else if ((rc = labels_place_view(&mv->ctx, &mv->placed))) {

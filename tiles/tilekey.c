@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "private.h"
 #include "tiles.h"
 
 /* Which tilesets draw the events; indexed by tile_tileset, beside tilemath.c's names. */
@@ -69,6 +70,12 @@ int tile_key_init(tile_key *k, tile_tileset ts, int z, long x, long y, int scale
 	return 0;
 }
 
+void tile_key_set_lang(tile_key *k, const char *lang)
+{
+	size_t i = tile_lang_index(lang);
+	k->lang = i ? tile_lang_code(i) : NULL;
+}
+
 int tile_key_briefing_prefix(const char *briefing, char *out, size_t cap)
 {
 	int n = snprintf(out, cap, "b/%s/", briefing);
@@ -89,6 +96,8 @@ int tile_key_cache_key(const tile_key *k, char *out, size_t cap)
 	else
 		n = snprintf(out, cap, "%s%s/%d/%ld/%ld@%d.%s?%" PRId32, pre, name, k->z, k->x,
 		             k->y, k->scale, ext, k->until);
+	if (n >= 0 && (size_t)n < cap && k->lang)
+		n += snprintf(out + n, cap - (size_t)n, "#%s", k->lang);
 	return n < 0 || (size_t)n >= cap ? -1 : n;
 }
 
@@ -108,7 +117,9 @@ uint64_t tile_key_hash(const tile_key *k, uint64_t data_version)
 	h = tile_hash_u64(h, tile_tileset_uses_events(k->tileset) ? (uint64_t)(uint32_t)k->until : 0);
 	h = tile_hash_u64(h, data_version);
 	h = tile_hash_u64(h, k->events);
-	return tile_hash_str(h, k->briefing);
+	h = tile_hash_str(h, k->briefing);
+	/* Only when set, so that tiles in the default names keep the ETags they had. */
+	return k->lang ? tile_hash_str(h, k->lang) : h;
 }
 
 uint64_t tile_key_revision(tile_tileset ts, uint64_t data_version, uint64_t events,
@@ -125,6 +136,6 @@ uint64_t tile_key_revision(tile_tileset ts, uint64_t data_version, uint64_t even
 
 int tile_key_render(const tile_scene *s, const tile_key *k, tile_buffer *out, tile_error *err)
 {
-	return tile_render_xyz_as(s, k->tileset, k->z, k->x, k->y, k->scale, k->until, k->format,
-	                          out, err);
+	return tile_render_xyz_lang(s, k->tileset, k->z, k->x, k->y, k->scale, k->until, k->lang,
+	                            k->format, out, err);
 }

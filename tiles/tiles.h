@@ -212,6 +212,8 @@ typedef struct tile_key {
 	geodata_day until;        /**< GEODATA_DAY_OPEN: no date filter */
 	uint64_t events;          /**< revision of the events drawn (their hash); 0: none */
 	char briefing[GEODATA_SLUG_MAX + 1]; /**< slug of the briefing drawn; "": none */
+	/** Language of the base map's place names (static storage); NULL: the default names. */
+	const char *lang;
 } tile_key;
 
 /**
@@ -224,7 +226,14 @@ int tile_key_init(tile_key *k, tile_tileset ts, int z, long x, long y, int scale
 		  const char *briefing);
 
 /**
- * The tile's cache key ("b/SLUG/TILESET/Z/X/Y@S.EXT", "?UNTIL" when filtered;
+ * Names the base map's places in `lang` ("es"; see tile_sheet_lang_find) where
+ * the data has names in it. NULL, "en" or a language tiles do not speak: the
+ * default names, so that those tiles keep one key.
+ */
+void tile_key_set_lang(tile_key *k, const char *lang);
+
+/**
+ * The tile's cache key ("b/SLUG/TILESET/Z/X/Y@S.EXT", "?UNTIL" when filtered, "#LANG" in a language;
  * no "b/SLUG/" prefix for tiles without events), at most `cap` bytes. Returns
  * its length, or -1 when it does not fit.
  */
