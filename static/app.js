@@ -4,7 +4,7 @@ import { fetchJSON } from './js/api.js';
 import * as I18N from './js/i18n.js';
 import { KIND_ORDER, loadStyle, kindOf } from './js/style.js';
 import { Caveats } from './js/dates.js';
-import { createMap, creditEvents, fitWhole, bboxToBounds, VIEW_FALLBACK } from './js/map.js';
+import { createMap, localise, fitWhole, bboxToBounds, VIEW_FALLBACK } from './js/map.js';
 import { EventLayer } from './js/event-layer.js';
 import { LegendControl } from './js/legend.js';
 import { renderEventList } from './js/event-list.js';
@@ -179,7 +179,7 @@ class App {
 		}
 		Caveats.show(fc.briefing, $('caveats'), I18N.t);
 		useArticle(fc.briefing);
-		creditEvents(this.map);
+		localise(this.map);
 	}
 
 	addLayer(fc) {
@@ -277,6 +277,7 @@ class App {
 			const lang = I18N.pick(fc && fc.briefing, location.search, document.documentElement.lang);
 			return (lang === I18N.lang() ? Promise.resolve() : I18N.load(lang, document)).then(() => this.show(views, fc));
 		}).catch((e) => {
+			localise(this.map);
 			const box = $('load-error');
 			box.hidden = false;
 			box.textContent = I18N.t('load_error', { error: e && e.message ? e.message : e });

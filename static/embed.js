@@ -4,7 +4,7 @@ import { fetchJSON } from './js/api.js';
 import * as I18N from './js/i18n.js';
 import { KIND_ORDER, loadStyle } from './js/style.js';
 import { Caveats } from './js/dates.js';
-import { createMap, creditEvents, fitWhole, bboxToBounds, VIEW_FALLBACK } from './js/map.js';
+import { createMap, localise, fitWhole, bboxToBounds, VIEW_FALLBACK } from './js/map.js';
 import { EventLayer } from './js/event-layer.js';
 import { LegendControl } from './js/legend.js';
 import { renderEventList } from './js/event-list.js';
@@ -69,8 +69,8 @@ function showView(views) {
 
 function show(views, fc) {
 	const { view, title } = showView(views);
+	localise(map);
 	new OpenControl().addTo(map);
-	creditEvents(map);
 	useArticle(fc.briefing);
 	const cav = Caveats.showOnEmbed(fc.briefing, map.getContainer(), I18N.t);
 	if (cav)

@@ -28,12 +28,13 @@ function baseTiles(map) {
 
 export function createMap(container, options) {
 	options = options || {};
+	/* The zoom buttons come with the reader's words (localise). */
 	const map = L.map(container, {
 		/* Whole zoom levels only: raster tiles scaled by a fraction
 		 * blur their labels and show seams between tiles. */
 		minZoom: 2, maxZoom: 12, zoomSnap: 1, zoomDelta: 1, wheelPxPerZoomLevel: 90,
 		maxBounds: WORLD_BOUNDS, maxBoundsViscosity: 0.9, worldCopyJump: false,
-		zoomControl: options.zoomControl !== false, attributionControl: false
+		zoomControl: false, attributionControl: false
 	});
 	map.attribution = L.control.attribution({ prefix: options.attributionPrefix || false, position: 'bottomright' });
 	map.attribution.addAttribution(ATTRIBUTION_BASE);
@@ -42,9 +43,19 @@ export function createMap(container, options) {
 	return map;
 }
 
-/* The events' credit, in the reader's language: added once the table is loaded. */
-export function creditEvents(map) {
+/* What Leaflet says in English (zoom buttons, a popup's close button) and the events'
+ * credit, in the reader's language: once its table is loaded. */
+export function localise(map) {
+	if (map.localised)
+		return;
+	map.localised = true;
+	L.control.zoom({ position: 'topleft', zoomInTitle: t('zoom_in'), zoomOutTitle: t('zoom_out') }).addTo(map);
 	map.attribution.addAttribution(t('attribution_events'));
+	map.on('popupopen', (e) => {
+		const close = e.popup.getElement() && e.popup.getElement().querySelector('.leaflet-popup-close-button');
+		if (close)
+			close.setAttribute('aria-label', t('close_popup'));
+	});
 }
 
 /* Fits bounds at a whole zoom level, taking the next level up when the
