@@ -61,8 +61,8 @@ function showView(views) {
 	if (view && Array.isArray(view.bbox)) {
 		fit.bounds = bboxToBounds(view.bbox);
 		refit();
-		document.title = 'briefmap — ' + title;
 	}
+	document.title = 'briefmap — ' + (view ? title : I18N.t('embedded_map'));
 	byId('embed-title').textContent = 'briefmap: ' + title;
 	return { view: view || null, title };
 }

@@ -36,7 +36,10 @@ function card(b) {
 	return li;
 }
 
-I18N.load(I18N.pick(null, location.search, document.documentElement.lang), document).then(() => fetchJSON('api/briefings')).then((d) => {
+I18N.load(I18N.pick(null, location.search, document.documentElement.lang), document).then(() => {
+	document.title = 'briefmap: ' + t('briefings').toLowerCase();
+	return fetchJSON('api/briefings');
+}).then((d) => {
 	const ul = byId('briefings');
 	d.briefings.forEach((b) => ul.appendChild(card(b)));
 	byId('list-status').textContent = t(d.briefings.length === 1 ? 'n_briefing' : 'n_briefings', { n: d.briefings.length });

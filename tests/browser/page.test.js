@@ -51,6 +51,42 @@ async function main() {
 	});
 	if (!fc || !views)
 		return;
+	await check('the pages\' ES modules: each served as text/javascript, no import cycle', async () => {
+		const root = path.join(REPO, 'static');
+		const graph = new Map();
+		const visit = (rel) => {
+			if (graph.has(rel))
+				return;
+			const text = fs.readFileSync(path.join(root, rel), 'utf8');
+			const deps = Array.from(text.matchAll(/^import\s[^;]*?['"](\.{1,2}\/[^'"]+)['"]/gm))
+				.map((m) => path.posix.normalize(path.posix.join(path.posix.dirname(rel), m[1])));
+			graph.set(rel, deps);
+			deps.forEach(visit);
+		};
+		['app.js', 'embed.js', 'list.js'].forEach(visit);
+		const state = new Map();
+		const cycle = (rel, trail) => {
+			if (state.get(rel) === 'done')
+				return null;
+			if (state.get(rel) === 'open')
+				return trail.concat(rel);
+			state.set(rel, 'open');
+			for (const d of graph.get(rel)) {
+				const c = cycle(d, trail.concat(rel));
+				if (c)
+					return c;
+			}
+			state.set(rel, 'done');
+			return null;
+		};
+		for (const rel of graph.keys()) {
+			const c = cycle(rel, []);
+			assert(!c, 'import cycle: ' + (c || []).join(' -> '));
+			const r = await fetch(base + '/static/' + rel);
+			assert(r.ok && /^text\/javascript\b/.test(r.headers.get('content-type')), rel + ': HTTP ' + r.status + ' ' + r.headers.get('content-type'));
+		}
+		return graph.size + ' modules';
+	});
 	const apiIds = fc.features.map((f) => String(f.properties.id)).sort();
 	const byId = new Map(fc.features.map((f) => [String(f.properties.id), f.properties]));
 

@@ -2,14 +2,16 @@
 // English. Every text a reader meets (text nodes, aria-label, title, alt of what is shown or read
 // aloud) is checked, the briefing's own texts taken out, against each English string of en.json
 // and of api/style that the Spanish tables give otherwise: with the legend, a popup, an area's
-// popup, a quote in its paragraph, the embed dialog and the embed's list open.
+// popup, a quote in its paragraph, the embed dialog and the embed's list open; and the list of
+// briefings.
 //
 // usage: node untranslated.test.js BRIEFMAP_BINARY [SCREENSHOT_DIR]
 'use strict';
 
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
-const { REPO, STEP_TIMEOUT, shotDir, check, assert, startServer, launch, watch, getJSON, run } = require('./harness');
+const { REPO, STEP_TIMEOUT, shotDir, cleanups, check, assert, startServer, launch, watch, getJSON, run } = require('./harness');
 
 const EN = JSON.parse(fs.readFileSync(path.join(REPO, 'static', 'i18n', 'en.json'), 'utf8'));
 const ES = JSON.parse(fs.readFileSync(path.join(REPO, 'static', 'i18n', 'es.json'), 'utf8'));
@@ -179,6 +181,29 @@ async function main() {
 		assert(w.errors.length === 0, w.errors.slice(0, 3).join('; '));
 		await page.close();
 		return texts.length + ' texts';
+	});
+
+	await check('the list of briefings with ?lang=es: no interface text in English', async () => {
+		/* Two briefings, so that / is the list page. */
+		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'briefmap-list-'));
+		cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+		for (const slug of ['first', 'second'])
+			fs.cpSync(path.join(REPO, 'briefings', briefing.slug), path.join(dir, slug), { recursive: true });
+		const two = await startServer(['--briefings', dir]);
+		const list = await getJSON(two.base + '/api/briefings');
+		const theirs = briefingTexts({ briefing: {}, features: [] }, [], '').concat(
+			list.briefings.flatMap((b) => [b.title, b.slug, (b.article || {}).headline].concat((b.caveats || []).map((c) => c.text))).filter(Boolean));
+		const page = await desk.newPage();
+		const w = watch(page, two.base);
+		await page.goto(two.base + '/?lang=es', { waitUntil: 'load', timeout: STEP_TIMEOUT });
+		await page.waitForSelector('.card .counts', { timeout: STEP_TIMEOUT });
+		const texts = await visibleTexts(page);
+		assert(await page.evaluate(() => document.documentElement.lang) === 'es', 'the list page is not in Spanish');
+		const bad = leftInEnglish(texts, english, theirs.sort((a, b) => b.length - a.length));
+		assert(bad.length === 0, bad.length + ' English: ' + bad.slice(0, 6).join(' | '));
+		assert(w.errors.length === 0, w.errors.slice(0, 3).join('; '));
+		await page.close();
+		return texts.length + ' texts, ' + list.briefings.length + ' briefings';
 	});
 
 	await check('the check finds English: /?lang=en shows the phrases it looks for', async () => {
