@@ -130,11 +130,8 @@
 			return null;
 		var doc = container.ownerDocument;
 		var box = doc.createElement('details');
+		/* Its look is style.css's (.caveats-embed): no inline style, for a strict style-src. */
 		box.className = 'caveats caveats-embed';
-		box.setAttribute('style', 'position:absolute;z-index:1000;top:8px;left:50%;' +
-			'transform:translateX(-50%);max-width:min(90%,40em);background:#fff;' +
-			'border-left:4px solid #bd211a;padding:4px 8px;font:13px/1.35 sans-serif;' +
-			'box-shadow:0 1px 4px rgba(0,0,0,.3);max-height:70%;overflow:auto');
 		var s = doc.createElement('summary');
 		s.textContent = shortLine(caveats, t);
 		box.appendChild(s);

@@ -444,6 +444,34 @@ async function main() {
 		assert(!state.injected && state.bold === 0, 'markup from the events file was interpreted');
 		assert(text.includes(evil), 'the text was not shown literally');
 	});
+
+	/* The server sends no Content-Security-Policy; the pages must keep working under a strict
+	 * one (no inline script or style attribute), should it or a proxy in front send one. */
+	await check('the map, a popup and the embed run under a strict Content-Security-Policy', async () => {
+		const csp = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'";
+		const out = [];
+		for (const url of ['/', '/embed?view=caribbean']) {
+			const p = await desk.newPage();
+			const w = watch(p, base);
+			const violations = [];
+			await p.exposeFunction('bmViolation', (v) => violations.push(v));
+			await p.addInitScript(() => document.addEventListener('securitypolicyviolation', (e) => window.bmViolation(e.violatedDirective + ' ' + e.blockedURI)));
+			await p.route(base + url, async (route) => {
+				const r = await route.fetch();
+				await route.fulfill({ response: r, headers: Object.assign({}, r.headers(), { 'content-security-policy': csp }) });
+			});
+			await p.goto(base + url, { waitUntil: 'load', timeout: STEP_TIMEOUT });
+			await p.waitForSelector('body.ready', { timeout: STEP_TIMEOUT });
+			const layer = await p.evaluate(() => (window.briefmap.app ? 'app' : 'embed'));
+			await p.evaluate(([l, id]) => (l === 'app' ? window.briefmap.app.state.layer : window.briefmap.embed.layer).open(id), [layer, apiIds[0]]);
+			await p.waitForSelector('.leaflet-popup .bm-popup', { timeout: STEP_TIMEOUT });
+			assert(violations.length === 0, url + ': ' + violations.slice(0, 3).join('; '));
+			assert(w.errors.length === 0, url + ': ' + w.errors.slice(0, 3).join('; '));
+			out.push(url);
+			await p.close();
+		}
+		return out.join(', ') + ' with ' + csp;
+	});
 }
 
 run(main);
