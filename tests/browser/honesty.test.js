@@ -8,7 +8,7 @@
 
 const fs = require('fs');
 const path = require('path');
-const { REPO, STEP_TIMEOUT, shotDir, check, assert, startServer, launch, watch, normalise, getJSON, run } = require('./harness');
+const { REPO, STEP_TIMEOUT, shotDir, check, assert, startServer, launch, watch, normalise, getJSON, run, axe, seriousOnly } = require('./harness');
 
 const TABLES = {
 	en: JSON.parse(fs.readFileSync(path.join(REPO, 'static', 'i18n', 'en.json'), 'utf8')),
@@ -91,7 +91,7 @@ async function main() {
 		return shared.map(([k, ids]) => k.slice(0, 24) + ' ×' + ids.length).join(', ') + ' each drawn once';
 	});
 
-	await check('an area\'s popup lists its events; Enter on one opens that event', async () => {
+	await check('an area\'s popup lists its events, axe-core clean; Enter on one opens that event', async () => {
 		const [key, ids] = (() => {
 			const m = new Map();
 			fc.features.forEach((f) => { const k = areaKey(f); if (k) m.set(k, (m.get(k) || []).concat(String(f.properties.id))); });
@@ -102,6 +102,9 @@ async function main() {
 			e.layer.openPopup(e.layer.getBounds().getCenter());
 		}, key);
 		await page.waitForSelector('.leaflet-popup .bm-area-popup', { timeout: STEP_TIMEOUT });
+		await page.waitForFunction(() => getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1', null, { timeout: STEP_TIMEOUT });
+		const bad = seriousOnly(await axe(page));
+		assert(bad.length === 0, 'axe-core: ' + bad.map((x) => x.text).join('; '));
 		const listed = await page.$$eval('.leaflet-popup .bm-area-event', (l) => l.map((b) => b.getAttribute('data-event')));
 		assert(JSON.stringify(listed) === JSON.stringify(ids), key + ' lists ' + listed.join(',') + ', API: ' + ids.join(','));
 		const pick = ids[ids.length - 1];
@@ -148,7 +151,7 @@ async function main() {
 	await page.close();
 
 	for (const lang of ['en', 'es']) {
-		await check('?lang=' + lang + ': "' + TABLES[lang].ui.show_in_article + '" shows the quote marked in its paragraph, by keyboard', async () => {
+		await check('?lang=' + lang + ': "' + TABLES[lang].ui.show_in_article + '" shows the quote marked in its paragraph, by keyboard, axe-core clean', async () => {
 			const p = await desk.newPage();
 			const w2 = watch(p, base);
 			const handed = await handArticle(p, base, fc, article);
@@ -175,6 +178,8 @@ async function main() {
 			assert(shown.text.length > q.quote.length && shown.text.includes(q.quote), 'no paragraph around the quote');
 			assert(shown.label === TABLES[lang].ui.in_article && shown.button === TABLES[lang].ui.hide_in_article, 'words: ' + shown.label + ' / ' + shown.button);
 			await p.screenshot({ path: path.join(shotDir, 'quote-in-article-' + lang + '.png') });
+			const bad = seriousOnly(await axe(p));
+			assert(bad.length === 0, 'axe-core with the paragraph open: ' + bad.map((x) => x.text).join('; '));
 			await p.keyboard.press('Space');
 			assert(await p.evaluate(() => { const b = Array.from(document.querySelectorAll('.leaflet-popup .bm-article-toggle')).pop(); return document.getElementById(b.getAttribute('aria-controls')).hidden; }), 'Space did not close it');
 			assert(w2.errors.length === 0, w2.errors.slice(0, 3).join('; '));
