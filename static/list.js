@@ -7,7 +7,7 @@ const t = I18N.t;
 
 function thumb(b, href) {
 	const img = el('img', { className: 'thumb', alt: t('map_of_short', { title: b.title || b.slug }), width: 320, height: 200, loading: 'lazy' });
-	img.src = href + 'render.png?view=' + encodeURIComponent(b.thumbnail_view) + '&size=320x200&bare=1';
+	img.src = href + 'render.png?view=' + encodeURIComponent(b.thumbnail_view) + '&size=320x200&bare=1&lang=' + I18N.lang();
 	return img;
 }
 

@@ -1,5 +1,6 @@
 /* export.js: the Export link: the current view as a briefing sheet (render.png). */
 import { byId } from './dom.js';
+import { lang } from './i18n.js';
 
 const clampLat = (v) => Math.min(Math.max(v, -85), 85);
 const clampLon = (v) => Math.min(Math.max(v, -180), 180);
@@ -18,6 +19,8 @@ function exportUrl(map, state) {
 		q.push('title=' + encodeURIComponent(view.title));
 	if (state.until)
 		q.push('until=' + state.until);
+	/* The sheet speaks the reader's language, as the page does. */
+	q.push('lang=' + lang());
 	return 'render.png?' + q.join('&');
 }
 

@@ -148,6 +148,8 @@ async function main() {
 		texts = texts.concat(await visibleTexts(page));
 		states.push('popup of area ' + area);
 		await page.evaluate(() => window.briefmap.app.map.closePopup());
+		const sheet = new URL(await page.getAttribute('#export-link', 'href'), base + '/');
+		assert(sheet.searchParams.get('lang') === 'es', 'the exported sheet is not asked in Spanish: ' + sheet.search);
 		await page.click('#embed-button');
 		await page.waitForSelector('#embed-dialog[open]', { timeout: STEP_TIMEOUT });
 		await page.waitForFunction(() => document.getElementById('embed-iframe').value.length > 0, null, { timeout: STEP_TIMEOUT });
@@ -199,6 +201,8 @@ async function main() {
 		await page.waitForSelector('.card .counts', { timeout: STEP_TIMEOUT });
 		const texts = await visibleTexts(page);
 		assert(await page.evaluate(() => document.documentElement.lang) === 'es', 'the list page is not in Spanish');
+		const thumbs = await page.$$eval('img.thumb', (l) => l.map((i) => new URL(i.src).searchParams.get('lang')));
+		assert(thumbs.length === 2 && thumbs.every((l) => l === 'es'), 'thumbnails not drawn in Spanish: ' + thumbs.join(','));
 		const bad = leftInEnglish(texts, english, theirs.sort((a, b) => b.length - a.length));
 		assert(bad.length === 0, bad.length + ' English: ' + bad.slice(0, 6).join(' | '));
 		assert(w.errors.length === 0, w.errors.slice(0, 3).join('; '));
