@@ -1,22 +1,26 @@
 /* caveats.js: the article's caveats above the event list and on the embed, and the one rule that formats event dates. */
-(function (root, factory) {
+/*
+ * Loaded by the page as a module (import './caveats.js', which sets
+ * globalThis.BriefmapCaveats) and by node's require() in the date rule's test.
+ */
+(function (factory) {
 	'use strict';
 	var api = factory();
 	if (typeof module === 'object' && module.exports)
 		module.exports = api;
 	else
-		root.BriefmapCaveats = api;
-})(this, function () {
+		globalThis.BriefmapCaveats = api;
+})(function () {
 	'use strict';
 
-	var KIND_TITLE = { contradiction: 'Contradiction', inaccuracy: 'Inaccuracy', undated: 'Undated' };
+	/* Under node (the date rule's test) the words are the English table's. */
+	var EN = typeof module === 'object' && module.exports && typeof require === 'function' ? require('./i18n/en.json') : null;
 
-	/* The date words of the reader's language (static/i18n/<lang>.json "dates"). */
-	function datesTable(D) {
-		if (D)
-			return D;
-		var I = typeof window !== 'undefined' && window.BriefmapI18n;
-		return I && I.dates();
+	/* `t` (i18n.js) or, under node, the English table. */
+	function word(t, key, vars) {
+		if (t)
+			return t(key, vars);
+		return fill(EN.ui[key], vars || {});
 	}
 
 	function fill(s, vars) {
@@ -39,12 +43,11 @@
 	/*
 	 * The rule of geodata_date_format_lang (geodata/geodata.h), case for case
 	 * (tests/events/date_format_cases.json) in the words of `D` (a "dates"
-	 * table of static/i18n; by default the page's): no date reads "Undated"
+	 * table of static/i18n): no date reads "Undated"
 	 * with the article's words; "A/B" reads "A to B"; "A/.." reads "since A";
 	 * a day at week precision reads "week of ...".
 	 */
 	function formatDate(date, precision, dateText, D) {
-		D = datesTable(D);
 		if (!D)
 			return date ? String(date) : '';
 		if (!date)
@@ -66,23 +69,24 @@
 		return (day ? D.from_day : D.from) + a + (day ? D.to_day : D.to) + b;
 	}
 
-	function shortLine(caveats) {
+	function shortLine(caveats, t) {
 		var order = ['contradiction', 'inaccuracy', 'undated', 'other'], parts = [];
 		order.forEach(function (k) {
 			var n = caveats.filter(function (c) { return c.kind === k; }).length;
 			if (n)
-				parts.push(k + (n > 1 ? ' (' + n + ')' : ''));
+				parts.push(word(t, 'caveat_' + k) + (n > 1 ? ' (' + n + ')' : ''));
 		});
-		return 'Caveats about the article: ' + parts.join('; ');
+		return word(t, 'caveats_title') + ': ' + parts.join('; ');
 	}
 
-	function list(doc, caveats) {
+	function list(doc, caveats, t) {
 		var ul = doc.createElement('ul');
 		ul.className = 'caveats-list';
 		caveats.forEach(function (c) {
 			var li = doc.createElement('li');
 			var b = doc.createElement('strong');
-			b.textContent = (KIND_TITLE[c.kind] || 'Note') + ': ';
+			var kind = ['contradiction', 'inaccuracy', 'undated'].indexOf(c.kind) >= 0 ? c.kind : 'other';
+			b.textContent = word(t, 'caveat_title_' + kind) + ': ';
 			li.appendChild(b);
 			li.appendChild(doc.createTextNode(String(c.text || '')));
 			ul.appendChild(li);
@@ -97,7 +101,7 @@
 	}
 
 	/* Fills the page's caveats panel (above the event list); hides it when there are none. */
-	function show(briefing, panel) {
+	function show(briefing, panel, t) {
 		if (!panel)
 			return;
 		var caveats = valid(briefing);
@@ -113,28 +117,25 @@
 		panel.tabIndex = 0;
 		var h = doc.createElement('h2');
 		h.id = 'caveats-title';
-		h.textContent = 'Caveats about the article';
+		h.textContent = word(t, 'caveats_title');
 		panel.setAttribute('aria-labelledby', h.id);
 		panel.appendChild(h);
-		panel.appendChild(list(doc, caveats));
+		panel.appendChild(list(doc, caveats, t));
 	}
 
 	/* The embed's caveats: one line over the map that opens to the full list. */
-	function showOnEmbed(briefing, container) {
+	function showOnEmbed(briefing, container, t) {
 		var caveats = valid(briefing);
 		if (!container || !caveats.length)
 			return null;
 		var doc = container.ownerDocument;
 		var box = doc.createElement('details');
+		/* Its look is style.css's (.caveats-embed): no inline style, for a strict style-src. */
 		box.className = 'caveats caveats-embed';
-		box.setAttribute('style', 'position:absolute;z-index:1000;top:8px;left:50%;' +
-			'transform:translateX(-50%);max-width:min(90%,40em);background:#fff;' +
-			'border-left:4px solid #bd211a;padding:4px 8px;font:13px/1.35 sans-serif;' +
-			'box-shadow:0 1px 4px rgba(0,0,0,.3);max-height:70%;overflow:auto');
 		var s = doc.createElement('summary');
-		s.textContent = shortLine(caveats);
+		s.textContent = shortLine(caveats, t);
 		box.appendChild(s);
-		box.appendChild(list(doc, caveats));
+		box.appendChild(list(doc, caveats, t));
 		container.appendChild(box);
 		return box;
 	}

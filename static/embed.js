@@ -1,141 +1,116 @@
 /* embed.js: the chrome-less map for iframes (/embed?view=NAME): base tiles, clickable events, legend, the list of events, attribution. */
-(function () {
-	'use strict';
-	var bm = window.briefmap;
-	var params = new URLSearchParams(location.search);
-	var wanted = params.get('view') || 'region';
-	var list = document.getElementById('event-list');
-	var details = document.getElementById('embed-events');
+import { el, byId } from './js/dom.js';
+import { fetchJSON } from './js/api.js';
+import * as I18N from './js/i18n.js';
+import { KIND_ORDER, loadStyle } from './js/style.js';
+import { Caveats } from './js/dates.js';
+import { createMap, localise, fitWhole, bboxToBounds, VIEW_FALLBACK } from './js/map.js';
+import { EventLayer } from './js/event-layer.js';
+import { LegendControl } from './js/legend.js';
+import { renderEventList } from './js/event-list.js';
+import { describeMap } from './js/describe.js';
+import { AutoHeight } from './js/embed-height.js';
+import { useArticle } from './js/article.js';
 
-	var map = bm.createMap(document.getElementById('map'), {
-		attributionPrefix: false
-	});
-	map.fitBounds(bm.bboxToBounds(bm.VIEW_FALLBACK.bbox), { animate: false });
+const wanted = new URLSearchParams(location.search).get('view') || 'region';
+const map = createMap(byId('map'), { attributionPrefix: false });
+map.fitBounds(bboxToBounds(VIEW_FALLBACK.bbox), { animate: false });
+const details = byId('embed-events');
+const auto = new AutoHeight(map, details);
 
-	/* A way out to the full map at the same place, for readers who want
-	 * the timeline and the list. */
-	var OpenControl = L.Control.extend({
-		options: { position: 'topleft' },
-		onAdd: function () {
-			var a = bm.el('a', {
-				className: 'bm-open-full', href: './', target: '_blank', rel: 'noopener',
-				title: 'Open the full briefing map in a new tab'
-			}, bm.el('strong', { text: 'briefmap' }), bm.el('span', { text: ' · open full map' }));
-			var update = function () {
-				var c = map.getCenter();
-				a.href = './#' + (Math.round(map.getZoom() * 100) / 100) + '/' + c.lat.toFixed(4) + '/' + c.lng.toFixed(4);
-			};
-			map.on('moveend', update);
-			update();
-			L.DomEvent.disableClickPropagation(a);
-			return a;
-		}
-	});
+/* A way out to the full map at the same place, for readers who want the timeline and the list. */
+const OpenControl = L.Control.extend({
+	options: { position: 'topleft' },
+	onAdd() {
+		const a = el('a', { className: 'bm-open-full', href: './', target: '_blank', rel: 'noopener', title: I18N.t('open_full_title') },
+			el('strong', { text: 'briefmap' }), el('span', { text: I18N.t('open_full') }));
+		const update = () => {
+			const c = map.getCenter();
+			a.href = './#' + (Math.round(map.getZoom() * 100) / 100) + '/' + c.lat.toFixed(4) + '/' + c.lng.toFixed(4);
+		};
+		map.on('moveend', update);
+		update();
+		L.DomEvent.disableClickPropagation(a);
+		return a;
+	}
+});
+
+/* The named view stays whole in the frame, whatever size the host page
+ * gives it, until the reader moves the map. */
+const fit = { bounds: null, fitting: false, moved: false, flying: false };
+function refit() {
+	if (!fit.bounds || fit.moved)
+		return;
+	fit.fitting = true;
+	fitWhole(map, fit.bounds, [4, 4], [4, 4], true);
+	fit.fitting = false;
+}
+map.on('dragstart', () => { fit.moved = true; });
+map.on('zoomstart', () => {
+	if (!fit.fitting && !fit.flying)
+		fit.moved = true;
+});
+map.on('resize', refit);
+map.on('movestart', () => { fit.flying = true; });
+map.on('moveend', () => { fit.flying = false; });
+
+function showView(views) {
+	views = Array.isArray(views) ? views : (views && views.views) || [];
+	const view = views.find((v) => v.name === wanted) || views.find((v) => v.name === 'region');
+	const title = view ? view.title || view.name : I18N.t('world');
+	if (view && Array.isArray(view.bbox)) {
+		fit.bounds = bboxToBounds(view.bbox);
+		refit();
+	}
+	document.title = 'briefmap — ' + (view ? title : I18N.t('embedded_map'));
+	byId('embed-title').textContent = 'briefmap: ' + title;
+	return { view: view || null, title };
+}
+
+function show(views, fc) {
+	const { view, title } = showView(views);
+	localise(map);
 	new OpenControl().addTo(map);
-
-	/* The named view stays whole in the frame, whatever size the host page
-	 * gives it, until the reader moves the map. */
-	var fit = { bounds: null, fitting: false, moved: false };
-	function refit() {
-		if (!fit.bounds || fit.moved)
-			return;
-		fit.fitting = true;
-		bm.fitWhole(map, fit.bounds, [4, 4], [4, 4], true);
-		fit.fitting = false;
-	}
-	map.on('dragstart', function () { fit.moved = true; });
-	map.on('zoomstart', function () {
-		if (!fit.fitting && !fit.flying)
+	useArticle(fc.briefing);
+	const cav = Caveats.showOnEmbed(fc.briefing, map.getContainer(), I18N.t);
+	if (cav)
+		L.DomEvent.disableClickPropagation(cav);
+	let legend = null;
+	const layer = new EventLayer(map, fc, {
+		symbolSize: 26,
+		popupRoom: (bottom) => [[56, 12], [(legend ? legend.occupiedWidth() : 0) + 12, bottom]]
+	});
+	layer.apply(null);
+	const counts = {};
+	for (const rec of layer.order)
+		counts[rec.kind] = (counts[rec.kind] || 0) + 1;
+	legend = new LegendControl({
+		kinds: KIND_ORDER.filter((k) => counts[k]), collapsed: true, onCollapse: () => layer.fitPopups()
+	}).addTo(map);
+	layer.fitPopups();
+	const n = renderEventList(byId('event-list'), layer, {
+		onChoose: () => {
 			fit.moved = true;
-	});
-	map.on('resize', refit);
-
-	/* embed-resize.js on the host page asks for the frame's height to
-	 * follow the content: the map then keeps its height and the list of
-	 * events opens below it instead of over it. */
-	var auto = { on: false, last: 0 };
-	function postHeight() {
-		if (!auto.on)
-			return;
-		var h = Math.ceil(document.body.getBoundingClientRect().height);
-		if (h !== auto.last) {
-			auto.last = h;
-			window.parent.postMessage({ type: 'briefmap:height', height: h }, '*');
+			/* Over the map the open list would hide the popup. */
+			if (!auto.on)
+				details.open = false;
 		}
-	}
-	window.addEventListener('message', function (ev) {
-		var d = ev.data;
-		if (ev.source !== window.parent || !d || d.type !== 'briefmap:auto-height' || auto.on)
-			return;
-		auto.on = true;
-		var mapH = Math.max(160, window.innerHeight - details.offsetHeight);
-		document.getElementById('map').style.height = mapH + 'px';
-		document.body.classList.add('embed-auto');
-		map.invalidateSize();
-		if (window.ResizeObserver)
-			new ResizeObserver(postHeight).observe(document.body);
-		details.addEventListener('toggle', postHeight);
-		postHeight();
 	});
-	/* In case embed-resize.js said hello before this page could hear it. */
-	if (window.parent !== window)
-		window.parent.postMessage({ type: 'briefmap:ready' }, '*');
+	byId('embed-events-summary').textContent = I18N.t('events') + ' (' + n.total + ')';
+	byId('map-description').textContent = describeMap(layer, title, fc.briefing);
+	window.briefmap = Object.assign(window.briefmap || {}, { embed: { map, layer, view } });
+	document.body.classList.add('ready');
+	auto.post();
+}
 
-	Promise.all([
-		bm.fetchJSON('api/views').catch(function () { return []; }),
-		bm.fetchJSON('api/events'),
-		bm.loadStyle()
-	]).then(function (res) {
-		var I18N = window.BriefmapI18n;
-		return I18N.load(I18N.pick(res[1] && res[1].briefing, location.search, document.documentElement.lang), document)
-			.then(function () { return res; });
-	}).then(function (res) {
-		var views = Array.isArray(res[0]) ? res[0] : (res[0] && res[0].views) || [];
-		var view = views.find(function (v) { return v.name === wanted; }) ||
-			views.find(function (v) { return v.name === 'region'; });
-		var title = view ? view.title || view.name : bm.VIEW_FALLBACK.title;
-		if (view && Array.isArray(view.bbox)) {
-			fit.bounds = bm.bboxToBounds(view.bbox);
-			refit();
-			document.title = 'briefmap — ' + title;
-			document.getElementById('embed-title').textContent = 'briefmap: ' + title;
-		}
-		var fc = res[1];
-		var cav = window.BriefmapCaveats && window.BriefmapCaveats.showOnEmbed(fc.briefing, map.getContainer());
-		if (cav)
-			L.DomEvent.disableClickPropagation(cav);
-		var legend = null;
-		var layer = new bm.EventLayer(map, fc, {
-			symbolSize: 26,
-			popupRoom: function (bottom) {
-				return [[56, 12], [(legend ? legend.occupiedWidth() : 0) + 12, bottom]];
-			}
-		});
-		layer.apply(null);
-		var counts = {};
-		layer.order.forEach(function (rec) { counts[rec.kind] = (counts[rec.kind] || 0) + 1; });
-		legend = new bm.LegendControl({
-			kinds: bm.KIND_ORDER.filter(function (k) { return counts[k]; }),
-			collapsed: true,
-			onCollapse: function () { layer.fitPopups(); }
-		}).addTo(map);
-		layer.fitPopups();
-		var n = bm.renderEventList(list, layer, {
-			onChoose: function () {
-				fit.moved = true;
-				/* Over the map the open list would hide the popup. */
-				if (!auto.on)
-					details.open = false;
-			}
-		});
-		document.getElementById('embed-events-summary').textContent = window.BriefmapI18n.t('events') + ' (' + n.total + ')';
-		document.getElementById('map-description').textContent = bm.describeMap(layer, title, fc.briefing);
-		map.on('movestart', function () { fit.flying = true; });
-		map.on('moveend', function () { fit.flying = false; });
-		window.briefmap.embed = { map: map, layer: layer, view: view || null };
-		document.body.classList.add('ready');
-		postHeight();
-	}).catch(function (e) {
-		console.error('briefmap:', e);
-	});
-})();
+Promise.all([
+	fetchJSON('api/views').catch(() => []),
+	fetchJSON('api/events'),
+	loadStyle(),
+	I18N.load(I18N.pick(null, location.search, document.documentElement.lang), document)
+]).then(([views, fc]) => {
+	const lang = I18N.pick(fc && fc.briefing, location.search, document.documentElement.lang);
+	return (lang === I18N.lang() ? Promise.resolve() : I18N.load(lang, document)).then(() => show(views, fc));
+}).catch((e) => {
+	console.error('briefmap:', e);
+});

@@ -1,46 +1,48 @@
-/* list.js: the list page: one card per briefing from /api/briefings. */
-(function () {
-	'use strict';
-	function el(tag, cls, text) {
-		var e = document.createElement(tag);
-		if (cls) e.className = cls;
-		if (text !== undefined && text !== null) e.textContent = text;
-		return e;
-	}
-	function card(b) {
-		var li = el('li', 'card');
-		var href = 'b/' + encodeURIComponent(b.slug) + '/';
-		var a = el('a', 'card-link');
-		a.href = href;
-		if (b.served && b.thumbnail_view) {
-			var img = el('img', 'thumb');
-			img.src = href + 'render.png?view=' + encodeURIComponent(b.thumbnail_view) + '&size=320x200&bare=1';
-			img.width = 320; img.height = 200; img.loading = 'lazy';
-			img.alt = 'Map of ' + (b.title || b.slug);
-			a.appendChild(img);
-		}
-		a.appendChild(el('h2', null, b.title || b.slug));
-		li.appendChild(a);
-		var art = b.article || {};
-		if (art.headline) li.appendChild(el('p', 'headline', art.headline));
-		var meta = [art.outlet || 'outlet unknown', art.published || 'undated'];
-		li.appendChild(el('p', 'meta', meta.join(' · ')));
-		var counts = b.status_counts || {};
-		var parts = Object.keys(counts).filter(function (k) { return counts[k] > 0; })
-			.map(function (k) { return counts[k] + ' ' + k; });
-		li.appendChild(el('p', 'counts', (b.events || 0) + ' events' + (parts.length ? ': ' + parts.join(', ') : '')));
-		(b.caveats || []).forEach(function (c) { li.appendChild(el('p', 'caveat', c.text)); });
-		if (b.problem) li.appendChild(el('p', 'problem', 'Problem: ' + b.problem));
-		return li;
-	}
-	fetch('api/briefings').then(function (r) {
-		if (!r.ok) throw new Error('HTTP ' + r.status);
-		return r.json();
-	}).then(function (d) {
-		var ul = document.getElementById('briefings');
-		d.briefings.forEach(function (b) { ul.appendChild(card(b)); });
-		document.getElementById('list-status').textContent = d.briefings.length + ' briefing' + (d.briefings.length === 1 ? '' : 's');
-	}).catch(function (e) {
-		document.getElementById('list-status').textContent = 'The briefings could not be loaded (' + e.message + ').';
-	});
-})();
+/* list.js: the list page: one card per briefing from /api/briefings, in the reader's language (?lang=, else the page's). */
+import { el, byId } from './js/dom.js';
+import { fetchJSON } from './js/api.js';
+import * as I18N from './js/i18n.js';
+
+const t = I18N.t;
+
+function thumb(b, href) {
+	const img = el('img', { className: 'thumb', alt: t('map_of_short', { title: b.title || b.slug }), width: 320, height: 200, loading: 'lazy' });
+	img.src = href + 'render.png?view=' + encodeURIComponent(b.thumbnail_view) + '&size=320x200&bare=1&lang=' + I18N.lang();
+	return img;
+}
+
+/* "16 events: 8 reported, 3 claimed" with the status words of the reader's language. */
+function counts(b) {
+	const c = b.status_counts || {};
+	const parts = Object.keys(c).filter((k) => c[k] > 0).map((k) => c[k] + ' ' + t('status_' + k));
+	const n = b.events || 0;
+	const head = t(n === 1 ? 'n_event' : 'n_events', { n });
+	return parts.length ? t('n_events_by_status', { n, parts: parts.join(', ') }) : head;
+}
+
+function card(b) {
+	const href = 'b/' + encodeURIComponent(b.slug) + '/';
+	const a = el('a', { className: 'card-link', href },
+		b.served && b.thumbnail_view ? thumb(b, href) : null, el('h2', { text: b.title || b.slug }));
+	const art = b.article || {};
+	const li = el('li', { className: 'card' }, a,
+		art.headline ? el('p', { className: 'headline', text: art.headline }) : null,
+		el('p', { className: 'meta', text: [art.outlet || t('outlet_unknown'), art.published || t('undated_lower')].join(' · ') }),
+		el('p', { className: 'counts', text: counts(b) }));
+	for (const c of b.caveats || [])
+		li.appendChild(el('p', { className: 'caveat', text: c.text }));
+	if (b.problem)
+		li.appendChild(el('p', { className: 'problem', text: t('problem', { text: b.problem }) }));
+	return li;
+}
+
+I18N.load(I18N.pick(null, location.search, document.documentElement.lang), document).then(() => {
+	document.title = 'briefmap: ' + t('briefings').toLowerCase();
+	return fetchJSON('api/briefings');
+}).then((d) => {
+	const ul = byId('briefings');
+	d.briefings.forEach((b) => ul.appendChild(card(b)));
+	byId('list-status').textContent = t(d.briefings.length === 1 ? 'n_briefing' : 'n_briefings', { n: d.briefings.length });
+}).catch((e) => {
+	byId('list-status').textContent = t('briefings_error', { error: e.message });
+});

@@ -4,48 +4,13 @@
 // usage: node embed.test.js BRIEFMAP_BINARY [SCREENSHOT_DIR]
 'use strict';
 
-const fs = require('fs');
 const http = require('http');
 const path = require('path');
 const {
-	REPO, STEP_TIMEOUT, shotDir, cleanups, check, assert, startServer, launch, watch, getJSON, run
+	REPO, STEP_TIMEOUT, shotDir, cleanups, check, assert, startServer, launch, watch, getJSON, run, axe, seriousOnly
 } = require('./harness');
 
-const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js', { paths: [REPO] }), 'utf8');
 const STATUS_WORDS = { confirmed: 'confirmed', reported: 'reported', claimed: 'claimed', threatened: 'threatened', hypothetical: 'hypothetical', disputed: 'disputed' };
-
-/* axe-core in the page or frame; returns every violation as "impact rule (n nodes: first target)".
- * A rule that threw is skipped by axe and reported only as incomplete: it counts here as a critical
- * violation, so that a check is never silently not made. Leaflet blends its tiles with
- * `mix-blend-mode: plus-lighter`, which axe-core 4.11 cannot compute: color-contrast threw on every
- * run made once a tile was in the DOM and judged the page only when no tile had arrived yet. The
- * audit sees the tiles unblended (they are opaque images either way), the page keeps the blending. */
-async function axe(target) {
-	if (!(await target.evaluate(() => !!window.axe)))
-		await target.evaluate(AXE);
-	const r = await target.evaluate(async () => {
-		const style = document.createElement('style');
-		style.textContent = '.leaflet-container img.leaflet-tile { mix-blend-mode: normal !important; }';
-		document.head.appendChild(style);
-		try {
-			return await window.axe.run(document, { resultTypes: ['violations'] });
-		} finally {
-			style.remove();
-		}
-	});
-	const errors = r.incomplete.filter((v) => v.error).map((v) => ({
-		impact: 'critical', id: v.id, n: v.nodes.length,
-		text: 'critical ' + v.id + ' (rule error: ' + String(v.error.message || v.error).split('\n')[0] + ')'
-	}));
-	return errors.concat(r.violations.map((v) => ({
-		impact: v.impact, id: v.id, n: v.nodes.length,
-		text: v.impact + ' ' + v.id + ' (' + v.nodes.length + ': ' + v.nodes[0].target.join(' ') + ')'
-	})));
-}
-
-function seriousOnly(list) {
-	return list.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
 
 /* A page of another origin (a second loopback server) that embeds the map, as a newsroom would. */
 function startHost() {

@@ -6,7 +6,7 @@
 
 const fs = require('fs');
 const path = require('path');
-const { REPO, STEP_TIMEOUT, shotDir, check, assert, startServer, launch, watch, getJSON, run } = require('./harness');
+const { REPO, STEP_TIMEOUT, shotDir, check, assert, startServer, launch, watch, getJSON, run, waitTiles } = require('./harness');
 
 const TABLES = {
 	en: JSON.parse(fs.readFileSync(path.join(REPO, 'static', 'i18n', 'en.json'), 'utf8')),
@@ -54,6 +54,9 @@ async function main() {
 				assert(got.dates.some((d) => month.test(d)), 'no date names a month in ' + lang + ': ' + got.dates.slice(0, 4).join(' | '));
 				assert(!got.dates.some((d) => other.test(d) && !/[“”]/.test(d)), 'a date in the other language: ' + got.dates.join(' | '));
 				assert(got.dates.some((d) => d.startsWith(T.dates.undated)), 'no undated event reads "' + T.dates.undated + '"');
+				/* The screenshot shows the base map, not tiles still fading in. */
+				await waitTiles(page, 2, '/tiles/base/');
+				await page.waitForTimeout(400);
 				await page.screenshot({ path: path.join(shotDir, 'lang-' + lang + '-' + size.width + 'x' + size.height + '.png') });
 				assert(w.errors.length === 0, w.errors.slice(0, 3).join('; '));
 				await page.close();

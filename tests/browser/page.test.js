@@ -51,6 +51,42 @@ async function main() {
 	});
 	if (!fc || !views)
 		return;
+	await check('the pages\' ES modules: each served as text/javascript, no import cycle', async () => {
+		const root = path.join(REPO, 'static');
+		const graph = new Map();
+		const visit = (rel) => {
+			if (graph.has(rel))
+				return;
+			const text = fs.readFileSync(path.join(root, rel), 'utf8');
+			const deps = Array.from(text.matchAll(/^import\s[^;]*?['"](\.{1,2}\/[^'"]+)['"]/gm))
+				.map((m) => path.posix.normalize(path.posix.join(path.posix.dirname(rel), m[1])));
+			graph.set(rel, deps);
+			deps.forEach(visit);
+		};
+		['app.js', 'embed.js', 'list.js'].forEach(visit);
+		const state = new Map();
+		const cycle = (rel, trail) => {
+			if (state.get(rel) === 'done')
+				return null;
+			if (state.get(rel) === 'open')
+				return trail.concat(rel);
+			state.set(rel, 'open');
+			for (const d of graph.get(rel)) {
+				const c = cycle(d, trail.concat(rel));
+				if (c)
+					return c;
+			}
+			state.set(rel, 'done');
+			return null;
+		};
+		for (const rel of graph.keys()) {
+			const c = cycle(rel, []);
+			assert(!c, 'import cycle: ' + (c || []).join(' -> '));
+			const r = await fetch(base + '/static/' + rel);
+			assert(r.ok && /^text\/javascript\b/.test(r.headers.get('content-type')), rel + ': HTTP ' + r.status + ' ' + r.headers.get('content-type'));
+		}
+		return graph.size + ' modules';
+	});
 	const apiIds = fc.features.map((f) => String(f.properties.id)).sort();
 	const byId = new Map(fc.features.map((f) => [String(f.properties.id), f.properties]));
 
@@ -407,6 +443,34 @@ async function main() {
 		await p.close();
 		assert(!state.injected && state.bold === 0, 'markup from the events file was interpreted');
 		assert(text.includes(evil), 'the text was not shown literally');
+	});
+
+	/* The server sends no Content-Security-Policy; the pages must keep working under a strict
+	 * one (no inline script or style attribute), should it or a proxy in front send one. */
+	await check('the map, a popup and the embed run under a strict Content-Security-Policy', async () => {
+		const csp = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'";
+		const out = [];
+		for (const url of ['/', '/embed?view=caribbean']) {
+			const p = await desk.newPage();
+			const w = watch(p, base);
+			const violations = [];
+			await p.exposeFunction('bmViolation', (v) => violations.push(v));
+			await p.addInitScript(() => document.addEventListener('securitypolicyviolation', (e) => window.bmViolation(e.violatedDirective + ' ' + e.blockedURI)));
+			await p.route(base + url, async (route) => {
+				const r = await route.fetch();
+				await route.fulfill({ response: r, headers: Object.assign({}, r.headers(), { 'content-security-policy': csp }) });
+			});
+			await p.goto(base + url, { waitUntil: 'load', timeout: STEP_TIMEOUT });
+			await p.waitForSelector('body.ready', { timeout: STEP_TIMEOUT });
+			const layer = await p.evaluate(() => (window.briefmap.app ? 'app' : 'embed'));
+			await p.evaluate(([l, id]) => (l === 'app' ? window.briefmap.app.state.layer : window.briefmap.embed.layer).open(id), [layer, apiIds[0]]);
+			await p.waitForSelector('.leaflet-popup .bm-popup', { timeout: STEP_TIMEOUT });
+			assert(violations.length === 0, url + ': ' + violations.slice(0, 3).join('; '));
+			assert(w.errors.length === 0, url + ': ' + w.errors.slice(0, 3).join('; '));
+			out.push(url);
+			await p.close();
+		}
+		return out.join(', ') + ' with ' + csp;
 	});
 }
 
