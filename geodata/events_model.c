@@ -39,6 +39,7 @@ void events_free(geodata_events *ev)
 	free(ev->collection_json);
 	free(ev->by_id);
 	free(ev->area_feature);
+	free(ev->article);
 	free(ev->events);
 	geodata_briefing_destroy(ev->briefing);
 	free(ev);
@@ -295,6 +296,13 @@ void geodata_events_unref(geodata_events *ev)
 {
 	if (ev && atomic_fetch_sub_explicit(&ev->refs, 1, memory_order_acq_rel) == 1)
 		events_free(ev);
+}
+
+const char *geodata_events_article(const geodata_events *ev, size_t *len)
+{
+	if (len)
+		*len = ev && ev->article ? ev->article_len : 0;
+	return ev ? ev->article : NULL;
 }
 
 size_t geodata_events_count(const geodata_events *ev)

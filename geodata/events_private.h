@@ -39,6 +39,9 @@ struct geodata_events {
 	uint64_t hash;
 	geodata_briefing *briefing; /* briefing.json beside the file, or NULL */
 	int quotes_checked;
+	/* article.txt as the quotes' offsets count it (NUL-terminated), or NULL. */
+	char *article;
+	size_t article_len;
 	/* Every block behind the events' pointers, freed together. */
 	arena mem;
 	int oom;

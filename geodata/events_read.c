@@ -473,6 +473,10 @@ geodata_events *geodata_events_load(const geodata *gd, const char *path, geodata
 	if (ev) {
 		ev->quotes_checked = bf.article != NULL;
 		ev->hash ^= bf.hash;
+		/* Kept, so that a page can show each quote where the offsets say it is. */
+		ev->article = bf.article;
+		ev->article_len = bf.article_len;
+		bf.article = NULL;
 	}
 	briefing_files_finish(&bf);
 	name_file_in_problems(problems, before, q);

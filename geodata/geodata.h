@@ -704,6 +704,12 @@ const geodata_kinds *geodata_events_kinds(const geodata_events *ev);
 const geodata_kind *geodata_events_kind(const geodata_events *ev, const geodata_event *e);
 /** Whether the events' quotes were checked against an article.txt beside the file. */
 int geodata_events_quotes_checked(const geodata_events *ev);
+/**
+ * The article.txt the quotes were checked against (the bytes their offsets
+ * count, NUL-terminated; its length in `*len` when `len` is not NULL), owned
+ * by `ev`; NULL when there was none.
+ */
+const char *geodata_events_article(const geodata_events *ev, size_t *len);
 
 /* ---- a folder of briefings --------------------------------------------- */
 

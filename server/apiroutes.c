@@ -63,6 +63,42 @@ enum MHD_Result apiroutes_readyz(request *r, const char *rest, const query *q)
 	return reply_copy(r, "ready\n", 6, &o);
 }
 
+/*
+ * Answers `body` (len bytes, owned by `ev`, whose reference this takes over)
+ * with an ETag of the events' revision and `salt`: gzip when asked, 304 when
+ * current, else the bytes themselves without a copy.
+ */
+static enum MHD_Result reply_events_owned(request *r, geodata_events *ev, const char *body,
+                                          size_t len, const char *ctype, const char *salt)
+{
+	uint64_t h = tile_hash_u64(TILE_HASH_INIT, geodata_events_hash(ev));
+	h = tile_hash_str(h, salt);
+	char etag[24];
+	reply_etag_format(etag, h);
+	reply_opts o = reply_route_opts(r, ctype);
+	o.etag = etag;
+	reply_opts probe = o;
+	if (reply_gzip_wanted(r, &probe)) {
+		enum MHD_Result zret = reply_copy(r, body, len, &o);
+		geodata_events_unref(ev);
+		return zret;
+	}
+	o.vary = probe.vary;
+	o.full_len = len;
+	if (reply_not_modified(r, etag)) {
+		geodata_events_unref(ev);
+		return reply_304(r, &o);
+	}
+	/* The reference keeps the bytes alive while they are sent. */
+	struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
+	    len, (void *)body, free_events, ev);
+	if (!resp) {
+		geodata_events_unref(ev);
+		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	}
+	return reply_send(r, MHD_HTTP_OK, resp, len, &o);
+}
+
 static enum MHD_Result handle_events(request *r, const char *id)
 {
 	tile_scene *sc = request_scene(r);
@@ -93,33 +129,27 @@ static enum MHD_Result handle_events(request *r, const char *id)
 	} else {
 		body = geodata_events_geojson(ev);
 	}
-	uint64_t h = tile_hash_u64(TILE_HASH_INIT, geodata_events_hash(ev));
-	h = tile_hash_str(h, id ? id : "");
-	char etag[24];
-	reply_etag_format(etag, h);
-	reply_opts o = reply_route_opts(r, "application/geo+json");
-	o.etag = etag;
-	reply_opts probe = o;
-	if (reply_gzip_wanted(r, &probe)) {
-		enum MHD_Result zret = reply_copy(r, body, strlen(body), &o);
+	return reply_events_owned(r, ev, body, strlen(body), "application/geo+json", id ? id : "");
+}
+
+/*
+ * /api/article: article.txt as the quotes' byte offsets count it, so that a
+ * page can show a quote in its paragraph; 404 when the briefing has none.
+ */
+enum MHD_Result apiroutes_article(request *r, const char *rest, const query *q)
+{
+	tile_scene *sc = request_scene(r);
+	geodata_events *ev = tile_scene_events(sc);
+	ev = ev ? geodata_events_ref(ev) : NULL;
+	tile_scene_unref(sc);
+	size_t len;
+	const char *text = geodata_events_article(ev, &len);
+	if (!text) {
 		geodata_events_unref(ev);
-		return zret;
+		return reply_error(r, MHD_HTTP_NOT_FOUND, "this briefing has no article.txt");
 	}
-	o.vary = probe.vary;
-	o.full_len = strlen(body);
-	if (reply_not_modified(r, etag)) {
-		geodata_events_unref(ev);
-		return reply_304(r, &o);
-	}
-	size_t len = strlen(body);
-	/* The body is the events' own serialisation; the reference keeps it alive while sent. */
-	struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
-	    len, (void *)body, free_events, ev);
-	if (!resp) {
-		geodata_events_unref(ev);
-		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-	}
-	return reply_send(r, MHD_HTTP_OK, resp, len, &o);
+	/* "\n" cannot be an event id: the article's ETag never equals an event's. */
+	return reply_events_owned(r, ev, text, len, "text/plain; charset=utf-8", "\n");
 }
 
 enum MHD_Result apiroutes_views(request *r, const char *rest, const query *q)

@@ -253,6 +253,7 @@ int sheetroutes_is_format(const char *rest);
 enum MHD_Result apiroutes_events(request *r, const char *rest, const query *q);
 enum MHD_Result apiroutes_event(request *r, const char *rest, const query *q);
 enum MHD_Result apiroutes_views(request *r, const char *rest, const query *q);
+enum MHD_Result apiroutes_article(request *r, const char *rest, const query *q);
 enum MHD_Result apiroutes_style(request *r, const char *rest, const query *q);
 enum MHD_Result apiroutes_briefing(request *r, const char *rest, const query *q);
 enum MHD_Result apiroutes_briefings(request *r, const char *rest, const query *q);

@@ -57,6 +57,8 @@ static const route routes[] = {
     {.name = "briefing", .path = "/api/briefing", .handle = apiroutes_briefing, .where = BOTH,
      .briefing = ROUTE_ONE_BRIEFING, .unloaded_ok = 1, .cache = CC_API, .cors = 1,
      .allow = ROUTE_READ_METHODS},
+    {.name = "article", .path = "/api/article", .handle = apiroutes_article, .where = BOTH,
+     .briefing = ROUTE_ONE_BRIEFING, .cache = CC_API, .cors = 1, .allow = ROUTE_READ_METHODS},
     {.name = "briefings", .path = "/api/briefings", .handle = apiroutes_briefings, .where = TOP,
      .cache = CC_API, .cors = 1, .allow = ROUTE_READ_METHODS},
 };

@@ -9,12 +9,13 @@ let source = null;
 
 /*
  * Where the page reads the article's text: the briefing's
- * `article.text_url` (relative to the page), when the server serves
- * article.txt. Without it no quote offers to show its paragraph.
+ * `article.text_url` when it names one, else the briefing's `api/article`
+ * (relative to the page). When the text cannot be had (a briefing without
+ * article.txt answers 404) no quote offers to show its paragraph.
  */
 export function useArticle(briefing) {
 	const a = briefing && briefing.article;
-	source = a && typeof a.text_url === 'string' && a.text_url ? a.text_url : null;
+	source = a && typeof a.text_url === 'string' && a.text_url ? a.text_url : 'api/article';
 }
 
 /*

@@ -1,6 +1,6 @@
 /* map.js: the Leaflet map, its base tiles and attribution, and fitting a view at a whole zoom level. */
 import { fetchJSON } from './api.js';
-import { t } from './i18n.js';
+import { t, lang } from './i18n.js';
 
 const WORLD_BOUNDS = [[-85, -180], [85, 180]];
 /* Before the briefing's views arrive, or when it has none: the whole world. */
@@ -10,20 +10,35 @@ const ATTRIBUTION_BASE = '<a href="https://www.naturalearthdata.com/">Natural Ea
 	'(<a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>)';
 
 /* The base tiles; URLs are relative to the page, so that it works under any path
- * prefix, and carry the base map's revision (from its TileJSON): immutable. */
-function baseTiles(map) {
+ * prefix, carry the base map's revision (from its TileJSON: immutable) and name
+ * places in the reader's language. They are shown once both are known (localise),
+ * so that no tile is fetched twice. */
+function baseTiles() {
 	/* {r} is Leaflet's retina hook: '@2x' on HiDPI screens, which the
 	 * server answers with tiles drawn at twice the resolution. */
 	const tiles = L.tileLayer('tiles/base/{z}/{x}/{y}{r}.png', {
 		minZoom: 0, maxZoom: 12, tileSize: 256, noWrap: true, bounds: WORLD_BOUNDS,
 		keepBuffer: 3, updateWhenZooming: false, className: 'bm-base-tiles'
 	});
-	fetchJSON('tiles/base.json').then((tj) => {
+	tiles.revision = fetchJSON('tiles/base.json').then((tj) => {
 		const m = /[?&]v=([0-9a-f]+)/.exec((tj.tiles || [''])[0]);
-		if (m)
-			tiles.setUrl('tiles/base/{z}/{x}/{y}{r}.png?v=' + m[1], true);
-	}).catch(() => {}).then(() => tiles.addTo(map));
+		return m ? m[1] : null;
+	}).catch(() => null);
 	return tiles;
+}
+
+function showBaseTiles(map) {
+	const tiles = map.baseTiles;
+	tiles.revision.then((rev) => {
+		const q = [];
+		if (rev)
+			q.push('v=' + rev);
+		/* English is the data's own names: those tiles keep one address. */
+		if (lang() !== 'en')
+			q.push('lang=' + lang());
+		tiles.setUrl('tiles/base/{z}/{x}/{y}{r}.png' + (q.length ? '?' + q.join('&') : ''), true);
+		tiles.addTo(map);
+	});
 }
 
 export function createMap(container, options) {
@@ -39,7 +54,7 @@ export function createMap(container, options) {
 	map.attribution = L.control.attribution({ prefix: options.attributionPrefix || false, position: 'bottomright' });
 	map.attribution.addAttribution(ATTRIBUTION_BASE);
 	map.attribution.addTo(map);
-	map.baseTiles = baseTiles(map);
+	map.baseTiles = baseTiles();
 	return map;
 }
 
@@ -49,6 +64,7 @@ export function localise(map) {
 	if (map.localised)
 		return;
 	map.localised = true;
+	showBaseTiles(map);
 	L.control.zoom({ position: 'topleft', zoomInTitle: t('zoom_in'), zoomOutTitle: t('zoom_out') }).addTo(map);
 	map.attribution.addAttribution(t('attribution_events'));
 	map.on('popupopen', (e) => {

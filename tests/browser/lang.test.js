@@ -56,6 +56,11 @@ async function main() {
 				assert(got.dates.some((d) => d.startsWith(T.dates.undated)), 'no undated event reads "' + T.dates.undated + '"');
 				/* The screenshot shows the base map, not tiles still fading in. */
 				await waitTiles(page, 2, '/tiles/base/');
+				/* The base map names its places in the page's language (English: the data's own names). */
+				const srcs = await page.$$eval('img.leaflet-tile', (l) => l.map((i) => i.src).filter((u) => u.includes('/tiles/base/')));
+				const inLang = srcs.filter((u) => /[?&]lang=es\b/.test(u)).length;
+				assert(lang === 'es' ? inLang === srcs.length : inLang === 0,
+					inLang + ' of ' + srcs.length + ' base tiles ask for lang=es: ' + srcs[0]);
 				await page.waitForTimeout(400);
 				await page.screenshot({ path: path.join(shotDir, 'lang-' + lang + '-' + size.width + 'x' + size.height + '.png') });
 				assert(w.errors.length === 0, w.errors.slice(0, 3).join('; '));

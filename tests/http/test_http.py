@@ -423,6 +423,7 @@ def test_route_table(srv):
               ("/api/views", "no-cache", True),
               ("/api/style", "no-cache", True),
               ("/api/briefing", "no-cache", True),
+              ("/api/article", "no-cache", True),
               ("/api/briefings", "no-cache", True),
               ("/render.png?view=mexico&size=120x80", "public, max-age=60", True),
               ("/healthz", "no-store", False),
@@ -450,7 +451,7 @@ def test_route_table(srv):
                   and h.get("allow") == "GET, HEAD, OPTIONS", f"{st} {h.get('allow')}")
     text = srv.get("/metrics")[2].decode()
     for name in ("index", "embed", "static", "tile", "tilejson", "events", "views", "style",
-                 "briefing", "briefings", "render", "healthz", "readyz", "metrics", "wmts"):
+                 "briefing", "article", "briefings", "render", "healthz", "readyz", "metrics", "wmts"):
         check(f"/metrics counts route {name}",
               re.search(rf'^briefmap_requests_total\{{route="{name}",status="200"\}} [1-9]',
                         text, re.M) is not None)
@@ -462,6 +463,34 @@ def test_route_table(srv):
     check("/metrics counts unknown paths as other",
           re.search(r'^briefmap_requests_total\{route="other",status="404"\} [1-9]', text,
                     re.M) is not None)
+
+
+def test_article(srv, events_src):
+    """article.txt as the quotes' offsets count it: each quote is at its offset."""
+    slug = json.loads(srv.get("/api/briefings")[2])["default"]
+    with open(os.path.join(os.path.dirname(events_src), "article.txt"), "rb") as f:
+        want = f.read()
+    for prefix in ("", f"/b/{slug}"):
+        st, h, body = srv.get(prefix + "/api/article")
+        check(f"{prefix}/api/article: the briefing's article.txt, byte for byte",
+              st == 200 and body == want
+              and h.get("content-type") == "text/plain; charset=utf-8" and h.get("etag"),
+              f"{st} {h.get('content-type')} {len(body)} vs {len(want)}")
+    etag = srv.get("/api/article")[1].get("etag")
+    st, _, _ = srv.request("GET", "/api/article", headers={"If-None-Match": etag})
+    check("/api/article: 304 on its ETag", st == 304, f"{st}")
+    check("/api/article's ETag is not /api/events'",
+          etag != srv.get("/api/events")[1].get("etag"), etag)
+    fc = json.loads(srv.get("/api/events")[2])
+    placed = bad = 0
+    for f in fc["features"]:
+        for s in f["properties"].get("sources", []):
+            off, n = s.get("offset", -1), s.get("length", 0)
+            placed += 1
+            if want[off:off + n].decode("utf-8") != s["quote"]:
+                bad += 1
+    check("every quote's offset and length pick it out of /api/article",
+          placed > 0 and bad == 0, f"{bad} of {placed}")
 
 
 def test_tilejson(srv):
@@ -972,6 +1001,7 @@ def main():
                          ("route table", lambda: test_route_table(srv)),
                          ("tilejson", lambda: test_tilejson(srv)),
                          ("api", lambda: test_api(srv, events_src)),
+                         ("article", lambda: test_article(srv, events_src)),
                          ("render", lambda: test_render(srv)),
                          ("metrics", lambda: test_metrics(srv)),
                          ("access log", lambda: test_access_log(srv)),
