@@ -24,116 +24,20 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 
-PASSED = 0
-FAILED = 0
-
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import briefmaptest  # noqa: E402  (checks, the real server, cases by name)
+from briefmaptest import Server, case, check, server_env, summary  # noqa: E402,F401
 
 # Deadline factor: 1, or more under a sanitizer (set in main).
 SLOW = 1
 
-def check(name, cond, detail=""):
-    global PASSED, FAILED
-    if cond:
-        PASSED += 1
-    else:
-        FAILED += 1
-        print(f"FAIL: {name}" + (f" ({detail})" if detail else ""), flush=True)
-    return cond
 
-
-def server_env():
-    """The environment of a server: under LeakSanitizer, fontconfig's caches are not our leaks."""
-    env = dict(os.environ)
-    supp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lsan.supp")
-    if "suppressions=" not in env.get("LSAN_OPTIONS", ""):
-        env["LSAN_OPTIONS"] = ":".join(x for x in (env.get("LSAN_OPTIONS"), f"suppressions={supp}")
-                                       if x)
-    return env
-
-
-class Server:
-    """A running `briefmap serve` with its stderr collected line by line."""
-
-    def __init__(self, exe, cwd, extra_args=(), name="server"):
-        self.name = name
-        self.lines = []
-        self.cond = threading.Condition()
-        args = [exe, "serve", "--listen", "127.0.0.1:0", *extra_args]
-        self.proc = subprocess.Popen(args, cwd=cwd, stdin=subprocess.DEVNULL, env=server_env(),
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-        m = self.wait_log(r"^briefmap: serving on http://([0-9.]+):(\d+)/$", 120)
-        if not m:
-            self.stop()
-            raise RuntimeError(f"{name} did not start:\n" + "\n".join(self.lines[-30:]))
-        self.host, self.port = m.group(1), int(m.group(2))
-
-    def _read(self):
-        for raw in self.proc.stderr:
-            line = raw.decode("utf-8", "replace").rstrip("\n")
-            with self.cond:
-                self.lines.append(line)
-                self.cond.notify_all()
-        with self.cond:
-            self.cond.notify_all()
-
-    def wait_log(self, pattern, timeout, start=0):
-        """Waits for a stderr line matching `pattern` from line `start` on."""
-        rx = re.compile(pattern)
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            i = start
-            while True:
-                while i < len(self.lines):
-                    m = rx.search(self.lines[i])
-                    if m:
-                        return m
-                    i += 1
-                left = deadline - time.monotonic()
-                if left <= 0 or (self.proc.poll() is not None and i >= len(self.lines)):
-                    return None
-                self.cond.wait(min(left, 0.2))
-
-    def mark(self):
-        with self.cond:
-            return len(self.lines)
-
-    def request(self, method, path, headers=None, timeout=60):
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
-        try:
-            conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
-            hdrs = {"Host": f"{self.host}:{self.port}"}
-            hdrs.update(headers or {})
-            for k, v in hdrs.items():
-                conn.putheader(k, v)
-            conn.endheaders()
-            resp = conn.getresponse()
-            body = resp.read()
-            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, body
-        finally:
-            conn.close()
-
-    def get(self, path, headers=None, timeout=60):
-        return self.request("GET", path, headers, timeout)
-
-    def stop(self, sig=signal.SIGTERM, timeout=30):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        try:
-            rc = self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
-            rc = f"killed after {timeout}s"
-        self.reader.join(5)
-        return rc
-
-    def tail(self, n=30):
-        with self.cond:
-            return "\n".join(self.lines[-n:])
+def __getattr__(name):
+    """The harnesses that import this module read the shared counts through it."""
+    if name in ("PASSED", "FAILED"):
+        return getattr(briefmaptest, name)
+    raise AttributeError(name)
 
 
 def png_size(body):
@@ -1008,10 +912,7 @@ def main():
                          ("coalescing", lambda: test_coalescing(srv)),
                          ("concurrency", lambda: test_concurrency(srv))):
             sections.append(name)
-            try:
-                fn()
-            except Exception:  # noqa: BLE001 - a crash in one section fails it, not the run
-                check(f"section {name} ran", False, traceback.format_exc())
+            case(name, fn)
     finally:
         t0 = time.monotonic()
         rc = srv.stop(signal.SIGINT)
@@ -1032,10 +933,7 @@ def main():
             for name, fn in (("symlinks", lambda: test_symlinks(srv2)),
                              ("reload", lambda: test_reload(srv2, events)),
                              ("queue full", lambda: test_queue_full(srv2))):
-                try:
-                    fn()
-                except Exception:  # noqa: BLE001
-                    check(f"section {name} ran", False, traceback.format_exc())
+                case(name, fn)
         finally:
             rc = srv2.stop(signal.SIGTERM)
             check("sandbox server stopped with status 0", rc == 0, f"{rc}\n{srv2.tail()}")
@@ -1053,8 +951,7 @@ def main():
         check("bad events at start-up: problem named", "kind" in err and "problem" in err, err)
         check("bad events at start-up: never serves", "serving on" not in err, err)
 
-    print(f"{PASSED} passed, {FAILED} failed")
-    return 1 if FAILED else 0
+    return summary()
 
 
 if __name__ == "__main__":
