@@ -25,7 +25,7 @@ function phrases(en, es) {
 		.filter((s) => /[A-Za-z]{3}/.test(s) && !(es || '').includes(s));
 }
 
-function englishPhrases(style) {
+function englishPhrases(style, styleEs) {
 	const out = new Map();
 	const add = (where, en, es) => phrases(en, es).forEach((p) => out.set(p, where));
 	for (const k of Object.keys(EN.ui))
@@ -33,12 +33,13 @@ function englishPhrases(style) {
 	for (const k of ['undated', 'undated_said'])
 		add('en.json dates.' + k, EN.dates[k], ES.dates[k]);
 	EN.dates.months.forEach((m, i) => add('en.json month', m, ES.dates.months[i]));
-	const sst = (ES.style && ES.style.statuses) || {}, sk = (ES.style && ES.style.kinds) || {};
+	/* The server's words of kinds and statuses, in English and as it gives them in Spanish. */
+	const sst = new Map(styleEs.statuses.map((s) => [s.name, s])), sk = new Map(styleEs.kinds.map((k) => [k.id, k]));
 	for (const s of style.statuses)
-		for (const f of ['label', 'words', 'legend', 'legend_note'])
-			add('api/style ' + s.name + '.' + f, s[f], (sst[s.name] || {})[f]);
+		for (const f of ['label', 'words', 'legend', 'legend_note', 'count_one', 'count_other'])
+			add('api/style ' + s.name + '.' + f, s[f], (sst.get(s.name) || {})[f]);
 	for (const k of style.kinds)
-		add('api/style kind ' + k.id, k.label, sk[k.id]);
+		add('api/style kind ' + k.id, k.label, (sk.get(k.id) || {}).label);
 	return out;
 }
 
@@ -106,8 +107,8 @@ async function main() {
 	if (!(await check('server starts', async () => { server = await startServer(); return server.base; })))
 		return;
 	const base = server.base;
-	const [fc, views, style, briefing] = await Promise.all(['/api/events', '/api/views', '/api/style', '/api/briefing'].map((u) => getJSON(base + u)));
-	const english = englishPhrases(style);
+	const [fc, views, style, styleEs, briefing] = await Promise.all(['/api/events', '/api/views', '/api/style?lang=en', '/api/style?lang=es', '/api/briefing'].map((u) => getJSON(base + u)));
+	const english = englishPhrases(style, styleEs);
 	const own = briefingTexts(fc, views, briefing.slug);
 	const desk = await launch();
 	const area = (() => {
