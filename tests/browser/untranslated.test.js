@@ -3,7 +3,7 @@
 // aloud) is checked, the briefing's own texts taken out, against each English string of en.json
 // and of api/style that the Spanish tables give otherwise: with the legend, a popup, an area's
 // popup, a quote in its paragraph, the embed dialog and the embed's list open; and the list of
-// briefings.
+// briefings, whose counts of statuses take the singular or plural api/style?lang=es gives.
 //
 // usage: node untranslated.test.js BRIEFMAP_BINARY [SCREENSHOT_DIR]
 'use strict';
@@ -206,9 +206,20 @@ async function main() {
 		assert(thumbs.length === 2 && thumbs.every((l) => l === 'es'), 'thumbnails not drawn in Spanish: ' + thumbs.join(','));
 		const bad = leftInEnglish(texts, english, theirs.sort((a, b) => b.length - a.length));
 		assert(bad.length === 0, bad.length + ' English: ' + bad.slice(0, 6).join(' | '));
+		/* Each count in the number it takes, with api/style's words: "1 amenazado", "8 afirmados". */
+		const counts = list.briefings[0].status_counts;
+		assert(Object.values(counts).includes(1) && Object.values(counts).some((n) => n > 1), 'no status counted once and another more: ' + JSON.stringify(counts));
+		const cards = await page.$$eval('.card .counts', (l) => l.map((e) => e.textContent));
+		const byName = new Map(styleEs.statuses.map((s) => [s.name, s]));
+		for (const [name, n] of Object.entries(counts).filter(([, n]) => n > 0)) {
+			const s = byName.get(name);
+			const want = n + ' ' + (n === 1 ? s.count_one : s.count_other), wrong = n + ' ' + (n === 1 ? s.count_other : s.count_one);
+			const re = (x) => new RegExp('(^|\\D)' + x + '($|[^\\p{L}])', 'u');
+			assert(cards.every((c) => re(want).test(c) && !re(wrong).test(c)), 'not "' + want + '" in: ' + cards[0]);
+		}
 		assert(w.errors.length === 0, w.errors.slice(0, 3).join('; '));
 		await page.close();
-		return texts.length + ' texts, ' + list.briefings.length + ' briefings';
+		return texts.length + ' texts, ' + list.briefings.length + ' briefings; ' + cards[0];
 	});
 
 	await check('the check finds English: /?lang=en shows the phrases it looks for', async () => {
