@@ -77,7 +77,7 @@ export function statusText(status, field) {
 	return STATUSES[status][field];
 }
 
-/* "3 claimed", "1 amenazado": a count of events of a status, with the word its number takes. */
+/* "3 claimed": a count of events of a status, with the word its number takes (count_one or count_other). */
 export function statusCount(status, n) {
 	return countWords(STATUSES[status] || { count_one: status, count_other: status }, n);
 }
