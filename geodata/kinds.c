@@ -53,6 +53,7 @@ static int read_kind(json_object *o, size_t i, geodata_kind *k, geodata_problems
 	}
 	k->id = str(o, "id");
 	k->label = str(o, "label");
+	k->label_es = str(o, "label_es");
 	k->glyph = str(o, "glyph");
 	k->color = str(o, "color");
 	k->count_noun = str(o, "count_noun");
@@ -62,6 +63,11 @@ static int read_kind(json_object *o, size_t i, geodata_kind *k, geodata_problems
 	}
 	if (!k->label) {
 		briefing_problem(p, path, "field \"kinds[%zu].label\": expected a non-empty string", i);
+		bad = 1;
+	}
+	json_object *v = NULL;
+	if (json_object_object_get_ex(o, "label_es", &v) && !k->label_es) {
+		briefing_problem(p, path, "field \"kinds[%zu].label_es\": expected a non-empty string", i);
 		bad = 1;
 	}
 	if (!k->glyph || !is_id(k->glyph)) {
@@ -82,7 +88,6 @@ static int read_kind(json_object *o, size_t i, geodata_kind *k, geodata_problems
 			k->rgb[c] = (hi * 16 + lo) / 255.0;
 		}
 	}
-	json_object *v = NULL;
 	k->zone = json_object_object_get_ex(o, "zone", &v) && json_object_get_boolean(v);
 	const char *m = str(o, "measure");
 	k->measure = !m ? GEODATA_MEASURE_NONE
@@ -121,7 +126,7 @@ int kinds_read(json_object *list, geodata_kinds *out, geodata_problems *p, const
 		}
 		out->count++;
 		h = fnv(fnv(fnv(fnv(fnv(h, k->id), k->label), k->glyph), k->color), k->count_noun);
-		h = fnv(h, k->zone ? "z" : "") ^ (uint64_t)k->measure;
+		h = fnv(fnv(h, k->label_es), k->zone ? "z" : "") ^ (uint64_t)k->measure;
 	}
 	out->hash = h;
 	return bad ? -1 : 0;
@@ -133,6 +138,11 @@ long geodata_kinds_find(const geodata_kinds *k, const char *id)
 		if (!strcmp(k->kind[i].id, id))
 			return (long)i;
 	return -1;
+}
+
+const char *geodata_kind_label(const geodata_kind *k, const char *lang)
+{
+	return lang && !strcmp(lang, "es") && k->label_es ? k->label_es : k->label;
 }
 
 /* The built-in table: read once from bytes compiled into the program, never changed after. */

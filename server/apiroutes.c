@@ -178,9 +178,13 @@ enum MHD_Result apiroutes_event(request *r, const char *rest, const query *q)
 
 enum MHD_Result apiroutes_style(request *r, const char *rest, const query *q)
 {
+	/* The words in the language asked for; a language the outputs do not speak is refused. */
+	const char *lang_s = query_get(q, "lang"), *lang = NULL;
+	if (lang_s && !(lang = tile_sheet_lang_find(lang_s)))
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, "lang must be en or es");
 	tile_scene *sc = request_scene(r);
 	reply_opts o = reply_route_opts(r, "application/json");
-	enum MHD_Result ret = reply_json(r, style_json(tile_scene_events(sc)), &o);
+	enum MHD_Result ret = reply_json(r, style_json(tile_scene_events(sc), lang), &o);
 	tile_scene_unref(sc);
 	return ret;
 }

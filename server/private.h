@@ -266,8 +266,10 @@ struct json_object;
 /**
  * The kinds of the briefing of `ev` (NULL: the built-in ones), every status
  * with its words and treatment, and the glyph set: each kind carries its
- * glyph as SVG paths. A new tree the caller puts, or NULL without memory.
+ * glyph as SVG paths. Words are in `lang` (from tile_sheet_lang_find; NULL:
+ * English), each one English where its table gives none. A new tree the
+ * caller puts, or NULL without memory.
  */
-struct json_object *style_json(const geodata_events *ev);
+struct json_object *style_json(const geodata_events *ev, const char *lang);
 
 #endif

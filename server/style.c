@@ -1,4 +1,4 @@
-/* style.c: the body of /api/style, the kinds of a briefing and the statuses with their symbology. */
+/* style.c: the body of /api/style, the kinds of a briefing and the statuses with their symbology, in a language. */
 #include <json.h>
 
 #include "private.h"
@@ -23,11 +23,11 @@ static json_object *glyph_paths(const char *name)
 	return a;
 }
 
-static json_object *kind_json(const geodata_kind *k)
+static json_object *kind_json(const geodata_kind *k, const char *lang)
 {
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_string(k->id));
-	json_object_object_add(o, "label", json_object_new_string(k->label));
+	json_object_object_add(o, "label", json_object_new_string(geodata_kind_label(k, lang)));
 	json_object_object_add(o, "color", json_object_new_string(k->color));
 	/* A glyph outside the set is drawn as the dot, on the map and on the page alike. */
 	const char *g = tiles_glyph_find(k->glyph) >= 0 ? k->glyph : tiles_glyph_name(0);
@@ -39,17 +39,19 @@ static json_object *kind_json(const geodata_kind *k)
 	return o;
 }
 
-static json_object *status_json(geodata_event_status s)
+static json_object *status_json(geodata_event_status s, const char *lang)
 {
 	const geodata_status_info *st = geodata_status_get(s);
+	const geodata_status_words w = geodata_status_words_get(s, lang);
 	const geodata_treatment *t = &st->treatment;
 	json_object *o = json_object_new_object(), *tr = json_object_new_object();
 	json_object_object_add(o, "name", json_object_new_string(st->name));
-	json_object_object_add(o, "label", json_object_new_string(st->label));
-	json_object_object_add(o, "words", json_object_new_string(st->words));
-	json_object_object_add(o, "legend", json_object_new_string(st->legend));
-	json_object_object_add(o, "legend_row", json_object_new_string(st->legend_row));
-	json_object_object_add(o, "legend_note", json_object_new_string(st->legend_note));
+	json_object_object_add(o, "label", json_object_new_string(w.label));
+	json_object_object_add(o, "words", json_object_new_string(w.words));
+	json_object_object_add(o, "legend", json_object_new_string(w.legend));
+	json_object_object_add(o, "legend_note", json_object_new_string(w.legend_note));
+	json_object_object_add(o, "count_one", json_object_new_string(w.count_one));
+	json_object_object_add(o, "count_other", json_object_new_string(w.count_other));
 	json_object_object_add(o, "color", json_object_new_string(st->color));
 	json_object_object_add(o, "label_rank", json_object_new_int(st->label_rank));
 	json_object_object_add(tr, "line", json_object_new_string(geodata_line_name(t->line)));
@@ -62,7 +64,7 @@ static json_object *status_json(geodata_event_status s)
 	return o;
 }
 
-json_object *style_json(const geodata_events *ev)
+json_object *style_json(const geodata_events *ev, const char *lang)
 {
 	const geodata_kinds *kinds = geodata_events_kinds(ev);
 	json_object *root = json_object_new_object(), *k = json_object_new_array(),
@@ -72,11 +74,13 @@ json_object *style_json(const geodata_events *ev)
 		return NULL;
 	}
 	for (size_t i = 0; i < kinds->count; i++)
-		json_object_array_add(k, kind_json(&kinds->kind[i]));
+		json_object_array_add(k, kind_json(&kinds->kind[i], lang));
 	for (int i = 0; i < GEODATA_STATUS_COUNT; i++)
-		json_object_array_add(s, status_json((geodata_event_status)i));
+		json_object_array_add(s, status_json((geodata_event_status)i, lang));
 	for (size_t i = 0; i < tiles_glyph_count(); i++)
 		json_object_array_add(g, json_object_new_string(tiles_glyph_name(i)));
+	/* The language is in the body, so that the ETag (the body's hash) differs by language. */
+	json_object_object_add(root, "lang", json_object_new_string(lang ? lang : "en"));
 	json_object_object_add(root, "kinds", k);
 	json_object_object_add(root, "statuses", s);
 	json_object_object_add(root, "glyphs", g);

@@ -270,12 +270,12 @@ class App {
 		return Promise.all([
 			fetchJSON('api/views').catch((e) => ({ error: e })),
 			fetchJSON('api/events'),
-			loadStyle(),
+			loadStyle(I18N.pick(null, location.search, document.documentElement.lang)),
 			I18N.load(I18N.pick(null, location.search, document.documentElement.lang), document)
 		]).then(([views, fc]) => {
 			/* Without ?lang the briefing's own language, known only now. */
 			const lang = I18N.pick(fc && fc.briefing, location.search, document.documentElement.lang);
-			return (lang === I18N.lang() ? Promise.resolve() : I18N.load(lang, document)).then(() => this.show(views, fc));
+			return Promise.all([lang === I18N.lang() ? null : I18N.load(lang, document), loadStyle(lang)]).then(() => this.show(views, fc));
 		}).catch((e) => {
 			localise(this.map);
 			const box = $('load-error');

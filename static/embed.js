@@ -106,11 +106,11 @@ function show(views, fc) {
 Promise.all([
 	fetchJSON('api/views').catch(() => []),
 	fetchJSON('api/events'),
-	loadStyle(),
+	loadStyle(I18N.pick(null, location.search, document.documentElement.lang)),
 	I18N.load(I18N.pick(null, location.search, document.documentElement.lang), document)
 ]).then(([views, fc]) => {
 	const lang = I18N.pick(fc && fc.briefing, location.search, document.documentElement.lang);
-	return (lang === I18N.lang() ? Promise.resolve() : I18N.load(lang, document)).then(() => show(views, fc));
+	return Promise.all([lang === I18N.lang() ? null : I18N.load(lang, document), loadStyle(lang)]).then(() => show(views, fc));
 }).catch((e) => {
 	console.error('briefmap:', e);
 });

@@ -2,6 +2,7 @@
 import { el, byId } from './js/dom.js';
 import { fetchJSON } from './js/api.js';
 import * as I18N from './js/i18n.js';
+import { loadStyle, statusCount } from './js/style.js';
 
 const t = I18N.t;
 
@@ -11,10 +12,11 @@ function thumb(b, href) {
 	return img;
 }
 
-/* "16 events: 8 reported, 3 claimed" with the status words of the reader's language. */
+/* "16 events: 8 reported, 1 claimed" with the status words of the reader's language, each in
+ * the number its count takes (api/style's count_one and count_other). */
 function counts(b) {
 	const c = b.status_counts || {};
-	const parts = Object.keys(c).filter((k) => c[k] > 0).map((k) => c[k] + ' ' + t('status_' + k));
+	const parts = Object.keys(c).filter((k) => c[k] > 0).map((k) => statusCount(k, c[k]));
 	const n = b.events || 0;
 	const head = t(n === 1 ? 'n_event' : 'n_events', { n });
 	return parts.length ? t('n_events_by_status', { n, parts: parts.join(', ') }) : head;
@@ -38,8 +40,9 @@ function card(b) {
 
 I18N.load(I18N.pick(null, location.search, document.documentElement.lang), document).then(() => {
 	document.title = 'briefmap: ' + t('briefings').toLowerCase();
-	return fetchJSON('api/briefings');
-}).then((d) => {
+	/* Without the words of statuses (no briefing loaded to ask) the counts name them by id. */
+	return Promise.all([fetchJSON('api/briefings'), loadStyle(I18N.lang()).catch(() => null)]);
+}).then(([d]) => {
 	const ul = byId('briefings');
 	d.briefings.forEach((b) => ul.appendChild(card(b)));
 	byId('list-status').textContent = t(d.briefings.length === 1 ? 'n_briefing' : 'n_briefings', { n: d.briefings.length });

@@ -1,5 +1,5 @@
 /* i18n.c: the words of the sheets in each language they speak (legend, dateline, caveats, footer).
- */
+ * The words of statuses and kinds are their own tables' (geodata/statuses.c, kinds.json). */
 #include <string.h>
 
 #include "private.h"
@@ -35,8 +35,6 @@ static const tile_words words[] = {
         .map_of = "Map of %s",
         .n_events_one = "%zu event",
         .n_events_many = "%zu events",
-        .status_words = {"confirmed", "reported", "claimed", "threatened", "hypothetical",
-                         "disputed"},
     },
     {
         .code = "es",
@@ -68,8 +66,6 @@ static const tile_words words[] = {
         .map_of = "Mapa de %s",
         .n_events_one = "%zu suceso",
         .n_events_many = "%zu sucesos",
-        .status_words = {"confirmados", "informados", "afirmados", "amenazados", "hipotéticos",
-                         "disputados"},
     },
 };
 

@@ -346,7 +346,6 @@ typedef struct tile_words {
 	const char *caveats_full, *caveats_short, *caveats_more;
 	const char *caveat_kinds[GEODATA_CAVEAT_COUNT], *caveat_kinds_short[GEODATA_CAVEAT_COUNT];
 	const char *map_of, *n_events_one, *n_events_many;
-	const char *status_words[GEODATA_STATUS_COUNT]; /* in counts: "3 claimed" */
 } tile_words;
 
 /* The words of `lang` ("en", "es"); English for NULL or any other. Static storage. */

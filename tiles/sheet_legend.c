@@ -13,7 +13,8 @@ size_t sheet_legend_rows(const sheet_shown *sh, sheet_legend_row *rows)
 			rows[n++] =
 			    (sheet_legend_row){SHEET_ROW_KIND,           (int)k,
 			                       sh->kind_status[k],       0,
-			                       sh->kinds->kind[k].label, &sh->kinds->kind[k]};
+			                       geodata_kind_label(&sh->kinds->kind[k], w->code),
+			                       &sh->kinds->kind[k]};
 	if (sh->distance)
 		rows[n++] = (sheet_legend_row){SHEET_ROW_DISTANCE, 0, 0, 0, w->distance, NULL};
 	if (!sh->nevents)
@@ -27,7 +28,7 @@ size_t sheet_legend_rows(const sheet_shown *sh, sheet_legend_row *rows)
 				    s,
 				    s,
 				    1,
-				    geodata_status_get((geodata_event_status)s)->legend,
+				    geodata_status_words_get((geodata_event_status)s, w->code).legend,
 				    NULL};
 	}
 	int sec = sh->nevents ? 2 : 1;

@@ -96,9 +96,11 @@ static void alt_text(sheet_text *st, const tile_words *w, const sheet_shown *sh)
 		                        sh->nevents == 1 ? w->n_events_one : w->n_events_many,
 		                        sh->nevents);
 	for (int s = 0; s < GEODATA_STATUS_COUNT && len < n; s++)
-		if (sh->status[s])
+		if (sh->status[s]) {
+			geodata_status_words sw = geodata_status_words_get((geodata_event_status)s, w->code);
 			len += (size_t)snprintf(d + len, n - len, ", %d %s", sh->status[s],
-			                        w->status_words[s]);
+			                        sh->status[s] == 1 ? sw.count_one : sw.count_other);
+		}
 	if (len < n && st->caveats_full[0])
 		len += (size_t)snprintf(d + len, n - len, "; %s", st->caveats_full);
 	if (len < n)

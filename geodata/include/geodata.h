@@ -419,22 +419,39 @@ typedef struct geodata_treatment {
 } geodata_treatment;
 
 /**
+ * A status's words in one language, from the one table of each language in
+ * geodata/statuses.c. Static strings, never NULL when got from
+ * geodata_status_words_get.
+ */
+typedef struct geodata_status_words {
+	const char *label;       /**< short: "Claimed"; labels of non-confirmed events end with it */
+	const char *words;       /**< plainly: "Claimed — not independently confirmed" */
+	const char *legend;      /**< a legend's row: "Claimed, not verified" */
+	const char *legend_note; /**< what the symbol drawn looks like, in words */
+	const char *count_one;   /**< after a count of one: "1 claimed", "1 amenazado" */
+	const char *count_other; /**< after any other count: "3 claimed", "3 amenazados" */
+} geodata_status_words;
+
+/**
  * One status, declared once (geodata/statuses.c) and read by the validator,
  * the map, labels, legends and /api/style. Static strings.
  */
 typedef struct geodata_status_info {
 	const char *name;       /**< in the data: "claimed" */
-	const char *label;      /**< short: "Claimed"; labels of non-confirmed events end with it */
-	const char *words;      /**< plainly: "Claimed — not independently confirmed" */
-	const char *legend;     /**< a sheet's legend row: "Claimed, not verified" */
-	const char *legend_row; /**< the web legend's row, shared by statuses drawn alike */
-	const char *legend_note; /**< how that row is drawn, in words */
 	const char *color;      /**< the badge colour of the web page */
 	int label_rank;         /**< labels placed first: 0 first */
 	geodata_treatment treatment;
 } geodata_status_info;
 /** The row of a status (an out-of-range value: an "unknown" row drawn as a claim). Never NULL. */
 const geodata_status_info *geodata_status_get(geodata_event_status s);
+/**
+ * The words of a status in the language `lang` ("en", "es"; NULL or any other:
+ * English), each word English where that language's table leaves it out; an
+ * out-of-range status gets the "unknown" words. Thread-safe.
+ */
+geodata_status_words geodata_status_words_get(geodata_event_status s, const char *lang);
+/** Whether the status words have a table of their own for `lang` ("en", "es"). */
+int geodata_status_lang_known(const char *lang);
 const char *geodata_line_name(geodata_line l);
 const char *geodata_fill_name(geodata_fill f);
 const char *geodata_shape_name(geodata_shape s);
@@ -450,6 +467,7 @@ const char *geodata_shape_name(geodata_shape s);
 typedef enum geodata_measure { GEODATA_MEASURE_NONE, GEODATA_MEASURE_FROM, GEODATA_MEASURE_TO } geodata_measure;
 typedef struct geodata_kind {
 	const char *id, *label, *glyph, *color; /**< color "#rrggbb" */
+	const char *label_es;                   /**< its label in Spanish, or NULL */
 	double rgb[3];
 	const char *count_noun; /**< NULL when counts have no noun */
 	int zone;
@@ -467,6 +485,8 @@ typedef struct geodata_kinds {
 const geodata_kinds *geodata_kinds_builtin(void);
 /** A kind's index by id, or -1. */
 long geodata_kinds_find(const geodata_kinds *k, const char *id);
+/** A kind's label in the language `lang` ("es"); its English `label` when it gives none. */
+const char *geodata_kind_label(const geodata_kind *k, const char *lang);
 
 /**
  * How precisely the geometry places the event, with its drawing rule:

@@ -56,18 +56,6 @@ export function own(props, field) {
 	return (l && l !== 'en' && props && props[field + '_' + l]) || (props && props[field]);
 }
 
-/*
- * A word of api/style (a kind's label, a status's label, words, legend or
- * legend_note) in the reader's language. api/style speaks English, the one
- * declaration of kinds and statuses; a table other than English gives its
- * own words under "style" by kind id or status name.
- */
-export function styleWord(section, id, field, english) {
-	const s = table && table.style && table.style[section] && table.style[section][id];
-	const w = s && (typeof s === 'string' ? s : s[field]);
-	return w || english;
-}
-
 export function lang() {
 	return table ? table.lang : 'en';
 }

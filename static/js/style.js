@@ -1,6 +1,5 @@
-/* style.js: event kinds, statuses and their symbology as the server declares them (GET api/style); the page keeps no copy. */
+/* style.js: event kinds, statuses, their symbology and their words in the reader's language as the server declares them (GET api/style?lang=); the page keeps no copy. */
 import { fetchJSON } from './api.js';
-import { styleWord } from './i18n.js';
 
 export const KINDS = {};
 export const KIND_ORDER = [];
@@ -18,6 +17,10 @@ function treatmentName(t) {
 }
 
 function fill(style) {
+	for (const o of [KINDS, STATUSES])
+		Object.keys(o).forEach((k) => delete o[k]);
+	KIND_ORDER.length = 0;
+	STATUS_ORDER.length = 0;
 	for (const k of style.kinds || []) {
 		KINDS[k.id] = { label: k.label, color: k.color, glyph: k.glyph, paths: k.paths || [] };
 		KIND_ORDER.push(k.id);
@@ -25,6 +28,7 @@ function fill(style) {
 	for (const s of style.statuses || []) {
 		STATUSES[s.name] = {
 			label: s.label, words: s.words, legend: s.legend, legend_note: s.legend_note, color: s.color,
+			count_one: s.count_one, count_other: s.count_other,
 			shape: (s.treatment || {}).shape, fill: (s.treatment || {}).fill,
 			line: (s.treatment || {}).line, inner_ring: !!(s.treatment || {}).inner_ring, badge: !!(s.treatment || {}).badge,
 			hatch: !!(s.treatment || {}).hatch, treatment: treatmentName(s.treatment || {})
@@ -34,11 +38,20 @@ function fill(style) {
 }
 
 let ready = null;
+let readyLang = null;
 
-/* api/style, fetched once; the tables above are filled when it resolves. */
-export function loadStyle() {
-	if (!ready)
-		ready = fetchJSON('api/style').then(fill);
+/* api/style in `lang` (the server's words of that language, English where it has none), fetched
+ * once per language; the tables above are filled with the last one asked for when it resolves. */
+export function loadStyle(lang) {
+	lang = lang || 'en';
+	if (!ready || readyLang !== lang) {
+		readyLang = lang;
+		/* A language asked for before the reader's was known may answer last: it fills nothing. */
+		ready = fetchJSON('api/style?lang=' + encodeURIComponent(lang)).then((style) => {
+			if (readyLang === lang)
+				fill(style);
+		});
+	}
 	return ready;
 }
 
@@ -56,12 +69,22 @@ export function kindColor(kind) {
 }
 
 export function kindLabel(kind) {
-	return styleWord('kinds', kind, 'label', (KINDS[kind] || FALLBACK_KIND).label);
+	return (KINDS[kind] || FALLBACK_KIND).label;
 }
 
 /* A status's `label`, `words` (its plain-words meaning), `legend` or `legend_note`. */
 export function statusText(status, field) {
-	return styleWord('statuses', status, field, STATUSES[status][field]);
+	return STATUSES[status][field];
+}
+
+/* "3 claimed": a count of events of a status, with the word its number takes (count_one or count_other). */
+export function statusCount(status, n) {
+	return countWords(STATUSES[status] || { count_one: status, count_other: status }, n);
+}
+
+/* The same from a status as api/style gives it, for pages that keep no tables. */
+export function countWords(s, n) {
+	return n + ' ' + (n === 1 ? s.count_one : s.count_other);
 }
 
 /* The kind's glyph: the server's own paths, filled or stroked in `ink`. */

@@ -3,7 +3,7 @@
 // aloud) is checked, the briefing's own texts taken out, against each English string of en.json
 // and of api/style that the Spanish tables give otherwise: with the legend, a popup, an area's
 // popup, a quote in its paragraph, the embed dialog and the embed's list open; and the list of
-// briefings.
+// briefings, whose counts of statuses take the singular or plural api/style?lang=es gives.
 //
 // usage: node untranslated.test.js BRIEFMAP_BINARY [SCREENSHOT_DIR]
 'use strict';
@@ -25,7 +25,7 @@ function phrases(en, es) {
 		.filter((s) => /[A-Za-z]{3}/.test(s) && !(es || '').includes(s));
 }
 
-function englishPhrases(style) {
+function englishPhrases(style, styleEs) {
 	const out = new Map();
 	const add = (where, en, es) => phrases(en, es).forEach((p) => out.set(p, where));
 	for (const k of Object.keys(EN.ui))
@@ -33,12 +33,13 @@ function englishPhrases(style) {
 	for (const k of ['undated', 'undated_said'])
 		add('en.json dates.' + k, EN.dates[k], ES.dates[k]);
 	EN.dates.months.forEach((m, i) => add('en.json month', m, ES.dates.months[i]));
-	const sst = (ES.style && ES.style.statuses) || {}, sk = (ES.style && ES.style.kinds) || {};
+	/* The server's words of kinds and statuses, in English and as it gives them in Spanish. */
+	const sst = new Map(styleEs.statuses.map((s) => [s.name, s])), sk = new Map(styleEs.kinds.map((k) => [k.id, k]));
 	for (const s of style.statuses)
-		for (const f of ['label', 'words', 'legend', 'legend_note'])
-			add('api/style ' + s.name + '.' + f, s[f], (sst[s.name] || {})[f]);
+		for (const f of ['label', 'words', 'legend', 'legend_note', 'count_one', 'count_other'])
+			add('api/style ' + s.name + '.' + f, s[f], (sst.get(s.name) || {})[f]);
 	for (const k of style.kinds)
-		add('api/style kind ' + k.id, k.label, sk[k.id]);
+		add('api/style kind ' + k.id, k.label, (sk.get(k.id) || {}).label);
 	return out;
 }
 
@@ -106,8 +107,8 @@ async function main() {
 	if (!(await check('server starts', async () => { server = await startServer(); return server.base; })))
 		return;
 	const base = server.base;
-	const [fc, views, style, briefing] = await Promise.all(['/api/events', '/api/views', '/api/style', '/api/briefing'].map((u) => getJSON(base + u)));
-	const english = englishPhrases(style);
+	const [fc, views, style, styleEs, briefing] = await Promise.all(['/api/events', '/api/views', '/api/style?lang=en', '/api/style?lang=es', '/api/briefing'].map((u) => getJSON(base + u)));
+	const english = englishPhrases(style, styleEs);
 	const own = briefingTexts(fc, views, briefing.slug);
 	const desk = await launch();
 	const area = (() => {
@@ -205,9 +206,20 @@ async function main() {
 		assert(thumbs.length === 2 && thumbs.every((l) => l === 'es'), 'thumbnails not drawn in Spanish: ' + thumbs.join(','));
 		const bad = leftInEnglish(texts, english, theirs.sort((a, b) => b.length - a.length));
 		assert(bad.length === 0, bad.length + ' English: ' + bad.slice(0, 6).join(' | '));
+		/* Each count in the number it takes, with api/style's words: "1 amenazado", "8 afirmados". */
+		const counts = list.briefings[0].status_counts;
+		assert(Object.values(counts).includes(1) && Object.values(counts).some((n) => n > 1), 'no status counted once and another more: ' + JSON.stringify(counts));
+		const cards = await page.$$eval('.card .counts', (l) => l.map((e) => e.textContent));
+		const byName = new Map(styleEs.statuses.map((s) => [s.name, s]));
+		for (const [name, n] of Object.entries(counts).filter(([, n]) => n > 0)) {
+			const s = byName.get(name);
+			const want = n + ' ' + (n === 1 ? s.count_one : s.count_other), wrong = n + ' ' + (n === 1 ? s.count_other : s.count_one);
+			const re = (x) => new RegExp('(^|\\D)' + x + '($|[^\\p{L}])', 'u');
+			assert(cards.every((c) => re(want).test(c) && !re(wrong).test(c)), 'not "' + want + '" in: ' + cards[0]);
+		}
 		assert(w.errors.length === 0, w.errors.slice(0, 3).join('; '));
 		await page.close();
-		return texts.length + ' texts, ' + list.briefings.length + ' briefings';
+		return texts.length + ' texts, ' + list.briefings.length + ' briefings; ' + cards[0];
 	});
 
 	await check('the check finds English: /?lang=en shows the phrases it looks for', async () => {

@@ -4,14 +4,19 @@
     test_style.py BRIEFMAP_EXE SOURCE_ROOT
 
 Against the seed briefing: the built-in kinds with their glyphs as SVG paths, every status with
-its words and treatment, ETag and 304, CORS, HEAD. Then a briefing of its own (kinds `fire`,
-glyph `fire`, and `blackout`, glyph `lightning`): it loads, is served at /api/style, its
-symbols differ by glyph on a tile, and an event of a kind it does not declare is refused with
-the file, the feature, the field and the allowed ids named.
+its words and treatment, ETag and 304, CORS, HEAD. In Spanish (?lang=es): every word of kinds
+and statuses from their one table, the same words a Spanish sheet prints (its PDF legend, the
+counts of its SVG <desc>, singular or plural as the number takes), an ETag of its own, a bad
+language refused. Then a briefing of its own (kinds `fire`, glyph `fire`, with its `label_es`,
+and `blackout`, glyph `lightning`, without): it loads, is served at /api/style (English where it
+gives no Spanish), its symbols differ by glyph on a tile, and an event of a kind it does not
+declare is refused with the file, the feature, the field and the allowed ids named.
 """
 import http.client
 import json
 import os
+import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -31,7 +36,8 @@ def write(path, text):
         f.write(text)
 
 
-def briefing(folder, fire_kind="fire", blackout_kind="blackout", blackout_glyph="lightning"):
+def briefing(folder, fire_kind="fire", blackout_kind="blackout", blackout_glyph="lightning",
+             fire_label_es="Incendio", statuses=("reported", "reported")):
     os.makedirs(folder, exist_ok=True)
     write(os.path.join(folder, "article.txt"), ARTICLE)
     write(os.path.join(folder, "briefing.json"), json.dumps({
@@ -39,7 +45,8 @@ def briefing(folder, fire_kind="fire", blackout_kind="blackout", blackout_glyph=
         "article": {"headline": "Refinery fire", "published": None},
         "caveats": [{"kind": "undated", "text": "The article dates nothing but 'Monday'."}],
         "kinds": [
-            {"id": "fire", "label": "Fire", "color": "#c62828", "glyph": "fire"},
+            {"id": "fire", "label": "Fire", "label_es": fire_label_es, "color": "#c62828",
+             "glyph": "fire"},
             {"id": "blackout", "label": "Blackout", "color": "#c62828", "glyph": blackout_glyph},
         ]}))
     feats = []
@@ -47,7 +54,7 @@ def briefing(folder, fire_kind="fire", blackout_kind="blackout", blackout_glyph=
                                             (blackout_kind, -30.0, "The whole city lost power"))):
         feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, 30.0]},
                       "properties": {"id": f"event-{i}", "kind": kind, "title": f"Event {i}",
-                                     "status": "reported", "geo_precision": "exact",
+                                     "status": statuses[i], "geo_precision": "exact",
                                      "place": "assumed by this map", "sequence": i + 1,
                                      "actors": ["the city"],
                                      "sources": [{"quote": quote, "claimant": "the article"}]}})
@@ -150,6 +157,127 @@ def test_builtin(srv):
     check("style POST 405", st4 == 405, f"{st4}")
 
 
+STATUS_WORDS = ("label", "words", "legend", "legend_note", "count_one", "count_other")
+WORLD = "-180,-85,180,85"
+
+
+def pdf_text(data, tmp):
+    path = os.path.join(tmp, "sheet-es.pdf")
+    with open(path, "wb") as f:
+        f.write(data)
+    p = subprocess.run(["pdftotext", "-raw", path, "-"], capture_output=True, timeout=120)
+    return re.sub(r"\s+", " ", p.stdout.decode("utf-8", "replace"))
+
+
+def test_spanish(srv, root, tmp):
+    """?lang=es: the words of the one Spanish table, and a Spanish sheet prints the same ones."""
+    st, h_en, b_en = srv.get("/api/style?lang=en")
+    st_es, h_es, b_es = srv.get("/api/style?lang=es")
+    if not check("style in English and Spanish", st == 200 and st_es == 200, f"{st} {st_es}"):
+        return
+    en, es = json.loads(b_en), json.loads(b_es)
+    _, h_none, b_none = srv.get("/api/style")
+    check("without lang: English", json.loads(b_none) == en)
+    check("lang named in the body", en.get("lang") == "en" and es.get("lang") == "es")
+    check("the ETag varies with the language",
+          h_en.get("etag") and h_es.get("etag") and h_en["etag"] != h_es["etag"],
+          f"{h_en.get('etag')} {h_es.get('etag')}")
+    st, _, _ = srv.get("/api/style?lang=es", {"If-None-Match": h_en.get("etag", "")})
+    check("the English ETag is no 304 in Spanish", st == 200, f"{st}")
+    st, _, _ = srv.get("/api/style?lang=es", {"If-None-Match": h_es.get("etag", "")})
+    check("the Spanish ETag is a 304 in Spanish", st == 304, f"{st}")
+    for bad in ("xx", "", "es-ES", "EN", "es%20"):
+        st, h, b = srv.get("/api/style?lang=" + bad)
+        check(f"lang={bad!r} is a JSON 400", st == 400 and h.get("content-type", "").startswith(
+            "application/json") and "lang" in json.loads(b or b"{}").get("error", ""), f"{st} {b[:80]}")
+    st, _, b = srv.get("/b/us-mexico-cartels/api/style?lang=es")
+    check("/b/{slug}/api/style?lang=es gives the same", st == 200 and json.loads(b) == es, f"{st}")
+
+    with open(os.path.join(root, "geodata", "kinds.json"), encoding="utf-8") as f:
+        table = {k["id"]: k for k in json.load(f)["kinds"]}
+    check("the kinds' Spanish labels are kinds.json's label_es",
+          [k["label"] for k in es["kinds"]] == [table[k["id"]]["label_es"] for k in es["kinds"]],
+          [k["label"] for k in es["kinds"]])
+    check("the kinds' English labels are kinds.json's label",
+          [k["label"] for k in en["kinds"]] == [table[k["id"]]["label"] for k in en["kinds"]])
+    check("same kinds, statuses and treatments in both languages",
+          [(k["id"], k["glyph"], k["paths"]) for k in en["kinds"]]
+          == [(k["id"], k["glyph"], k["paths"]) for k in es["kinds"]]
+          and [(s["name"], s["treatment"]) for s in en["statuses"]]
+          == [(s["name"], s["treatment"]) for s in es["statuses"]])
+    for s_en, s_es in zip(en["statuses"], es["statuses"]):
+        check(f"{s_es['name']}: every word in Spanish, none left in English",
+              all(s_es[f] and s_en[f] and s_es[f] != s_en[f] for f in STATUS_WORDS),
+              {f: (s_en.get(f), s_es.get(f)) for f in STATUS_WORDS})
+    es_by = {s["name"]: s for s in es["statuses"]}
+    en_by = {s["name"]: s for s in en["statuses"]}
+    # The plural is the table's, not a letter added by the reader.
+    check("Spanish counts: one and other differ", all(
+        s["count_one"] != s["count_other"] for s in es["statuses"]))
+    # Reported is drawn solid with a white inner ring; its legend note says so.
+    for lang, by, ring in (("en", en_by, "ring"), ("es", es_by, "anillo")):
+        check(f"{lang}: the legend notes of confirmed and reported say what is drawn",
+              by["reported"]["treatment"]["inner_ring"]
+              and not by["confirmed"]["treatment"]["inner_ring"]
+              and ring in by["reported"]["legend_note"]
+              and ring not in by["confirmed"]["legend_note"]
+              and by["confirmed"]["legend_note"] != by["reported"]["legend_note"],
+              (by["confirmed"]["legend_note"], by["reported"]["legend_note"]))
+
+    # A Spanish sheet of the whole world: its legend and its counts are the same words.
+    st, _, b = srv.get("/api/briefing")
+    counts = json.loads(b).get("status_counts", {}) if st == 200 else {}
+    with open(os.path.join(root, "briefings", "us-mexico-cartels", "events.geojson"),
+              encoding="utf-8") as f:
+        used = {feat["properties"]["kind"] for feat in json.load(f)["features"]}
+    check("the seed has a status counted once and one counted more",
+          1 in counts.values() and any(n > 1 for n in counts.values()), counts)
+    st, _, svg = srv.get(f"/render.svg?bbox={WORLD}&size=800x500&lang=es", timeout=300)
+    d = re.search(r"<desc>(.*?)</desc>", svg.decode("utf-8", "replace"), re.S)
+    desc = d.group(1) if st == 200 and d else ""
+    for name, n in sorted(counts.items()):
+        if not n:
+            continue
+        want = f"{n} {es_by[name]['count_one' if n == 1 else 'count_other']}"
+        wrong = f"{n} {es_by[name]['count_other' if n == 1 else 'count_one']}"
+        check(f"the Spanish SVG counts {want!r}, as api/style?lang=es gives it",
+              re.search(re.escape(want) + r"[,.;]", desc)
+              and not re.search(re.escape(wrong) + r"[,.;]", desc), desc[:300])
+    if shutil.which("pdftotext"):
+        st, _, pdf = srv.get(f"/render.pdf?bbox={WORLD}&size=1400x900&lang=es", timeout=300)
+        text = pdf_text(pdf, tmp) if st == 200 else ""
+        for name, n in sorted(counts.items()):
+            if n:
+                check(f"the Spanish PDF's legend: {es_by[name]['legend']!r}",
+                      es_by[name]["legend"] in text and
+                      (en_by[name]["legend"] == es_by[name]["legend"]
+                       or en_by[name]["legend"] not in text), text[:400])
+        for k in es["kinds"]:
+            if k["id"] in used:
+                check(f"the Spanish PDF's legend: kind {k['label']!r}", k["label"] in text,
+                      text[:400])
+    else:
+        check("pdftotext is installed", False)
+
+
+def test_own_kinds_spanish(srv):
+    """A briefing's kind with label_es speaks Spanish; one without keeps its English label."""
+    st, _, b = srv.get("/api/style?lang=es")
+    labels = [k["label"] for k in json.loads(b)["kinds"]] if st == 200 else []
+    check("its label_es in Spanish, English where it gives none", labels == ["Incendio", "Blackout"],
+          labels)
+    st, _, b = srv.get("/api/style?lang=en")
+    labels = [k["label"] for k in json.loads(b)["kinds"]] if st == 200 else []
+    check("its labels in English", labels == ["Fire", "Blackout"], labels)
+    st, _, svg = srv.get("/render.svg?bbox=-45,25,-25,35&size=600x400&lang=es", timeout=300)
+    d = re.search(r"<desc>(.*?)</desc>", svg.decode("utf-8", "replace"), re.S)
+    desc = d.group(1) if st == 200 and d else ""
+    check("one event of a status: its singular", re.search(r"1 amenazado[,.;]", desc)
+          and re.search(r"1 informado[,.;]", desc), desc[:200])
+    check("no plural after one", "1 amenazados" not in desc and "1 informados" not in desc,
+          desc[:200])
+
+
 def test_no_kind_in_code(root):
     """The built-in kinds live in kinds.json only: no program source names one of them."""
     with open(os.path.join(root, "geodata", "kinds.json"), encoding="utf-8") as f:
@@ -173,14 +301,16 @@ def main():
     data_dir = os.environ.get("BRIEFMAP_DATA") or os.path.join(root, "var", "data")
     seed = os.path.join(root, "briefings", "us-mexico-cartels", "events.geojson")
     test_no_kind_in_code(root)
-    srv = Server(exe, root, ["--events", seed, "--data", data_dir], name="seed server")
-    try:
-        test_builtin(srv)
-    finally:
-        check("seed server stops", srv.stop() == 0)
+    with tempfile.TemporaryDirectory(prefix="briefmap-style-") as tmp:
+        srv = Server(exe, root, ["--events", seed, "--data", data_dir], name="seed server")
+        try:
+            test_builtin(srv)
+            test_spanish(srv, root, tmp)
+        finally:
+            check("seed server stops", srv.stop() == 0)
 
     with tempfile.TemporaryDirectory(prefix="briefmap-style-") as tmp:
-        events = briefing(os.path.join(tmp, "fire"))
+        events = briefing(os.path.join(tmp, "fire"), statuses=("threatened", "reported"))
         p = subprocess.run([exe, "check", "--data", data_dir, "--events", events], cwd=root,
                            env=server_env(), capture_output=True, timeout=300)
         check("a briefing with its own kinds passes check", p.returncode == 0,
@@ -197,6 +327,7 @@ def main():
             check("its events keep their kinds", kinds == ["fire", "blackout"], kinds)
             st, _, _ = srv.get("/tiles/events/4/6/6.png")
             check("a tile of its events", st == 200, f"{st}")
+            test_own_kinds_spanish(srv)
         finally:
             check("fire server stops", srv.stop() == 0)
 
@@ -219,6 +350,14 @@ def main():
         check("the problem names file, feature, field and the allowed kinds",
               "events.geojson" in err and "event-1" in err and '"kind"' in err
               and "fire, blackout" in err and "flood" in err, err)
+
+        # A label_es that is no word is refused, naming the field.
+        empty = briefing(os.path.join(tmp, "empty-es"), fire_label_es="")
+        p = subprocess.run([exe, "check", "--data", data_dir, "--events", empty], cwd=root,
+                           env=server_env(), capture_output=True, timeout=300)
+        err = p.stderr.decode(errors="replace") + p.stdout.decode(errors="replace")
+        check("an empty label_es is refused, naming the field",
+              p.returncode == 1 and "kinds[0].label_es" in err, f"{p.returncode} {err}")
 
         # A glyph outside the built-in set is refused before anything is drawn with it.
         odd = briefing(os.path.join(tmp, "odd"), blackout_glyph="nonesuch")
