@@ -12,19 +12,17 @@ and `blackout`, glyph `lightning`, without): it loads, is served at /api/style (
 gives no Spanish), its symbols differ by glyph on a tile, and an event of a kind it does not
 declare is refused with the file, the feature, the field and the allowed ids named.
 """
-import http.client
 import json
 import os
 import re
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
-import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_http import Server, check, server_env  # noqa: E402
+from briefmaptest import png_rgba  # noqa: E402  (test_http puts tests/lib on the path)
 import test_http  # noqa: E402
 
 ARTICLE = ("A fire broke out at the refinery near the port on Monday.\n\n"
@@ -61,54 +59,6 @@ def briefing(folder, fire_kind="fire", blackout_kind="blackout", blackout_glyph=
     path = os.path.join(folder, "events.geojson")
     write(path, json.dumps({"type": "FeatureCollection", "features": feats}))
     return path
-
-
-def png_rgba(data):
-    """Decodes an 8-bit PNG (RGB, RGBA or palette) into rows of (r, g, b, a)."""
-    pos, chunks = 8, {}
-    idat = b""
-    while pos < len(data):
-        n, = struct.unpack(">I", data[pos:pos + 4])
-        t = data[pos + 4:pos + 8]
-        body = data[pos + 8:pos + 8 + n]
-        if t == b"IDAT":
-            idat += body
-        else:
-            chunks.setdefault(t, body)
-        pos += 12 + n
-    w, h, depth, ctype = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
-    assert depth == 8, depth
-    bpp = {2: 3, 6: 4, 3: 1}[ctype]
-    raw = zlib.decompress(idat)
-    rows, prev, i = [], bytearray(w * bpp), 0
-    for _ in range(h):
-        f = raw[i]
-        line = bytearray(raw[i + 1:i + 1 + w * bpp])
-        i += 1 + w * bpp
-        for x in range(len(line)):
-            a = line[x - bpp] if x >= bpp else 0
-            b = prev[x]
-            c = prev[x - bpp] if x >= bpp else 0
-            if f == 1:
-                line[x] = (line[x] + a) & 255
-            elif f == 2:
-                line[x] = (line[x] + b) & 255
-            elif f == 3:
-                line[x] = (line[x] + (a + b) // 2) & 255
-            elif f == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        prev = line
-        if ctype == 3:
-            pal = chunks[b"PLTE"]
-            trns = chunks.get(b"tRNS", b"")
-            rows.append([(pal[3 * v], pal[3 * v + 1], pal[3 * v + 2],
-                          trns[v] if v < len(trns) else 255) for v in line])
-        else:
-            rows.append([tuple(line[x * bpp:(x + 1) * bpp]) + ((255,) if bpp == 3 else ())
-                         for x in range(w)])
-    return rows
 
 
 def symbol_box(exe, cwd, events, lon, tmp, name):
