@@ -191,7 +191,8 @@ static size_t *first_on_same_area(const geodata_events *ev)
 		if (f >= 0)
 			keys[m++] = (area_key){((uint64_t)layer << 32) | (uint64_t)f, i};
 	}
-	qsort(keys, m, sizeof *keys, cmp_area_key);
+	if (m)
+		qsort(keys, m, sizeof *keys, cmp_area_key);
 	for (size_t k = 1; k < m; k++)
 		if (keys[k].key == keys[k - 1].key)
 			first[keys[k].event] = first[keys[k - 1].event];
