@@ -1,4 +1,5 @@
 /* cache.c: a memory-bounded LRU cache of encoded tiles, shared by all server threads. */
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -64,9 +65,17 @@ static uint64_t hash_key(const char *s)
 	return h;
 }
 
+/* What an allocation takes from the heap: its usable size (rounded up to malloc's granule, or
+ * to whole pages for a large blob malloc maps on its own) plus malloc's size word. */
+static size_t heap_cost(void *p)
+{
+	return malloc_usable_size(p) + sizeof(size_t);
+}
+
+/* The entry's real footprint, not the sum of the sizes asked for: the bound is on memory. */
 static size_t entry_cost(const entry *e)
 {
-	return sizeof(*e) + strlen(e->key) + 1 + sizeof(blob_hdr) + e->blob->len;
+	return heap_cost((void *)e) + heap_cost(e->key) + heap_cost(HDR(e->blob));
 }
 
 tile_cache *tile_cache_create(size_t max_bytes)

@@ -7,7 +7,8 @@ Usage: soak.py BRIEFMAP_EXE SOURCE_ROOT [--seconds N] [--connections N] [--cache
 Starts the server on a free loopback port and keeps N connections busy with a
 mix of cold and warm tiles (all tilesets, @1x and @2x, zooms 3 to 11),
 /api/events and small briefing sheets, printing the server's resident memory
-(RSS and its anonymous part) every S seconds, then a verdict. The run passes
+(RSS, its anonymous part and its file-backed part, mostly the mapped data
+snapshot) every S seconds, then a verdict. The run passes
 when the RSS stays under its bound (300 MiB up to the default cache of
 256 MiB, else the cache size + 150 MiB; or --bound-mb), the anonymous memory
 (what the process allocated, as opposed to mapped files such as the data
@@ -48,14 +49,15 @@ def tile_at(lon, lat, z):
 
 
 def memory(pid):
-    """(RSS, anonymous RSS) in MiB."""
+    """(RSS, anonymous RSS, file-backed RSS) in MiB: the file-backed part is mostly the pages of
+    the mapped data snapshot that renders have touched."""
     vals = {}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             k, _, v = line.partition(":")
-            if k in ("VmRSS", "RssAnon"):
+            if k in ("VmRSS", "RssAnon", "RssFile"):
                 vals[k] = int(v.split()[0]) / 1024
-    return vals.get("VmRSS", 0.0), vals.get("RssAnon", 0.0)
+    return vals.get("VmRSS", 0.0), vals.get("RssAnon", 0.0), vals.get("RssFile", 0.0)
 
 
 def random_path(rng):
@@ -168,9 +170,10 @@ def soak(exe, root, seconds, connections, cache_mb, every, bound_mb, threads=0, 
         wait_ready(host, port)
         base = memory(proc.pid)
         samples.append((0.0, *base))
-        print(f"{'t (s)':>6} {'RSS MiB':>8} {'anon MiB':>9} {'cache MiB':>10} {'heap used':>10} "
-              f"{'heap free':>10}", flush=True)
-        print(f"{0:6.0f} {samples[0][1]:8.1f} {samples[0][2]:9.1f}", flush=True)
+        print(f"{'t (s)':>6} {'RSS MiB':>8} {'anon MiB':>9} {'file MiB':>9} {'cache MiB':>10} "
+              f"{'heap used':>10} {'heap free':>10}", flush=True)
+        print(f"{0:6.0f} {samples[0][1]:8.1f} {samples[0][2]:9.1f} {samples[0][3]:9.1f}",
+              flush=True)
         threads = [threading.Thread(target=client, args=(host, port, stop, i, counts), daemon=True)
                    for i in range(connections)]
         t0 = time.monotonic()
@@ -182,7 +185,7 @@ def soak(exe, root, seconds, connections, cache_mb, every, bound_mb, threads=0, 
             t = time.monotonic() - t0
             samples.append((t, *memory(proc.pid)))
             c = cache_mib(host, port) or [float("nan")] * 3
-            print(f"{t:6.0f} {samples[-1][1]:8.1f} {samples[-1][2]:9.1f} "
+            print(f"{t:6.0f} {samples[-1][1]:8.1f} {samples[-1][2]:9.1f} {samples[-1][3]:9.1f} "
                   + " ".join(f"{v:10.1f}" for v in c), flush=True)
             if t >= seconds:
                 break
@@ -191,7 +194,7 @@ def soak(exe, root, seconds, connections, cache_mb, every, bound_mb, threads=0, 
             t.join(130)
         time.sleep(3.0)
         idle = memory(proc.pid)
-        print(f"  idle {idle[0]:8.1f} {idle[1]:9.1f}", flush=True)
+        print(f"  idle {idle[0]:8.1f} {idle[1]:9.1f} {idle[2]:9.1f}", flush=True)
     finally:
         stop.set()
         if proc.poll() is None:
