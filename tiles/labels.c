@@ -423,10 +423,16 @@ static int place(const scene_data *d, int z, const mapper *m, label_set *out)
 			dot = 0;
 			rings = 4;
 		}
-		set_layout(lay, fd, text, c->cls, c->size);
-		PangoRectangle ink, logical;
-		pango_layout_get_pixel_extents(lay, &ink, &logical);
-		double w = logical.width, h = logical.height;
+		double wh[2];
+		if (!label_measures_get(d->measures, c->cls, c->size, text, wh)) {
+			set_layout(lay, fd, text, c->cls, c->size);
+			PangoRectangle ink, logical;
+			pango_layout_get_pixel_extents(lay, &ink, &logical);
+			wh[0] = logical.width;
+			wh[1] = logical.height;
+			label_measures_put(d->measures, c->cls, c->size, text, wh);
+		}
+		double w = wh[0], h = wh[1];
 		/* Only areas have an area, and they have no dot: the order of the two tests is free. */
 		if (c->area_px > 0 && c->area_px < w * h * 0.9 && z < 7)
 			continue; /* the area is too small to carry its name at this zoom */
