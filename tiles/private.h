@@ -228,6 +228,12 @@ const label_set *scene_base_labels_lang(const tile_scene *s, int zoom, const cha
  */
 int labels_place(const scene_data *d, int zoom, int with_events, const char *lang,
                  label_set *out);
+/**
+ * Measures into the scene's memo (d->measures) the base candidates of the whole world at `zoom`
+ * whose index is `part` modulo `nparts`, so that threads share the first measuring; placements
+ * stay what they would be without it. 0 or TILE_ENOMEM.
+ */
+int labels_premeasure(const scene_data *d, int zoom, size_t part, size_t nparts);
 /** Places labels for one arbitrary view (non-integer zoom or another CRS), in ctx->lang. */
 int labels_place_view(render_ctx *ctx, label_set *out);
 void labels_finish(label_set *ls);

@@ -92,8 +92,9 @@ const scene_link *scene_links(const tile_scene *s, size_t *n)
 
 /*
  * Places every zoom in the background, so that a server answers at once and tiles rarely wait:
- * one thread from the lowest zoom up, one from the highest down (the zooms' locks make each
- * placement happen once), so that two cores share the work.
+ * both threads first measure half of the texts each, then one places from the lowest zoom up,
+ * one from the highest down (the zooms' locks make each placement happen once), so that two
+ * cores share the work.
  */
 static void warm_zoom(tile_scene *s, int z)
 {
@@ -101,9 +102,14 @@ static void warm_zoom(tile_scene *s, int z)
 	scene_base_labels(s, z);
 }
 
+/* The zoom whose candidates hold nearly every text of the others (cities thin out by zoom). */
+#define MEASURE_ZOOM (GEODATA_LEVELS - 1)
+
 static void *warm_up(void *arg)
 {
 	tile_scene *s = arg;
+	if (!atomic_load(&s->stop))
+		labels_premeasure(&s->d, MEASURE_ZOOM, 0, WARM_THREADS);
 	for (int z = 0; z < GEODATA_LEVELS && !atomic_load(&s->stop); z++)
 		warm_zoom(s, z);
 	atomic_fetch_sub(&s->warm_left, 1);
@@ -113,6 +119,8 @@ static void *warm_up(void *arg)
 static void *warm_down(void *arg)
 {
 	tile_scene *s = arg;
+	if (!atomic_load(&s->stop))
+		labels_premeasure(&s->d, MEASURE_ZOOM, 1, WARM_THREADS);
 	for (int z = GEODATA_LEVELS - 1; z >= 0 && !atomic_load(&s->stop); z--)
 		warm_zoom(s, z);
 	atomic_fetch_sub(&s->warm_left, 1);
