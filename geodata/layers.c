@@ -111,6 +111,7 @@ void layer_finish(geodata_layer *L)
 		/* Only the fixed-up copies are ours; the rest belongs to the mapping. */
 		free(L->features);
 		free(L->pieces);
+		pthread_mutex_destroy(&L->pieces_lock);
 		memset(L, 0, sizeof(*L));
 		return;
 	}
@@ -176,9 +177,24 @@ size_t geodata_layer_piece_count(const geodata_layer *layer)
 	return layer->npieces;
 }
 
+const geodata_piece *layer_pieces(const geodata_layer *cL)
+{
+	/* Shared read-only by every thread: the one lazy member is built once, under its lock. */
+	geodata_layer *L = (geodata_layer *)cL;
+	if (atomic_load_explicit(&L->pieces_ready, memory_order_acquire))
+		return L->pieces;
+	pthread_mutex_lock(&L->pieces_lock);
+	if (!atomic_load_explicit(&L->pieces_ready, memory_order_relaxed) &&
+	    snapshot_layer_pieces(L) == 0)
+		atomic_store_explicit(&L->pieces_ready, 1, memory_order_release);
+	pthread_mutex_unlock(&L->pieces_lock);
+	return atomic_load_explicit(&L->pieces_ready, memory_order_acquire) ? L->pieces : NULL;
+}
+
 const geodata_piece *geodata_layer_piece(const geodata_layer *layer, size_t i)
 {
-	return i < layer->npieces ? &layer->pieces[i] : NULL;
+	const geodata_piece *pieces = i < layer->npieces ? layer_pieces(layer) : NULL;
+	return pieces ? &pieces[i] : NULL;
 }
 
 void geodata_layer_stats_get(const geodata_layer *layer, geodata_layer_stats *out)
@@ -248,11 +264,14 @@ int geodata_layer_query(const geodata_layer *layer, const geodata_bbox *bbox, ge
 	h.len = 0;
 	h.cap = sizeof(h.small) / sizeof(h.small[0]);
 	int rc = rtree_search(&layer->index, layer->piece_boxes, bbox, collect, &h);
+	const geodata_piece *pieces = !rc && h.len ? layer_pieces(layer) : NULL;
+	if (!rc && h.len && !pieces)
+		rc = GEODATA_ENOMEM;
 	if (!rc) {
 		/* Source order keeps overlapping strokes identical from one tile to the next. */
 		qsort(h.v, h.len, sizeof(uint32_t), u32_cmp);
 		for (size_t i = 0; i < h.len && !rc; i++) {
-			const geodata_piece *p = &layer->pieces[h.v[i]];
+			const geodata_piece *p = &pieces[h.v[i]];
 			rc = fn(p, &layer->features[p->feature], ud);
 		}
 	}

@@ -554,6 +554,7 @@ static int load_layer(geodata_layer *L, geodata_layer_id id, const char *spec,
 	L->piece_boxes = calloc(b.npb ? b.npb : 1, sizeof(geodata_bbox));
 	if (!L->pieces || !L->piece_boxes)
 		goto out;
+	atomic_store(&L->pieces_ready, 1); /* built here, not from a snapshot's records */
 	geodata_geom_type gt = info->geom == GEODATA_GEOM_POINT ? GEODATA_GEOM_POINT : GEODATA_GEOM_POLYGON;
 	uint32_t fidx = 0;
 	for (size_t i = 0; i < b.npb; i++) {

@@ -2,6 +2,9 @@
 #ifndef BRIEFMAP_GEODATA_PRIVATE_H
 #define BRIEFMAP_GEODATA_PRIVATE_H
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "geodata.h"
 
 /** A packed R-tree (sort-tile-recursive) over piece bounding boxes. */
@@ -35,13 +38,26 @@ void rtree_finish(rtree *t);
 int rtree_search(const rtree *t, const geodata_bbox *boxes, const geodata_bbox *q,
                  int (*fn)(uint32_t item, void *ud), void *ud);
 
+/** The pieces of `L` (built from the snapshot on first use; thread-safe), NULL when out of memory. */
+const geodata_piece *layer_pieces(const geodata_layer *L);
+/** Builds a mapped layer's pieces from its records (snapshot.c); 0 or GEODATA_ENOMEM. */
+int snapshot_layer_pieces(geodata_layer *L);
+
 struct geodata_layer {
 	geodata_layer_id id;
 	const char *attribution;
 	geodata_feature *features;
 	size_t nfeatures;
 	uint32_t *feature_first_piece; /**< pieces of feature i: [first[i], first[i+1]) */
+	/*
+	 * Of a mapped layer, built from the snapshot's records on first use (layer_pieces), under
+	 * pieces_lock: a sheet never pays for the 44,691 pieces of the cities it labels from their
+	 * features. A layer read through OGR has them from the start (pieces_ready set).
+	 */
 	geodata_piece *pieces;
+	atomic_int pieces_ready;
+	pthread_mutex_t pieces_lock; /**< initialised for mapped layers only */
+	const void *piece_recs; /**< the checked records pieces are built from (mapped layers) */
 	size_t npieces;
 	geodata_bbox *piece_boxes;
 	rtree index;

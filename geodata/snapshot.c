@@ -93,7 +93,8 @@ static int write_layer(writer *f, const geodata_layer *L)
 	size_t plen = 0, pcap = 0;
 	feature_rec *fr = calloc(L->nfeatures + 1, sizeof(*fr));
 	piece_rec *pr = calloc(L->npieces + 1, sizeof(*pr));
-	if (!fr || !pr)
+	const geodata_piece *pieces = layer_pieces(L); /* a mapped layer's are built on first use */
+	if (!fr || !pr || !pieces)
 		goto out;
 	for (size_t i = 0; i < L->nfeatures; i++) {
 		const geodata_feature *ft = &L->features[i];
@@ -114,10 +115,10 @@ static int write_layer(writer *f, const geodata_layer *L)
 		fr[i].area = ft->area;
 	}
 	for (size_t i = 0; i < L->npieces; i++) {
-		pr[i].feature = L->pieces[i].feature;
+		pr[i].feature = pieces[i].feature;
 		for (int z = 0; z < GEODATA_LEVELS; z++)
-			geom_to_rec(L, &L->pieces[i].level[z], &pr[i].g[z]);
-		geom_to_rec(L, &L->pieces[i].lonlat, &pr[i].g[GEODATA_LEVELS]);
+			geom_to_rec(L, &pieces[i].level[z], &pr[i].g[z]);
+		geom_to_rec(L, &pieces[i].lonlat, &pr[i].g[GEODATA_LEVELS]);
 	}
 	/* The arrays' true lengths: the largest offset + run reached by any piece. */
 	size_t ncoords = 0, nlens = 0;
@@ -320,7 +321,9 @@ static const char *read_layer(cursor *c, geodata_layer *L, geodata_layer_id id)
 	rtree index = {(rtree_node *)nodes, lh->nnodes, (uint32_t *)items, lh->nitems, lh->root};
 	if (rtree_check(&index, lh->npieces))
 		return "spatial index unsound";
-	L->mapped = 1;
+	if (pthread_mutex_init(&L->pieces_lock, NULL))
+		return "out of memory";
+	L->mapped = 1; /* from here layer_finish destroys the lock and leaves the mapping alone */
 	L->id = id;
 	L->attribution = geodata_layer_info_get(id)->attribution;
 	L->nfeatures = lh->nfeatures;
@@ -332,9 +335,9 @@ static const char *read_layer(cursor *c, geodata_layer *L, geodata_layer_id id)
 	L->piece_boxes = (geodata_bbox *)boxes;
 	L->index = index;
 	L->stats = lh->stats;
+	L->piece_recs = v.pr;
 	L->features = calloc(lh->nfeatures + 1, sizeof(geodata_feature));
-	L->pieces = calloc(lh->npieces + 1, sizeof(geodata_piece));
-	if (!L->features || !L->pieces)
+	if (!L->features)
 		return "out of memory";
 	for (size_t i = 0; i < lh->nfeatures; i++) {
 		geodata_feature *ft = &L->features[i];
@@ -352,14 +355,25 @@ static const char *read_layer(cursor *c, geodata_layer *L, geodata_layer_id id)
 		ft->lat = f->lat;
 		ft->area = f->area;
 	}
-	for (size_t i = 0; i < lh->npieces; i++) {
-		geodata_piece *p = &L->pieces[i];
-		p->feature = (uint32_t)v.pr[i].feature;
-		for (int z = 0; z < GEODATA_LEVELS; z++)
-			rec_to_geom(L, &v.pr[i].g[z], &p->level[z]);
-		rec_to_geom(L, &v.pr[i].g[GEODATA_LEVELS], &p->lonlat);
-	}
 	return NULL;
+}
+
+/* The pieces from records read_layer has checked: every run and offset lies in its arrays. */
+int snapshot_layer_pieces(geodata_layer *L)
+{
+	const piece_rec *pr = L->piece_recs;
+	geodata_piece *pieces = calloc(L->npieces + 1, sizeof(geodata_piece));
+	if (!pieces)
+		return GEODATA_ENOMEM;
+	for (size_t i = 0; i < L->npieces; i++) {
+		geodata_piece *p = &pieces[i];
+		p->feature = (uint32_t)pr[i].feature;
+		for (int z = 0; z < GEODATA_LEVELS; z++)
+			rec_to_geom(L, &pr[i].g[z], &p->level[z]);
+		rec_to_geom(L, &pr[i].g[GEODATA_LEVELS], &p->lonlat);
+	}
+	L->pieces = pieces;
+	return 0;
 }
 
 static void say(geodata_error *why, const char *what, const char *detail)

@@ -330,6 +330,52 @@ static int cand_cmp(const void *a, const void *b)
 	return x->prio < y->prio ? -1 : x->prio > y->prio;
 }
 
+/* ---- measuring --------------------------------------------------------------------- */
+
+/* What measures text: every placement lays text out the same way, so a measure is one per text. */
+typedef struct meter {
+	PangoContext *pc;
+	PangoLayout *lay;
+	PangoFontDescription *fd;
+} meter;
+
+static int meter_init(meter *mt)
+{
+	PangoFontMap *fm = pango_cairo_font_map_get_default();
+	mt->pc = pango_font_map_create_context(fm);
+	mt->fd = pango_font_description_new();
+	mt->lay = NULL;
+	if (!mt->pc || !mt->fd)
+		return TILE_ENOMEM;
+	render_font_options(NULL, mt->pc);
+	mt->lay = pango_layout_new(mt->pc);
+	return mt->lay ? 0 : TILE_ENOMEM;
+}
+
+static void meter_finish(meter *mt)
+{
+	if (mt->lay)
+		g_object_unref(mt->lay);
+	if (mt->fd)
+		pango_font_description_free(mt->fd);
+	if (mt->pc)
+		g_object_unref(mt->pc);
+}
+
+/* The logical extents of a label's text, from the scene's memo when another placement had it. */
+static void measure(const scene_data *d, meter *mt, const char *text, label_class cls,
+                    double size, double wh[2])
+{
+	if (label_measures_get(d->measures, cls, size, text, wh))
+		return;
+	set_layout(mt->lay, mt->fd, text, cls, size);
+	PangoRectangle ink, logical;
+	pango_layout_get_pixel_extents(mt->lay, &ink, &logical);
+	wh[0] = logical.width;
+	wh[1] = logical.height;
+	label_measures_put(d->measures, cls, size, text, wh);
+}
+
 /* ---- placement ------------------------------------------------------------------- */
 
 typedef struct {
@@ -365,17 +411,12 @@ static int place(const scene_data *d, int z, const mapper *m, label_set *out)
 	grid *g = calloc(1, sizeof(*g)); /* too large for a thread's stack */
 	box *syms = NULL;
 	size_t nsyms = 0;
-	PangoFontMap *fm = pango_cairo_font_map_get_default();
-	PangoContext *pc = pango_font_map_create_context(fm);
-	PangoLayout *lay = NULL;
-	PangoFontDescription *fd = pango_font_description_new();
-	int rc = TILE_ENOMEM;
+	meter mt;
+	int rc = meter_init(&mt);
 	geodata_events *ev = d->events;
-	if (!pc || !fd || !g)
-		goto done;
-	render_font_options(NULL, pc);
-	lay = pango_layout_new(pc);
-	if (!lay)
+	if (!rc && !g)
+		rc = TILE_ENOMEM;
+	if (rc)
 		goto done;
 	if ((rc = gather(d, z, m, &cv)))
 		goto done;
@@ -423,10 +464,9 @@ static int place(const scene_data *d, int z, const mapper *m, label_set *out)
 			dot = 0;
 			rings = 4;
 		}
-		set_layout(lay, fd, text, c->cls, c->size);
-		PangoRectangle ink, logical;
-		pango_layout_get_pixel_extents(lay, &ink, &logical);
-		double w = logical.width, h = logical.height;
+		double wh[2];
+		measure(d, &mt, text, c->cls, c->size, wh);
+		double w = wh[0], h = wh[1];
 		/* Only areas have an area, and they have no dot: the order of the two tests is free. */
 		if (c->area_px > 0 && c->area_px < w * h * 0.9 && z < 7)
 			continue; /* the area is too small to carry its name at this zoom */
@@ -515,12 +555,25 @@ done:
 	free(g);
 	free(syms);
 	free(cv.v);
-	if (lay)
-		g_object_unref(lay);
-	if (fd)
-		pango_font_description_free(fd);
-	if (pc)
-		g_object_unref(pc);
+	meter_finish(&mt);
+	return rc;
+}
+
+int labels_premeasure(const scene_data *d, int zoom, size_t part, size_t nparts)
+{
+	mapper m = {.global = 1, .res = geodata_zoom_resolution(zoom)};
+	cand_vec cv = {0};
+	meter mt;
+	int rc = meter_init(&mt);
+	if (!rc)
+		rc = gather(d, zoom, &m, &cv);
+	for (size_t i = part; !rc && i < cv.len; i += nparts) {
+		double wh[2];
+		if (cv.v[i].text && cv.v[i].text[0])
+			measure(d, &mt, cv.v[i].text, cv.v[i].cls, cv.v[i].size, wh);
+	}
+	free(cv.v);
+	meter_finish(&mt);
 	return rc;
 }
 

@@ -40,12 +40,26 @@ typedef struct scene_link {
  * scene.c puts it first in `struct tile_scene`, so that the files below the
  * scene (labels, symbols) read it without calling back up into scene.c.
  */
+/**
+ * Text extents of labels kept by a scene (measures.c): thread-safe; a lookup
+ * that misses, or a memo that could not be made (NULL), means "measure it".
+ */
+typedef struct label_measures label_measures;
+label_measures *label_measures_create(void);
+void label_measures_destroy(label_measures *m);
+/** Whether the extents of `text` in class `cls` at `size` are known; if so they are in `wh`. */
+int label_measures_get(label_measures *m, int cls, double size, const char *text, double wh[2]);
+/** Keeps the extents measured; out of memory or a very long text only keeps nothing. */
+void label_measures_put(label_measures *m, int cls, double size, const char *text,
+                        const double wh[2]);
+
 typedef struct scene_data {
 	const geodata *gd;
 	geodata_events *events; /**< NULL for the base map alone */
 	const scene_link *links;
 	size_t nlinks;
 	tile_emphasis emphasis;
+	label_measures *measures; /**< owned by the scene; may be NULL */
 } scene_data;
 static inline const scene_data *scene_data_of(const tile_scene *s)
 {
@@ -214,6 +228,12 @@ const label_set *scene_base_labels_lang(const tile_scene *s, int zoom, const cha
  */
 int labels_place(const scene_data *d, int zoom, int with_events, const char *lang,
                  label_set *out);
+/**
+ * Measures into the scene's memo (d->measures) the base candidates of the whole world at `zoom`
+ * whose index is `part` modulo `nparts`, so that threads share the first measuring; placements
+ * stay what they would be without it. 0 or TILE_ENOMEM.
+ */
+int labels_premeasure(const scene_data *d, int zoom, size_t part, size_t nparts);
 /** Places labels for one arbitrary view (non-integer zoom or another CRS), in ctx->lang. */
 int labels_place_view(render_ctx *ctx, label_set *out);
 void labels_finish(label_set *ls);

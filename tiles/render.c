@@ -238,8 +238,8 @@ int tile_view_render(const tile_scene *s, const tile_view *v, void **surface, ti
 		ctx.res = fmax(ctx.res, resy);
 	}
 	if (fabs(ctx.zoomf - ctx.zoom) < 1e-6) {
-		ls = v->tileset == TILE_TILESET_BASE ? scene_base_labels_lang(s, ctx.zoom, v->lang)
-		                                     : scene_labels_lang(s, ctx.zoom, v->lang);
+		ls = tile_tileset_uses_events(v->tileset) ? scene_labels_lang(s, ctx.zoom, v->lang)
+		                                          : scene_base_labels_lang(s, ctx.zoom, v->lang);
 		gx = (ctx.ox + GEODATA_MERC_HALF) / ctx.res;
 		gy = (GEODATA_MERC_HALF - ctx.oy) / ctx.res;
 		/* Tile-aligned views sit on whole pixels of the zoom's grid, up to rounding. */
@@ -253,7 +253,7 @@ int tile_view_render(const tile_scene *s, const tile_view *v, void **surface, ti
 		tile_error_set(err, "label placement failed");
 		goto out_ctx;
 	}
-	int base = v->tileset != TILE_TILESET_EVENTS, events = v->tileset != TILE_TILESET_BASE;
+	int base = v->tileset != TILE_TILESET_EVENTS, events = tile_tileset_uses_events(v->tileset);
 	rc = render_map(&ctx, base, events, ls, gx, gy);
 	if (rc)
 		tile_error_set(err, "drawing failed: %s", cairo_status_to_string(cairo_status(cr)));

@@ -6,6 +6,8 @@
 
 #include "private.h"
 
+#define WARM_THREADS 2
+
 struct tile_scene {
 	scene_data d; /* first: see scene_data_of */
 	atomic_int refs;
@@ -18,10 +20,10 @@ struct tile_scene {
 	label_set labels[TILE_LANGS][2][GEODATA_LEVELS];
 	scene_link *links; /* owned; d.links reads it */
 	size_t nlinks;
-	pthread_t warm;
-	int warming;
+	pthread_t warm[WARM_THREADS];
+	int warming; /* warm-up threads started */
 	atomic_int stop; /* set when the scene goes away before the warm-up ends */
-	atomic_int warm_over; /* the warm-up thread has returned (or never ran) */
+	atomic_int warm_left; /* warm-up threads still running */
 };
 _Static_assert(offsetof(struct tile_scene, d) == 0, "scene_data_of reads the scene's first member");
 
@@ -88,15 +90,40 @@ const scene_link *scene_links(const tile_scene *s, size_t *n)
 	return s->links;
 }
 
-/* Places every zoom in the background, so that a server answers at once and tiles rarely wait. */
-static void *warm_main(void *arg)
+/*
+ * Places every zoom in the background, so that a server answers at once and tiles rarely wait:
+ * both threads first measure half of the texts each, then one places from the lowest zoom up,
+ * one from the highest down (the zooms' locks make each placement happen once), so that two
+ * cores share the work.
+ */
+static void warm_zoom(tile_scene *s, int z)
+{
+	scene_labels(s, z);
+	scene_base_labels(s, z);
+}
+
+/* The zoom whose candidates hold nearly every text of the others (cities thin out by zoom). */
+#define MEASURE_ZOOM (GEODATA_LEVELS - 1)
+
+static void *warm_up(void *arg)
 {
 	tile_scene *s = arg;
-	for (int z = 0; z < GEODATA_LEVELS && !atomic_load(&s->stop); z++) {
-		scene_labels(s, z);
-		scene_base_labels(s, z);
-	}
-	atomic_store(&s->warm_over, 1);
+	if (!atomic_load(&s->stop))
+		labels_premeasure(&s->d, MEASURE_ZOOM, 0, WARM_THREADS);
+	for (int z = 0; z < GEODATA_LEVELS && !atomic_load(&s->stop); z++)
+		warm_zoom(s, z);
+	atomic_fetch_sub(&s->warm_left, 1);
+	return NULL;
+}
+
+static void *warm_down(void *arg)
+{
+	tile_scene *s = arg;
+	if (!atomic_load(&s->stop))
+		labels_premeasure(&s->d, MEASURE_ZOOM, 1, WARM_THREADS);
+	for (int z = GEODATA_LEVELS - 1; z >= 0 && !atomic_load(&s->stop); z--)
+		warm_zoom(s, z);
+	atomic_fetch_sub(&s->warm_left, 1);
 	return NULL;
 }
 
@@ -122,6 +149,7 @@ tile_scene *tile_scene_create(const geodata *gd, geodata_events *events, int eag
 	}
 	atomic_init(&s->refs, 1);
 	s->d.gd = gd;
+	s->d.measures = label_measures_create(); /* NULL only costs time: placements measure */
 	s->d.events = events ? geodata_events_ref(events) : NULL;
 	for (int l = 0; l < TILE_LANGS; l++)
 		for (int z = 0; z < GEODATA_LEVELS; z++) {
@@ -145,10 +173,15 @@ tile_scene *tile_scene_create(const geodata *gd, geodata_events *events, int eag
 			tile_scene_unref(s);
 			return NULL;
 		}
-		s->warming = pthread_create(&s->warm, NULL, warm_main, s) == 0;
+		void *(*const mains[WARM_THREADS])(void *) = {warm_up, warm_down};
+		atomic_store(&s->warm_left, WARM_THREADS);
+		for (int t = 0; t < WARM_THREADS; t++) {
+			if (pthread_create(&s->warm[s->warming], NULL, mains[t], s) == 0)
+				s->warming++;
+			else
+				atomic_fetch_sub(&s->warm_left, 1);
+		}
 	}
-	if (!s->warming)
-		atomic_store(&s->warm_over, 1);
 	return s;
 }
 
@@ -160,7 +193,7 @@ void tile_scene_stop_warming(tile_scene *s)
 
 int tile_scene_warm_over(const tile_scene *s)
 {
-	return !s || atomic_load(&s->warm_over);
+	return !s || atomic_load(&s->warm_left) == 0;
 }
 
 tile_scene *tile_scene_ref(tile_scene *s)
@@ -174,10 +207,9 @@ void tile_scene_unref(tile_scene *s)
 {
 	if (!s || atomic_fetch_sub(&s->refs, 1) != 1)
 		return;
-	if (s->warming) {
-		atomic_store(&s->stop, 1);
-		pthread_join(s->warm, NULL);
-	}
+	atomic_store(&s->stop, 1);
+	for (int t = 0; t < s->warming; t++)
+		pthread_join(s->warm[t], NULL);
 	for (int z = 0; z < GEODATA_LEVELS; z++) {
 		for (int l = 0; l < TILE_LANGS; l++) {
 			labels_finish(&s->labels[l][0][z]);
@@ -187,6 +219,7 @@ void tile_scene_unref(tile_scene *s)
 	}
 	geodata_events_unref(s->d.events);
 	free(s->links);
+	label_measures_destroy(s->d.measures);
 	free(s);
 }
 

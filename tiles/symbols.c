@@ -414,15 +414,13 @@ static void region_halo(cairo_t *cr, const geodata_kind *kind, double x, double 
  * at the view's own generalisation level: far fewer vertices at low zooms,
  * and the very line the base map draws for that state's border.
  */
-static int area_path(render_ctx *ctx, const geodata_event *e)
+static int area_path(render_ctx *ctx, const geodata_events *ev, const geodata_event *e)
 {
 	const geodata *gd = scene_data_of(ctx->scene)->gd;
-	int country = e->area && strlen(e->area) == 2;
-	long f = !e->area || !gd       ? -1
-	         : country ? geodata_country_find(gd, e->area)
-	                   : geodata_state_find(gd, e->area);
-	const geodata_layer *states =
-	    f >= 0 ? geodata_layer_get(gd, country ? GEODATA_COUNTRIES : GEODATA_STATES) : NULL;
+	/* Resolved once when the events were loaded: no search of the layer per tile. */
+	geodata_layer_id layer = GEODATA_STATES;
+	long f = gd ? geodata_events_area(ev, e, &layer) : -1;
+	const geodata_layer *states = f >= 0 ? geodata_layer_get(gd, layer) : NULL;
 	size_t idx[64], n = states ? geodata_layer_feature_pieces(states, (size_t)f, idx, 64) : 0;
 	int rc = 0;
 	if (n > 0 && n <= 64) {
@@ -438,7 +436,8 @@ static int area_path(render_ctx *ctx, const geodata_event *e)
 	return rc;
 }
 
-static int draw_area(render_ctx *ctx, const geodata_kind *kind, const geodata_event *e)
+static int draw_area(render_ctx *ctx, const geodata_events *ev, const geodata_kind *kind,
+                     const geodata_event *e)
 {
 	cairo_t *cr = ctx->cr;
 	double rgb[3];
@@ -450,7 +449,7 @@ static int draw_area(render_ctx *ctx, const geodata_kind *kind, const geodata_ev
 	cairo_save(cr);
 	cairo_new_path(cr);
 	cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
-	if ((rc = area_path(ctx, e))) {
+	if ((rc = area_path(ctx, ev, e))) {
 		cairo_restore(cr);
 		return rc;
 	}
@@ -717,11 +716,15 @@ static int draw_distance(render_ctx *ctx, const geodata_events *ev, const scene_
 static int area_drawn_before(const geodata_events *ev, size_t i, geodata_day until)
 {
 	const geodata_event *e = geodata_events_get(ev, i);
+	geodata_layer_id layer = GEODATA_STATES;
+	long f = geodata_events_area(ev, e, &layer);
 	for (size_t j = 0; j < i; j++) {
 		const geodata_event *o = geodata_events_get(ev, j);
 		if (!geodata_event_visible(o, until) || !is_area(o))
 			continue;
-		if (e->area && o->area ? !strcmp(e->area, o->area)
+		geodata_layer_id ol = GEODATA_STATES;
+		long of = geodata_events_area(ev, o, &ol);
+		if (e->area && o->area ? f >= 0 ? of == f && ol == layer : !strcmp(e->area, o->area)
 		                       : !e->area && !o->area && o->ngeoms == e->ngeoms &&
 		                             !memcmp(&o->merc_bbox, &e->merc_bbox, sizeof e->merc_bbox))
 			return 1;
@@ -744,7 +747,7 @@ int symbols_draw_events(render_ctx *ctx, const geodata_events *ev)
 		if (!geodata_event_visible(e, ctx->until) || !is_area(e) ||
 		    !meets(&e->merc_bbox, &areas) || area_drawn_before(ev, i, ctx->until))
 			continue;
-		if ((rc = draw_area(ctx, geodata_events_kind(ev, e), e)))
+		if ((rc = draw_area(ctx, ev, geodata_events_kind(ev, e), e)))
 			return rc;
 	}
 

@@ -39,7 +39,8 @@ static void walk_all(const geodata *gd)
 			size_t idx[4];
 			size_t n = geodata_layer_feature_pieces(L, f, idx, 4);
 			for (size_t k = 0; k < n && k < 4; k++)
-				if (idx[k] >= geodata_layer_piece_count(L))
+				if (idx[k] >= geodata_layer_piece_count(L) ||
+				    geodata_layer_piece(L, idx[k])->feature != f)
 					abort();
 		}
 	}

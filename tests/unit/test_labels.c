@@ -222,6 +222,76 @@ static void test_deterministic(void **state)
 	assert_null(scene_labels(w->scene, GEODATA_LEVELS));
 }
 
+/* Two placements alike label for label: text, class, box, anchor and dot. */
+static void assert_same_placement(const label_set *a, const label_set *b, int z)
+{
+	assert_non_null(a);
+	assert_non_null(b);
+	if (a->count != b->count)
+		fail_msg("zoom %d: %zu labels against %zu", z, a->count, b->count);
+	for (size_t i = 0; i < a->count; i++) {
+		const placed_label *x = &a->labels[i], *y = &b->labels[i];
+		if (strcmp(x->text, y->text) || x->cls != y->cls || x->x != y->x || x->y != y->y ||
+		    x->w != y->w || x->h != y->h || x->ax != y->ax || x->ay != y->ay ||
+		    x->dot != y->dot || x->event_index != y->event_index)
+			fail_msg("zoom %d: label %zu differs: %s / %s", z, i, x->text, y->text);
+	}
+}
+
+/*
+ * The scene's memo of text extents, filled by other zooms, by the warm-up's
+ * first measuring and by other placements, changes no placement: each zoom
+ * placed again measuring every text afresh gives the very same labels.
+ */
+static void test_measures_change_nothing(void **state)
+{
+	test_world *w = *state;
+	tile_error te = {{0}};
+	tile_scene *s = tile_scene_create(w->gd, w->ev, 0, &te);
+	assert_non_null(s);
+	scene_data fresh = *scene_data_of(s);
+	assert_non_null(fresh.measures);
+	assert_int_equal(labels_premeasure(&fresh, GEODATA_LEVELS - 1, 0, 2), 0);
+	assert_int_equal(labels_premeasure(&fresh, GEODATA_LEVELS - 1, 1, 2), 0);
+	fresh.measures = NULL;
+	for (int z = 8; z >= 3; z--) {
+		label_set own = {0};
+		assert_int_equal(labels_place(&fresh, z, 1, NULL, &own), 0);
+		assert_same_placement(scene_labels(s, z), &own, z);
+		labels_finish(&own);
+		assert_int_equal(labels_place(&fresh, z, 0, "es", &own), 0);
+		assert_same_placement(scene_base_labels_lang(s, z, "es"), &own, z);
+		labels_finish(&own);
+	}
+	tile_scene_unref(s);
+}
+
+/* The memo keeps extents by class, exact size and text, and nothing it cannot key. */
+static void test_measures_keys(void **state)
+{
+	(void)state;
+	label_measures *m = label_measures_create();
+	assert_non_null(m);
+	double wh[2] = {0}, a[2] = {10, 20}, b[2] = {30, 40};
+	assert_false(label_measures_get(m, LABEL_CITY, 10.5, "Tampico", wh));
+	label_measures_put(m, LABEL_CITY, 10.5, "Tampico", a);
+	label_measures_put(m, LABEL_CITY, nextafter(10.5, 11), "Tampico", b);
+	assert_true(label_measures_get(m, LABEL_CITY, 10.5, "Tampico", wh));
+	assert_true(wh[0] == 10 && wh[1] == 20);
+	assert_true(label_measures_get(m, LABEL_CITY, nextafter(10.5, 11), "Tampico", wh));
+	assert_true(wh[0] == 30 && wh[1] == 40);
+	assert_false(label_measures_get(m, LABEL_CAPITAL, 10.5, "Tampico", wh));
+	assert_false(label_measures_get(m, LABEL_CITY, 10.5, "Tampic", wh));
+	char longer[2000];
+	memset(longer, 'a', sizeof longer - 1);
+	longer[sizeof longer - 1] = 0;
+	label_measures_put(m, LABEL_EVENT, 12, longer, a);
+	assert_false(label_measures_get(m, LABEL_EVENT, 12, longer, wh));
+	label_measures_destroy(m);
+	label_measures_destroy(NULL);
+	assert_false(label_measures_get(NULL, LABEL_CITY, 10.5, "Tampico", wh));
+}
+
 /* Whether a placement has a label of class `cls` whose text holds `text`. */
 static int names(const label_set *ls, label_class cls, const char *text)
 {
@@ -302,6 +372,8 @@ int main(void)
 	    cmocka_unit_test(test_cities_thin_out),
 	    cmocka_unit_test(test_capitals_labelled),
 	    cmocka_unit_test(test_deterministic),
+	    cmocka_unit_test(test_measures_change_nothing),
+	    cmocka_unit_test(test_measures_keys),
 	    cmocka_unit_test(test_labels_in_spanish),
 	    cmocka_unit_test(test_tile_lang),
 	};

@@ -489,6 +489,42 @@ static void test_load_leaves_coordinates_unread(void **state)
 	geodata_destroy(gd);
 }
 
+/* Whether two geometries have the same points in the same runs. */
+static int same_geom(const geodata_geom *a, const geodata_geom *b)
+{
+	if (a->type != b->type || a->nparts != b->nparts || a->npoints != b->npoints ||
+	    memcmp(&a->bbox, &b->bbox, sizeof a->bbox))
+		return 0;
+	return (!a->npoints || !memcmp(a->xy, b->xy, 2 * a->npoints * sizeof(double))) &&
+	       (!a->nparts || !memcmp(a->part_len, b->part_len, a->nparts * sizeof(uint32_t)));
+}
+
+/*
+ * A mapped layer's pieces are made from the snapshot's records when first asked for, not at
+ * load (a sheet labels the cities from their features and never draws their pieces), and are
+ * then the pieces the layer read through OGR has.
+ */
+static void check_pieces_built_on_first_use(const geodata *read, const geodata *mapped)
+{
+	for (int id = 0; id < GEODATA_LAYER_COUNT; id++) {
+		const geodata_layer *a = geodata_layer_get(read, (geodata_layer_id)id);
+		const geodata_layer *b = geodata_layer_get(mapped, (geodata_layer_id)id);
+		assert_null(b->pieces);
+		assert_int_equal(geodata_layer_piece_count(a), geodata_layer_piece_count(b));
+		for (size_t i = 0; i < geodata_layer_piece_count(b); i++) {
+			const geodata_piece *pa = geodata_layer_piece(a, i), *pb = geodata_layer_piece(b, i);
+			assert_non_null(pb);
+			assert_int_equal(pa->feature, pb->feature);
+			for (int z = 0; z < GEODATA_LEVELS; z++)
+				if (!same_geom(&pa->level[z], &pb->level[z]))
+					fail_msg("layer %s piece %zu zoom %d differs", geodata_layer_name(id), i, z);
+			assert_true(same_geom(&pa->lonlat, &pb->lonlat));
+		}
+		assert_non_null(b->pieces);
+		assert_null(geodata_layer_piece(b, geodata_layer_piece_count(b)));
+	}
+}
+
 /* The Spanish name of a feature of layer `id` whose code is `code`, or NULL. */
 static const char *name_es_of(const geodata *gd, geodata_layer_id id, const char *code)
 {
@@ -499,8 +535,11 @@ static const char *name_es_of(const geodata *gd, geodata_layer_id id, const char
 	return NULL;
 }
 
-/* Spanish names come through the snapshot as the GeoPackage gave them; absent ones stay "". */
-static void test_spanish_names_kept(void **state)
+/*
+ * Spanish names come through the snapshot as the GeoPackage gave them (absent ones stay ""),
+ * and so do the pieces, made when first used. One test: each reads the world through OGR.
+ */
+static void test_mapped_as_read(void **state)
 {
 	fixture *fx = *state;
 	unlink(fx->snap);
@@ -526,6 +565,7 @@ static void test_spanish_names_kept(void **state)
 		assert_string_equal(c->name_es, "");
 		assert_string_equal(geodata_feature_name(c, "es"), c->name);
 	}
+	check_pieces_built_on_first_use(read, mapped);
 	geodata_destroy(read);
 	geodata_destroy(mapped);
 }
@@ -537,7 +577,7 @@ int main(void)
 	    cmocka_unit_test(test_structure_refuses_hostile_content),
 	    cmocka_unit_test(test_damaged_file_is_rebuilt),
 	    cmocka_unit_test(test_load_leaves_coordinates_unread),
-	    cmocka_unit_test(test_spanish_names_kept),
+	    cmocka_unit_test(test_mapped_as_read),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
