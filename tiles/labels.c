@@ -420,7 +420,8 @@ static int place(const scene_data *d, int z, const mapper *m, label_set *out)
 		goto done;
 	if ((rc = gather(d, z, m, &cv)))
 		goto done;
-	qsort(cv.v, cv.len, sizeof(cand), cand_cmp);
+	if (cv.len)
+		qsort(cv.v, cv.len, sizeof(cand), cand_cmp);
 
 	/* Event symbols are obstacles for every other label. */
 	rc = TILE_ENOMEM;

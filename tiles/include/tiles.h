@@ -70,8 +70,8 @@ typedef struct tile_scene tile_scene;
  * Builds what rendering needs from loaded data and events: style tables and
  * the label candidates. Takes a reference on `events` (may be NULL for no
  * events); `gd` must outlive the scene. Label placement is global per zoom
- * and computed once: with `eager`, zoom 0 now and the others in a background
- * thread (a render that needs a zoom not placed yet waits for it); without,
+ * and computed once: with `eager`, zoom 0 now and the others on two background
+ * threads (a render that needs a zoom not placed yet waits for it); without,
  * on first use. Labels in another language than the default (tile_view.lang)
  * are always placed on first use, so that start-up and memory do not grow
  * with the languages served.
