@@ -454,6 +454,86 @@ static char *srs_definition(OGRSpatialReferenceH srs)
 	return s;
 }
 
+/*
+ * Turns the builder's arrays into the layer's (offsets into pointers, now that
+ * they no longer move): pieces per zoom, their boxes, feature areas and label
+ * points. Returns 0 or GEODATA_ENOMEM.
+ */
+static int freeze_pieces(geodata_layer *L, builder *b, const geodata_layer_info *info,
+                         geodata_proj *to_merc)
+{
+	/* Freeze: turn offsets into pointers now that the arrays no longer move. */
+	L->coords = b->coords.v;
+	L->lens = b->lens.v;
+	b->coords.v = NULL;
+	b->lens.v = NULL;
+	L->npieces = b->npb;
+	/* A layer without features is valid: it still has the one closing entry. */
+	if (!L->feature_first_piece && !(L->feature_first_piece = calloc(1, sizeof(uint32_t))))
+		return GEODATA_ENOMEM;
+	L->pieces = calloc(b->npb ? b->npb : 1, sizeof(geodata_piece));
+	L->piece_boxes = calloc(b->npb ? b->npb : 1, sizeof(geodata_bbox));
+	if (!L->pieces || !L->piece_boxes)
+		return GEODATA_ENOMEM;
+	atomic_store(&L->pieces_ready, 1); /* built here, not from a snapshot's records */
+	geodata_geom_type gt = info->geom == GEODATA_GEOM_POINT ? GEODATA_GEOM_POINT : GEODATA_GEOM_POLYGON;
+	uint32_t fidx = 0;
+	for (size_t i = 0; i < b->npb; i++) {
+		geodata_piece *pc = &L->pieces[i];
+		while (fidx + 1 < L->nfeatures && L->feature_first_piece[fidx + 1] <= i)
+			fidx++;
+		pc->feature = fidx;
+		for (int z = 0; z < GEODATA_LEVELS; z++)
+			finalise_geom(&pc->level[z], &b->pb[i], z, gt, L->coords, L->lens);
+		finalise_geom(&pc->lonlat, &b->pb[i], SLOT_LONLAT, gt, L->coords, L->lens);
+		/* The index uses the full-detail box: simplified boxes only ever shrink. */
+		geodata_geom full;
+		finalise_geom(&full, &b->pb[i], SLOT_MERC, gt, L->coords, L->lens);
+		L->piece_boxes[i] = full.bbox;
+		if (gt == GEODATA_GEOM_POLYGON && full.nparts) {
+			double a = ring_area(full.xy, full.part_len[0]);
+			if (a > L->features[fidx].area)
+				L->features[fidx].area = a;
+		}
+	}
+	L->feature_first_piece[L->nfeatures] = (uint32_t)b->npb;
+	for (size_t i = 0; i < L->nfeatures; i++) {
+		geodata_feature *ft = &L->features[i];
+		if (geodata_lonlat_to_merc(to_merc, ft->lon, ft->lat, &ft->label_x, &ft->label_y)) {
+			ft->label_x = ft->label_y = NAN;
+		}
+	}
+	return 0;
+}
+
+/* What `briefmap check` reports of a loaded layer: counts and extents. */
+static void layer_stats(geodata_layer *L)
+{
+	L->stats.features = L->nfeatures;
+	L->stats.pieces = L->npieces;
+	geodata_bbox ext = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+	for (size_t i = 0; i < L->npieces; i++) {
+		const geodata_geom *g = &L->pieces[i].lonlat;
+		L->stats.vertices += g->npoints;
+		if (g->npoints) {
+			ext.minx = fmin(ext.minx, g->bbox.minx);
+			ext.miny = fmin(ext.miny, g->bbox.miny);
+			ext.maxx = fmax(ext.maxx, g->bbox.maxx);
+			ext.maxy = fmax(ext.maxy, g->bbox.maxy);
+		}
+	}
+	L->stats.extent_lonlat = ext;
+	geodata_bbox em = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+	for (size_t i = 0; i < L->npieces; i++) {
+		const geodata_bbox *pb = &L->piece_boxes[i];
+		em.minx = fmin(em.minx, pb->minx);
+		em.miny = fmin(em.miny, pb->miny);
+		em.maxx = fmax(em.maxx, pb->maxx);
+		em.maxy = fmax(em.maxy, pb->maxy);
+	}
+	L->stats.extent_merc = em;
+}
+
 static int load_layer(geodata_layer *L, geodata_layer_id id, const char *spec,
                       const char *default_layer, geodata_error *err)
 {
@@ -541,73 +621,9 @@ static int load_layer(geodata_layer *L, geodata_layer_id id, const char *spec,
 	if (generalise(&b, info->geom == GEODATA_GEOM_POINT))
 		goto out;
 
-	/* Freeze: turn offsets into pointers now that the arrays no longer move. */
-	L->coords = b.coords.v;
-	L->lens = b.lens.v;
-	b.coords.v = NULL;
-	b.lens.v = NULL;
-	L->npieces = b.npb;
-	/* A layer without features is valid: it still has the one closing entry. */
-	if (!L->feature_first_piece && !(L->feature_first_piece = calloc(1, sizeof(uint32_t))))
+	if (freeze_pieces(L, &b, info, to_merc) || rtree_build(&L->index, L->piece_boxes, L->npieces))
 		goto out;
-	L->pieces = calloc(b.npb ? b.npb : 1, sizeof(geodata_piece));
-	L->piece_boxes = calloc(b.npb ? b.npb : 1, sizeof(geodata_bbox));
-	if (!L->pieces || !L->piece_boxes)
-		goto out;
-	atomic_store(&L->pieces_ready, 1); /* built here, not from a snapshot's records */
-	geodata_geom_type gt = info->geom == GEODATA_GEOM_POINT ? GEODATA_GEOM_POINT : GEODATA_GEOM_POLYGON;
-	uint32_t fidx = 0;
-	for (size_t i = 0; i < b.npb; i++) {
-		geodata_piece *pc = &L->pieces[i];
-		while (fidx + 1 < L->nfeatures && L->feature_first_piece[fidx + 1] <= i)
-			fidx++;
-		pc->feature = fidx;
-		for (int z = 0; z < GEODATA_LEVELS; z++)
-			finalise_geom(&pc->level[z], &b.pb[i], z, gt, L->coords, L->lens);
-		finalise_geom(&pc->lonlat, &b.pb[i], SLOT_LONLAT, gt, L->coords, L->lens);
-		/* The index uses the full-detail box: simplified boxes only ever shrink. */
-		geodata_geom full;
-		finalise_geom(&full, &b.pb[i], SLOT_MERC, gt, L->coords, L->lens);
-		L->piece_boxes[i] = full.bbox;
-		if (gt == GEODATA_GEOM_POLYGON && full.nparts) {
-			double a = ring_area(full.xy, full.part_len[0]);
-			if (a > L->features[fidx].area)
-				L->features[fidx].area = a;
-		}
-	}
-	L->feature_first_piece[L->nfeatures] = (uint32_t)b.npb;
-	for (size_t i = 0; i < L->nfeatures; i++) {
-		geodata_feature *ft = &L->features[i];
-		if (geodata_lonlat_to_merc(to_merc, ft->lon, ft->lat, &ft->label_x, &ft->label_y)) {
-			ft->label_x = ft->label_y = NAN;
-		}
-	}
-	if (rtree_build(&L->index, L->piece_boxes, L->npieces))
-		goto out;
-
-	L->stats.features = L->nfeatures;
-	L->stats.pieces = L->npieces;
-	geodata_bbox ext = {INFINITY, INFINITY, -INFINITY, -INFINITY};
-	for (size_t i = 0; i < L->npieces; i++) {
-		const geodata_geom *g = &L->pieces[i].lonlat;
-		L->stats.vertices += g->npoints;
-		if (g->npoints) {
-			ext.minx = fmin(ext.minx, g->bbox.minx);
-			ext.miny = fmin(ext.miny, g->bbox.miny);
-			ext.maxx = fmax(ext.maxx, g->bbox.maxx);
-			ext.maxy = fmax(ext.maxy, g->bbox.maxy);
-		}
-	}
-	L->stats.extent_lonlat = ext;
-	geodata_bbox em = {INFINITY, INFINITY, -INFINITY, -INFINITY};
-	for (size_t i = 0; i < L->npieces; i++) {
-		const geodata_bbox *pb = &L->piece_boxes[i];
-		em.minx = fmin(em.minx, pb->minx);
-		em.miny = fmin(em.miny, pb->miny);
-		em.maxx = fmax(em.maxx, pb->maxx);
-		em.maxy = fmax(em.maxy, pb->maxy);
-	}
-	L->stats.extent_merc = em;
+	layer_stats(L);
 	L->stats.load_ms = now_ms() - t0;
 	rc = 0;
 out:

@@ -404,6 +404,66 @@ static int out_text(out_vec *o, const char *t, size_t *off)
 	return 0;
 }
 
+/* Where a label may go around its anchor, best first: centred for areas, else rings of 8. */
+static int positions(const cand *c, double w, double h, int rings, double pos[][2])
+{
+	int npos = 0;
+	if (c->gap < 0) {
+		pos[npos][0] = c->ax - w / 2;
+		pos[npos++][1] = c->ay - h / 2;
+	}
+	for (int ring = 0; c->gap >= 0 && ring < rings; ring++) {
+		double gap = c->gap * (1 + 2 * ring);
+		pos[npos][0] = c->ax + gap;
+		pos[npos++][1] = c->ay - h / 2;
+		pos[npos][0] = c->ax - gap - w;
+		pos[npos++][1] = c->ay - h / 2;
+		pos[npos][0] = c->ax - w / 2;
+		pos[npos++][1] = c->ay - gap - h;
+		pos[npos][0] = c->ax - w / 2;
+		pos[npos++][1] = c->ay + gap;
+		pos[npos][0] = c->ax + gap * 0.7;
+		pos[npos++][1] = c->ay - gap * 0.7 - h;
+		pos[npos][0] = c->ax + gap * 0.7;
+		pos[npos++][1] = c->ay + gap * 0.7;
+		pos[npos][0] = c->ax - gap * 0.7 - w;
+		pos[npos++][1] = c->ay - gap * 0.7 - h;
+		pos[npos][0] = c->ax - gap * 0.7 - w;
+		pos[npos++][1] = c->ay + gap * 0.7;
+	}
+	return npos;
+}
+
+/* Adds a placed label at `at`; its text's offset in the pool is fixed up once all are placed. */
+static int out_push(out_vec *o, const cand *c, const char *text, const double at[2], double w,
+                    double h, int dot)
+{
+	if (o->len == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 128;
+		placed_label *v = realloc(o->v, cap * sizeof(*v));
+		if (!v)
+			return TILE_ENOMEM;
+		o->v = v;
+		o->cap = cap;
+	}
+	size_t off;
+	if (out_text(o, text, &off))
+		return TILE_ENOMEM;
+	placed_label *pl = &o->v[o->len++];
+	pl->text = (const char *)(uintptr_t)off; /* the pool may still move */
+	pl->cls = c->cls;
+	pl->x = at[0];
+	pl->y = at[1];
+	pl->w = w;
+	pl->h = h;
+	pl->font_size = c->size;
+	pl->ax = c->ax;
+	pl->ay = c->ay;
+	pl->dot = dot;
+	pl->event_index = c->event_index;
+	return 0;
+}
+
 static int place(const scene_data *d, int z, const mapper *m, label_set *out)
 {
 	cand_vec cv = {0};
@@ -472,33 +532,10 @@ static int place(const scene_data *d, int z, const mapper *m, label_set *out)
 		if (c->area_px > 0 && c->area_px < w * h * 0.9 && z < 7)
 			continue; /* the area is too small to carry its name at this zoom */
 		double pos[8 * 6][2];
-		int npos = 0;
 		/* An event's label looks further out, all round, before it gives up. */
 		if (c->cls == LABEL_EVENT)
 			rings = 6;
-		if (c->gap < 0) {
-			pos[npos][0] = c->ax - w / 2;
-			pos[npos++][1] = c->ay - h / 2;
-		}
-		for (int ring = 0; c->gap >= 0 && ring < rings; ring++) {
-			double gap = c->gap * (1 + 2 * ring);
-			pos[npos][0] = c->ax + gap;
-			pos[npos++][1] = c->ay - h / 2;
-			pos[npos][0] = c->ax - gap - w;
-			pos[npos++][1] = c->ay - h / 2;
-			pos[npos][0] = c->ax - w / 2;
-			pos[npos++][1] = c->ay - gap - h;
-			pos[npos][0] = c->ax - w / 2;
-			pos[npos++][1] = c->ay + gap;
-			pos[npos][0] = c->ax + gap * 0.7;
-			pos[npos++][1] = c->ay - gap * 0.7 - h;
-			pos[npos][0] = c->ax + gap * 0.7;
-			pos[npos++][1] = c->ay + gap * 0.7;
-			pos[npos][0] = c->ax - gap * 0.7 - w;
-			pos[npos++][1] = c->ay - gap * 0.7 - h;
-			pos[npos][0] = c->ax - gap * 0.7 - w;
-			pos[npos++][1] = c->ay + gap * 0.7;
-		}
+		int npos = positions(c, w, h, rings, pos);
 		int chosen = -1;
 		for (int k = 0; k < npos && chosen < 0; k++) {
 			box b = {pos[k][0] - PAD, pos[k][1] - PAD, pos[k][0] + w + PAD,
@@ -516,29 +553,8 @@ static int place(const scene_data *d, int z, const mapper *m, label_set *out)
 		         pos[chosen][1] + h + PAD};
 		if (grid_add(g, &b) || (dot && grid_add(g, &dotbox)))
 			goto done;
-		if (o.len == o.cap) {
-			size_t cap = o.cap ? o.cap * 2 : 128;
-			placed_label *v = realloc(o.v, cap * sizeof(*v));
-			if (!v)
-				goto done;
-			o.v = v;
-			o.cap = cap;
-		}
-		size_t off;
-		if (out_text(&o, text, &off))
+		if (out_push(&o, c, text, pos[chosen], w, h, dot))
 			goto done;
-		placed_label *pl = &o.v[o.len++];
-		pl->text = (const char *)(uintptr_t)off; /* fixed up below: the pool may move */
-		pl->cls = c->cls;
-		pl->x = pos[chosen][0];
-		pl->y = pos[chosen][1];
-		pl->w = w;
-		pl->h = h;
-		pl->font_size = c->size;
-		pl->ax = c->ax;
-		pl->ay = c->ay;
-		pl->dot = dot;
-		pl->event_index = c->event_index;
 	}
 	for (size_t i = 0; i < o.len; i++)
 		o.v[i].text = o.pool + (uintptr_t)o.v[i].text;
