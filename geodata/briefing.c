@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "events_private.h"
 #include "evidence.h"
 
 /* Far more than any article or metadata needs; a stray file cannot exhaust memory. */
@@ -48,17 +49,7 @@ void briefing_problem(geodata_problems *p, const char *path, const char *fmt, ..
 	for (char *c = line; *c; c++)
 		if ((unsigned char)*c < 0x20)
 			*c = ' ';
-	if (p->count == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		char **v = realloc(p->lines, cap * sizeof *v);
-		if (!v) {
-			free(line);
-			return;
-		}
-		p->lines = v;
-		p->cap = cap;
-	}
-	p->lines[p->count++] = line;
+	events_problems_push(p, line);
 }
 
 /* Reads a whole file; -ENOENT when it does not exist, another negative errno on failure. */
