@@ -2,6 +2,10 @@
 #ifndef BRIEFMAP_CLI_H
 #define BRIEFMAP_CLI_H
 
+/* A number macro as a string literal, for help texts that quote a default. */
+#define CLI_STR_(x) #x
+#define CLI_STR(x) CLI_STR_(x)
+
 #include <getopt.h>
 #include <limits.h>
 #include <stddef.h>

@@ -17,7 +17,7 @@ static const char serve_help[] =
     "                       (default: the first by name)\n"
     "  --listen ADDR:PORT   default 127.0.0.1:8080 (port 0 picks a free port)\n"
     "  --threads N          render threads, default the number of cores\n"
-    "  --cache-mb N         memory bound of the tile cache, default 256\n"
+    "  --cache-mb N         memory bound of the tile cache, default " CLI_STR(SERVER_CACHE_MB_DEFAULT) "\n"
     "  --sheet-budget-mb N  memory for the sheets being drawn at once (estimated from their\n"
     "                       size; past it a sheet gets 503 with Retry-After), default 512\n"
     "  --conns-per-ip N     connections at once from one client address, default 64\n"
@@ -77,7 +77,7 @@ int cli_cmd_serve(int argc, char **argv, cli_common *c)
 	    {"access-log-format", required_argument, NULL, OPT_ACCESS_LOG_FORMAT},
 	    CLI_COMMON_LONGOPTS,
 	    {NULL, 0, NULL, 0}};
-	server_options so = {.listen = "127.0.0.1:8080", .cache_mb = 256};
+	server_options so = {.listen = "127.0.0.1:8080"};
 	int opt;
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		int r = cli_common_option(c, opt, optarg);

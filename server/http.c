@@ -1,6 +1,7 @@
 /* http.c: `briefmap serve`: start-up, the libmicrohttpd callbacks, the access log, shut-down. */
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <pthread.h>
@@ -23,11 +24,12 @@
 #define DEFAULT_PER_IP 64
 /* Sheets queued or being drawn may take this much memory (estimated from their size). */
 #define DEFAULT_SHEET_BUDGET_MB 512
+/* Growth of the mapped snapshot's resident pages past which they are given back (upkeep.c). */
+#define MAPPED_BUDGET_MB 32
 
 #define DEFAULT_LISTEN "127.0.0.1:8080"
 #define DEFAULT_STATIC "static"
 #define DEFAULT_BRIEFINGS "briefings"
-#define DEFAULT_CACHE_MB 256
 
 static double elapsed_ms(const struct timespec *t0)
 {
@@ -296,8 +298,22 @@ static int load_all(server *s, server_error *err)
 		set_err(err, "cannot load base data: %s", gerr.msg);
 		return -1;
 	}
+	if (geodata_snapshot_note(s->gd)[0])
+		log_line("briefmap: %s; rebuilt from the GeoPackage", geodata_snapshot_note(s->gd));
+	if (!geodata_from_snapshot(s->gd)) {
+		/* Read through OGR, every coordinate is on the heap (about 420 MiB with the world's
+		 * data); mapped from the snapshot just written, only what is drawn is resident. */
+		geodata *mapped = geodata_load(&o->data, &gerr);
+		if (mapped && geodata_from_snapshot(mapped)) {
+			geodata_destroy(s->gd);
+			s->gd = mapped;
+			malloc_trim(0);
+		} else {
+			geodata_destroy(mapped);
+		}
+	}
 	/* The cache first: a briefing's reload purges its tiles from it. */
-	size_t mb = o->cache_mb > 0 ? (size_t)o->cache_mb : DEFAULT_CACHE_MB;
+	size_t mb = o->cache_mb > 0 ? (size_t)o->cache_mb : SERVER_CACHE_MB_DEFAULT;
 	s->cache = tile_cache_create(mb * 1024 * 1024);
 	/* A sheet may take up to an eighth of the cache, so that HEAD and repeats are cheap
 	 * without pushing out the tiles. */
@@ -367,7 +383,7 @@ static void log_serving(const server *s)
 {
 	const server_options *opts = s->opts;
 	log_line("briefmap: %d render threads, tile cache %d MiB, briefings from %s", s->nworkers,
-	         opts->cache_mb > 0 ? opts->cache_mb : DEFAULT_CACHE_MB,
+	         opts->cache_mb > 0 ? opts->cache_mb : SERVER_CACHE_MB_DEFAULT,
 	         opts->events_path ? opts->events_path
 	                           : (opts->briefings_dir ? opts->briefings_dir : DEFAULT_BRIEFINGS));
 	log_line("briefmap: at most %u connections, %u per client address; a request has %u s to "
@@ -482,6 +498,11 @@ int server_run(const server_options *opts, server_error *err)
 		set_err(err, "cannot start the briefings watcher");
 		goto out_workers;
 	}
+	s->upkeep = upkeep_start(s->gd, MAPPED_BUDGET_MB << 20);
+	if (!s->upkeep) {
+		set_err(err, "cannot start the upkeep thread");
+		goto out_workers;
+	}
 	atomic_store(&s->loaded, 1);
 
 	log_serving(s);
@@ -492,6 +513,8 @@ int server_run(const server_options *opts, server_error *err)
 	rc = 0;
 out_watcher:
 out_workers:
+	upkeep_stop(s->upkeep);
+	s->upkeep = NULL;
 	/* The watcher stops before the cache it purges goes. */
 	watch_stop(s->watcher);
 	s->watcher = NULL;

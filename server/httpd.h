@@ -34,6 +34,22 @@
 
 typedef struct request request;
 
+/* ---- upkeep.c: the thread that gives back the mapped base data's pages ------------------- */
+
+typedef struct upkeep upkeep;
+/**
+ * Starts the thread: once a second, when more than `budget` bytes of the
+ * snapshot mapped by `gd` are resident, it gives them all back
+ * (geodata_mapping_release). `gd` must outlive it. NULL on failure.
+ */
+upkeep *upkeep_start(const geodata *gd, size_t budget);
+/** How many times the pages were given back. Thread-safe; 0 for NULL. */
+uint64_t upkeep_releases(const upkeep *u);
+/** The budget it was started with; 0 for NULL. */
+size_t upkeep_budget(const upkeep *u);
+/** Stops and joins the thread, frees it. NULL is a no-op. */
+void upkeep_stop(upkeep *u);
+
 /* ---- routes.c: the route table and dispatch ---------------------------------------------- */
 
 /** A route's handler: `rest` is the path after the route's prefix ("" for exact paths). */
@@ -109,6 +125,7 @@ typedef struct server {
 	geodata *gd;
 	briefings *bs;          /* every briefing, each with its scene, views and revision */
 	watch *watcher;         /* picks up briefings added, changed and removed */
+	upkeep *upkeep;         /* keeps the mapped base data within its budget */
 	tile_scene *base_scene; /* the base map when no briefing is served */
 	tile_cache *cache;
 	uint64_t data_version;

@@ -5,6 +5,13 @@
 #include "tiles.h"
 
 /**
+ * The tile cache's bound when none is given, in MiB. At about 3 KB a tile
+ * it holds some 20,000 tiles, every tile of zooms 0 to 9 over the article's
+ * region, while the whole server stays within 250 MiB (tests/bench/soak.py).
+ */
+#define SERVER_CACHE_MB_DEFAULT 64
+
+/**
  * Ownership: the caller owns `opts` and the strings in it for the duration
  * of `server_run`. Thread safety: `server_run` blocks the calling thread
  * until SIGINT or SIGTERM; it starts its own network and render threads.
@@ -14,7 +21,7 @@
 typedef struct server_options {
 	const char *listen;      /**< "ADDR:PORT", default "127.0.0.1:8080" */
 	int threads;             /**< render workers; 0 = number of cores */
-	int cache_mb;            /**< tile cache bound in MiB; default 256 */
+	int cache_mb;            /**< tile cache bound in MiB; 0: SERVER_CACHE_MB_DEFAULT */
 	int sheet_budget_mb;     /**< memory of sheets queued or drawn at once, MiB; default 512 */
 	const char *static_dir;  /**< folder of the front end; default "static" */
 	const char *briefings_dir; /**< folder of briefing folders, each served under /b/{slug}/ and

@@ -9,8 +9,9 @@ mix of cold and warm tiles (all tilesets, @1x and @2x, zooms 3 to 11),
 /api/events and small briefing sheets, printing the server's resident memory
 (RSS, its anonymous part and its file-backed part, mostly the mapped data
 snapshot) every S seconds, then a verdict. The run passes
-when the RSS stays under its bound (300 MiB up to the default cache of
-256 MiB, else the cache size + 150 MiB; or --bound-mb), the anonymous memory
+when the RSS stays under its bound (250 MiB with the server's default cache,
+300 MiB with a cache up to 256 MiB, else the cache size + 150 MiB; or
+--bound-mb), the anonymous memory
 (what the process allocated, as opposed to mapped files such as the data
 snapshot) stays within the cache size + 150 MiB, and it has levelled off: its
 mean over the last third of the run exceeds that over the middle third by
@@ -100,8 +101,8 @@ def client(host, port, stop, seed, counts):
 
 
 def cache_mib(host, port):
-    """The tile cache's bytes and malloc's used and free bytes, as the server reports them, in
-    MiB (nan if unknown)."""
+    """The tile cache's bytes, malloc's used and free bytes and the mapped snapshot's resident
+    bytes, as the server reports them, in MiB (nan if unknown)."""
     try:
         conn = http.client.HTTPConnection(host, port, timeout=30)
         conn.request("GET", "/metrics")
@@ -111,14 +112,29 @@ def cache_mib(host, port):
         return None
     vals = []
     for rx in (r"^briefmap_tile_cache_bytes (\d+)$", r'^briefmap_heap_bytes\{state="used"\} (\d+)$',
-               r'^briefmap_heap_bytes\{state="free"\} (\d+)$'):
+               r'^briefmap_heap_bytes\{state="free"\} (\d+)$',
+               r'^briefmap_mapped_data_bytes\{state="resident"\} (\d+)$'):
         m = re.search(rx, text, re.M)
         vals.append(int(m.group(1)) / 1048576 if m else float("nan"))
     return vals
 
 
+def cache_bound_mib(host, port):
+    """The tile cache's bound, in MiB, as the server reports it."""
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    conn.request("GET", "/metrics")
+    text = conn.getresponse().read().decode()
+    conn.close()
+    m = re.search(r"^briefmap_tile_cache_max_bytes (\d+)$", text, re.M)
+    if not m:
+        raise RuntimeError("/metrics has no briefmap_tile_cache_max_bytes")
+    return int(m.group(1)) // 1048576
+
+
 def start_server(exe, root, cache_mb, threads):
-    args = [exe, "serve", "--listen", "127.0.0.1:0", "--cache-mb", str(cache_mb)]
+    args = [exe, "serve", "--listen", "127.0.0.1:0"]
+    if cache_mb:
+        args += ["--cache-mb", str(cache_mb)]
     if threads:
         args += ["--threads", str(threads)]
     for env, opt in (("BRIEFMAP_EVENTS", "--events"), ("BRIEFMAP_DATA", "--data")):
@@ -159,6 +175,7 @@ def sanitized(exe):
 
 
 def soak(exe, root, seconds, connections, cache_mb, every, bound_mb, threads=0, short=False):
+    default_cache = not cache_mb
     proc, host, port = start_server(exe, root, cache_mb, threads)
     render_threads = threads or os.cpu_count() or 1
     stop = threading.Event()
@@ -168,10 +185,13 @@ def soak(exe, root, seconds, connections, cache_mb, every, bound_mb, threads=0, 
         # The data and every zoom's labels are in memory first: that fixed cost is the baseline
         # against which the memory kept after the load is judged.
         wait_ready(host, port)
+        cache_mb = cache_mb or cache_bound_mib(host, port)
+        anon_bound = cache_mb + 150
+        bound_mb = bound_mb or (250 if default_cache else 300 if cache_mb <= 256 else anon_bound)
         base = memory(proc.pid)
         samples.append((0.0, *base))
         print(f"{'t (s)':>6} {'RSS MiB':>8} {'anon MiB':>9} {'file MiB':>9} {'cache MiB':>10} "
-              f"{'heap used':>10} {'heap free':>10}", flush=True)
+              f"{'heap used':>10} {'heap free':>10} {'mapped':>10}", flush=True)
         print(f"{0:6.0f} {samples[0][1]:8.1f} {samples[0][2]:9.1f} {samples[0][3]:9.1f}",
               flush=True)
         threads = [threading.Thread(target=client, args=(host, port, stop, i, counts), daemon=True)
@@ -184,7 +204,7 @@ def soak(exe, root, seconds, connections, cache_mb, every, bound_mb, threads=0, 
             time.sleep(max(0.0, min(every, left)))
             t = time.monotonic() - t0
             samples.append((t, *memory(proc.pid)))
-            c = cache_mib(host, port) or [float("nan")] * 3
+            c = cache_mib(host, port) or [float("nan")] * 4
             print(f"{t:6.0f} {samples[-1][1]:8.1f} {samples[-1][2]:9.1f} {samples[-1][3]:9.1f} "
                   + " ".join(f"{v:10.1f}" for v in c), flush=True)
             if t >= seconds:
@@ -208,7 +228,6 @@ def soak(exe, root, seconds, connections, cache_mb, every, bound_mb, threads=0, 
     print(f"requests: {total} answered ({', '.join(f'{k}: {v}' for k, v in sorted(counts.items(), key=str))})")
     peak = max(s[1] for s in samples)
     peak_anon = max(s[2] for s in samples)
-    anon_bound = cache_mb + 150
     # Renders in flight make single samples jump by tens of MiB: thirds are compared by their
     # means.
     n = len(samples)
@@ -245,7 +264,7 @@ def main():
     ap.add_argument("root")
     ap.add_argument("--seconds", type=float, default=180)
     ap.add_argument("--connections", type=int, default=32)
-    ap.add_argument("--cache-mb", type=int, default=256)
+    ap.add_argument("--cache-mb", type=int, default=0, help="tile cache (default: the server's)")
     ap.add_argument("--every", type=float, default=10)
     ap.add_argument("--bound-mb", type=int, default=0)
     ap.add_argument("--threads", type=int, default=0, help="render threads (default: the server's)")
@@ -254,9 +273,8 @@ def main():
     if sanitized(a.exe):
         print("skipped: a sanitizer build measures the sanitizer's allocator")
         return 77
-    bound = a.bound_mb or (300 if a.cache_mb <= 256 else a.cache_mb + 150)
     return soak(os.path.abspath(a.exe), os.path.abspath(a.root), a.seconds, a.connections,
-                a.cache_mb, a.every, bound, a.threads, a.short)
+                a.cache_mb, a.every, a.bound_mb, a.threads, a.short)
 
 
 if __name__ == "__main__":

@@ -353,12 +353,19 @@ def test_route_table(srv):
             st, h, _ = srv.request("OPTIONS", prefix + path)
             check(f"OPTIONS {prefix + path}: Allow", st == 204
                   and h.get("allow") == "GET, HEAD, OPTIONS", f"{st} {h.get('allow')}")
-    text = srv.get("/metrics")[2].decode()
-    for name in ("index", "embed", "static", "tile", "tilejson", "events", "views", "style",
-                 "briefing", "article", "briefings", "render", "healthz", "readyz", "metrics", "wmts"):
-        check(f"/metrics counts route {name}",
-              re.search(rf'^briefmap_requests_total\{{route="{name}",status="200"\}} [1-9]',
-                        text, re.M) is not None)
+    names = ("index", "embed", "static", "tile", "tilejson", "events", "views", "style",
+             "briefing", "article", "briefings", "render", "healthz", "readyz", "metrics", "wmts")
+    # A request is counted once its answer is sent whole, which the client may see first.
+    deadline = time.monotonic() + 2
+    while True:
+        text = srv.get("/metrics")[2].decode()
+        counted = {name: re.search(rf'^briefmap_requests_total\{{route="{name}",status="200"\}} '
+                                   rf'[1-9]', text, re.M) is not None for name in names}
+        if all(counted.values()) or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    for name in names:
+        check(f"/metrics counts route {name}", counted[name])
     # A path no route has: counted as "other", and 404 for any method but the unknown ones.
     expect_error(srv, "/api/nothing", 404, "/api/nothing -> 404")
     st, _, _ = srv.request("OPTIONS", "/api/nothing")
@@ -625,6 +632,43 @@ def test_metrics(srv):
     check("every sample line is well formed", all(
         re.fullmatch(r'[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+-]+', ln)
         for ln in text.splitlines() if ln and not ln.startswith("#")))
+
+
+def test_mapped_budget(srv):
+    """Tiles all over the region, zooms 3 to 12, read far more of the mapped snapshot than its
+    budget: its pages are given back, so that the server's resident set does not keep them."""
+    def figures():
+        text = srv.get("/metrics")[2].decode()
+        vals = {}
+        for key, rx in (("resident", r'^briefmap_mapped_data_bytes\{state="resident"\} (\d+)$'),
+                        ("budget", r'^briefmap_mapped_data_bytes\{state="budget"\} (\d+)$'),
+                        ("releases", r"^briefmap_mapped_data_releases_total (\d+)$")):
+            m = re.search(rx, text, re.M)
+            vals[key] = int(m.group(1)) if m else None
+        return vals
+
+    before = figures()
+    check("metrics: mapped data budget and releases", None not in before.values(), str(before))
+    if None in before.values():
+        return
+    peak = 0
+    for z in range(3, 13):
+        n = 2 ** z
+        # lon -118..-58, lat 33..4 in tile numbers, 8 tiles spread over it per zoom.
+        x0, x1 = int((-118 + 180) / 360 * n), int((-58 + 180) / 360 * n)
+        y0, y1 = int(0.403 * n), int(0.489 * n)
+        for i in range(8):
+            x, y = x0 + (x1 - x0) * i // 7, y0 + (y1 - y0) * ((i * 3) % 8) // 7
+            srv.get(f"/tiles/base/{z}/{x}/{y}.png")
+        peak = max(peak, figures()["resident"])
+    time.sleep(0.8)
+    after = figures()
+    print(f"mapped data: peak seen {peak / 1048576:.1f} MiB, {after['resident'] / 1048576:.1f} MiB "
+          f"once drawn, budget {after['budget'] / 1048576:.0f} MiB, given back "
+          f"{after['releases']} times", flush=True)
+    check("mapped data: resident within its budget once the tiles are drawn",
+          after["resident"] <= after["budget"], f"{after} (peak seen {peak})")
+    check("mapped data: given back at least once since start", after["releases"] >= 1, str(after))
 
 
 def test_access_log(srv):
@@ -908,6 +952,7 @@ def main():
                          ("article", lambda: test_article(srv, events_src)),
                          ("render", lambda: test_render(srv)),
                          ("metrics", lambda: test_metrics(srv)),
+                         ("mapped budget", lambda: test_mapped_budget(srv)),
                          ("access log", lambda: test_access_log(srv)),
                          ("coalescing", lambda: test_coalescing(srv)),
                          ("concurrency", lambda: test_concurrency(srv))):
