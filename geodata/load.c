@@ -534,6 +534,50 @@ static void layer_stats(geodata_layer *L)
 	L->stats.extent_merc = em;
 }
 
+/* Opens the source read-only and finds its layer (the first when `lname` is NULL); NULL with
+ * `err` filled, `*ds` to close either way. */
+static OGRLayerH open_layer(const char *path, const char *lname, GDALDatasetH *ds,
+                           geodata_error *err)
+{
+	/* GDAL would block opening a FIFO; folders (Shapefile sets) and "PG:..." are fine. */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		set_err(err, "data source '%s': %s", path,
+		        "not a regular file (a FIFO, socket or device)");
+		return NULL;
+	}
+	*ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+	if (!*ds) {
+		set_err(err, "cannot open data source '%s'%s", path,
+		        "; run the setup (tools/prepare-data.sh) or pass --data DIR");
+		return NULL;
+	}
+	OGRLayerH ol = lname ? GDALDatasetGetLayerByName(*ds, lname) : GDALDatasetGetLayer(*ds, 0);
+	if (!ol)
+		set_err(err, "no layer '%s' in '%s'", lname ? lname : "?", path);
+	return ol;
+}
+
+/* Every feature of the layer into the builder, with the fields the layer table names. */
+static int read_features(builder *b, OGRLayerH ol, const geodata_layer_fields *fl)
+{
+	OGRFeatureDefnH defn = OGR_L_GetLayerDefn(ol);
+	const char *names[9] = {fl->name, fl->code,    fl->country, fl->population, fl->capital,
+	                        fl->rank, fl->lat,     fl->lon,     fl->name_es};
+	int fi[9];
+	for (int k = 0; k < 9; k++)
+		fi[k] = names[k] ? OGR_FD_GetFieldIndex(defn, names[k]) : -1;
+	OGR_L_ResetReading(ol);
+	OGRFeatureH f;
+	while ((f = OGR_L_GetNextFeature(ol))) {
+		int rc = add_feature(b, f, fi);
+		OGR_F_Destroy(f);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static int load_layer(geodata_layer *L, geodata_layer_id id, const char *spec,
                       const char *default_layer, geodata_error *err)
 {
@@ -553,24 +597,9 @@ static int load_layer(geodata_layer *L, geodata_layer_id id, const char *spec,
 		rc = GEODATA_ENOMEM;
 		goto out;
 	}
-	/* GDAL would block opening a FIFO; folders (Shapefile sets) and "PG:..." are fine. */
-	struct stat st;
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-		set_err(err, "data source '%s': %s", path,
-		        "not a regular file (a FIFO, socket or device)");
+	OGRLayerH ol = open_layer(path, lname, &ds, err);
+	if (!ol)
 		goto out;
-	}
-	ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
-	if (!ds) {
-		set_err(err, "cannot open data source '%s'%s", path,
-		        "; run the setup (tools/prepare-data.sh) or pass --data DIR");
-		goto out;
-	}
-	OGRLayerH ol = lname ? GDALDatasetGetLayerByName(ds, lname) : GDALDatasetGetLayer(ds, 0);
-	if (!ol) {
-		set_err(err, "no layer '%s' in '%s'", lname ? lname : "?", path);
-		goto out;
-	}
 	srsdef = srs_definition(OGR_L_GetSpatialRef(ol));
 	if (!srsdef) {
 		set_err(err, "layer '%s' of '%s' has a CRS that cannot be described", lname, path);
@@ -593,21 +622,9 @@ static int load_layer(geodata_layer *L, geodata_layer_id id, const char *spec,
 		goto out;
 	}
 
-	OGRFeatureDefnH defn = OGR_L_GetLayerDefn(ol);
-	const geodata_layer_fields *fl = &info->fields;
-	const char *names[9] = {fl->name, fl->code,    fl->country, fl->population, fl->capital,
-	                        fl->rank, fl->lat,     fl->lon,     fl->name_es};
-	int fi[9];
-	for (int k = 0; k < 9; k++)
-		fi[k] = names[k] ? OGR_FD_GetFieldIndex(defn, names[k]) : -1;
-	OGR_L_ResetReading(ol);
-	OGRFeatureH f;
-	while ((f = OGR_L_GetNextFeature(ol))) {
-		rc = add_feature(&b, f, fi);
-		OGR_F_Destroy(f);
-		if (rc)
-			goto out;
-	}
+	rc = read_features(&b, ol, &info->fields);
+	if (rc)
+		goto out;
 	rc = GEODATA_EPROJ;
 	if (to_lonlat && geodata_proj_trans(to_lonlat, b.coords.v, b.coords.len / 2, 0)) {
 		set_err(err, "layer '%s': cannot reproject to EPSG:4326%s", lname, NULL);
