@@ -90,7 +90,10 @@ typedef struct render_ctx {
 	size_t scratch_cap;
 	/** How render_path_geom adds runs: RENDER_PATH_PLAIN unless the base layers say otherwise. */
 	int path_mode;
-	double dash_on, dash_off;     /**< RENDER_PATH_STROKE dashes, laid out along each run */
+	/** RENDER_PATH_STROKE dashes, laid out along each run: on, off, on, off lengths (ndash
+	 * of them, 0: solid), as cairo_set_dash takes them. */
+	double dash[4];
+	int ndash;
 	double *px, *clip_a, *clip_b; /**< working buffers of the path code */
 	size_t px_cap, clip_a_cap, clip_b_cap;
 	/** The labels this drawing will show, so that other text can keep clear of them. */
@@ -106,7 +109,7 @@ typedef struct render_ctx {
 enum {
 	RENDER_PATH_PLAIN, /**< every vertex, as it is */
 	RENDER_PATH_FILL,  /**< rings clipped to the view, for filling */
-	RENDER_PATH_STROKE /**< only segments near the view, dashed by ctx->dash_* if set */
+	RENDER_PATH_STROKE /**< only segments near the view, dashed by ctx->dash if set */
 };
 
 static inline void render_merc_to_px(const render_ctx *ctx, double x, double y, double *px,
