@@ -113,11 +113,66 @@ static void hatch_clip(cairo_t *cr, double gx0, double gy0, double step, double 
  * Dots on a staggered grid of the global pixel space, over the clip region:
  * like the hatching, they line up across tile edges.
  */
+/*
+ * One period of the stipple (step x 2 steps of the global grid) as a repeating image, for
+ * an image target whose device pixels sit on whole pixels of that grid: painting it gives
+ * the dots of stipple_clip without filling hundreds of discs through the clip per tile.
+ * Returns 1 when painted, 0 when the target does not qualify, and the caller fills instead.
+ */
+static int stipple_paint(cairo_t *cr, double gx0, double gy0, double step, double radius)
+{
+	cairo_matrix_t m;
+	cairo_get_matrix(cr, &m);
+	double sc = m.xx, tw = step * sc, th = 2 * step * sc;
+	double ox = m.x0 - gx0 * sc, oy = m.y0 - gy0 * sc; /* the grid's origin, device pixels */
+	/* A tile's origin is a whole pixel up to the rounding of its extent in metres. */
+	if (cairo_surface_get_type(cairo_get_target(cr)) != CAIRO_SURFACE_TYPE_IMAGE ||
+	    m.xy != 0 || m.yx != 0 || m.yy != sc || !(sc >= 1 && sc <= 4) || tw != floor(tw) ||
+	    fabs(ox - round(ox)) > 1e-6 || fabs(oy - round(oy)) > 1e-6)
+		return 0;
+	gx0 = (m.x0 - round(ox)) / sc;
+	gy0 = (m.y0 - round(oy)) / sc;
+	cairo_surface_t *t = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, (int)tw, (int)th);
+	cairo_t *tc = cairo_create(t);
+	cairo_set_source(tc, cairo_get_source(cr));
+	cairo_set_antialias(tc, cairo_get_antialias(cr));
+	cairo_scale(tc, sc, sc);
+	/* Each dot with its copies one period away, so that dots on the period's edges wrap. */
+	for (int r = -1; r <= 3; r++)
+		for (int c = -1; c <= 1; c++) {
+			double x = c * step + (r % 2 ? step / 2 : 0), y = r * step;
+			cairo_move_to(tc, x + radius, y);
+			cairo_arc(tc, x, y, radius, 0, 2 * M_PI);
+		}
+	cairo_fill(tc);
+	int ok = cairo_status(tc) == CAIRO_STATUS_SUCCESS;
+	cairo_destroy(tc);
+	cairo_surface_flush(t);
+	cairo_pattern_t *p = cairo_pattern_create_for_surface(t);
+	cairo_surface_destroy(t);
+	cairo_matrix_t pm;
+	/* User space to the period's pixels: the global grid at the device's scale. */
+	cairo_matrix_init(&pm, sc, 0, 0, sc, gx0 * sc, gy0 * sc);
+	cairo_pattern_set_matrix(p, &pm);
+	cairo_pattern_set_extend(p, CAIRO_EXTEND_REPEAT);
+	cairo_pattern_set_filter(p, CAIRO_FILTER_NEAREST);
+	if (ok && cairo_pattern_status(p) == CAIRO_STATUS_SUCCESS) {
+		cairo_save(cr);
+		cairo_set_source(cr, p);
+		cairo_paint(cr);
+		cairo_restore(cr);
+	}
+	cairo_pattern_destroy(p);
+	return ok;
+}
+
 static void stipple_clip(cairo_t *cr, double gx0, double gy0, double step, double radius)
 {
 	double x1, y1, x2, y2;
 	cairo_clip_extents(cr, &x1, &y1, &x2, &y2);
 	if (!(x2 > x1) || !(y2 > y1) || (x2 - x1) * (y2 - y1) > 1e8)
+		return;
+	if (stipple_paint(cr, gx0, gy0, step, radius))
 		return;
 	cairo_new_path(cr);
 	double row0 = floor((y1 + gy0) / step) - 1, row1 = ceil((y2 + gy0) / step) + 1;
