@@ -9,6 +9,8 @@
 
 #define HALO 2.5
 #define PAD 2.0
+/* How far outside a view a label's box may start and still be drawn: halos, dots, leaders. */
+#define DRAW_MARGIN 8.0
 
 typedef struct cand {
 	const char *text;
@@ -607,10 +609,16 @@ int labels_place(const scene_data *d, int zoom, int with_events, const char *lan
 		return rc;
 	for (int k = 0; k < 2; k++) {
 		out->sprites[k] = calloc(out->count ? out->count : 1, sizeof(*out->sprites[k]));
-		if (!out->sprites[k]) {
+		out->used[k] = calloc(out->count ? out->count : 1, sizeof(*out->used[k]));
+		if (!out->sprites[k] || !out->used[k]) {
 			labels_finish(out);
 			return TILE_ENOMEM;
 		}
+	}
+	/* One more pixel than labels_draw's margin: a label touching a tile's edge is in its cell. */
+	if (label_grid_build(&out->grid, out->labels, out->count, DRAW_MARGIN + 1)) {
+		labels_finish(out);
+		return TILE_ENOMEM;
 	}
 	return 0;
 }
@@ -638,7 +646,9 @@ void labels_finish(label_set *ls)
 				cairo_surface_destroy(sp);
 		}
 		free(ls->sprites[k]);
+		free(ls->used[k]);
 	}
+	label_grid_finish(&ls->grid);
 	free(ls->labels);
 	free(ls->text_pool);
 	memset(ls, 0, sizeof(*ls));
@@ -693,10 +703,27 @@ static void draw_text(cairo_t *cr, PangoLayout *lay, PangoFontDescription *fd,
  * modulo one pixel is baked in, so painting it at an integer offset gives the
  * same pixels as drawing the text there.
  */
+static void sprite_size(const placed_label *l, int *w, int *h)
+{
+	*w = (int)ceil(l->w + 2 * SPRITE_PAD + 1);
+	*h = (int)ceil(l->h + 2 * SPRITE_PAD + 1);
+}
+
+/* What make_sprite's image will count for in the budget (label_sprites_cost of it). */
+static size_t sprite_cost(const placed_label *l, int scale)
+{
+	int w, h;
+	sprite_size(l, &w, &h);
+	return (size_t)cairo_format_stride_for_width(CAIRO_FORMAT_ARGB32, w * scale) *
+	           (size_t)(h * scale) +
+	       LABEL_SPRITE_OVERHEAD;
+}
+
 static cairo_surface_t *make_sprite(const placed_label *l, const double rgb[3], int scale)
 {
 	double fx = l->x - floor(l->x), fy = l->y - floor(l->y);
-	int w = (int)ceil(l->w + 2 * SPRITE_PAD + 1), h = (int)ceil(l->h + 2 * SPRITE_PAD + 1);
+	int w, h;
+	sprite_size(l, &w, &h);
 	cairo_surface_t *sp = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w * scale, h * scale);
 	if (cairo_surface_status(sp) != CAIRO_STATUS_SUCCESS) {
 		cairo_surface_destroy(sp);
@@ -726,19 +753,32 @@ static cairo_surface_t *make_sprite(const placed_label *l, const double rgb[3], 
 	return sp;
 }
 
-static cairo_surface_t *sprite_get(const label_set *ls, size_t i, const double rgb[3], int scale)
+/* The label's image, made on first use if the budget has room; NULL: draw the text. Called
+ * between label_sprites_paint_begin and _end, which keep a sweep from freeing it meanwhile. */
+static cairo_surface_t *sprite_get(const label_set *ls, label_sprites *c, size_t i,
+                                   const double rgb[3], int scale)
 {
 	_Atomic(cairo_surface_t *) *slot = &ls->sprites[scale - 1][i];
+	atomic_uchar *used = &ls->used[scale - 1][i];
 	cairo_surface_t *sp = atomic_load_explicit(slot, memory_order_acquire);
+	/* Only a change is written: painting threads share these cache lines. */
+	if (!atomic_load_explicit(used, memory_order_relaxed))
+		atomic_store_explicit(used, 1, memory_order_relaxed);
 	if (sp)
 		return sp;
-	cairo_surface_t *mine = make_sprite(&ls->labels[i], rgb, scale);
-	if (!mine)
+	size_t cost = sprite_cost(&ls->labels[i], scale);
+	if (label_sprites_reserve(c, cost))
 		return NULL;
+	cairo_surface_t *mine = make_sprite(&ls->labels[i], rgb, scale);
+	if (!mine) {
+		label_sprites_release(c, cost, 0);
+		return NULL;
+	}
 	cairo_surface_t *expected = NULL;
 	if (atomic_compare_exchange_strong(slot, &expected, mine))
 		return mine;
 	cairo_surface_destroy(mine); /* another thread made it first */
+	label_sprites_release(c, cost, 0);
 	return expected;
 }
 
@@ -771,25 +811,67 @@ static void leader(render_ctx *ctx, const placed_label *l, double r, double gx, 
 	cairo_restore(cr);
 }
 
+/* A label's text, as its image when `c` lets one be kept, else drawn. */
+static void draw_label(render_ctx *ctx, const label_set *ls, size_t i, double gx, double gy,
+                       label_sprites *c, PangoLayout *lay, PangoFontDescription *fd)
+{
+	cairo_t *cr = ctx->cr;
+	const placed_label *l = &ls->labels[i];
+	geodata_events *ev = scene_data_of(ctx->scene)->events;
+	double rgb[3];
+	class_color(l->cls, rgb);
+	if (l->cls == LABEL_EVENT) {
+		const geodata_event *e = geodata_events_get(ev, (size_t)l->event_index);
+		if (!e || !geodata_event_visible(e, ctx->until))
+			return;
+		double k[3];
+		symbols_kind_color(geodata_events_kind(ev, e), k);
+		/* Darken the kind's colour so that text stays readable. */
+		for (int j = 0; j < 3; j++)
+			rgb[j] = k[j] * 0.75;
+		leader(ctx, l, e_radius(ev, l, ctx->zoom), gx, gy, rgb);
+	}
+	cairo_surface_t *sp = c ? sprite_get(ls, c, i, rgb, ctx->scale) : NULL;
+	if (sp) {
+		cairo_set_source_surface(cr, sp, floor(l->x) - gx - SPRITE_PAD,
+		                         floor(l->y) - gy - SPRITE_PAD);
+		cairo_paint(cr);
+	} else {
+		draw_text(cr, lay, fd, l, rgb, l->x - gx, l->y - gy);
+	}
+}
+
+/* Whether a label (with an event's leader line, which may cross this view alone) meets it. */
+static int label_meets_view(const render_ctx *ctx, const placed_label *l, double gx, double gy)
+{
+	int is_event = l->cls == LABEL_EVENT;
+	double x = l->x - gx, y = l->y - gy, m = DRAW_MARGIN;
+	double x0 = is_event ? fmin(x, l->ax - gx) : x, y0 = is_event ? fmin(y, l->ay - gy) : y;
+	double x1 = is_event ? fmax(x + l->w, l->ax - gx) : x + l->w,
+	       y1 = is_event ? fmax(y + l->h, l->ay - gy) : y + l->h;
+	return !(x1 < -m || y1 < -m || x0 > ctx->width + m || y0 > ctx->height + m);
+}
+
 int labels_draw(render_ctx *ctx, const label_set *ls, double gx, double gy, int base, int events)
 {
 	if (!ls || !ls->count)
 		return 0;
 	cairo_t *cr = ctx->cr;
-	geodata_events *ev = scene_data_of(ctx->scene)->events;
-	double margin = 8;
+	double m = DRAW_MARGIN;
+	/* A tile reads the labels filed in its own cell of the grid, not every label of the zoom. */
+	const uint32_t *idx = NULL;
+	uint32_t *scratch = NULL;
+	long n = (long)ls->count;
+	if (ls->grid.ready &&
+	    (n = label_grid_query(&ls->grid, gx, gy, gx + ctx->width - 1e-3,
+	                          gy + ctx->height - 1e-3, &idx, &scratch)) < 0)
+		return TILE_ENOMEM;
 	/* Dots under every text, so that no label is hidden by a neighbour's dot. */
-	if (base) {
-		for (size_t i = 0; i < ls->count; i++) {
-			const placed_label *l = &ls->labels[i];
-			if (!l->dot)
-				continue;
-			double x = l->ax - gx, y = l->ay - gy;
-			if (x < -margin || y < -margin || x > ctx->width + margin ||
-			    y > ctx->height + margin)
-				continue;
+	for (long k = 0; base && k < n; k++) {
+		const placed_label *l = &ls->labels[idx ? idx[k] : (size_t)k];
+		double x = l->ax - gx, y = l->ay - gy;
+		if (l->dot && x >= -m && y >= -m && x <= ctx->width + m && y <= ctx->height + m)
 			draw_dot(cr, l->dot, x, y);
-		}
 	}
 	PangoLayout *lay = pango_cairo_create_layout(cr);
 	PangoFontDescription *fd = pango_font_description_new();
@@ -798,52 +880,32 @@ int labels_draw(render_ctx *ctx, const label_set *ls, double gx, double gy, int 
 			g_object_unref(lay);
 		if (fd)
 			pango_font_description_free(fd);
+		free(scratch);
 		return TILE_ENOMEM;
 	}
 	render_font_options(cr, pango_layout_get_context(lay));
 	pango_cairo_update_layout(cr, lay);
 	/* Images only where the target is an image at a whole-pixel offset: sheets keep vector
 	 * text. */
-	int sprites = ls->sprites[0] && (ctx->scale == 1 || ctx->scale == 2) &&
+	label_sprites *c = scene_data_of(ctx->scene)->sprites;
+	int sprites = c && ls->sprites[0] && (ctx->scale == 1 || ctx->scale == 2) &&
 	              cairo_surface_get_type(cairo_get_target(cr)) == CAIRO_SURFACE_TYPE_IMAGE &&
 	              gx == floor(gx) && gy == floor(gy);
-	for (size_t i = 0; i < ls->count; i++) {
+	if (sprites)
+		label_sprites_paint_begin(c);
+	for (long k = 0; k < n; k++) {
+		size_t i = idx ? idx[k] : (size_t)k;
 		const placed_label *l = &ls->labels[i];
 		int is_event = l->cls == LABEL_EVENT;
-		if ((is_event && !events) || (!is_event && !base))
+		if ((is_event && !events) || (!is_event && !base) ||
+		    !label_meets_view(ctx, l, gx, gy))
 			continue;
-		double x = l->x - gx, y = l->y - gy;
-		/* An event's label counts with its leader line, which may cross this view alone. */
-		double x0 = is_event ? fmin(x, l->ax - gx) : x, y0 = is_event ? fmin(y, l->ay - gy) : y;
-		double x1 = is_event ? fmax(x + l->w, l->ax - gx) : x + l->w,
-		       y1 = is_event ? fmax(y + l->h, l->ay - gy) : y + l->h;
-		if (x1 < -margin || y1 < -margin || x0 > ctx->width + margin ||
-		    y0 > ctx->height + margin)
-			continue;
-		double rgb[3];
-		class_color(l->cls, rgb);
-		if (is_event) {
-			const geodata_event *e = geodata_events_get(ev, (size_t)l->event_index);
-			if (!e || !geodata_event_visible(e, ctx->until))
-				continue;
-			double k[3];
-			symbols_kind_color(geodata_events_kind(ev, e), k);
-			/* Darken the kind's colour so that text stays readable. */
-			for (int j = 0; j < 3; j++)
-				rgb[j] = k[j] * 0.75;
-		}
-		if (is_event)
-			leader(ctx, l, e_radius(ev, l, ctx->zoom), gx, gy, rgb);
-		cairo_surface_t *sp = sprites ? sprite_get(ls, i, rgb, ctx->scale) : NULL;
-		if (sp) {
-			cairo_set_source_surface(cr, sp, floor(l->x) - gx - SPRITE_PAD,
-			                         floor(l->y) - gy - SPRITE_PAD);
-			cairo_paint(cr);
-		} else {
-			draw_text(cr, lay, fd, l, rgb, x, y);
-		}
+		draw_label(ctx, ls, i, gx, gy, sprites ? c : NULL, lay, fd);
 	}
+	if (sprites)
+		label_sprites_paint_end(c);
 	g_object_unref(lay);
 	pango_font_description_free(fd);
+	free(scratch);
 	return cairo_status(cr) == CAIRO_STATUS_SUCCESS ? 0 : TILE_ECAIRO;
 }

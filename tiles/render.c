@@ -261,6 +261,7 @@ int tile_view_render(const tile_scene *s, const tile_view *v, void **surface, ti
 out_ctx:
 	labels_finish(&local);
 	render_ctx_finish(&ctx);
+	scene_sprites_trim(s);
 out:
 	if (cr)
 		cairo_destroy(cr);

@@ -624,6 +624,11 @@ int main(int argc, char **argv)
 	printf("sequential  1 thread    %zu tiles in %.3f s of the thread's CPU time: %.1f tiles per "
 	       "CPU second\n",
 	       list.count, cpu, (double)list.count / cpu);
+	tile_sprite_stats sst;
+	tile_scene_sprite_stats(scene, &sst);
+	printf("label sprites: %zu bytes held of a budget of %zu; %llu made, %llu freed, %llu "
+	       "refused room\n",
+	       sst.bytes, sst.budget, sst.made, sst.evicted, sst.refused);
 	fflush(stdout);
 
 	seconds = -1;
