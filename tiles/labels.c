@@ -54,10 +54,8 @@ typedef struct box {
 } box;
 
 typedef struct {
-	box *boxes;
-	size_t nboxes, capboxes;
-	/* per bucket: a list of box indices */
-	uint32_t *items[NBUCKETS];
+	/* per bucket: copies of the boxes filed there, read in one sweep without an indirection */
+	box *items[NBUCKETS];
 	uint32_t nitems[NBUCKETS], capitems[NBUCKETS];
 } grid;
 
@@ -69,43 +67,36 @@ static size_t bucket(long cx, long cy)
 
 static int grid_hits(const grid *g, const box *b)
 {
-	for (long cy = (long)floor(b->y0 / CELL); cy <= (long)floor(b->y1 / CELL); cy++)
-		for (long cx = (long)floor(b->x0 / CELL); cx <= (long)floor(b->x1 / CELL); cx++) {
+	long cx0 = (long)floor(b->x0 / CELL), cx1 = (long)floor(b->x1 / CELL);
+	long cy0 = (long)floor(b->y0 / CELL), cy1 = (long)floor(b->y1 / CELL);
+	for (long cy = cy0; cy <= cy1; cy++)
+		for (long cx = cx0; cx <= cx1; cx++) {
 			size_t k = bucket(cx, cy);
-			for (uint32_t i = 0; i < g->nitems[k]; i++) {
-				const box *o = &g->boxes[g->items[k][i]];
-				if (o->x0 < b->x1 && b->x0 < o->x1 && o->y0 < b->y1 &&
-				    b->y0 < o->y1)
+			const box *o = g->items[k];
+			for (uint32_t i = 0, n = g->nitems[k]; i < n; i++)
+				if (o[i].x0 < b->x1 && b->x0 < o[i].x1 && o[i].y0 < b->y1 &&
+				    b->y0 < o[i].y1)
 					return 1;
-			}
 		}
 	return 0;
 }
 
 static int grid_add(grid *g, const box *b)
 {
-	if (g->nboxes == g->capboxes) {
-		size_t cap = g->capboxes ? g->capboxes * 2 : 256;
-		box *v = realloc(g->boxes, cap * sizeof(box));
-		if (!v)
-			return TILE_ENOMEM;
-		g->boxes = v;
-		g->capboxes = cap;
-	}
-	uint32_t idx = (uint32_t)g->nboxes;
-	g->boxes[g->nboxes++] = *b;
-	for (long cy = (long)floor(b->y0 / CELL); cy <= (long)floor(b->y1 / CELL); cy++)
-		for (long cx = (long)floor(b->x0 / CELL); cx <= (long)floor(b->x1 / CELL); cx++) {
+	long cx0 = (long)floor(b->x0 / CELL), cx1 = (long)floor(b->x1 / CELL);
+	long cy0 = (long)floor(b->y0 / CELL), cy1 = (long)floor(b->y1 / CELL);
+	for (long cy = cy0; cy <= cy1; cy++)
+		for (long cx = cx0; cx <= cx1; cx++) {
 			size_t k = bucket(cx, cy);
 			if (g->nitems[k] == g->capitems[k]) {
-				uint32_t cap = g->capitems[k] ? g->capitems[k] * 2 : 8;
-				uint32_t *v = realloc(g->items[k], cap * sizeof(uint32_t));
+				uint32_t cap = g->capitems[k] ? g->capitems[k] * 2 : 4;
+				box *v = realloc(g->items[k], cap * sizeof(box));
 				if (!v)
 					return TILE_ENOMEM;
 				g->items[k] = v;
 				g->capitems[k] = cap;
 			}
-			g->items[k][g->nitems[k]++] = idx;
+			g->items[k][g->nitems[k]++] = *b;
 		}
 	return 0;
 }
@@ -114,7 +105,6 @@ static void grid_finish(grid *g)
 {
 	for (size_t k = 0; k < NBUCKETS; k++)
 		free(g->items[k]);
-	free(g->boxes);
 }
 
 /* ---- styles ------------------------------------------------------------------- */
