@@ -57,6 +57,9 @@ typedef struct {
 	/* per bucket: copies of the boxes filed there, read in one sweep without an indirection */
 	box *items[NBUCKETS];
 	uint32_t nitems[NBUCKETS], capitems[NBUCKETS];
+	/* the buckets given storage, so that finishing frees those and not all 65,536 */
+	uint32_t used[NBUCKETS];
+	size_t nused;
 } grid;
 
 static size_t bucket(long cx, long cy)
@@ -93,6 +96,8 @@ static int grid_add(grid *g, const box *b)
 				box *v = realloc(g->items[k], cap * sizeof(box));
 				if (!v)
 					return TILE_ENOMEM;
+				if (!g->items[k])
+					g->used[g->nused++] = (uint32_t)k;
 				g->items[k] = v;
 				g->capitems[k] = cap;
 			}
@@ -103,8 +108,8 @@ static int grid_add(grid *g, const box *b)
 
 static void grid_finish(grid *g)
 {
-	for (size_t k = 0; k < NBUCKETS; k++)
-		free(g->items[k]);
+	for (size_t i = 0; i < g->nused; i++)
+		free(g->items[g->used[i]]);
 }
 
 /* ---- styles ------------------------------------------------------------------- */
@@ -354,18 +359,25 @@ static void meter_finish(meter *mt)
 		g_object_unref(mt->pc);
 }
 
-/* The logical extents of a label's text, from the scene's memo when another placement had it. */
-static void measure(const scene_data *d, meter *mt, const char *text, label_class cls,
-                    double size, double wh[2])
+/*
+ * The logical extents of a label's text, from the scene's memo when another placement had it;
+ * `stable`: the text is the base data's, which stays put, and is found by its address.
+ */
+static void measure(const scene_data *d, meter *mt, const char *text, int stable,
+                    label_class cls, double size, double wh[2])
 {
-	if (label_measures_get(d->measures, cls, size, text, wh))
+	if (stable ? label_measures_get_at(d->measures, cls, size, text, wh)
+	           : label_measures_get(d->measures, cls, size, text, wh))
 		return;
 	set_layout(mt->lay, mt->fd, text, cls, size);
 	PangoRectangle ink, logical;
 	pango_layout_get_pixel_extents(mt->lay, &ink, &logical);
 	wh[0] = logical.width;
 	wh[1] = logical.height;
-	label_measures_put(d->measures, cls, size, text, wh);
+	if (stable)
+		label_measures_put_at(d->measures, cls, size, text, wh);
+	else
+		label_measures_put(d->measures, cls, size, text, wh);
 }
 
 /* ---- placement ------------------------------------------------------------------- */
@@ -518,7 +530,7 @@ static int place(const scene_data *d, int z, const mapper *m, label_set *out)
 			rings = 4;
 		}
 		double wh[2];
-		measure(d, &mt, text, c->cls, c->size, wh);
+		measure(d, &mt, text, text == c->text, c->cls, c->size, wh);
 		double w = wh[0], h = wh[1];
 		/* Only areas have an area, and they have no dot: the order of the two tests is free. */
 		if (c->area_px > 0 && c->area_px < w * h * 0.9 && z < 7)
@@ -579,7 +591,7 @@ int labels_premeasure(const scene_data *d, int zoom, size_t part, size_t nparts)
 	for (size_t i = part; !rc && i < cv.len; i += nparts) {
 		double wh[2];
 		if (cv.v[i].text && cv.v[i].text[0])
-			measure(d, &mt, cv.v[i].text, cv.v[i].cls, cv.v[i].size, wh);
+			measure(d, &mt, cv.v[i].text, 1, cv.v[i].cls, cv.v[i].size, wh);
 	}
 	free(cv.v);
 	meter_finish(&mt);

@@ -54,6 +54,15 @@ int label_measures_get(label_measures *m, int cls, double size, const char *text
 /** Keeps the extents measured; out of memory or a very long text only keeps nothing. */
 void label_measures_put(label_measures *m, int cls, double size, const char *text,
                         const double wh[2]);
+/**
+ * The same by the text's address, for texts that stay where they are for the scene's life
+ * (the base data's names): one probe, no string compared. Measures made by text and by
+ * address are kept apart.
+ */
+int label_measures_get_at(label_measures *m, int cls, double size, const char *text,
+                          double wh[2]);
+void label_measures_put_at(label_measures *m, int cls, double size, const char *text,
+                           const double wh[2]);
 
 /** The account of a scene's label images (sprites.c): thread-safe. */
 typedef struct label_sprites label_sprites;
