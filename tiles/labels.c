@@ -9,6 +9,8 @@
 
 #define HALO 2.5
 #define PAD 2.0
+/* How far outside a view a label's box may start and still be drawn: halos, dots, leaders. */
+#define DRAW_MARGIN 8.0
 
 typedef struct cand {
 	const char *text;
@@ -52,11 +54,12 @@ typedef struct box {
 } box;
 
 typedef struct {
-	box *boxes;
-	size_t nboxes, capboxes;
-	/* per bucket: a list of box indices */
-	uint32_t *items[NBUCKETS];
+	/* per bucket: copies of the boxes filed there, read in one sweep without an indirection */
+	box *items[NBUCKETS];
 	uint32_t nitems[NBUCKETS], capitems[NBUCKETS];
+	/* the buckets given storage, so that finishing frees those and not all 65,536 */
+	uint32_t used[NBUCKETS];
+	size_t nused;
 } grid;
 
 static size_t bucket(long cx, long cy)
@@ -67,52 +70,46 @@ static size_t bucket(long cx, long cy)
 
 static int grid_hits(const grid *g, const box *b)
 {
-	for (long cy = (long)floor(b->y0 / CELL); cy <= (long)floor(b->y1 / CELL); cy++)
-		for (long cx = (long)floor(b->x0 / CELL); cx <= (long)floor(b->x1 / CELL); cx++) {
+	long cx0 = (long)floor(b->x0 / CELL), cx1 = (long)floor(b->x1 / CELL);
+	long cy0 = (long)floor(b->y0 / CELL), cy1 = (long)floor(b->y1 / CELL);
+	for (long cy = cy0; cy <= cy1; cy++)
+		for (long cx = cx0; cx <= cx1; cx++) {
 			size_t k = bucket(cx, cy);
-			for (uint32_t i = 0; i < g->nitems[k]; i++) {
-				const box *o = &g->boxes[g->items[k][i]];
-				if (o->x0 < b->x1 && b->x0 < o->x1 && o->y0 < b->y1 &&
-				    b->y0 < o->y1)
+			const box *o = g->items[k];
+			for (uint32_t i = 0, n = g->nitems[k]; i < n; i++)
+				if (o[i].x0 < b->x1 && b->x0 < o[i].x1 && o[i].y0 < b->y1 &&
+				    b->y0 < o[i].y1)
 					return 1;
-			}
 		}
 	return 0;
 }
 
 static int grid_add(grid *g, const box *b)
 {
-	if (g->nboxes == g->capboxes) {
-		size_t cap = g->capboxes ? g->capboxes * 2 : 256;
-		box *v = realloc(g->boxes, cap * sizeof(box));
-		if (!v)
-			return TILE_ENOMEM;
-		g->boxes = v;
-		g->capboxes = cap;
-	}
-	uint32_t idx = (uint32_t)g->nboxes;
-	g->boxes[g->nboxes++] = *b;
-	for (long cy = (long)floor(b->y0 / CELL); cy <= (long)floor(b->y1 / CELL); cy++)
-		for (long cx = (long)floor(b->x0 / CELL); cx <= (long)floor(b->x1 / CELL); cx++) {
+	long cx0 = (long)floor(b->x0 / CELL), cx1 = (long)floor(b->x1 / CELL);
+	long cy0 = (long)floor(b->y0 / CELL), cy1 = (long)floor(b->y1 / CELL);
+	for (long cy = cy0; cy <= cy1; cy++)
+		for (long cx = cx0; cx <= cx1; cx++) {
 			size_t k = bucket(cx, cy);
 			if (g->nitems[k] == g->capitems[k]) {
-				uint32_t cap = g->capitems[k] ? g->capitems[k] * 2 : 8;
-				uint32_t *v = realloc(g->items[k], cap * sizeof(uint32_t));
+				uint32_t cap = g->capitems[k] ? g->capitems[k] * 2 : 4;
+				box *v = realloc(g->items[k], cap * sizeof(box));
 				if (!v)
 					return TILE_ENOMEM;
+				if (!g->items[k])
+					g->used[g->nused++] = (uint32_t)k;
 				g->items[k] = v;
 				g->capitems[k] = cap;
 			}
-			g->items[k][g->nitems[k]++] = idx;
+			g->items[k][g->nitems[k]++] = *b;
 		}
 	return 0;
 }
 
 static void grid_finish(grid *g)
 {
-	for (size_t k = 0; k < NBUCKETS; k++)
-		free(g->items[k]);
-	free(g->boxes);
+	for (size_t i = 0; i < g->nused; i++)
+		free(g->items[g->used[i]]);
 }
 
 /* ---- styles ------------------------------------------------------------------- */
@@ -362,18 +359,25 @@ static void meter_finish(meter *mt)
 		g_object_unref(mt->pc);
 }
 
-/* The logical extents of a label's text, from the scene's memo when another placement had it. */
-static void measure(const scene_data *d, meter *mt, const char *text, label_class cls,
-                    double size, double wh[2])
+/*
+ * The logical extents of a label's text, from the scene's memo when another placement had it;
+ * `stable`: the text is the base data's, which stays put, and is found by its address.
+ */
+static void measure(const scene_data *d, meter *mt, const char *text, int stable,
+                    label_class cls, double size, double wh[2])
 {
-	if (label_measures_get(d->measures, cls, size, text, wh))
+	if (stable ? label_measures_get_at(d->measures, cls, size, text, wh)
+	           : label_measures_get(d->measures, cls, size, text, wh))
 		return;
 	set_layout(mt->lay, mt->fd, text, cls, size);
 	PangoRectangle ink, logical;
 	pango_layout_get_pixel_extents(mt->lay, &ink, &logical);
 	wh[0] = logical.width;
 	wh[1] = logical.height;
-	label_measures_put(d->measures, cls, size, text, wh);
+	if (stable)
+		label_measures_put_at(d->measures, cls, size, text, wh);
+	else
+		label_measures_put(d->measures, cls, size, text, wh);
 }
 
 /* ---- placement ------------------------------------------------------------------- */
@@ -526,7 +530,7 @@ static int place(const scene_data *d, int z, const mapper *m, label_set *out)
 			rings = 4;
 		}
 		double wh[2];
-		measure(d, &mt, text, c->cls, c->size, wh);
+		measure(d, &mt, text, text == c->text, c->cls, c->size, wh);
 		double w = wh[0], h = wh[1];
 		/* Only areas have an area, and they have no dot: the order of the two tests is free. */
 		if (c->area_px > 0 && c->area_px < w * h * 0.9 && z < 7)
@@ -587,7 +591,7 @@ int labels_premeasure(const scene_data *d, int zoom, size_t part, size_t nparts)
 	for (size_t i = part; !rc && i < cv.len; i += nparts) {
 		double wh[2];
 		if (cv.v[i].text && cv.v[i].text[0])
-			measure(d, &mt, cv.v[i].text, cv.v[i].cls, cv.v[i].size, wh);
+			measure(d, &mt, cv.v[i].text, 1, cv.v[i].cls, cv.v[i].size, wh);
 	}
 	free(cv.v);
 	meter_finish(&mt);
@@ -607,10 +611,16 @@ int labels_place(const scene_data *d, int zoom, int with_events, const char *lan
 		return rc;
 	for (int k = 0; k < 2; k++) {
 		out->sprites[k] = calloc(out->count ? out->count : 1, sizeof(*out->sprites[k]));
-		if (!out->sprites[k]) {
+		out->used[k] = calloc(out->count ? out->count : 1, sizeof(*out->used[k]));
+		if (!out->sprites[k] || !out->used[k]) {
 			labels_finish(out);
 			return TILE_ENOMEM;
 		}
+	}
+	/* One more pixel than labels_draw's margin: a label touching a tile's edge is in its cell. */
+	if (label_grid_build(&out->grid, out->labels, out->count, DRAW_MARGIN + 1)) {
+		labels_finish(out);
+		return TILE_ENOMEM;
 	}
 	return 0;
 }
@@ -638,7 +648,9 @@ void labels_finish(label_set *ls)
 				cairo_surface_destroy(sp);
 		}
 		free(ls->sprites[k]);
+		free(ls->used[k]);
 	}
+	label_grid_finish(&ls->grid);
 	free(ls->labels);
 	free(ls->text_pool);
 	memset(ls, 0, sizeof(*ls));
@@ -693,10 +705,27 @@ static void draw_text(cairo_t *cr, PangoLayout *lay, PangoFontDescription *fd,
  * modulo one pixel is baked in, so painting it at an integer offset gives the
  * same pixels as drawing the text there.
  */
+static void sprite_size(const placed_label *l, int *w, int *h)
+{
+	*w = (int)ceil(l->w + 2 * SPRITE_PAD + 1);
+	*h = (int)ceil(l->h + 2 * SPRITE_PAD + 1);
+}
+
+/* What make_sprite's image will count for in the budget (label_sprites_cost of it). */
+static size_t sprite_cost(const placed_label *l, int scale)
+{
+	int w, h;
+	sprite_size(l, &w, &h);
+	return (size_t)cairo_format_stride_for_width(CAIRO_FORMAT_ARGB32, w * scale) *
+	           (size_t)(h * scale) +
+	       LABEL_SPRITE_OVERHEAD;
+}
+
 static cairo_surface_t *make_sprite(const placed_label *l, const double rgb[3], int scale)
 {
 	double fx = l->x - floor(l->x), fy = l->y - floor(l->y);
-	int w = (int)ceil(l->w + 2 * SPRITE_PAD + 1), h = (int)ceil(l->h + 2 * SPRITE_PAD + 1);
+	int w, h;
+	sprite_size(l, &w, &h);
 	cairo_surface_t *sp = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w * scale, h * scale);
 	if (cairo_surface_status(sp) != CAIRO_STATUS_SUCCESS) {
 		cairo_surface_destroy(sp);
@@ -726,19 +755,32 @@ static cairo_surface_t *make_sprite(const placed_label *l, const double rgb[3], 
 	return sp;
 }
 
-static cairo_surface_t *sprite_get(const label_set *ls, size_t i, const double rgb[3], int scale)
+/* The label's image, made on first use if the budget has room; NULL: draw the text. Called
+ * between label_sprites_paint_begin and _end, which keep a sweep from freeing it meanwhile. */
+static cairo_surface_t *sprite_get(const label_set *ls, label_sprites *c, size_t i,
+                                   const double rgb[3], int scale)
 {
 	_Atomic(cairo_surface_t *) *slot = &ls->sprites[scale - 1][i];
+	atomic_uchar *used = &ls->used[scale - 1][i];
 	cairo_surface_t *sp = atomic_load_explicit(slot, memory_order_acquire);
+	/* Only a change is written: painting threads share these cache lines. */
+	if (!atomic_load_explicit(used, memory_order_relaxed))
+		atomic_store_explicit(used, 1, memory_order_relaxed);
 	if (sp)
 		return sp;
-	cairo_surface_t *mine = make_sprite(&ls->labels[i], rgb, scale);
-	if (!mine)
+	size_t cost = sprite_cost(&ls->labels[i], scale);
+	if (label_sprites_reserve(c, cost))
 		return NULL;
+	cairo_surface_t *mine = make_sprite(&ls->labels[i], rgb, scale);
+	if (!mine) {
+		label_sprites_release(c, cost, 0);
+		return NULL;
+	}
 	cairo_surface_t *expected = NULL;
 	if (atomic_compare_exchange_strong(slot, &expected, mine))
 		return mine;
 	cairo_surface_destroy(mine); /* another thread made it first */
+	label_sprites_release(c, cost, 0);
 	return expected;
 }
 
@@ -771,25 +813,67 @@ static void leader(render_ctx *ctx, const placed_label *l, double r, double gx, 
 	cairo_restore(cr);
 }
 
+/* A label's text, as its image when `c` lets one be kept, else drawn. */
+static void draw_label(render_ctx *ctx, const label_set *ls, size_t i, double gx, double gy,
+                       label_sprites *c, PangoLayout *lay, PangoFontDescription *fd)
+{
+	cairo_t *cr = ctx->cr;
+	const placed_label *l = &ls->labels[i];
+	geodata_events *ev = scene_data_of(ctx->scene)->events;
+	double rgb[3];
+	class_color(l->cls, rgb);
+	if (l->cls == LABEL_EVENT) {
+		const geodata_event *e = geodata_events_get(ev, (size_t)l->event_index);
+		if (!e || !geodata_event_visible(e, ctx->until))
+			return;
+		double k[3];
+		symbols_kind_color(geodata_events_kind(ev, e), k);
+		/* Darken the kind's colour so that text stays readable. */
+		for (int j = 0; j < 3; j++)
+			rgb[j] = k[j] * 0.75;
+		leader(ctx, l, e_radius(ev, l, ctx->zoom), gx, gy, rgb);
+	}
+	cairo_surface_t *sp = c ? sprite_get(ls, c, i, rgb, ctx->scale) : NULL;
+	if (sp) {
+		cairo_set_source_surface(cr, sp, floor(l->x) - gx - SPRITE_PAD,
+		                         floor(l->y) - gy - SPRITE_PAD);
+		cairo_paint(cr);
+	} else {
+		draw_text(cr, lay, fd, l, rgb, l->x - gx, l->y - gy);
+	}
+}
+
+/* Whether a label (with an event's leader line, which may cross this view alone) meets it. */
+static int label_meets_view(const render_ctx *ctx, const placed_label *l, double gx, double gy)
+{
+	int is_event = l->cls == LABEL_EVENT;
+	double x = l->x - gx, y = l->y - gy, m = DRAW_MARGIN;
+	double x0 = is_event ? fmin(x, l->ax - gx) : x, y0 = is_event ? fmin(y, l->ay - gy) : y;
+	double x1 = is_event ? fmax(x + l->w, l->ax - gx) : x + l->w,
+	       y1 = is_event ? fmax(y + l->h, l->ay - gy) : y + l->h;
+	return !(x1 < -m || y1 < -m || x0 > ctx->width + m || y0 > ctx->height + m);
+}
+
 int labels_draw(render_ctx *ctx, const label_set *ls, double gx, double gy, int base, int events)
 {
 	if (!ls || !ls->count)
 		return 0;
 	cairo_t *cr = ctx->cr;
-	geodata_events *ev = scene_data_of(ctx->scene)->events;
-	double margin = 8;
+	double m = DRAW_MARGIN;
+	/* A tile reads the labels filed in its own cell of the grid, not every label of the zoom. */
+	const uint32_t *idx = NULL;
+	uint32_t *scratch = NULL;
+	long n = (long)ls->count;
+	if (ls->grid.ready &&
+	    (n = label_grid_query(&ls->grid, gx, gy, gx + ctx->width - 1e-3,
+	                          gy + ctx->height - 1e-3, &idx, &scratch)) < 0)
+		return TILE_ENOMEM;
 	/* Dots under every text, so that no label is hidden by a neighbour's dot. */
-	if (base) {
-		for (size_t i = 0; i < ls->count; i++) {
-			const placed_label *l = &ls->labels[i];
-			if (!l->dot)
-				continue;
-			double x = l->ax - gx, y = l->ay - gy;
-			if (x < -margin || y < -margin || x > ctx->width + margin ||
-			    y > ctx->height + margin)
-				continue;
+	for (long k = 0; base && k < n; k++) {
+		const placed_label *l = &ls->labels[idx ? idx[k] : (size_t)k];
+		double x = l->ax - gx, y = l->ay - gy;
+		if (l->dot && x >= -m && y >= -m && x <= ctx->width + m && y <= ctx->height + m)
 			draw_dot(cr, l->dot, x, y);
-		}
 	}
 	PangoLayout *lay = pango_cairo_create_layout(cr);
 	PangoFontDescription *fd = pango_font_description_new();
@@ -798,52 +882,32 @@ int labels_draw(render_ctx *ctx, const label_set *ls, double gx, double gy, int 
 			g_object_unref(lay);
 		if (fd)
 			pango_font_description_free(fd);
+		free(scratch);
 		return TILE_ENOMEM;
 	}
 	render_font_options(cr, pango_layout_get_context(lay));
 	pango_cairo_update_layout(cr, lay);
 	/* Images only where the target is an image at a whole-pixel offset: sheets keep vector
 	 * text. */
-	int sprites = ls->sprites[0] && (ctx->scale == 1 || ctx->scale == 2) &&
+	label_sprites *c = scene_data_of(ctx->scene)->sprites;
+	int sprites = c && ls->sprites[0] && (ctx->scale == 1 || ctx->scale == 2) &&
 	              cairo_surface_get_type(cairo_get_target(cr)) == CAIRO_SURFACE_TYPE_IMAGE &&
 	              gx == floor(gx) && gy == floor(gy);
-	for (size_t i = 0; i < ls->count; i++) {
+	if (sprites)
+		label_sprites_paint_begin(c);
+	for (long k = 0; k < n; k++) {
+		size_t i = idx ? idx[k] : (size_t)k;
 		const placed_label *l = &ls->labels[i];
 		int is_event = l->cls == LABEL_EVENT;
-		if ((is_event && !events) || (!is_event && !base))
+		if ((is_event && !events) || (!is_event && !base) ||
+		    !label_meets_view(ctx, l, gx, gy))
 			continue;
-		double x = l->x - gx, y = l->y - gy;
-		/* An event's label counts with its leader line, which may cross this view alone. */
-		double x0 = is_event ? fmin(x, l->ax - gx) : x, y0 = is_event ? fmin(y, l->ay - gy) : y;
-		double x1 = is_event ? fmax(x + l->w, l->ax - gx) : x + l->w,
-		       y1 = is_event ? fmax(y + l->h, l->ay - gy) : y + l->h;
-		if (x1 < -margin || y1 < -margin || x0 > ctx->width + margin ||
-		    y0 > ctx->height + margin)
-			continue;
-		double rgb[3];
-		class_color(l->cls, rgb);
-		if (is_event) {
-			const geodata_event *e = geodata_events_get(ev, (size_t)l->event_index);
-			if (!e || !geodata_event_visible(e, ctx->until))
-				continue;
-			double k[3];
-			symbols_kind_color(geodata_events_kind(ev, e), k);
-			/* Darken the kind's colour so that text stays readable. */
-			for (int j = 0; j < 3; j++)
-				rgb[j] = k[j] * 0.75;
-		}
-		if (is_event)
-			leader(ctx, l, e_radius(ev, l, ctx->zoom), gx, gy, rgb);
-		cairo_surface_t *sp = sprites ? sprite_get(ls, i, rgb, ctx->scale) : NULL;
-		if (sp) {
-			cairo_set_source_surface(cr, sp, floor(l->x) - gx - SPRITE_PAD,
-			                         floor(l->y) - gy - SPRITE_PAD);
-			cairo_paint(cr);
-		} else {
-			draw_text(cr, lay, fd, l, rgb, x, y);
-		}
+		draw_label(ctx, ls, i, gx, gy, sprites ? c : NULL, lay, fd);
 	}
+	if (sprites)
+		label_sprites_paint_end(c);
 	g_object_unref(lay);
 	pango_font_description_free(fd);
+	free(scratch);
 	return cairo_status(cr) == CAIRO_STATUS_SUCCESS ? 0 : TILE_ECAIRO;
 }

@@ -14,9 +14,20 @@
  * labels.c), so the first answer is kept and every later placement reads it:
  * the placements, and so the tiles, are the same as without the memo.
  */
+/* A measure of a text that stays where it is, found by its address: no string to hash or
+ * compare, one probe of an open-addressed table. */
+typedef struct at_entry {
+	const char *text; /* NULL: a free slot */
+	double size;
+	int cls;
+	float w, h; /* pixel extents: whole numbers, exact in a float */
+} at_entry;
+
 struct label_measures {
 	pthread_mutex_t lock;
 	GHashTable *by_key; /* "class size text" -> double[2], both owned */
+	at_entry *at;       /* power-of-two slots, at most half used */
+	size_t at_cap, at_len;
 };
 
 label_measures *label_measures_create(void)
@@ -37,6 +48,7 @@ void label_measures_destroy(label_measures *m)
 	if (!m)
 		return;
 	g_hash_table_destroy(m->by_key);
+	free(m->at);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 }
@@ -86,5 +98,70 @@ void label_measures_put(label_measures *m, int cls, double size, const char *tex
 	pthread_mutex_lock(&m->lock);
 	/* Two threads may measure the same text at once: both found the same extents. */
 	g_hash_table_replace(m->by_key, g_strdup(key), v);
+	pthread_mutex_unlock(&m->lock);
+}
+
+static size_t at_hash(const char *text, int cls, double size)
+{
+	uint64_t bits;
+	memcpy(&bits, &size, sizeof bits);
+	uint64_t h = ((uint64_t)(uintptr_t)text ^ (bits * 0x9e3779b97f4a7c15ULL) ^ (uint64_t)cls) *
+	             0xbf58476d1ce4e5b9ULL;
+	return (size_t)(h ^ (h >> 31));
+}
+
+/* The slot of (text, cls, size), or the free slot where it would go; the table is never full. */
+static at_entry *at_find(at_entry *t, size_t cap, const char *text, int cls, double size)
+{
+	for (size_t i = at_hash(text, cls, size) & (cap - 1);; i = (i + 1) & (cap - 1))
+		if (!t[i].text || (t[i].text == text && t[i].cls == cls && t[i].size == size))
+			return &t[i];
+}
+
+int label_measures_get_at(label_measures *m, int cls, double size, const char *text,
+                          double wh[2])
+{
+	if (!m)
+		return 0;
+	pthread_mutex_lock(&m->lock);
+	const at_entry *e = m->at ? at_find(m->at, m->at_cap, text, cls, size) : NULL;
+	int found = e && e->text;
+	if (found)
+		wh[0] = e->w, wh[1] = e->h;
+	pthread_mutex_unlock(&m->lock);
+	return found;
+}
+
+/* Doubles the table; 0, or -1 when out of memory (the table stays as it was). */
+static int at_grow(label_measures *m)
+{
+	size_t cap = m->at_cap ? 2 * m->at_cap : 4096;
+	at_entry *t = calloc(cap, sizeof(*t));
+	if (!t)
+		return -1;
+	for (size_t i = 0; i < m->at_cap; i++)
+		if (m->at[i].text)
+			*at_find(t, cap, m->at[i].text, m->at[i].cls, m->at[i].size) = m->at[i];
+	free(m->at);
+	m->at = t;
+	m->at_cap = cap;
+	return 0;
+}
+
+void label_measures_put_at(label_measures *m, int cls, double size, const char *text,
+                           const double wh[2])
+{
+	/* Only whole pixels fit a float exactly: anything else goes by its text. */
+	if (!m || wh[0] != (float)wh[0] || wh[1] != (float)wh[1]) {
+		label_measures_put(m, cls, size, text, wh);
+		return;
+	}
+	pthread_mutex_lock(&m->lock);
+	if ((m->at_len + 1) * 2 <= m->at_cap || at_grow(m) == 0) {
+		at_entry *e = at_find(m->at, m->at_cap, text, cls, size);
+		if (!e->text)
+			m->at_len++;
+		*e = (at_entry){text, size, cls, (float)wh[0], (float)wh[1]};
+	}
 	pthread_mutex_unlock(&m->lock);
 }

@@ -111,7 +111,12 @@ static void emit_stroke(render_ctx *ctx, const double *p, size_t n, int closed)
 {
 	cairo_t *cr = ctx->cr;
 	double m = 8, x0 = -m, y0 = -m, x1 = ctx->width + m, y1 = ctx->height + m;
-	double on = ctx->dash_on, period = ctx->dash_on + ctx->dash_off;
+	int nd = ctx->ndash == 2 || ctx->ndash == 4 ? ctx->ndash : 0;
+	double period = 0;
+	for (int j = 0; j < nd; j++)
+		period += ctx->dash[j];
+	if (!(period > 0))
+		nd = 0;
 	double s = 0;
 	int pen = 0;
 	size_t segs = closed ? n : (n ? n - 1 : 0);
@@ -124,7 +129,7 @@ static void emit_stroke(render_ctx *ctx, const double *p, size_t n, int closed)
 			s += len;
 			continue;
 		}
-		if (on <= 0) {
+		if (!nd) {
 			if (!pen)
 				cairo_move_to(cr, a[0], a[1]);
 			cairo_line_to(cr, b[0], b[1]);
@@ -140,17 +145,19 @@ static void emit_stroke(render_ctx *ctx, const double *p, size_t n, int closed)
 			double ds = (double)k * period;
 			if (ds >= end_s)
 				break;
-			double a0 = fmax(ds, s), a1 = fmin(ds + on, end_s);
-			if (a1 <= a0)
-				continue;
-			if (!(cont && a0 == s)) {
-				double f = (a0 - s) / len;
-				cairo_move_to(cr, a[0] + f * dx, a[1] + f * dy);
+			for (int j = 0; j < nd; j += 2, ds += ctx->dash[j - 2] + ctx->dash[j - 1]) {
+				double a0 = fmax(ds, s), a1 = fmin(ds + ctx->dash[j], end_s);
+				if (a1 <= a0)
+					continue;
+				if (!(cont && a0 == s)) {
+					double f = (a0 - s) / len;
+					cairo_move_to(cr, a[0] + f * dx, a[1] + f * dy);
+				}
+				double g = (a1 - s) / len;
+				cairo_line_to(cr, a[0] + g * dx, a[1] + g * dy);
+				cont = 0;
+				pen = a1 >= end_s;
 			}
-			double g = (a1 - s) / len;
-			cairo_line_to(cr, a[0] + g * dx, a[1] + g * dy);
-			cont = 0;
-			pen = a1 >= end_s;
 		}
 		s = end_s;
 	}

@@ -5,6 +5,8 @@
 #include <cairo.h>
 #include <pango/pangocairo.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 
 #include "tiles.h"
 
@@ -52,6 +54,18 @@ int label_measures_get(label_measures *m, int cls, double size, const char *text
 /** Keeps the extents measured; out of memory or a very long text only keeps nothing. */
 void label_measures_put(label_measures *m, int cls, double size, const char *text,
                         const double wh[2]);
+/**
+ * The same by the text's address, for texts that stay where they are for the scene's life
+ * (the base data's names): one probe, no string compared. Measures made by text and by
+ * address are kept apart.
+ */
+int label_measures_get_at(label_measures *m, int cls, double size, const char *text,
+                          double wh[2]);
+void label_measures_put_at(label_measures *m, int cls, double size, const char *text,
+                           const double wh[2]);
+
+/** The account of a scene's label images (sprites.c): thread-safe. */
+typedef struct label_sprites label_sprites;
 
 typedef struct scene_data {
 	const geodata *gd;
@@ -60,6 +74,7 @@ typedef struct scene_data {
 	size_t nlinks;
 	tile_emphasis emphasis;
 	label_measures *measures; /**< owned by the scene; may be NULL */
+	label_sprites *sprites;   /**< owned by the scene; NULL: labels drawn as text */
 } scene_data;
 static inline const scene_data *scene_data_of(const tile_scene *s)
 {
@@ -90,7 +105,10 @@ typedef struct render_ctx {
 	size_t scratch_cap;
 	/** How render_path_geom adds runs: RENDER_PATH_PLAIN unless the base layers say otherwise. */
 	int path_mode;
-	double dash_on, dash_off;     /**< RENDER_PATH_STROKE dashes, laid out along each run */
+	/** RENDER_PATH_STROKE dashes, laid out along each run: on, off, on, off lengths (ndash
+	 * of them, 0: solid), as cairo_set_dash takes them. */
+	double dash[4];
+	int ndash;
 	double *px, *clip_a, *clip_b; /**< working buffers of the path code */
 	size_t px_cap, clip_a_cap, clip_b_cap;
 	/** The labels this drawing will show, so that other text can keep clear of them. */
@@ -106,7 +124,7 @@ typedef struct render_ctx {
 enum {
 	RENDER_PATH_PLAIN, /**< every vertex, as it is */
 	RENDER_PATH_FILL,  /**< rings clipped to the view, for filling */
-	RENDER_PATH_STROKE /**< only segments near the view, dashed by ctx->dash_* if set */
+	RENDER_PATH_STROKE /**< only segments near the view, dashed by ctx->dash if set */
 };
 
 static inline void render_merc_to_px(const render_ctx *ctx, double x, double y, double *px,
@@ -193,6 +211,34 @@ typedef struct placed_label {
 	int event_index; /**< for LABEL_EVENT, the event it names; else -1 */
 } placed_label;
 
+/* ---- labelgrid.c: placed labels by cell ---------------------------------------- */
+
+/** Side of a cell of the label grid, in the placement's pixels: a tile's. */
+#define LABEL_GRID_CELL 256.0
+
+/** The labels of a placement filed by every cell their drawing (text, dot, leader) meets. */
+typedef struct label_grid {
+	uint64_t *keys;   /**< the cells met, sorted */
+	uint32_t *first;  /**< ncells + 1 offsets into items */
+	uint32_t *items;  /**< label indices, in placement order within each cell */
+	size_t ncells;
+	int ready;        /**< 0: no grid (view placements); draw every label */
+} label_grid;
+
+/**
+ * Files labels `v[0..n)` by cell, each grown by `margin` pixels. 0 or TILE_ENOMEM (then the
+ * grid is empty and not ready).
+ */
+int label_grid_build(label_grid *g, const placed_label *v, size_t n, double margin);
+void label_grid_finish(label_grid *g);
+/**
+ * The labels filed in the cells meeting the box, each once, in placement order: `*out` points
+ * into the grid for a box within one cell, else into `*scratch`, which the caller frees.
+ * Returns their count, or -1 when out of memory.
+ */
+long label_grid_query(const label_grid *g, double x0, double y0, double x1, double y1,
+                      const uint32_t **out, uint32_t **scratch);
+
 typedef struct label_set {
 	placed_label *labels;
 	size_t count;
@@ -201,9 +247,44 @@ typedef struct label_set {
 	 * Each label drawn once into a small image per device scale, on first
 	 * use, and installed with a compare-and-swap: tiles then paint images
 	 * instead of stroking glyph outlines. NULL arrays for view placements.
+	 * Painted and made under the scene's sprites' shared lock, freed under it alone
+	 * (sprites.c); `used` marks a sprite painted since the last sweep.
 	 */
 	_Atomic(cairo_surface_t *) *sprites[2];
+	atomic_uchar *used[2];
+	label_grid grid;
 } label_set;
+
+/* ---- sprites.c: the label images' byte budget ------------------------------------ */
+
+/** What a scene's label images may hold at most, unless tile_scene_set_sprite_budget says else. */
+#define LABEL_SPRITE_BUDGET ((size_t)24 << 20)
+
+label_sprites *label_sprites_create(size_t budget);
+void label_sprites_destroy(label_sprites *c);
+void label_sprites_set_budget(label_sprites *c, size_t budget);
+/** Held around painting (and making) sprites: a sweep waits for it. */
+void label_sprites_paint_begin(label_sprites *c);
+void label_sprites_paint_end(label_sprites *c);
+/** What an image costs besides its pixels: cairo's and pixman's records of it, malloc's. */
+#define LABEL_SPRITE_OVERHEAD 512
+/** The bytes an image sprite counts for: its pixel rows and LABEL_SPRITE_OVERHEAD. */
+size_t label_sprites_cost(cairo_surface_t *sp);
+/** Reserves room for a new sprite: 0, or -1 when it would pass the budget (asks for a sweep). */
+int label_sprites_reserve(label_sprites *c, size_t bytes);
+/** Gives back room: an evicted sprite, or a reserved one not kept (`evicted` 0). */
+void label_sprites_release(label_sprites *c, size_t bytes, int evicted);
+/** 1 when a sweep is wanted and this thread now holds the lock alone to do it; else 0. */
+int label_sprites_sweep_begin(label_sprites *c);
+/** Whether the sweep has more to free. */
+int label_sprites_sweep_more(const label_sprites *c);
+/**
+ * Frees sprites of `ls` (those not painted since the last pass if `keep_recent`, clearing
+ * their marks) until the sweep has freed enough; between sweep_begin and sweep_end only.
+ */
+size_t label_sprites_sweep_set(label_sprites *c, label_set *ls, int keep_recent);
+void label_sprites_sweep_end(label_sprites *c);
+void label_sprites_stats(const label_sprites *c, tile_sprite_stats *out);
 
 /*
  * The order of calls in tiles/, one way only: sheet.c and render.c (what a
@@ -214,6 +295,11 @@ typedef struct label_set {
 
 /** One zoom's placement with the events' labels, default names (computed once; see scene.c). */
 const label_set *scene_labels(const tile_scene *s, int zoom);
+/**
+ * Frees label images when the scene's sprites passed their budget since the last time: those
+ * not painted lately first. Called after a drawing; returns at once when nothing is wanted.
+ */
+void scene_sprites_trim(const tile_scene *s);
 /** The placement of one zoom for the base map alone: no gaps where event labels would go. */
 const label_set *scene_base_labels(const tile_scene *s, int zoom);
 /**

@@ -116,10 +116,11 @@ static int draw_pass(render_ctx *ctx, const pass *p)
 	default:
 		if (ctx->zoom < st->stroke_min_zoom)
 			return 0;
-		ctx->dash_on = st->dash_on;
-		ctx->dash_off = st->dash_off;
+		ctx->dash[0] = st->dash_on;
+		ctx->dash[1] = st->dash_off;
+		ctx->ndash = st->dash_on > 0 ? 2 : 0;
 		rc = layer_path(ctx, id, 0, RENDER_PATH_STROKE);
-		ctx->dash_on = ctx->dash_off = 0;
+		ctx->ndash = 0;
 		if (rc)
 			return rc;
 		cairo_set_line_width(cr, geodata_zoom_value(st->width, ctx->zoom));
@@ -260,6 +261,7 @@ int tile_view_render(const tile_scene *s, const tile_view *v, void **surface, ti
 out_ctx:
 	labels_finish(&local);
 	render_ctx_finish(&ctx);
+	scene_sprites_trim(s);
 out:
 	if (cr)
 		cairo_destroy(cr);

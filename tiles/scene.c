@@ -150,6 +150,7 @@ tile_scene *tile_scene_create(const geodata *gd, geodata_events *events, int eag
 	atomic_init(&s->refs, 1);
 	s->d.gd = gd;
 	s->d.measures = label_measures_create(); /* NULL only costs time: placements measure */
+	s->d.sprites = label_sprites_create(LABEL_SPRITE_BUDGET); /* NULL: labels drawn as text */
 	s->d.events = events ? geodata_events_ref(events) : NULL;
 	for (int l = 0; l < TILE_LANGS; l++)
 		for (int z = 0; z < GEODATA_LEVELS; z++) {
@@ -220,6 +221,7 @@ void tile_scene_unref(tile_scene *s)
 	geodata_events_unref(s->d.events);
 	free(s->links);
 	label_measures_destroy(s->d.measures);
+	label_sprites_destroy(s->d.sprites);
 	free(s);
 }
 
@@ -281,4 +283,35 @@ const label_set *scene_labels_lang(const tile_scene *s, int zoom, const char *la
 const label_set *scene_base_labels_lang(const tile_scene *s, int zoom, const char *lang)
 {
 	return placement(s, zoom, 0, tile_lang_index(lang));
+}
+
+void scene_sprites_trim(const tile_scene *cs)
+{
+	tile_scene *s = (tile_scene *)cs;
+	label_sprites *c = s->d.sprites;
+	if (!label_sprites_sweep_begin(c))
+		return;
+	/* A set is complete once `placed` says so; the sweep never touches one being placed. */
+	for (int pass = 0; pass < 2 && label_sprites_sweep_more(c); pass++)
+		for (int z = 0; z < GEODATA_LEVELS && label_sprites_sweep_more(c); z++)
+			for (int l = 0; l < TILE_LANGS; l++)
+				for (int e = 0; e < 2; e++)
+					if (atomic_load_explicit(&s->placed[l][e][z],
+					                         memory_order_acquire))
+						label_sprites_sweep_set(c, &s->labels[l][e][z],
+						                        pass == 0);
+	label_sprites_sweep_end(c);
+}
+
+void tile_scene_sprite_stats(const tile_scene *s, tile_sprite_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (s && s->d.sprites)
+		label_sprites_stats(s->d.sprites, out);
+}
+
+void tile_scene_set_sprite_budget(tile_scene *s, size_t bytes)
+{
+	if (s && s->d.sprites)
+		label_sprites_set_budget(s->d.sprites, bytes);
 }

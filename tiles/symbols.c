@@ -80,35 +80,6 @@ static geodata_line status_line(geodata_event_status s)
 	return geodata_status_get(s)->treatment.line;
 }
 
-/* Dash lengths grow with the line so that a dashed edge never reads as solid. */
-static void set_dash(cairo_t *cr, geodata_line st, double width)
-{
-	double u = width < 1 ? 1 : width;
-	switch (st) {
-	case GEODATA_LINE_DASHED: {
-		double d[] = {4.5 * u, 2.8 * u};
-		cairo_set_dash(cr, d, 2, 0);
-		cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
-		break;
-	}
-	case GEODATA_LINE_DOTTED: {
-		double d[] = {0.01, 2.4 * u};
-		cairo_set_dash(cr, d, 2, 0);
-		cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
-		break;
-	}
-	case GEODATA_LINE_DASHDOT: {
-		double d[] = {5 * u, 2 * u, 0.01, 2 * u};
-		cairo_set_dash(cr, d, 4, 0);
-		cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
-		break;
-	}
-	default:
-		cairo_set_dash(cr, NULL, 0, 0);
-		cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
-	}
-}
-
 /*
  * Diagonal hatching over the clip region. Lines satisfy gx + gy = k * step
  * in the global pixel grid given by (gx0, gy0), the global position of the
@@ -142,11 +113,66 @@ static void hatch_clip(cairo_t *cr, double gx0, double gy0, double step, double 
  * Dots on a staggered grid of the global pixel space, over the clip region:
  * like the hatching, they line up across tile edges.
  */
+/*
+ * One period of the stipple (step x 2 steps of the global grid) as a repeating image, for
+ * an image target whose device pixels sit on whole pixels of that grid: painting it gives
+ * the dots of stipple_clip without filling hundreds of discs through the clip per tile.
+ * Returns 1 when painted, 0 when the target does not qualify, and the caller fills instead.
+ */
+static int stipple_paint(cairo_t *cr, double gx0, double gy0, double step, double radius)
+{
+	cairo_matrix_t m;
+	cairo_get_matrix(cr, &m);
+	double sc = m.xx, tw = step * sc, th = 2 * step * sc;
+	double ox = m.x0 - gx0 * sc, oy = m.y0 - gy0 * sc; /* the grid's origin, device pixels */
+	/* A tile's origin is a whole pixel up to the rounding of its extent in metres. */
+	if (cairo_surface_get_type(cairo_get_target(cr)) != CAIRO_SURFACE_TYPE_IMAGE ||
+	    m.xy != 0 || m.yx != 0 || m.yy != sc || !(sc >= 1 && sc <= 4) || tw != floor(tw) ||
+	    fabs(ox - round(ox)) > 1e-6 || fabs(oy - round(oy)) > 1e-6)
+		return 0;
+	gx0 = (m.x0 - round(ox)) / sc;
+	gy0 = (m.y0 - round(oy)) / sc;
+	cairo_surface_t *t = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, (int)tw, (int)th);
+	cairo_t *tc = cairo_create(t);
+	cairo_set_source(tc, cairo_get_source(cr));
+	cairo_set_antialias(tc, cairo_get_antialias(cr));
+	cairo_scale(tc, sc, sc);
+	/* Each dot with its copies one period away, so that dots on the period's edges wrap. */
+	for (int r = -1; r <= 3; r++)
+		for (int c = -1; c <= 1; c++) {
+			double x = c * step + (r % 2 ? step / 2 : 0), y = r * step;
+			cairo_move_to(tc, x + radius, y);
+			cairo_arc(tc, x, y, radius, 0, 2 * M_PI);
+		}
+	cairo_fill(tc);
+	int ok = cairo_status(tc) == CAIRO_STATUS_SUCCESS;
+	cairo_destroy(tc);
+	cairo_surface_flush(t);
+	cairo_pattern_t *p = cairo_pattern_create_for_surface(t);
+	cairo_surface_destroy(t);
+	cairo_matrix_t pm;
+	/* User space to the period's pixels: the global grid at the device's scale. */
+	cairo_matrix_init(&pm, sc, 0, 0, sc, gx0 * sc, gy0 * sc);
+	cairo_pattern_set_matrix(p, &pm);
+	cairo_pattern_set_extend(p, CAIRO_EXTEND_REPEAT);
+	cairo_pattern_set_filter(p, CAIRO_FILTER_NEAREST);
+	if (ok && cairo_pattern_status(p) == CAIRO_STATUS_SUCCESS) {
+		cairo_save(cr);
+		cairo_set_source(cr, p);
+		cairo_paint(cr);
+		cairo_restore(cr);
+	}
+	cairo_pattern_destroy(p);
+	return ok;
+}
+
 static void stipple_clip(cairo_t *cr, double gx0, double gy0, double step, double radius)
 {
 	double x1, y1, x2, y2;
 	cairo_clip_extents(cr, &x1, &y1, &x2, &y2);
 	if (!(x2 > x1) || !(y2 > y1) || (x2 - x1) * (y2 - y1) > 1e8)
+		return;
+	if (stipple_paint(cr, gx0, gy0, step, radius))
 		return;
 	cairo_new_path(cr);
 	double row0 = floor((y1 + gy0) / step) - 1, row1 = ceil((y2 + gy0) / step) + 1;
@@ -436,6 +462,88 @@ static int area_path(render_ctx *ctx, const geodata_events *ev, const geodata_ev
 	return rc;
 }
 
+/*
+ * The area's outline as `mode` adds it: RENDER_PATH_FILL rings cut to the view for the fill and
+ * the clip, RENDER_PATH_STROKE only the edges near the view, dashed by `dash` (ndash 0: solid).
+ * A country's outline has thousands of vertices, nearly all of them off any one tile.
+ */
+static int area_shape(render_ctx *ctx, const geodata_events *ev, const geodata_event *e, int mode,
+                      const double *dash, int ndash)
+{
+	cairo_new_path(ctx->cr);
+	ctx->path_mode = mode;
+	ctx->ndash = ndash;
+	for (int j = 0; j < ndash; j++)
+		ctx->dash[j] = dash[j];
+	int rc = area_path(ctx, ev, e);
+	ctx->path_mode = RENDER_PATH_PLAIN;
+	ctx->ndash = 0;
+	return rc;
+}
+
+/*
+ * The dashes of a status's line `width` wide and the cap they need: dash lengths grow with the
+ * line so that a dashed edge never reads as solid. Returns how many lengths (0: solid).
+ */
+static int status_dash(geodata_line st, double width, double dash[4], cairo_line_cap_t *cap)
+{
+	double u = width < 1 ? 1 : width;
+	*cap = CAIRO_LINE_CAP_ROUND;
+	switch (st) {
+	case GEODATA_LINE_DASHED:
+		dash[0] = 4.5 * u, dash[1] = 2.8 * u;
+		*cap = CAIRO_LINE_CAP_BUTT;
+		return 2;
+	case GEODATA_LINE_DOTTED:
+		dash[0] = 0.01, dash[1] = 2.4 * u;
+		return 2;
+	case GEODATA_LINE_DASHDOT:
+		dash[0] = 5 * u, dash[1] = 2 * u, dash[2] = 0.01, dash[3] = 2 * u;
+		return 4;
+	default:
+		*cap = CAIRO_LINE_CAP_BUTT;
+		return 0;
+	}
+}
+
+/* The inside of an area: hatching, an inner band or stipple, clipped to the area's fill path. */
+static int area_inside(render_ctx *ctx, const geodata_events *ev, const geodata_event *e,
+                       const double rgb[3], int zone)
+{
+	cairo_t *cr = ctx->cr;
+	int rc = 0;
+	cairo_save(cr);
+	cairo_clip(cr);
+	cairo_set_dash(cr, NULL, 0, 0);
+	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+	double gx0 = ctx->ox / ctx->res, gy0 = -ctx->oy / ctx->res;
+	if (geodata_status_get(e->status)->treatment.hatch) {
+		set_rgba(cr, rgb, 0.6);
+		hatch_clip(cr, gx0, gy0, HATCH_STEP, 1.1);
+	} else if (zone) {
+		/* An inner band along the edge: the classic look of a designated zone. */
+		if (!(rc = area_shape(ctx, ev, e, RENDER_PATH_STROKE, NULL, 0))) {
+			set_rgba(cr, rgb, 0.22);
+			cairo_set_line_width(cr, 7);
+			cairo_stroke(cr);
+		}
+	} else {
+		/*
+		 * Stipple: scattered dots of the kind's colour say "somewhere in
+		 * here", and keep their hue over the sea, where a tint turns grey.
+		 */
+		set_rgba(cr, rgb, 0.7);
+		stipple_clip(cr, gx0, gy0, STIPPLE_STEP, 1.1);
+		if (!(rc = area_shape(ctx, ev, e, RENDER_PATH_STROKE, NULL, 0))) {
+			set_rgba(cr, rgb, 0.12);
+			cairo_set_line_width(cr, 8);
+			cairo_stroke(cr);
+		}
+	}
+	cairo_restore(cr);
+	return rc;
+}
+
 static int draw_area(render_ctx *ctx, const geodata_events *ev, const geodata_kind *kind,
                      const geodata_event *e)
 {
@@ -447,13 +555,9 @@ static int draw_area(render_ctx *ctx, const geodata_events *ev, const geodata_ki
 	int zone = kind->zone &&
 	           !geodata_precision_is_area(e->geo_precision);
 	cairo_save(cr);
-	cairo_new_path(cr);
 	cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
-	if ((rc = area_path(ctx, ev, e))) {
-		cairo_restore(cr);
-		return rc;
-	}
-	geodata_line st = status_line(e->status);
+	if ((rc = area_shape(ctx, ev, e, RENDER_PATH_FILL, NULL, 0)))
+		goto done;
 	/*
 	 * Zones get a firm tint. Areas of uncertainty only a faint wash that
 	 * deepens towards the edge: a flat warm tint over the blue sea turns grey
@@ -463,56 +567,33 @@ static int draw_area(render_ctx *ctx, const geodata_events *ev, const geodata_ki
 		set_rgba(cr, rgb, 0.14);
 		cairo_fill_preserve(cr);
 	}
-	/* Clipping and hatching consume the path, which the saved state does not hold. */
-	cairo_path_t *path = cairo_copy_path(cr);
-	if (!path || path->status != CAIRO_STATUS_SUCCESS) {
-		cairo_path_destroy(path);
-		cairo_restore(cr);
-		return TILE_ECAIRO;
-	}
-	cairo_save(cr);
-	cairo_clip(cr);
-	cairo_set_dash(cr, NULL, 0, 0);
-	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-	double gx0 = ctx->ox / ctx->res, gy0 = -ctx->oy / ctx->res;
-	if (geodata_status_get(e->status)->treatment.hatch) {
-		set_rgba(cr, rgb, 0.6);
-		hatch_clip(cr, gx0, gy0, HATCH_STEP, 1.1);
-	} else if (zone) {
-		/* An inner band along the edge: the classic look of a designated zone. */
-		cairo_append_path(cr, path);
-		set_rgba(cr, rgb, 0.22);
-		cairo_set_line_width(cr, 7);
-		cairo_stroke(cr);
-	} else {
-		/*
-		 * Stipple: scattered dots of the kind's colour say "somewhere in
-		 * here", and keep their hue over the sea, where a tint turns grey.
-		 */
-		set_rgba(cr, rgb, 0.7);
-		stipple_clip(cr, gx0, gy0, STIPPLE_STEP, 1.1);
-		cairo_append_path(cr, path);
-		set_rgba(cr, rgb, 0.12);
-		cairo_set_line_width(cr, 8);
-		cairo_stroke(cr);
-	}
-	cairo_restore(cr);
-	cairo_new_path(cr);
-	cairo_append_path(cr, path);
-	cairo_path_destroy(path);
+	if ((rc = area_inside(ctx, ev, e, rgb, zone)))
+		goto done;
 	/* A white casing under the edge keeps dashes legible over borders. */
+	if ((rc = area_shape(ctx, ev, e, RENDER_PATH_STROKE, NULL, 0)))
+		goto done;
 	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-	double w = zone ? 2 : 1.4;
+	double w = zone ? 2 : 1.4, dash[4];
+	cairo_line_cap_t cap;
+	int ndash = status_dash(status_line(e->status), w, dash, &cap);
 	cairo_set_source_rgba(cr, 1, 1, 1, zone ? 0.7 : 0.5);
 	cairo_set_line_width(cr, w + 2);
 	cairo_set_dash(cr, NULL, 0, 0);
-	cairo_stroke_preserve(cr);
+	if (ndash) {
+		cairo_stroke(cr);
+		if ((rc = area_shape(ctx, ev, e, RENDER_PATH_STROKE, dash, ndash)))
+			goto done;
+	} else {
+		cairo_stroke_preserve(cr);
+	}
 	set_rgba(cr, rgb, zone ? 1 : 0.85);
 	cairo_set_line_width(cr, w);
-	set_dash(cr, st, w);
+	cairo_set_line_cap(cr, cap);
 	cairo_stroke(cr);
+	rc = cairo_ok(cr);
+done:
 	cairo_restore(cr);
-	return cairo_ok(cr);
+	return rc;
 }
 
 /*

@@ -94,6 +94,25 @@ int tile_scene_warm_over(const tile_scene *s);
  * over; other languages are placed on first use). Thread safe.
  */
 int tile_scene_placed(const tile_scene *s);
+
+/**
+ * The images a scene keeps of its placed labels (one per label and device scale, made on
+ * first use: tiles paint them instead of drawing text). Their memory is bounded by a byte
+ * budget per scene, 24 MiB unless set: a label refused room is drawn as text, and the least
+ * recently painted images are freed after the drawing that found the budget full.
+ */
+typedef struct tile_sprite_stats {
+	size_t bytes;  /**< held now: each image's pixel rows (stride x height) and 512 bytes */
+	size_t budget; /**< the most `bytes` may reach */
+	unsigned long long made, evicted, refused; /**< images made, freed, refused room */
+} tile_sprite_stats;
+/** Fills `out` with the scene's figures; thread safe, a snapshot (all zero for NULL). */
+void tile_scene_sprite_stats(const tile_scene *s, tile_sprite_stats *out);
+/**
+ * Sets the scene's byte budget for label images (0: none are kept); images over it are freed
+ * after the next tile drawn. Thread safe. For tests and for servers short of memory.
+ */
+void tile_scene_set_sprite_budget(tile_scene *s, size_t bytes);
 const geodata *tile_scene_data(const tile_scene *s);
 
 /* ---- rendering ----------------------------------------------------------- */
