@@ -57,6 +57,17 @@ static int put(writer *w, const void *p, size_t n)
 	return 0;
 }
 
+/* Bytes that keep the 8-byte alignment by themselves (runs of doubles), without padding. */
+static int put_raw(writer *w, const void *p, size_t n)
+{
+	if (n && fwrite(p, 1, n, w->f) != n)
+		return -1;
+	if (n)
+		w->crc = crc_add(w->crc, p, n);
+	w->len += n;
+	return 0;
+}
+
 static size_t pooled(char **pool, size_t *len, size_t *cap, const char *s)
 {
 	size_t n = strlen(s) + 1;
@@ -86,11 +97,85 @@ static void geom_to_rec(const geodata_layer *L, const geodata_geom *g, geom_rec 
 	r->bbox = g->bbox;
 }
 
+static const geodata_geom *slot_geom(const geodata_piece *p, int z)
+{
+	return z < GEODATA_LEVELS ? &p->level[z] : &p->lonlat;
+}
+
+/* The earlier slot of the same piece whose runs slot `z` uses too, or -1. */
+static int shared_slot(const geodata_piece *p, int z)
+{
+	const geodata_geom *g = slot_geom(p, z);
+	for (int k = 0; k < z; k++) {
+		const geodata_geom *o = slot_geom(p, k);
+		if (o->xy == g->xy && o->part_len == g->part_len && o->npoints == g->npoints &&
+		    o->nparts == g->nparts)
+			return k;
+	}
+	return -1;
+}
+
+/*
+ * The coordinates and run lengths in the order the file keeps them: zoom by zoom, each piece's
+ * run of a slot after the previous piece's, so that what one zoom draws lies on few pages of
+ * the mapping rather than on one page per piece amid the detail of the other zooms. A run a
+ * piece shares between slots (a point, a level simplification left as it was) is kept once.
+ * Rewrites the records' offsets to the new order and returns the new run lengths in `*lens`.
+ */
+static int regroup(const geodata_layer *L, const geodata_piece *pieces, piece_rec *pr,
+                   uint32_t **lens, size_t *ncoords, size_t *nlens)
+{
+	size_t cap = 1;
+	for (size_t i = 0; i < L->npieces; i++)
+		for (int z = 0; z < NSLOTS; z++)
+			cap += pr[i].g[z].nparts;
+	uint32_t *out = malloc(cap * sizeof(uint32_t));
+	if (!out)
+		return GEODATA_ENOMEM;
+	size_t nc = 0, nl = 0;
+	for (int z = 0; z < NSLOTS; z++)
+		for (size_t i = 0; i < L->npieces; i++) {
+			const geodata_geom *g = slot_geom(&pieces[i], z);
+			geom_rec *r = &pr[i].g[z];
+			int k = shared_slot(&pieces[i], z);
+			if (!g->npoints && !g->nparts) {
+				r->coff = r->loff = 0;
+			} else if (k >= 0) {
+				r->coff = pr[i].g[k].coff;
+				r->loff = pr[i].g[k].loff;
+			} else {
+				r->coff = nc;
+				r->loff = nl;
+				memcpy(out + nl, g->part_len, g->nparts * sizeof(uint32_t));
+				nc += 2 * (size_t)g->npoints;
+				nl += g->nparts;
+			}
+		}
+	*lens = out;
+	*ncoords = nc;
+	*nlens = nl;
+	return 0;
+}
+
+/* The coordinates in the order regroup gave them offsets. */
+static int put_coords(writer *w, const geodata_layer *L, const geodata_piece *pieces)
+{
+	for (int z = 0; z < NSLOTS; z++)
+		for (size_t i = 0; i < L->npieces; i++) {
+			const geodata_geom *g = slot_geom(&pieces[i], z);
+			if ((g->npoints || g->nparts) && shared_slot(&pieces[i], z) < 0 &&
+			    put_raw(w, g->xy, 2 * (size_t)g->npoints * sizeof(double)))
+				return -1;
+		}
+	return 0;
+}
+
 static int write_layer(writer *f, const geodata_layer *L)
 {
 	int rc = GEODATA_ENOMEM;
 	char *pool = NULL;
-	size_t plen = 0, pcap = 0;
+	uint32_t *lens = NULL;
+	size_t plen = 0, pcap = 0, ncoords = 0, nlens = 0;
 	feature_rec *fr = calloc(L->nfeatures + 1, sizeof(*fr));
 	piece_rec *pr = calloc(L->npieces + 1, sizeof(*pr));
 	const geodata_piece *pieces = layer_pieces(L); /* a mapped layer's are built on first use */
@@ -116,20 +201,11 @@ static int write_layer(writer *f, const geodata_layer *L)
 	}
 	for (size_t i = 0; i < L->npieces; i++) {
 		pr[i].feature = pieces[i].feature;
-		for (int z = 0; z < GEODATA_LEVELS; z++)
-			geom_to_rec(L, &pieces[i].level[z], &pr[i].g[z]);
-		geom_to_rec(L, &pieces[i].lonlat, &pr[i].g[GEODATA_LEVELS]);
+		for (int z = 0; z < NSLOTS; z++)
+			geom_to_rec(L, slot_geom(&pieces[i], z), &pr[i].g[z]);
 	}
-	/* The arrays' true lengths: the largest offset + run reached by any piece. */
-	size_t ncoords = 0, nlens = 0;
-	for (size_t i = 0; i < L->npieces; i++)
-		for (int z = 0; z < NSLOTS; z++) {
-			const geom_rec *g = &pr[i].g[z];
-			if (g->coff + 2 * (uint64_t)g->npoints > ncoords)
-				ncoords = g->coff + 2 * (uint64_t)g->npoints;
-			if (g->loff + g->nparts > nlens)
-				nlens = g->loff + g->nparts;
-		}
+	if ((rc = regroup(L, pieces, pr, &lens, &ncoords, &nlens)))
+		goto out;
 	layer_header lh = {L->nfeatures,    L->npieces,      ncoords,       nlens,   plen,
 	                   L->index.nnodes, L->index.nitems, L->index.root, L->stats};
 	lh.stats.load_ms = 0; /* measured at each start; the same data gives the same file */
@@ -140,11 +216,12 @@ static int write_layer(writer *f, const geodata_layer *L)
 	    put(f, L->piece_boxes, L->npieces * sizeof(geodata_bbox)) ||
 	    put(f, L->index.nodes, L->index.nnodes * sizeof(rtree_node)) ||
 	    put(f, L->index.items, L->index.nitems * sizeof(uint32_t)) ||
-	    put(f, L->coords, ncoords * sizeof(double)) ||
-	    put(f, L->lens, nlens * sizeof(uint32_t)) || put(f, pool, plen))
+	    put_coords(f, L, pieces) || put(f, lens, nlens * sizeof(uint32_t)) ||
+	    put(f, pool, plen))
 		goto out;
 	rc = 0;
 out:
+	free(lens);
 	free(pool);
 	free(pr);
 	free(fr);
