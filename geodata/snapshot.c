@@ -57,6 +57,17 @@ static int put(writer *w, const void *p, size_t n)
 	return 0;
 }
 
+/* Bytes that keep the 8-byte alignment by themselves (runs of doubles), without padding. */
+static int put_raw(writer *w, const void *p, size_t n)
+{
+	if (n && fwrite(p, 1, n, w->f) != n)
+		return -1;
+	if (n)
+		w->crc = crc_add(w->crc, p, n);
+	w->len += n;
+	return 0;
+}
+
 static size_t pooled(char **pool, size_t *len, size_t *cap, const char *s)
 {
 	size_t n = strlen(s) + 1;
@@ -86,11 +97,85 @@ static void geom_to_rec(const geodata_layer *L, const geodata_geom *g, geom_rec 
 	r->bbox = g->bbox;
 }
 
+static const geodata_geom *slot_geom(const geodata_piece *p, int z)
+{
+	return z < GEODATA_LEVELS ? &p->level[z] : &p->lonlat;
+}
+
+/* The earlier slot of the same piece whose runs slot `z` uses too, or -1. */
+static int shared_slot(const geodata_piece *p, int z)
+{
+	const geodata_geom *g = slot_geom(p, z);
+	for (int k = 0; k < z; k++) {
+		const geodata_geom *o = slot_geom(p, k);
+		if (o->xy == g->xy && o->part_len == g->part_len && o->npoints == g->npoints &&
+		    o->nparts == g->nparts)
+			return k;
+	}
+	return -1;
+}
+
+/*
+ * The coordinates and run lengths in the order the file keeps them: zoom by zoom, each piece's
+ * run of a slot after the previous piece's, so that what one zoom draws lies on few pages of
+ * the mapping rather than on one page per piece amid the detail of the other zooms. A run a
+ * piece shares between slots (a point, a level simplification left as it was) is kept once.
+ * Rewrites the records' offsets to the new order and returns the new run lengths in `*lens`.
+ */
+static int regroup(const geodata_layer *L, const geodata_piece *pieces, piece_rec *pr,
+                   uint32_t **lens, size_t *ncoords, size_t *nlens)
+{
+	size_t cap = 1;
+	for (size_t i = 0; i < L->npieces; i++)
+		for (int z = 0; z < NSLOTS; z++)
+			cap += pr[i].g[z].nparts;
+	uint32_t *out = malloc(cap * sizeof(uint32_t));
+	if (!out)
+		return GEODATA_ENOMEM;
+	size_t nc = 0, nl = 0;
+	for (int z = 0; z < NSLOTS; z++)
+		for (size_t i = 0; i < L->npieces; i++) {
+			const geodata_geom *g = slot_geom(&pieces[i], z);
+			geom_rec *r = &pr[i].g[z];
+			int k = shared_slot(&pieces[i], z);
+			if (!g->npoints && !g->nparts) {
+				r->coff = r->loff = 0;
+			} else if (k >= 0) {
+				r->coff = pr[i].g[k].coff;
+				r->loff = pr[i].g[k].loff;
+			} else {
+				r->coff = nc;
+				r->loff = nl;
+				memcpy(out + nl, g->part_len, g->nparts * sizeof(uint32_t));
+				nc += 2 * (size_t)g->npoints;
+				nl += g->nparts;
+			}
+		}
+	*lens = out;
+	*ncoords = nc;
+	*nlens = nl;
+	return 0;
+}
+
+/* The coordinates in the order regroup gave them offsets. */
+static int put_coords(writer *w, const geodata_layer *L, const geodata_piece *pieces)
+{
+	for (int z = 0; z < NSLOTS; z++)
+		for (size_t i = 0; i < L->npieces; i++) {
+			const geodata_geom *g = slot_geom(&pieces[i], z);
+			if ((g->npoints || g->nparts) && shared_slot(&pieces[i], z) < 0 &&
+			    put_raw(w, g->xy, 2 * (size_t)g->npoints * sizeof(double)))
+				return -1;
+		}
+	return 0;
+}
+
 static int write_layer(writer *f, const geodata_layer *L)
 {
 	int rc = GEODATA_ENOMEM;
 	char *pool = NULL;
-	size_t plen = 0, pcap = 0;
+	uint32_t *lens = NULL;
+	size_t plen = 0, pcap = 0, ncoords = 0, nlens = 0;
 	feature_rec *fr = calloc(L->nfeatures + 1, sizeof(*fr));
 	piece_rec *pr = calloc(L->npieces + 1, sizeof(*pr));
 	const geodata_piece *pieces = layer_pieces(L); /* a mapped layer's are built on first use */
@@ -116,20 +201,11 @@ static int write_layer(writer *f, const geodata_layer *L)
 	}
 	for (size_t i = 0; i < L->npieces; i++) {
 		pr[i].feature = pieces[i].feature;
-		for (int z = 0; z < GEODATA_LEVELS; z++)
-			geom_to_rec(L, &pieces[i].level[z], &pr[i].g[z]);
-		geom_to_rec(L, &pieces[i].lonlat, &pr[i].g[GEODATA_LEVELS]);
+		for (int z = 0; z < NSLOTS; z++)
+			geom_to_rec(L, slot_geom(&pieces[i], z), &pr[i].g[z]);
 	}
-	/* The arrays' true lengths: the largest offset + run reached by any piece. */
-	size_t ncoords = 0, nlens = 0;
-	for (size_t i = 0; i < L->npieces; i++)
-		for (int z = 0; z < NSLOTS; z++) {
-			const geom_rec *g = &pr[i].g[z];
-			if (g->coff + 2 * (uint64_t)g->npoints > ncoords)
-				ncoords = g->coff + 2 * (uint64_t)g->npoints;
-			if (g->loff + g->nparts > nlens)
-				nlens = g->loff + g->nparts;
-		}
+	if ((rc = regroup(L, pieces, pr, &lens, &ncoords, &nlens)))
+		goto out;
 	layer_header lh = {L->nfeatures,    L->npieces,      ncoords,       nlens,   plen,
 	                   L->index.nnodes, L->index.nitems, L->index.root, L->stats};
 	lh.stats.load_ms = 0; /* measured at each start; the same data gives the same file */
@@ -140,11 +216,12 @@ static int write_layer(writer *f, const geodata_layer *L)
 	    put(f, L->piece_boxes, L->npieces * sizeof(geodata_bbox)) ||
 	    put(f, L->index.nodes, L->index.nnodes * sizeof(rtree_node)) ||
 	    put(f, L->index.items, L->index.nitems * sizeof(uint32_t)) ||
-	    put(f, L->coords, ncoords * sizeof(double)) ||
-	    put(f, L->lens, nlens * sizeof(uint32_t)) || put(f, pool, plen))
+	    put_coords(f, L, pieces) || put(f, lens, nlens * sizeof(uint32_t)) ||
+	    put(f, pool, plen))
 		goto out;
 	rc = 0;
 out:
+	free(lens);
 	free(pool);
 	free(pr);
 	free(fr);
@@ -249,7 +326,26 @@ static int geom_sound(const geom_rec *g, const layer_header *lh, const uint32_t 
 	return sum == g->npoints;
 }
 
+/*
+ * Gives back this process's copy of pages of the file mapping that the checks have read and
+ * nothing keeps using (records copied, or read again only for the layers a render draws): the
+ * page cache keeps them, a later read maps them again, and the resident set of a sheet stays
+ * what it draws. Only whole pages inside [p, p + n). Never on memory that is not a read-only
+ * file mapping: there it would zero the bytes.
+ */
+static void release(int on, const void *p, size_t n)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	if (!on || pg <= 0 || !n)
+		return;
+	uintptr_t a = ((uintptr_t)p + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+	uintptr_t b = ((uintptr_t)p + n) & ~((uintptr_t)pg - 1);
+	if (b > a)
+		madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
 typedef struct {
+	int release; /* the buffer is the file mapping: checked pages may be given back */
 	const layer_header *lh;
 	const feature_rec *fr;
 	const uint32_t *first;
@@ -280,7 +376,10 @@ static const char *layer_unsound(const layer_view *v)
 	/* Each run belongs to one piece, shared at most by its slots: this bounds the work below
 	 * however the counts lie. */
 	uint64_t runs = 0, max_runs = (uint64_t)NSLOTS * lh->nlens;
+	enum { STEP = 4096 }; /* records checked between two releases: 3.6 MB */
 	for (size_t i = 0; i < lh->npieces; i++) {
+		if (i && i % STEP == 0)
+			release(v->release, &v->pr[i - STEP], STEP * sizeof(*v->pr));
 		uint64_t f = v->pr[i].feature;
 		if (f >= lh->nfeatures || i < v->first[f] || i >= v->first[f + 1])
 			return "piece of no feature";
@@ -295,12 +394,12 @@ static const char *layer_unsound(const layer_view *v)
 	return NULL;
 }
 
-static const char *read_layer(cursor *c, geodata_layer *L, geodata_layer_id id)
+static const char *read_layer(cursor *c, geodata_layer *L, geodata_layer_id id, int mapped)
 {
 	const layer_header *lh = take(c, 1, sizeof(*lh));
 	if (!lh)
 		return "truncated";
-	layer_view v = {.lh = lh};
+	layer_view v = {.release = mapped, .lh = lh};
 	v.fr = take(c, lh->nfeatures, sizeof(*v.fr));
 	v.first = lh->nfeatures < UINT64_MAX ? take(c, lh->nfeatures + 1, sizeof(uint32_t)) : NULL;
 	v.pr = take(c, lh->npieces, sizeof(*v.pr));
@@ -355,6 +454,13 @@ static const char *read_layer(cursor *c, geodata_layer *L, geodata_layer_id id)
 		ft->lat = f->lat;
 		ft->area = f->area;
 	}
+	/* Of what the checks read, the features are copied, the rest read again when drawn. */
+	release(mapped, v.fr, lh->nfeatures * sizeof(*v.fr));
+	release(mapped, v.pr, lh->npieces * sizeof(*v.pr));
+	release(mapped, boxes, lh->npieces * sizeof(*boxes));
+	release(mapped, nodes, lh->nnodes * sizeof(*nodes));
+	release(mapped, items, lh->nitems * sizeof(*items));
+	release(mapped, v.lens, lh->nlens * sizeof(*v.lens));
 	return NULL;
 }
 
@@ -398,7 +504,7 @@ uint64_t snapshot_seal(void *buf, size_t len)
 	return h->fingerprint;
 }
 
-/* `body_ok`: the caller has already checked the checksum of the bytes behind `buf`. */
+/* `body_ok`: `buf` is the file mapping, whose bytes the caller has checksummed. */
 static geodata *parse(const void *buf, size_t len, uint64_t fingerprint, int body_ok,
                       geodata_error *why)
 {
@@ -429,7 +535,7 @@ static geodata *parse(const void *buf, size_t len, uint64_t fingerprint, int bod
 	for (int i = 0; i < GEODATA_LAYER_COUNT; i++) {
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		const char *bad = read_layer(&c, &gd->layers[i], (geodata_layer_id)i);
+		const char *bad = read_layer(&c, &gd->layers[i], (geodata_layer_id)i, body_ok);
 		if (bad) {
 			char what[64];
 			snprintf(what, sizeof(what), "layer '%s'", geodata_layer_name(i));

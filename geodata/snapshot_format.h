@@ -8,12 +8,13 @@
  * The file is a file_header, then for each layer: a layer_header, its
  * feature_recs, nfeatures + 1 first-piece indices (uint32), piece_recs, piece
  * boxes, R-tree nodes, R-tree items (uint32), coordinates (double), run
- * lengths (uint32) and the string pool; each array padded to 8 bytes.
+ * lengths (uint32) and the string pool; each array padded to 8 bytes. Coordinates and
+ * run lengths are grouped by slot (zoom 0 to 12, then degrees): one zoom's lie together.
  * `crc` is zlib's CRC-32 of every byte after the header.
  */
 
 /* Bump on any change to what the loader computes: a snapshot of older output must not be used. */
-#define SNAPSHOT_MAGIC "BRFMSNP8"
+#define SNAPSHOT_MAGIC "BRFMSNP9"
 #define SNAPSHOT_SLOTS (GEODATA_LEVELS + 1)
 
 typedef struct {
