@@ -25,7 +25,7 @@
 /* Sheets queued or being drawn may take this much memory (estimated from their size). */
 #define DEFAULT_SHEET_BUDGET_MB 512
 /* Growth of the mapped snapshot's resident pages past which they are given back (upkeep.c). */
-#define MAPPED_BUDGET_MB 32
+#define MAPPED_BUDGET_MB 16
 
 #define DEFAULT_LISTEN "127.0.0.1:8080"
 #define DEFAULT_STATIC "static"

@@ -16,6 +16,10 @@
 /* Reading /proc/self/statm is a few microseconds: often enough that a burst of drawing does not
  * carry the resident set far past the budget between two looks. */
 #define UPKEEP_INTERVAL_MS 250
+/* Looks in a row without a page read that make the server idle, and the least worth giving back
+ * then. */
+#define UPKEEP_QUIET_LOOKS 4
+#define UPKEEP_QUIET_MIN ((size_t)4 << 20)
 
 struct upkeep {
 	const geodata *gd;
@@ -40,8 +44,8 @@ static size_t file_pages(void)
 
 /*
  * Renders read the snapshot through its mapping, and every page read stays in
- * the resident set (220 MiB of the 370 MiB world snapshot after a few minutes
- * of tiles across the zooms). Past the budget the pages are dropped all at
+ * the resident set (220 MiB of the world's snapshot after a few minutes of
+ * tiles across the zooms, before it was given back). Past the budget the pages are dropped all at
  * once: the ones still in use come back from the page cache on a minor fault
  * each, which costs far less than tracking which ones are cold. What
  * is counted is the growth of the process's file-backed pages since the last
@@ -52,10 +56,16 @@ static void *upkeep_main(void *arg)
 	upkeep *u = arg;
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), base = 0;
 	struct pollfd pfd = {.fd = u->wake_fd, .events = POLLIN};
-	int first = 1;
+	int first = 1, still = 0;
+	size_t last = 0;
 	while (poll(&pfd, 1, UPKEEP_INTERVAL_MS) == 0) {
 		size_t now = file_pages() * page;
-		if (!first && now <= base + u->budget)
+		/* Nothing new read for a second: the server is idle, and what it holds of the
+		 * mapping is given back however little it is. */
+		still = now == last ? still + 1 : 0;
+		last = now;
+		int quiet = still >= UPKEEP_QUIET_LOOKS && now > base + UPKEEP_QUIET_MIN;
+		if (!first && !quiet && now <= base + u->budget)
 			continue;
 		first = 0;
 		if (geodata_mapping_release(u->gd) != 0) {
@@ -65,7 +75,8 @@ static void *upkeep_main(void *arg)
 			break;
 		}
 		atomic_fetch_add(&u->releases, 1);
-		base = file_pages() * page;
+		base = last = file_pages() * page;
+		still = 0;
 	}
 	return NULL;
 }

@@ -119,6 +119,19 @@ def cache_mib(host, port):
     return vals
 
 
+def hit_rate(host, port):
+    """The tile cache's hits over its lookups since start, as a percentage ("?" if unknown)."""
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    conn.request("GET", "/metrics")
+    text = conn.getresponse().read().decode()
+    conn.close()
+    n = [re.search(rf"^briefmap_tile_cache_{k}_total (\d+)$", text, re.M) for k in ("hits", "misses")]
+    if not all(n) or int(n[0].group(1)) + int(n[1].group(1)) == 0:
+        return "?"
+    hits, misses = int(n[0].group(1)), int(n[1].group(1))
+    return f"{100 * hits / (hits + misses):.1f}%"
+
+
 def cache_bound_mib(host, port):
     """The tile cache's bound, in MiB, as the server reports it."""
     conn = http.client.HTTPConnection(host, port, timeout=30)
@@ -215,6 +228,8 @@ def soak(exe, root, seconds, connections, cache_mb, every, bound_mb, threads=0, 
         time.sleep(3.0)
         idle = memory(proc.pid)
         print(f"  idle {idle[0]:8.1f} {idle[1]:9.1f} {idle[2]:9.1f}", flush=True)
+        print(f"tile cache: {hit_rate(host, port)} of lookups found their tile ({cache_mb} MiB)",
+              flush=True)
     finally:
         stop.set()
         if proc.poll() is None:
