@@ -58,6 +58,7 @@ struct geodata_layer {
 	atomic_int pieces_ready;
 	pthread_mutex_t pieces_lock; /**< initialised for mapped layers only */
 	const void *piece_recs; /**< the checked records pieces are built from (mapped layers) */
+	int point_recs;         /**< piece_recs are snapshot_point_recs (a layer of points) */
 	size_t npieces;
 	geodata_bbox *piece_boxes;
 	rtree index;

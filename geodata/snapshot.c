@@ -1,6 +1,7 @@
 /* snapshot.c: the prepared layers saved as one file and mapped back at start-up, so nothing is
  * re-parsed. */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@ typedef snapshot_layer_header layer_header;
 typedef snapshot_feature_rec feature_rec;
 typedef snapshot_geom_rec geom_rec;
 typedef snapshot_piece_rec piece_rec;
+typedef snapshot_point_rec point_rec;
 #define NSLOTS SNAPSHOT_SLOTS
 
 static uint64_t layout_id(void)
@@ -157,6 +159,49 @@ static int regroup(const geodata_layer *L, const geodata_piece *pieces, piece_re
 	return 0;
 }
 
+/* The box a point's geometry has (as load.c computes it, also for a point PROJ could not place). */
+static geodata_bbox point_box(const double *xy)
+{
+	geodata_bbox b = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+	b.minx = fmin(b.minx, xy[0]);
+	b.maxx = fmax(b.maxx, xy[0]);
+	b.miny = fmin(b.miny, xy[1]);
+	b.maxy = fmax(b.maxy, xy[1]);
+	return b;
+}
+
+/* Whether geometry record `r` of `g` is a lone point that point_geom gives back exactly. */
+static int lone_point(const geodata_geom *g, const geom_rec *r)
+{
+	geodata_bbox b = g->npoints == 1 ? point_box(g->xy) : r->bbox;
+	return r->type == GEODATA_GEOM_POINT && r->npoints == 1 && r->nparts == 1 &&
+	       g->part_len[0] == 1 && !memcmp(&b, &r->bbox, sizeof(b));
+}
+
+/*
+ * Point records for a layer whose every piece is one point, its zooms sharing one run (after
+ * regroup); NULL when the layer is not such a layer (or has no pieces) or out of memory.
+ */
+static point_rec *point_recs(const geodata_layer *L, const geodata_piece *pieces,
+                             const piece_rec *pr)
+{
+	if (!L->npieces)
+		return NULL;
+	for (size_t i = 0; i < L->npieces; i++) {
+		if (!lone_point(&pieces[i].lonlat, &pr[i].g[GEODATA_LEVELS]))
+			return NULL;
+		for (int z = 0; z < GEODATA_LEVELS; z++)
+			if (!lone_point(&pieces[i].level[z], &pr[i].g[z]) ||
+			    pr[i].g[z].coff != pr[i].g[0].coff || pr[i].g[z].loff != pr[i].g[0].loff)
+				return NULL;
+	}
+	point_rec *out = calloc(L->npieces, sizeof(*out));
+	for (size_t i = 0; out && i < L->npieces; i++)
+		out[i] = (point_rec){pr[i].feature, pr[i].g[0].coff, pr[i].g[0].loff,
+		                     pr[i].g[GEODATA_LEVELS].coff, pr[i].g[GEODATA_LEVELS].loff};
+	return out;
+}
+
 /* The coordinates in the order regroup gave them offsets. */
 static int put_coords(writer *w, const geodata_layer *L, const geodata_piece *pieces)
 {
@@ -175,6 +220,7 @@ static int write_layer(writer *f, const geodata_layer *L)
 	int rc = GEODATA_ENOMEM;
 	char *pool = NULL;
 	uint32_t *lens = NULL;
+	point_rec *points = NULL;
 	size_t plen = 0, pcap = 0, ncoords = 0, nlens = 0;
 	feature_rec *fr = calloc(L->nfeatures + 1, sizeof(*fr));
 	piece_rec *pr = calloc(L->npieces + 1, sizeof(*pr));
@@ -206,13 +252,16 @@ static int write_layer(writer *f, const geodata_layer *L)
 	}
 	if ((rc = regroup(L, pieces, pr, &lens, &ncoords, &nlens)))
 		goto out;
-	layer_header lh = {L->nfeatures,    L->npieces,      ncoords,       nlens,   plen,
-	                   L->index.nnodes, L->index.nitems, L->index.root, L->stats};
+	points = point_recs(L, pieces, pr);
+	layer_header lh = {L->nfeatures,   L->npieces,   ncoords,       nlens,
+	                   plen,           L->index.nnodes, L->index.nitems, L->index.root,
+	                   points != NULL, L->stats};
 	lh.stats.load_ms = 0; /* measured at each start; the same data gives the same file */
 	rc = GEODATA_EIO;
 	if (put(f, &lh, sizeof(lh)) || put(f, fr, L->nfeatures * sizeof(*fr)) ||
 	    put(f, L->feature_first_piece, (L->nfeatures + 1) * sizeof(uint32_t)) ||
-	    put(f, pr, L->npieces * sizeof(*pr)) ||
+	    (points ? put(f, points, L->npieces * sizeof(*points))
+	            : put(f, pr, L->npieces * sizeof(*pr))) ||
 	    put(f, L->piece_boxes, L->npieces * sizeof(geodata_bbox)) ||
 	    put(f, L->index.nodes, L->index.nnodes * sizeof(rtree_node)) ||
 	    put(f, L->index.items, L->index.nitems * sizeof(uint32_t)) ||
@@ -221,6 +270,7 @@ static int write_layer(writer *f, const geodata_layer *L)
 		goto out;
 	rc = 0;
 out:
+	free(points);
 	free(lens);
 	free(pool);
 	free(pr);
@@ -349,10 +399,14 @@ typedef struct {
 	const layer_header *lh;
 	const feature_rec *fr;
 	const uint32_t *first;
-	const piece_rec *pr;
+	const piece_rec *pr; /* one of these two, as lh->points says */
+	const point_rec *pt;
 	const uint32_t *lens;
 	const char *pool;
 } layer_view;
+
+static const char *points_unsound(const layer_view *v);
+static const char *pieces_unsound(const layer_view *v);
 
 /* Every index and offset of one layer checked before anything is built on it. */
 static const char *layer_unsound(const layer_view *v)
@@ -373,6 +427,32 @@ static const char *layer_unsound(const layer_view *v)
 	for (size_t i = 0; i < lh->nfeatures; i++)
 		if (v->first[i] > v->first[i + 1])
 			return "feature piece ranges out of order";
+	return lh->points ? points_unsound(v) : pieces_unsound(v);
+}
+
+static int piece_of_feature(const layer_view *v, size_t i, uint64_t f)
+{
+	return f < v->lh->nfeatures && i >= v->first[f] && i < v->first[f + 1];
+}
+
+/* A point record's two runs: one point each, inside the layer's arrays. */
+static const char *points_unsound(const layer_view *v)
+{
+	for (size_t i = 0; i < v->lh->npieces; i++) {
+		const point_rec *p = &v->pt[i];
+		geom_rec merc = {GEODATA_GEOM_POINT, 1, 1, 0, p->coff, p->loff, {0, 0, 0, 0}};
+		geom_rec ll = {GEODATA_GEOM_POINT, 1, 1, 0, p->lonlat_coff, p->lonlat_loff, {0, 0, 0, 0}};
+		if (!piece_of_feature(v, i, p->feature))
+			return "piece of no feature";
+		if (!geom_sound(&merc, v->lh, v->lens) || !geom_sound(&ll, v->lh, v->lens))
+			return "geometry outside its arrays";
+	}
+	return NULL;
+}
+
+static const char *pieces_unsound(const layer_view *v)
+{
+	const layer_header *lh = v->lh;
 	/* Each run belongs to one piece, shared at most by its slots: this bounds the work below
 	 * however the counts lie. */
 	uint64_t runs = 0, max_runs = (uint64_t)NSLOTS * lh->nlens;
@@ -380,8 +460,7 @@ static const char *layer_unsound(const layer_view *v)
 	for (size_t i = 0; i < lh->npieces; i++) {
 		if (i && i % STEP == 0)
 			release(v->release, &v->pr[i - STEP], STEP * sizeof(*v->pr));
-		uint64_t f = v->pr[i].feature;
-		if (f >= lh->nfeatures || i < v->first[f] || i >= v->first[f + 1])
+		if (!piece_of_feature(v, i, v->pr[i].feature))
 			return "piece of no feature";
 		for (int z = 0; z < NSLOTS; z++) {
 			runs += v->pr[i].g[z].nparts;
@@ -402,14 +481,19 @@ static const char *read_layer(cursor *c, geodata_layer *L, geodata_layer_id id, 
 	layer_view v = {.release = mapped, .lh = lh};
 	v.fr = take(c, lh->nfeatures, sizeof(*v.fr));
 	v.first = lh->nfeatures < UINT64_MAX ? take(c, lh->nfeatures + 1, sizeof(uint32_t)) : NULL;
-	v.pr = take(c, lh->npieces, sizeof(*v.pr));
+	if (lh->points > 1)
+		return "unknown kind of piece records";
+	const void *recs = take(c, lh->npieces, lh->points ? sizeof(*v.pt) : sizeof(*v.pr));
+	size_t recs_size = lh->npieces * (lh->points ? sizeof(*v.pt) : sizeof(*v.pr));
+	v.pr = lh->points ? NULL : recs;
+	v.pt = lh->points ? recs : NULL;
 	const geodata_bbox *boxes = take(c, lh->npieces, sizeof(geodata_bbox));
 	const rtree_node *nodes = take(c, lh->nnodes, sizeof(rtree_node));
 	const uint32_t *items = take(c, lh->nitems, sizeof(uint32_t));
 	const double *coords = take(c, lh->ncoords, sizeof(double));
 	v.lens = take(c, lh->nlens, sizeof(uint32_t));
 	v.pool = take(c, lh->nstrings, 1);
-	if (!v.fr || !v.first || !v.pr || !boxes || !nodes || !items || !coords || !v.lens ||
+	if (!v.fr || !v.first || !recs || !boxes || !nodes || !items || !coords || !v.lens ||
 	    !v.pool)
 		return "an array runs past the end of the file";
 	if (lh->npieces > UINT32_MAX)
@@ -434,7 +518,8 @@ static const char *read_layer(cursor *c, geodata_layer *L, geodata_layer_id id, 
 	L->piece_boxes = (geodata_bbox *)boxes;
 	L->index = index;
 	L->stats = lh->stats;
-	L->piece_recs = v.pr;
+	L->piece_recs = recs;
+	L->point_recs = lh->points != 0;
 	L->features = calloc(lh->nfeatures + 1, sizeof(geodata_feature));
 	if (!L->features)
 		return "out of memory";
@@ -456,12 +541,22 @@ static const char *read_layer(cursor *c, geodata_layer *L, geodata_layer_id id, 
 	}
 	/* Of what the checks read, the features are copied, the rest read again when drawn. */
 	release(mapped, v.fr, lh->nfeatures * sizeof(*v.fr));
-	release(mapped, v.pr, lh->npieces * sizeof(*v.pr));
+	release(mapped, recs, recs_size);
 	release(mapped, boxes, lh->npieces * sizeof(*boxes));
 	release(mapped, nodes, lh->nnodes * sizeof(*nodes));
 	release(mapped, items, lh->nitems * sizeof(*items));
 	release(mapped, v.lens, lh->nlens * sizeof(*v.lens));
 	return NULL;
+}
+
+static void point_geom(const geodata_layer *L, uint64_t coff, uint64_t loff, geodata_geom *g)
+{
+	g->type = GEODATA_GEOM_POINT;
+	g->nparts = 1;
+	g->npoints = 1;
+	g->xy = L->coords + coff;
+	g->part_len = L->lens + loff;
+	g->bbox = point_box(g->xy);
 }
 
 /* The pieces from records read_layer has checked: every run and offset lies in its arrays. */
@@ -471,7 +566,15 @@ int snapshot_layer_pieces(geodata_layer *L)
 	geodata_piece *pieces = calloc(L->npieces + 1, sizeof(geodata_piece));
 	if (!pieces)
 		return GEODATA_ENOMEM;
-	for (size_t i = 0; i < L->npieces; i++) {
+	for (size_t i = 0; L->point_recs && i < L->npieces; i++) {
+		const point_rec *pt = (const point_rec *)L->piece_recs + i;
+		pieces[i].feature = (uint32_t)pt->feature;
+		point_geom(L, pt->coff, pt->loff, &pieces[i].level[0]);
+		for (int z = 1; z < GEODATA_LEVELS; z++)
+			pieces[i].level[z] = pieces[i].level[0];
+		point_geom(L, pt->lonlat_coff, pt->lonlat_loff, &pieces[i].lonlat);
+	}
+	for (size_t i = 0; !L->point_recs && i < L->npieces; i++) {
 		geodata_piece *p = &pieces[i];
 		p->feature = (uint32_t)pr[i].feature;
 		for (int z = 0; z < GEODATA_LEVELS; z++)

@@ -8,13 +8,14 @@
  * The file is a file_header, then for each layer: a layer_header, its
  * feature_recs, nfeatures + 1 first-piece indices (uint32), piece_recs, piece
  * boxes, R-tree nodes, R-tree items (uint32), coordinates (double), run
- * lengths (uint32) and the string pool; each array padded to 8 bytes. Coordinates and
+ * lengths (uint32) and the string pool; each array padded to 8 bytes. A layer whose every
+ * piece is one point has point records in place of piece records. Coordinates and
  * run lengths are grouped by slot (zoom 0 to 12, then degrees): one zoom's lie together.
  * `crc` is zlib's CRC-32 of every byte after the header.
  */
 
 /* Bump on any change to what the loader computes: a snapshot of older output must not be used. */
-#define SNAPSHOT_MAGIC "BRFMSNP9"
+#define SNAPSHOT_MAGIC "BRFMSNPA"
 #define SNAPSHOT_SLOTS (GEODATA_LEVELS + 1)
 
 typedef struct {
@@ -28,6 +29,7 @@ typedef struct {
 
 typedef struct {
 	uint64_t nfeatures, npieces, ncoords, nlens, nstrings, nnodes, nitems, root;
+	uint64_t points; /* 1: the piece records are snapshot_point_recs, 0: snapshot_piece_recs */
 	geodata_layer_stats stats;
 } snapshot_layer_header;
 
@@ -48,6 +50,17 @@ typedef struct {
 	uint64_t feature;
 	snapshot_geom_rec g[SNAPSHOT_SLOTS];
 } snapshot_piece_rec;
+
+/*
+ * A piece of a layer of single points (the cities): every zoom draws the one projected point,
+ * so 40 bytes stand for 14 geometry records. Each point is a run of one point; the boxes are
+ * the point's.
+ */
+typedef struct {
+	uint64_t feature;
+	uint64_t coff, loff;               /* EPSG:3857, shared by every zoom */
+	uint64_t lonlat_coff, lonlat_loff; /* degrees */
+} snapshot_point_rec;
 
 /**
  * Reads a snapshot held in memory. The result borrows `buf`, which must stay
