@@ -308,7 +308,8 @@ int png_write_surface(cairo_surface_t *surface, const tile_png_meta *meta, int l
 	unsigned char *z = NULL;
 	size_t zlen = 0;
 	png_palette pal;
-	int rc = quant_palette_build(data, w, h, stride, max_error, &q);
+	int rc = quant_palette_build(data, w, h, stride, max_error,
+	                             max_error > 0 ? TILE_QUANT_MIN_PSNR : 0, &q);
 	if (rc == 1) {
 		unsigned char perm[256];
 		pal.count = q.count;

@@ -1,4 +1,5 @@
 /* quant.c: an image's colours as a palette of at most 256: exact when it has that few, else cut. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,8 +212,58 @@ static int max_channel_error(uint32_t a, uint32_t b)
 	return m;
 }
 
-/* Cuts the histogram into 256 boxes; each colour's slot is its box. */
-static int median_cut(histogram *h, quant_palette *q, int max_error)
+/* What the palette of the boxes' rounded means does to the colours: the largest
+ * per-channel change and the squared error over every pixel. */
+static void boxes_error(const box *boxes, int nb, const entry *list, int *max, double *sq)
+{
+	*max = 0;
+	*sq = 0;
+	for (int i = 0; i < nb; i++) {
+		uint32_t mean = box_mean(&boxes[i]);
+		for (uint32_t j = boxes[i].lo; j < boxes[i].hi; j++) {
+			int e = max_channel_error(list[j].color, mean);
+			*max = e > *max ? e : *max;
+			for (int k = 0; k < 4; k++) {
+				double d = channel(list[j].color, k) - channel(mean, k);
+				*sq += d * d * list[j].count;
+			}
+		}
+	}
+}
+
+/*
+ * Whether the palette of these boxes is good enough to stop: its squared error
+ * within `sse_budget` and no colour moved beyond `max_error`. The boxes' own
+ * error (around unrounded means) is summed first; the exact one reads every
+ * colour, so it is measured only once that holds, and again only after a few
+ * more splits.
+ */
+static int boxes_enough(const box *boxes, int nb, const entry *list, double sse_budget,
+                        int max_error, int *next_check)
+{
+	if (sse_budget <= 0 || nb < *next_check)
+		return 0;
+	double sse = 0;
+	for (int i = 0; i < nb; i++)
+		sse += boxes[i].sse;
+	if (sse > sse_budget)
+		return 0;
+	int max;
+	boxes_error(boxes, nb, list, &max, &sse);
+	if (max <= max_error && sse <= sse_budget)
+		return 1;
+	*next_check = nb + 1 + nb / 8;
+	return 0;
+}
+
+/*
+ * Cuts the histogram into boxes, the one of largest error first, until 256 or,
+ * with a budget, until the palette is within it; each colour's slot is its box.
+ * Every colour a tile has beyond the flat ones is an anti-aliased edge: the
+ * fewer palette entries stand for them, the smaller a lossless WebP of the
+ * palette image.
+ */
+static int median_cut(histogram *h, quant_palette *q, int max_error, double sse_budget)
 {
 	entry *list = malloc(h->n * sizeof(entry)), *tmp = malloc(h->n * sizeof(entry));
 	box *boxes = malloc(256 * sizeof(box));
@@ -226,7 +277,8 @@ static int median_cut(histogram *h, quant_palette *q, int max_error)
 	int nb = 1;
 	boxes[0] = (box){.lo = 0, .hi = n};
 	box_measure(&boxes[0], list);
-	while (nb < 256) {
+	int next_check = 2;
+	while (nb < 256 && !boxes_enough(boxes, nb, list, sse_budget, max_error, &next_check)) {
 		int worst = 0;
 		for (int i = 1; i < nb; i++)
 			if (boxes[i].sse > boxes[worst].sse)
@@ -263,8 +315,11 @@ out:
 }
 
 int quant_palette_build(const unsigned char *data, int w, int h, int stride, int max_error,
-                        quant_palette *q)
+                        double min_psnr, quant_palette *q)
 {
+	/* The squared error over every channel of every pixel that the PSNR allows. */
+	double sse_budget =
+	    min_psnr > 0 ? (double)w * h * 4 * 255.0 * 255.0 / pow(10, min_psnr / 10) : 0;
 	histogram hist = {0};
 	memset(q, 0, sizeof(*q));
 	int rc = hist_build(&hist, data, w, h, stride, max_error > 0 ? MAX_DISTINCT : 256);
@@ -280,7 +335,7 @@ int quant_palette_build(const unsigned char *data, int w, int h, int stride, int
 				q->color[q->count++] = hist.e[i].color;
 			}
 		rc = 1;
-	} else if ((rc = median_cut(&hist, q, max_error)) != 1) {
+	} else if ((rc = median_cut(&hist, q, max_error, sse_budget)) != 1) {
 		goto out;
 	}
 	q->index = malloc((size_t)w * h);

@@ -58,7 +58,8 @@ int webp_write_surface(cairo_surface_t *surface, int max_error, tile_buffer *out
 	WebPPicture pic;
 	WebPMemoryWriter wr;
 	WebPMemoryWriterInit(&wr);
-	int have_pic = 0, rc = quant_palette_build(data, w, h, stride, max_error, &q);
+	int have_pic = 0, rc = quant_palette_build(data, w, h, stride, max_error,
+	                                           max_error > 0 ? TILE_QUANT_MIN_PSNR : 0, &q);
 	if (rc < 0)
 		goto out;
 	rc = TILE_ENOMEM;

@@ -47,6 +47,20 @@ def wait_up(port, proc, what, timeout=300):
     sys.exit("serve_tiles: %s did not answer on port %d" % (what, port))
 
 
+def render_seconds(port):
+    """The server's own count and sum of tile render times, from /metrics."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    c.request("GET", "/metrics")
+    text = c.getresponse().read().decode()
+    c.close()
+    got = {}
+    for what in ("sum", "count"):
+        m = re.search(r'^briefmap_render_seconds_%s\{kind="tile"\} ([0-9.e+-]+)$' % what, text,
+                      re.M)
+        got[what] = float(m.group(1)) if m else 0.0
+    return got["count"], got["sum"]
+
+
 def cold_tiles(port, tiles, fmt):
     """Every tile once, in order, over one keep-alive connection: each one a cache miss."""
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -138,12 +152,19 @@ def main():
         print("briefmap serve: %d cold tiles up to zoom %d, one request at a time, %d render "
               "threads" % (len(tiles), a.max_zoom, a.threads))
         for fmt in ("png", "webp"):
+            n0, s0 = render_seconds(port)
             seconds, sizes = cold_tiles(port, tiles, fmt)
+            n1, s1 = render_seconds(port)
             if fmt == "png":
                 png_sizes = sizes
             n, nbytes = len(tiles), sum(sizes)
             print("cold %-4s %6d tiles %8.3f s %9.1f tiles/s %8.2f ms/tile  mean %6.0f bytes" %
                   (fmt, n, seconds, n / seconds, 1000 * seconds / n, nbytes / n))
+            # What the request cost beyond drawing and encoding: hand-off, reply, client.
+            if n1 > n0:
+                per = 1000 * (s1 - s0) / (n1 - n0)
+                print("cold %-4s rendering %.2f ms/tile on the render threads, %.2f ms/tile "
+                      "around it" % (fmt, per, 1000 * seconds / n - per))
             print("result tool=briefmap_serve mode=cold_%s tiles=%d seconds=%.4f tiles_per_s=%.2f "
                   "mean_bytes=%.0f" % (fmt, n, seconds, n / seconds, nbytes / n))
         sys.stdout.flush()

@@ -251,6 +251,49 @@ static void test_palette_refused(void **state)
 	cairo_surface_destroy(s);
 }
 
+/* Entries of a PNG's palette, from the length of its PLTE chunk; 0 when it has none. */
+static int png_palette_entries(const tile_buffer *b)
+{
+	for (size_t i = 12; i + 4 <= b->len; i++)
+		if (!memcmp(b->data + i, "PLTE", 4)) {
+			const unsigned char *l = b->data + i - 4;
+			return (int)(((uint32_t)l[0] << 24 | (uint32_t)l[1] << 16 |
+			              (uint32_t)l[2] << 8 | l[3]) / 3);
+		}
+	return 0;
+}
+
+/*
+ * More than 256 colours within the bound: with a PSNR floor the palette stops
+ * at the fewest colours that reach it, and a higher floor needs more of them.
+ */
+static void test_palette_fewest_colours(void **state)
+{
+	(void)state;
+	const int w = 200, h = 120;
+	cairo_surface_t *s = draw_sample(w, h, 1);
+	const unsigned char *data = cairo_image_surface_get_data(s);
+	int stride = cairo_image_surface_get_stride(s);
+	quant_palette all = {0};
+	assert_int_equal(quant_palette_build(data, w, h, stride, 255, 0, &all), 1);
+	assert_int_equal(all.count, 256);
+	const double floors[] = {40, 46};
+	int counts[2];
+	for (int i = 0; i < 2; i++) {
+		quant_palette q = {0};
+		assert_int_equal(quant_palette_build(data, w, h, stride, 255, floors[i], &q), 1);
+		double psnr = 10 * log10(255.0 * 255.0 / (q.sq_error / ((double)w * h * 4)));
+		printf("# %.0f dB floor: %d colours, %.1f dB\n", floors[i], q.count, psnr);
+		assert_true(psnr >= floors[i]);
+		assert_true(q.count < all.count);
+		counts[i] = q.count;
+		quant_palette_finish(&q);
+	}
+	assert_true(counts[0] < counts[1]);
+	quant_palette_finish(&all);
+	cairo_surface_destroy(s);
+}
+
 /* Beyond 16 megapixels full colour is deflated row by row: the same pixels come back. */
 static void test_large_round_trip(void **state)
 {
@@ -300,13 +343,16 @@ static void accumulate(pixel_error *e, cairo_surface_t *a, const unsigned char *
  * No visible loss: real tiles of every tileset, at 1x and 2x, encoded as tiles
  * are, decode within TILE_QUANT_MAX_ERROR of their full-colour render on every
  * channel of every pixel (one more where un- and re-premultiplying rounds), at
- * a PSNR of at least 50 dB over all of them, and the PNGs are at most 0.65 of
- * the lossless ones' size. The WebP of each tile decodes to the PNG's pixels.
+ * a PSNR of at least 50 dB over all of them and of TILE_QUANT_MIN_PSNR for each
+ * of fewer than 256 colours (within rounding), and the PNGs are at most 0.65 of the lossless ones' size.
+ * The WebP of each tile decodes to the PNG's pixels, and within the same bounds
+ * of the full-colour render.
  */
 static void test_tiles_within_bound(void **state)
 {
 	test_world *w = *state;
-	pixel_error png_err = {0}, webp_err = {0};
+	pixel_error png_err = {0}, webp_err = {0}, webp_full = {0};
+	double min_psnr = 99;
 	size_t quantised = 0, lossless = 0, tiles = 0;
 	for (int z = 2; z <= 9; z++) {
 		long x0, y0, x1, y1;
@@ -356,7 +402,19 @@ static void test_tiles_within_bound(void **state)
 						p[c] = (uint8_t)((p[c] * p[3] + 127) / 255);
 				}
 				accumulate(&webp_err, d, rgba, 4 * ww);
+				/* And the WebP against the full-colour render: the same bound. */
+				pixel_error wone = {0};
+				accumulate(&wone, surf, rgba, 4 * ww);
+				accumulate(&webp_full, surf, rgba, 4 * ww);
+				if (wone.max > TILE_QUANT_MAX_ERROR + 1)
+					fail_msg("tile %d/%ld/%ld@%dx as WebP: a channel moved by %d",
+					         z, x, y, v.scale, wone.max);
 				WebPFree(rgba);
+				/* A palette of fewer than 256 colours stopped at the floor. */
+				double tile_psnr =
+				    one.sq > 0 ? 10 * log10(255.0 * 255.0 / (one.sq / one.n)) : 99;
+				if (png_palette_entries(&q) < 256 && tile_psnr < min_psnr)
+					min_psnr = tile_psnr;
 				quantised += q.len;
 				lossless += l.len;
 				tiles++;
@@ -368,10 +426,16 @@ static void test_tiles_within_bound(void **state)
 			}
 	}
 	double psnr = 10 * log10(255.0 * 255.0 / (png_err.sq / png_err.n));
-	printf("# %zu tiles: max channel error %d, PSNR %.1f dB, PNG %.2f of lossless\n", tiles,
-	       png_err.max, psnr, (double)quantised / (double)lossless);
+	double webp_psnr = 10 * log10(255.0 * 255.0 / (webp_full.sq / webp_full.n));
+	printf("# %zu tiles: max channel error %d, PSNR %.1f dB (WebP %.1f dB, least of a tile "
+	       "of fewer than 256 colours %.1f dB), PNG %.2f of lossless\n",
+	       tiles, png_err.max, psnr, webp_psnr, min_psnr, (double)quantised / (double)lossless);
 	assert_true(tiles >= 40);
 	assert_true(psnr >= 50);
+	assert_true(webp_psnr >= 50);
+	/* The floor holds for each tile it cut short, within the rounding of straight alpha
+	 * in the file. */
+	assert_true(min_psnr >= TILE_QUANT_MIN_PSNR - 0.5);
 	assert_true(quantised <= 0.65 * (double)lossless);
 	/* Both encode the same palette image losslessly: only premultiplying may round. */
 	assert_true(webp_err.max <= 1);
@@ -387,6 +451,7 @@ int main(void)
 	    cmocka_unit_test(test_exact_palette),
 	    cmocka_unit_test(test_palette_refused),
 	    cmocka_unit_test(test_large_round_trip),
+	    cmocka_unit_test(test_palette_fewest_colours),
 	};
 	const struct CMUnitTest data_tests[] = {
 	    cmocka_unit_test(test_tiles_within_bound),
