@@ -106,7 +106,7 @@ awk -v cores="$threads" -v ntiles="$ntiles" -v zoom="$zoom" '
 	}
 	tps[k] = f["tiles_per_s"]; sec[k] = f["seconds"]; cnt[k] = f["tiles"]
 	pngb[k] = f["mean_png_bytes"]; anyb[k] = f["mean_bytes"]; peak[k] = f["peak_kb"]
-	rps[k] = f["requests_per_s"]
+	rps[k] = f["requests_per_s"]; p99[k] = f["p99_ms"]
 }
 function ratio(a, b) { return (a > 0 && b > 0) ? sprintf("%.2f", a / b) : "n/a" }
 function verdict(r, target) { return r == "n/a" ? "" : (r + 0 >= target ? "target met" : "target MISSED") }
@@ -174,7 +174,11 @@ END {
 		"MapServer", pngb["map2img/per_process_sequential"], "%10.0f", 1, 0.7)
 	row("mean WebP bytes per tile", anyb["briefmap/webp"], "Mapnik PNG",
 		pngb["mapnik/sequential"], "%10.0f", 1, 0.4)
-	row("one cached tile, wrk -c256, req/s", rps["briefmap_serve/cached_tile"], "nginx",
-		rps["nginx/cached_tile"], "%10.0f", 0, 1)
+	for (c = 64; c <= 256; c *= 4) {
+		row("one cached tile, wrk -c" c ", req/s", rps["briefmap_serve/cached_tile_c" c], "nginx",
+			rps["nginx/cached_tile_c" c], "%10.0f", 0, 1)
+		row("one cached tile, wrk -c" c ", p99 ms", p99["briefmap_serve/cached_tile_c" c], "nginx",
+			p99["nginx/cached_tile_c" c], "%10.2f", 1, 1)
+	}
 }' load="$(cut -d' ' -f1-3 /proc/loadavg)" "$results"
 echo "== load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -79,13 +79,17 @@ def cold_tiles(port, tiles, fmt):
 
 
 def wrk(url, seconds, connections, threads):
-    out = subprocess.run(["wrk", "-t%d" % threads, "-c%d" % connections, "-d%ds" % seconds, url],
+    """(requests/s, 99th percentile latency in ms) of wrk on `url`; exits on any non-2xx answer."""
+    out = subprocess.run(["wrk", "--latency", "-t%d" % threads, "-c%d" % connections,
+                          "-d%ds" % seconds, url],
                          capture_output=True, text=True, check=True).stdout
     m = re.search(r"Requests/sec:\s*([0-9.]+)", out)
+    p99 = re.search(r"^\s*99%\s+([0-9.]+)(us|ms|s)\s*$", out, re.M)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if not m or errors:
+    if not m or not p99 or errors:
         sys.exit("serve_tiles: wrk on %s: %s" % (url, out))
-    return float(m.group(1))
+    scale = {"us": 1e-3, "ms": 1.0, "s": 1e3}[p99.group(2)]
+    return float(m.group(1)), float(p99.group(1)) * scale
 
 
 NGINX_CONF = """daemon off;
@@ -116,7 +120,8 @@ def main():
     ap.add_argument("--list", required=True, help='tile list, one "z x y" per line')
     ap.add_argument("--max-zoom", type=int, default=7, help="cold tiles up to this zoom")
     ap.add_argument("--seconds", type=int, default=5, help="wrk duration per server")
-    ap.add_argument("--connections", type=int, default=256)
+    ap.add_argument("--connections", type=lambda v: [int(c) for c in v.split(",")],
+                    default=[64, 256], help="wrk connection counts, comma-separated (64,256)")
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     a = ap.parse_args()
     with open(a.list) as f:
@@ -188,12 +193,14 @@ def main():
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(ng)
         wait_up(nport, ng, "nginx")
-        for tool, p in (("briefmap_serve", port), ("nginx", nport)):
-            rps = wrk("http://127.0.0.1:%d%s" % (p, path), a.seconds, a.connections, a.threads)
-            print("cached tile %s (%d bytes): %s, wrk -t%d -c%d -d%ds: %.0f requests/s" %
-                  (path, len(body), tool, a.threads, a.connections, a.seconds, rps))
-            print("result tool=%s mode=cached_tile connections=%d requests_per_s=%.0f" %
-                  (tool, a.connections, rps))
+        # Each connection count, briefmap then nginx, back to back so that both see the same load.
+        for conns in a.connections:
+            for tool, p in (("briefmap_serve", port), ("nginx", nport)):
+                rps, p99 = wrk("http://127.0.0.1:%d%s" % (p, path), a.seconds, conns, a.threads)
+                print("cached tile %s (%d bytes): %s, wrk -t%d -c%d -d%ds: %.0f requests/s, "
+                      "p99 %.2f ms" % (path, len(body), tool, a.threads, conns, a.seconds, rps, p99))
+                print("result tool=%s mode=cached_tile_c%d connections=%d requests_per_s=%.0f "
+                      "p99_ms=%.3f" % (tool, conns, conns, rps, p99))
     finally:
         for p in procs:
             p.send_signal(signal.SIGTERM)
