@@ -8,6 +8,8 @@
 #include "private.h"
 
 #define HALO 2.5
+/* Device pixels a halo's stroke may depart from the exact outline (see draw_text). */
+#define HALO_TOLERANCE 0.25
 #define PAD 2.0
 /* How far outside a view a label's box may start and still be drawn: halos, dots, leaders. */
 #define DRAW_MARGIN 8.0
@@ -680,8 +682,7 @@ static void draw_dot(cairo_t *cr, int dot, double x, double y)
 	}
 }
 
-/* Halo then text, with the layout's top-left at (x, y) of the current user space. */
-static void draw_text(cairo_t *cr, PangoLayout *lay, PangoFontDescription *fd,
+void labels_draw_text(cairo_t *cr, PangoLayout *lay, PangoFontDescription *fd,
                       const placed_label *l, const double rgb[3], double x, double y)
 {
 	int is_event = l->cls == LABEL_EVENT;
@@ -692,96 +693,18 @@ static void draw_text(cairo_t *cr, PangoLayout *lay, PangoFontDescription *fd,
 	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
 	cairo_set_line_width(cr, is_event ? 2 * HALO + 0.5 : 2 * HALO);
 	cairo_set_source_rgba(cr, 1, 1, 1, is_event ? 0.92 : 0.8);
+	/*
+	 * A halo's edge within a quarter of a pixel of the exact one: cairo's default tenth makes
+	 * the round joins of every glyph's curves several times the polygon, and this stroke was
+	 * a fifth of a tile's time.
+	 */
+	double tol = cairo_get_tolerance(cr);
+	cairo_set_tolerance(cr, HALO_TOLERANCE);
 	cairo_stroke(cr);
+	cairo_set_tolerance(cr, tol);
 	cairo_move_to(cr, x, y);
 	cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
 	pango_cairo_show_layout(cr, lay);
-}
-
-#define SPRITE_PAD 5 /* whole pixels, so that sprites land on the pixel grid */
-
-/*
- * The label as an image whose pixel grid is the map's: the label's position
- * modulo one pixel is baked in, so painting it at an integer offset gives the
- * same pixels as drawing the text there.
- */
-static void sprite_size(const placed_label *l, int *w, int *h)
-{
-	*w = (int)ceil(l->w + 2 * SPRITE_PAD + 1);
-	*h = (int)ceil(l->h + 2 * SPRITE_PAD + 1);
-}
-
-/* What make_sprite's image will count for in the budget (label_sprites_cost of it). */
-static size_t sprite_cost(const placed_label *l, int scale)
-{
-	int w, h;
-	sprite_size(l, &w, &h);
-	return (size_t)cairo_format_stride_for_width(CAIRO_FORMAT_ARGB32, w * scale) *
-	           (size_t)(h * scale) +
-	       LABEL_SPRITE_OVERHEAD;
-}
-
-static cairo_surface_t *make_sprite(const placed_label *l, const double rgb[3], int scale)
-{
-	double fx = l->x - floor(l->x), fy = l->y - floor(l->y);
-	int w, h;
-	sprite_size(l, &w, &h);
-	cairo_surface_t *sp = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w * scale, h * scale);
-	if (cairo_surface_status(sp) != CAIRO_STATUS_SUCCESS) {
-		cairo_surface_destroy(sp);
-		return NULL;
-	}
-	cairo_t *cr = cairo_create(sp);
-	cairo_scale(cr, scale, scale);
-	PangoLayout *lay = pango_cairo_create_layout(cr);
-	PangoFontDescription *fd = pango_font_description_new();
-	if (lay && fd) {
-		render_font_options(cr, pango_layout_get_context(lay));
-		pango_cairo_update_layout(cr, lay);
-		draw_text(cr, lay, fd, l, rgb, SPRITE_PAD + fx, SPRITE_PAD + fy);
-	}
-	if (lay)
-		g_object_unref(lay);
-	if (fd)
-		pango_font_description_free(fd);
-	int ok = cairo_status(cr) == CAIRO_STATUS_SUCCESS;
-	cairo_destroy(cr);
-	if (!ok) {
-		cairo_surface_destroy(sp);
-		return NULL;
-	}
-	cairo_surface_flush(sp);
-	cairo_surface_set_device_scale(sp, scale, scale);
-	return sp;
-}
-
-/* The label's image, made on first use if the budget has room; NULL: draw the text. Called
- * between label_sprites_paint_begin and _end, which keep a sweep from freeing it meanwhile. */
-static cairo_surface_t *sprite_get(const label_set *ls, label_sprites *c, size_t i,
-                                   const double rgb[3], int scale)
-{
-	_Atomic(cairo_surface_t *) *slot = &ls->sprites[scale - 1][i];
-	atomic_uchar *used = &ls->used[scale - 1][i];
-	cairo_surface_t *sp = atomic_load_explicit(slot, memory_order_acquire);
-	/* Only a change is written: painting threads share these cache lines. */
-	if (!atomic_load_explicit(used, memory_order_relaxed))
-		atomic_store_explicit(used, 1, memory_order_relaxed);
-	if (sp)
-		return sp;
-	size_t cost = sprite_cost(&ls->labels[i], scale);
-	if (label_sprites_reserve(c, cost))
-		return NULL;
-	cairo_surface_t *mine = make_sprite(&ls->labels[i], rgb, scale);
-	if (!mine) {
-		label_sprites_release(c, cost, 0);
-		return NULL;
-	}
-	cairo_surface_t *expected = NULL;
-	if (atomic_compare_exchange_strong(slot, &expected, mine))
-		return mine;
-	cairo_surface_destroy(mine); /* another thread made it first */
-	label_sprites_release(c, cost, 0);
-	return expected;
 }
 
 static double e_radius(const geodata_events *ev, const placed_label *l, int zoom)
@@ -833,13 +756,13 @@ static void draw_label(render_ctx *ctx, const label_set *ls, size_t i, double gx
 			rgb[j] = k[j] * 0.75;
 		leader(ctx, l, e_radius(ev, l, ctx->zoom), gx, gy, rgb);
 	}
-	cairo_surface_t *sp = c ? sprite_get(ls, c, i, rgb, ctx->scale) : NULL;
+	cairo_surface_t *sp = c ? label_sprite_get(ls, c, i, rgb, ctx->scale) : NULL;
 	if (sp) {
-		cairo_set_source_surface(cr, sp, floor(l->x) - gx - SPRITE_PAD,
-		                         floor(l->y) - gy - SPRITE_PAD);
+		cairo_set_source_surface(cr, sp, floor(l->x) - gx - LABEL_SPRITE_PAD,
+		                         floor(l->y) - gy - LABEL_SPRITE_PAD);
 		cairo_paint(cr);
 	} else {
-		draw_text(cr, lay, fd, l, rgb, l->x - gx, l->y - gy);
+		labels_draw_text(cr, lay, fd, l, rgb, l->x - gx, l->y - gy);
 	}
 }
 

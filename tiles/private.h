@@ -285,6 +285,15 @@ int label_sprites_sweep_more(const label_sprites *c);
 size_t label_sprites_sweep_set(label_sprites *c, label_set *ls, int keep_recent);
 void label_sprites_sweep_end(label_sprites *c);
 void label_sprites_stats(const label_sprites *c, tile_sprite_stats *out);
+/** Margin of a label's image around its text, whole pixels so images land on the pixel grid. */
+#define LABEL_SPRITE_PAD 5
+/**
+ * The image of label `i` of `ls` at device `scale`, made on first use if the budget has room;
+ * NULL: draw the text. Between label_sprites_paint_begin and _end only, which keep a sweep
+ * from freeing it while it is painted.
+ */
+cairo_surface_t *label_sprite_get(const label_set *ls, label_sprites *c, size_t i,
+                                  const double rgb[3], int scale);
 
 /*
  * The order of calls in tiles/, one way only: sheet.c and render.c (what a
@@ -323,6 +332,9 @@ int labels_premeasure(const scene_data *d, int zoom, size_t part, size_t nparts)
 /** Places labels for one arbitrary view (non-integer zoom or another CRS), in ctx->lang. */
 int labels_place_view(render_ctx *ctx, label_set *out);
 void labels_finish(label_set *ls);
+/** Draws a label's halo then its text, the layout's top-left at (x, y) of the user space. */
+void labels_draw_text(cairo_t *cr, PangoLayout *lay, PangoFontDescription *fd,
+                      const placed_label *l, const double rgb[3], double x, double y);
 /** Draws the labels of `ls` meeting the view; `gx, gy` is the view's origin in the set's pixel
  * space. */
 int labels_draw(render_ctx *ctx, const label_set *ls, double gx, double gy, int base, int events);

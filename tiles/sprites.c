@@ -1,4 +1,6 @@
-/* sprites.c: the byte budget of a scene's label images, and their eviction by a clock sweep. */
+/* sprites.c: a scene's label images: made on first use, held within a byte budget, evicted by a
+ * clock sweep. */
+#include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -148,4 +150,89 @@ void label_sprites_stats(const label_sprites *c, tile_sprite_stats *out)
 	out->made = atomic_load(&m->made);
 	out->evicted = atomic_load(&m->evicted);
 	out->refused = atomic_load(&m->refused);
+}
+
+/* An image's size in logical pixels: the text's box and the halo's room all round. */
+static void sprite_size(const placed_label *l, int *w, int *h)
+{
+	*w = (int)ceil(l->w + 2 * LABEL_SPRITE_PAD + 1);
+	*h = (int)ceil(l->h + 2 * LABEL_SPRITE_PAD + 1);
+}
+
+/* What make_sprite's image will count for in the budget (label_sprites_cost of it). */
+static size_t sprite_cost(const placed_label *l, int scale)
+{
+	int w, h;
+	sprite_size(l, &w, &h);
+	return (size_t)cairo_format_stride_for_width(CAIRO_FORMAT_ARGB32, w * scale) *
+	           (size_t)(h * scale) +
+	       LABEL_SPRITE_OVERHEAD;
+}
+
+/*
+ * The label as an image whose pixel grid is the map's: the label's position
+ * modulo one pixel is baked in, so painting it at an integer offset gives the
+ * same pixels as drawing the text there.
+ */
+static cairo_surface_t *make_sprite(const placed_label *l, const double rgb[3], int scale)
+{
+	double fx = l->x - floor(l->x), fy = l->y - floor(l->y);
+	int w, h;
+	sprite_size(l, &w, &h);
+	cairo_surface_t *sp = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w * scale, h * scale);
+	if (cairo_surface_status(sp) != CAIRO_STATUS_SUCCESS) {
+		cairo_surface_destroy(sp);
+		return NULL;
+	}
+	cairo_t *cr = cairo_create(sp);
+	cairo_scale(cr, scale, scale);
+	PangoLayout *lay = pango_cairo_create_layout(cr);
+	PangoFontDescription *fd = pango_font_description_new();
+	if (lay && fd) {
+		render_font_options(cr, pango_layout_get_context(lay));
+		pango_cairo_update_layout(cr, lay);
+		labels_draw_text(cr, lay, fd, l, rgb, LABEL_SPRITE_PAD + fx, LABEL_SPRITE_PAD + fy);
+	}
+	if (lay)
+		g_object_unref(lay);
+	if (fd)
+		pango_font_description_free(fd);
+	int ok = cairo_status(cr) == CAIRO_STATUS_SUCCESS;
+	cairo_destroy(cr);
+	if (!ok) {
+		cairo_surface_destroy(sp);
+		return NULL;
+	}
+	cairo_surface_flush(sp);
+	cairo_surface_set_device_scale(sp, scale, scale);
+	return sp;
+}
+
+/* The label's image, made on first use if the budget has room; NULL: draw the text. Called
+ * between label_sprites_paint_begin and _end, which keep a sweep from freeing it meanwhile. */
+cairo_surface_t *label_sprite_get(const label_set *ls, label_sprites *c, size_t i,
+                                  const double rgb[3], int scale)
+{
+	_Atomic(cairo_surface_t *) *slot = &ls->sprites[scale - 1][i];
+	atomic_uchar *used = &ls->used[scale - 1][i];
+	cairo_surface_t *sp = atomic_load_explicit(slot, memory_order_acquire);
+	/* Only a change is written: painting threads share these cache lines. */
+	if (!atomic_load_explicit(used, memory_order_relaxed))
+		atomic_store_explicit(used, 1, memory_order_relaxed);
+	if (sp)
+		return sp;
+	size_t cost = sprite_cost(&ls->labels[i], scale);
+	if (label_sprites_reserve(c, cost))
+		return NULL;
+	cairo_surface_t *mine = make_sprite(&ls->labels[i], rgb, scale);
+	if (!mine) {
+		label_sprites_release(c, cost, 0);
+		return NULL;
+	}
+	cairo_surface_t *expected = NULL;
+	if (atomic_compare_exchange_strong(slot, &expected, mine))
+		return mine;
+	cairo_surface_destroy(mine); /* another thread made it first */
+	label_sprites_release(c, cost, 0);
+	return expected;
 }
