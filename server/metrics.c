@@ -160,6 +160,17 @@ static void briefings_metrics(strbuf *b, briefings *bs)
 	for (size_t i = 0; list && i < n; i++)
 		sb_printf(b, "briefmap_briefing_reload_errors_total{briefing=\"%s\"} %lu\n",
 		          list[i]->slug, list[i]->reload_errors);
+	sb_printf(b, "# HELP briefmap_label_images_bytes Images of placed labels kept by each "
+	             "briefing's map, and their budget.\n");
+	sb_printf(b, "# TYPE briefmap_label_images_bytes gauge\n");
+	for (size_t i = 0; list && i < n; i++) {
+		tile_sprite_stats st;
+		tile_scene_sprite_stats(list[i]->scene, &st);
+		sb_printf(b, "briefmap_label_images_bytes{briefing=\"%s\",state=\"held\"} %zu\n",
+		          list[i]->slug, st.bytes);
+		sb_printf(b, "briefmap_label_images_bytes{briefing=\"%s\",state=\"budget\"} %zu\n",
+		          list[i]->slug, st.budget);
+	}
 	sb_printf(b, "# HELP briefmap_briefing_events Events served, by briefing.\n");
 	sb_printf(b, "# TYPE briefmap_briefing_events gauge\n");
 	for (size_t i = 0; list && i < n; i++) {

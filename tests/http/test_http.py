@@ -612,6 +612,7 @@ def test_metrics(srv):
     check("metrics 200 text/plain 0.0.4", st == 200 and h.get("content-type", "").startswith(
         "text/plain") and "0.0.4" in h.get("content-type", ""), f"{st} {h.get('content-type')}")
     for name in ("briefmap_requests_total", "briefmap_tiles_rendered_total",
+                 "briefmap_label_images_bytes", "briefmap_mapped_data_bytes",
                  "briefmap_tile_cache_hits_total", "briefmap_tile_cache_misses_total",
                  "briefmap_tile_cache_bytes", "briefmap_render_seconds_bucket",
                  "briefmap_render_seconds_sum", "briefmap_render_seconds_count",
@@ -669,7 +670,7 @@ def test_mapped_budget(srv):
     deadline = time.monotonic() + 4
     while True:
         after = figures()
-        if after["resident"] < 1 << 20 or time.monotonic() > deadline:
+        if after["resident"] <= 4 << 20 or time.monotonic() > deadline:
             break
         time.sleep(0.25)
     print(f"mapped data: peak seen {peak / 1048576:.1f} MiB, {after['resident'] / 1048576:.1f} MiB "
@@ -678,7 +679,8 @@ def test_mapped_budget(srv):
     check("mapped data: the tiles read more than 4 MiB of it", peak > 4 << 20, f"{peak}")
     check("mapped data: never seen past its budget by more than a burst", over <= 2,
           f"{over} of 10 looks over the budget")
-    check("mapped data: given back once the server is idle", after["resident"] < 1 << 20,
+    # Less than 4 MiB read since the last time is not worth a release (upkeep.c).
+    check("mapped data: given back once the server is idle", after["resident"] <= 4 << 20,
           str(after))
     check("mapped data: given back during the test", after["releases"] > before["releases"],
           f"{before} -> {after}")
