@@ -436,6 +436,22 @@ static void drain_and_stop(server *s)
 		close(lsock);
 }
 
+/* The threads beside the requests: the briefings watcher, and the upkeep of the mapped data. */
+static int background_start(server *s, server_error *err)
+{
+	s->watcher = watch_start(s->bs);
+	if (!s->watcher) {
+		set_err(err, "cannot start the briefings watcher");
+		return -1;
+	}
+	s->upkeep = upkeep_start(s->gd, MAPPED_BUDGET_MB << 20);
+	if (!s->upkeep) {
+		set_err(err, "cannot start the upkeep thread");
+		return -1;
+	}
+	return 0;
+}
+
 int server_run(const server_options *opts, server_error *err)
 {
 	int rc = -1;
@@ -493,16 +509,8 @@ int server_run(const server_options *opts, server_error *err)
 
 	if (workers_start(s, err) < 0)
 		goto out_workers;
-	s->watcher = watch_start(s->bs);
-	if (!s->watcher) {
-		set_err(err, "cannot start the briefings watcher");
+	if (background_start(s, err) < 0)
 		goto out_workers;
-	}
-	s->upkeep = upkeep_start(s->gd, MAPPED_BUDGET_MB << 20);
-	if (!s->upkeep) {
-		set_err(err, "cannot start the upkeep thread");
-		goto out_workers;
-	}
 	atomic_store(&s->loaded, 1);
 
 	log_serving(s);

@@ -195,6 +195,23 @@ static void briefings_metrics(strbuf *b, briefings *bs)
 	brief_unref(d);
 }
 
+/* The mapped base data: what of it is resident, its budget, and how often it was given back. */
+static void mapped_metrics(strbuf *b, const server *s)
+{
+	sb_printf(b, "# HELP briefmap_mapped_data_bytes The mapped base data snapshot: resident in "
+	             "this process, and the budget past which its pages are given back.\n");
+	sb_printf(b, "# TYPE briefmap_mapped_data_bytes gauge\n");
+	sb_printf(b, "briefmap_mapped_data_bytes{state=\"resident\"} %zu\n",
+	          geodata_mapping_resident(s->gd));
+	sb_printf(b, "briefmap_mapped_data_bytes{state=\"budget\"} %zu\n",
+	          upkeep_budget(s->upkeep));
+	sb_printf(b, "# HELP briefmap_mapped_data_releases_total Times those pages were given "
+	             "back.\n");
+	sb_printf(b, "# TYPE briefmap_mapped_data_releases_total counter\n");
+	sb_printf(b, "briefmap_mapped_data_releases_total %" PRIu64 "\n",
+	          upkeep_releases(s->upkeep));
+}
+
 enum MHD_Result metrics_handle(request *r, const char *rest, const query *q)
 {
 	server *s = r->srv;
@@ -274,18 +291,7 @@ enum MHD_Result metrics_handle(request *r, const char *rest, const query *q)
 	sb_printf(&b, "# TYPE briefmap_render_threads gauge\n");
 	sb_printf(&b, "briefmap_render_threads %d\n", s->nworkers);
 	briefings_metrics(&b, s->bs);
-	sb_printf(&b, "# HELP briefmap_mapped_data_bytes The mapped base data snapshot: resident in "
-	              "this process, and the budget past which its pages are given back.\n");
-	sb_printf(&b, "# TYPE briefmap_mapped_data_bytes gauge\n");
-	sb_printf(&b, "briefmap_mapped_data_bytes{state=\"resident\"} %zu\n",
-	          geodata_mapping_resident(s->gd));
-	sb_printf(&b, "briefmap_mapped_data_bytes{state=\"budget\"} %zu\n",
-	          upkeep_budget(s->upkeep));
-	sb_printf(&b, "# HELP briefmap_mapped_data_releases_total Times those pages were given "
-	              "back.\n");
-	sb_printf(&b, "# TYPE briefmap_mapped_data_releases_total counter\n");
-	sb_printf(&b, "briefmap_mapped_data_releases_total %" PRIu64 "\n",
-	          upkeep_releases(s->upkeep));
+	mapped_metrics(&b, s);
 	char *proc = procmetrics_text();
 	sb_printf(&b, "%s", proc ? proc : "");
 	free(proc);

@@ -470,6 +470,37 @@ static int out_push(out_vec *o, const cand *c, const char *text, const double at
 	return 0;
 }
 
+/* Event symbols are obstacles for every other label: into the grid, and listed in `syms`. */
+static int event_obstacles(grid *g, const cand_vec *cv, box *syms, size_t *nsyms)
+{
+	for (size_t i = 0; i < cv->len; i++) {
+		const cand *c = &cv->v[i];
+		if (c->cls != LABEL_EVENT)
+			continue;
+		double r = c->gap - 3;
+		box b = {c->ax - r, c->ay - r, c->ax + r, c->ay + r};
+		syms[(*nsyms)++] = b;
+		int rc = grid_add(g, &b);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* The first of the `npos` positions whose padded box is free (and inside a single image), or -1. */
+static int choose(const mapper *m, grid *g, double pos[][2], int npos, double w, double h)
+{
+	for (int k = 0; k < npos; k++) {
+		box b = {pos[k][0] - PAD, pos[k][1] - PAD, pos[k][0] + w + PAD, pos[k][1] + h + PAD};
+		/* A single image has edges that nothing continues past: keep labels inside. */
+		if (!m->global && (b.x0 < 0 || b.y0 < 0 || b.x1 > m->w || b.y1 > m->h))
+			continue;
+		if (!grid_hits(g, &b))
+			return k;
+	}
+	return -1;
+}
+
 static int place(const scene_data *d, int z, const mapper *m, label_set *out)
 {
 	cand_vec cv = {0};
@@ -489,21 +520,12 @@ static int place(const scene_data *d, int z, const mapper *m, label_set *out)
 	if (cv.len)
 		qsort(cv.v, cv.len, sizeof(cand), cand_cmp);
 
-	/* Event symbols are obstacles for every other label. */
 	rc = TILE_ENOMEM;
 	syms = malloc((cv.len ? cv.len : 1) * sizeof(*syms));
 	if (!syms)
 		goto done;
-	for (size_t i = 0; i < cv.len; i++) {
-		const cand *c = &cv.v[i];
-		if (c->cls != LABEL_EVENT)
-			continue;
-		double r = c->gap - 3;
-		box b = {c->ax - r, c->ay - r, c->ax + r, c->ay + r};
-		syms[nsyms++] = b;
-		if ((rc = grid_add(g, &b)))
-			goto done;
-	}
+	if ((rc = event_obstacles(g, &cv, syms, &nsyms)))
+		goto done;
 	rc = TILE_ENOMEM;
 	char evtext[512];
 	for (size_t i = 0; i < cv.len; i++) {
@@ -541,18 +563,7 @@ static int place(const scene_data *d, int z, const mapper *m, label_set *out)
 		/* An event's label looks further out, all round, before it gives up. */
 		if (c->cls == LABEL_EVENT)
 			rings = 6;
-		int npos = positions(c, w, h, rings, pos);
-		int chosen = -1;
-		for (int k = 0; k < npos && chosen < 0; k++) {
-			box b = {pos[k][0] - PAD, pos[k][1] - PAD, pos[k][0] + w + PAD,
-			         pos[k][1] + h + PAD};
-			/* A single image has edges that nothing continues past: keep labels inside.
-			 */
-			if (!m->global && (b.x0 < 0 || b.y0 < 0 || b.x1 > m->w || b.y1 > m->h))
-				continue;
-			if (!grid_hits(g, &b))
-				chosen = k;
-		}
+		int chosen = choose(m, g, pos, positions(c, w, h, rings, pos), w, h);
 		if (chosen < 0)
 			continue;
 		box b = {pos[chosen][0] - PAD, pos[chosen][1] - PAD, pos[chosen][0] + w + PAD,
