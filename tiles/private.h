@@ -257,8 +257,13 @@ typedef struct label_set {
 
 /* ---- sprites.c: the label images' byte budget ------------------------------------ */
 
-/** What a scene's label images may hold at most, unless tile_scene_set_sprite_budget says else. */
-#define LABEL_SPRITE_BUDGET ((size_t)24 << 20)
+/**
+ * What a scene's label images may hold at most, unless tile_scene_set_sprite_budget says else:
+ * about four fifths of what the 1,612 tiles of tests/bench (zooms 2-8 over the article's region)
+ * use (20.6 MB), so that a server stays within 250 MiB under tests/bench/soak.py; the other
+ * labels are drawn as text, or take the room of the least recently painted.
+ */
+#define LABEL_SPRITE_BUDGET ((size_t)16 << 20)
 
 label_sprites *label_sprites_create(size_t budget);
 void label_sprites_destroy(label_sprites *c);

@@ -73,7 +73,7 @@ static void test_sprites_default_budget(void **state)
 	tile_sprite_stats st;
 	tile_scene_sprite_stats(s, &st);
 	assert_int_equal(st.budget, LABEL_SPRITE_BUDGET);
-	assert_int_equal(st.budget, (size_t)24 << 20);
+	assert_int_equal(st.budget, (size_t)16 << 20);
 	assert_int_equal(st.bytes, 0);
 	tile_scene_unref(s);
 }

@@ -98,7 +98,7 @@ int tile_scene_placed(const tile_scene *s);
 /**
  * The images a scene keeps of its placed labels (one per label and device scale, made on
  * first use: tiles paint them instead of drawing text). Their memory is bounded by a byte
- * budget per scene, 24 MiB unless set: a label refused room is drawn as text, and the least
+ * budget per scene, 16 MiB unless set: a label refused room is drawn as text, and the least
  * recently painted images are freed after the drawing that found the budget full.
  */
 typedef struct tile_sprite_stats {
