@@ -5,6 +5,7 @@
 #include "geodata.h"
 
 typedef struct hit {
+	const geodata_layer *layer;
 	double x, y;
 	long feature;
 } hit;
@@ -29,8 +30,9 @@ static int visit(const geodata_piece *piece, const geodata_feature *f, void *ud)
 {
 	(void)f;
 	hit *h = ud;
-	if (piece->level[GEODATA_MAX_ZOOM].type == GEODATA_GEOM_POLYGON &&
-	    geodata_geom_contains(&piece->level[GEODATA_MAX_ZOOM], h->x, h->y)) {
+	/* Bytes that fail their check count as outside; geodata_damaged tells the caller. */
+	const geodata_geom *g = geodata_piece_geom(h->layer, piece, GEODATA_MAX_ZOOM);
+	if (g && g->type == GEODATA_GEOM_POLYGON && geodata_geom_contains(g, h->x, h->y)) {
 		h->feature = (long)piece->feature;
 		return 1;
 	}
@@ -54,7 +56,7 @@ long geodata_country_find(const geodata *gd, const char *alpha2)
 		const geodata_feature *s = geodata_layer_feature(states, i);
 		if (!s->code || strncasecmp(s->code, alpha2, 2) || s->code[2] != '-')
 			continue;
-		hit h = {s->label_x, s->label_y, -1};
+		hit h = {countries, s->label_x, s->label_y, -1};
 		geodata_bbox q = {h.x, h.y, h.x, h.y};
 		geodata_layer_query(countries, &q, visit, &h);
 		if (h.feature >= 0)

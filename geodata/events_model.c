@@ -111,8 +111,15 @@ int events_area_resolve(events_loader *L, const char *code, geodata_event *e, lo
 	geodata_layer_feature_pieces(layer, (size_t)f, idx, n);
 	for (size_t i = 0; i < n; i++) {
 		const geodata_piece *p = geodata_layer_piece(layer, idx[i]);
-		if (!p || geom_copy(L, &p->lonlat, &ll[i]) ||
-		    geom_copy(L, &p->level[GEODATA_MAX_ZOOM], &merc[i]))
+		if (!p)
+			goto done;
+		const geodata_geom *gll = geodata_piece_geom(layer, p, GEODATA_SLOT_LONLAT);
+		const geodata_geom *gm = geodata_piece_geom(layer, p, GEODATA_MAX_ZOOM);
+		if (!gll || !gm) {
+			events_problem_field(L, "area", "the base data of %s fail their checksum", q);
+			goto done;
+		}
+		if (geom_copy(L, gll, &ll[i]) || geom_copy(L, gm, &merc[i]))
 			goto done;
 	}
 	e->lonlat = ll;

@@ -137,9 +137,15 @@ void geodata_destroy(geodata *gd)
 		return;
 	for (size_t i = 0; i < NROWS; i++)
 		layer_finish(&gd->layers[i]);
+	snapshot_blocks_destroy(gd->blocks);
 	if (gd->map)
 		munmap(gd->map, gd->map_len);
 	free(gd);
+}
+
+int geodata_damaged(const geodata *gd)
+{
+	return gd ? snapshot_blocks_damaged(gd->blocks) : 0;
 }
 
 int geodata_from_snapshot(const geodata *gd)
@@ -184,17 +190,40 @@ const geodata_piece *layer_pieces(const geodata_layer *cL)
 	if (atomic_load_explicit(&L->pieces_ready, memory_order_acquire))
 		return L->pieces;
 	pthread_mutex_lock(&L->pieces_lock);
-	if (!atomic_load_explicit(&L->pieces_ready, memory_order_relaxed) &&
-	    snapshot_layer_pieces(L) == 0)
-		atomic_store_explicit(&L->pieces_ready, 1, memory_order_release);
+	if (!atomic_load_explicit(&L->pieces_ready, memory_order_relaxed)) {
+		int rc = snapshot_layer_pieces(L);
+		if (rc == 0)
+			atomic_store_explicit(&L->pieces_ready, 1, memory_order_release);
+		else
+			atomic_store_explicit(&L->pieces_error, rc, memory_order_relaxed);
+	}
 	pthread_mutex_unlock(&L->pieces_lock);
 	return atomic_load_explicit(&L->pieces_ready, memory_order_acquire) ? L->pieces : NULL;
+}
+
+/* Why layer_pieces gave NULL. */
+static int pieces_error(const geodata_layer *L)
+{
+	int rc = atomic_load_explicit(&((geodata_layer *)L)->pieces_error, memory_order_relaxed);
+	return rc ? rc : GEODATA_ENOMEM;
 }
 
 const geodata_piece *geodata_layer_piece(const geodata_layer *layer, size_t i)
 {
 	const geodata_piece *pieces = i < layer->npieces ? layer_pieces(layer) : NULL;
 	return pieces ? &pieces[i] : NULL;
+}
+
+const geodata_geom *geodata_piece_geom(const geodata_layer *layer, const geodata_piece *p,
+                                       int slot)
+{
+	if (!p || slot < 0 || slot > GEODATA_SLOT_LONLAT)
+		return NULL;
+	const geodata_geom *g = slot == GEODATA_SLOT_LONLAT ? &p->lonlat : &p->level[slot];
+	if (g->npoints &&
+	    snapshot_blocks_check(layer->blocks, g->xy, 2 * (size_t)g->npoints * sizeof(double)))
+		return NULL;
+	return g;
 }
 
 void geodata_layer_stats_get(const geodata_layer *layer, geodata_layer_stats *out)
@@ -266,7 +295,7 @@ int geodata_layer_query(const geodata_layer *layer, const geodata_bbox *bbox, ge
 	int rc = rtree_search(&layer->index, layer->piece_boxes, bbox, collect, &h);
 	const geodata_piece *pieces = !rc && h.len ? layer_pieces(layer) : NULL;
 	if (!rc && h.len && !pieces)
-		rc = GEODATA_ENOMEM;
+		rc = pieces_error(layer);
 	if (!rc) {
 		/* Source order keeps overlapping strokes identical from one tile to the next. */
 		qsort(h.v, h.len, sizeof(uint32_t), u32_cmp);

@@ -696,7 +696,7 @@ geodata *geodata_load(const geodata_options *opts, geodata_error *err)
 		overridden |= opts->layer_source[i] != NULL;
 	uint64_t fp = overridden ? 0 : source_fingerprint(base);
 	geodata_error why = {{0}};
-	if (fp && (gd = snapshot_load(snap, fp, &why))) {
+	if (fp && (gd = snapshot_load(snap, fp, !opts->check_lazily, &why))) {
 		free(snap);
 		free(base);
 		return gd;

@@ -43,6 +43,25 @@ const geodata_piece *layer_pieces(const geodata_layer *L);
 /** Builds a mapped layer's pieces from its records (snapshot.c); 0 or GEODATA_ENOMEM. */
 int snapshot_layer_pieces(geodata_layer *L);
 
+/*
+ * A snapshot's block checksums (blocks.c): each block of the file is checked
+ * the first time anything in it is read, so that a command drawing one view
+ * checks only the coordinates it draws. Thread-safe; owned by the geodata.
+ */
+typedef struct snapshot_blocks snapshot_blocks;
+/** Over the `len` bytes at `base`, with the (already checked) table of their CRC-32s. */
+snapshot_blocks *snapshot_blocks_create(const void *base, size_t len, const uint32_t *table);
+void snapshot_blocks_destroy(snapshot_blocks *b);
+/** 0 when the blocks holding [p, p + n) match their checksums (or p is not in them), else
+ * GEODATA_EDAMAGED. */
+int snapshot_blocks_check(snapshot_blocks *b, const void *p, size_t n);
+/** Whether any block has failed its check. */
+int snapshot_blocks_damaged(const snapshot_blocks *b);
+/** Checks every block; with `release`, gives the checked pages of a file mapping back. */
+int snapshot_blocks_check_all(snapshot_blocks *b, int release);
+/** zlib's CRC-32, as the snapshot uses it. */
+uint32_t snapshot_crc(uint32_t crc, const void *p, size_t n);
+
 struct geodata_layer {
 	geodata_layer_id id;
 	const char *attribution;
@@ -56,6 +75,7 @@ struct geodata_layer {
 	 */
 	geodata_piece *pieces;
 	atomic_int pieces_ready;
+	atomic_int pieces_error; /**< why they could not be built: GEODATA_ENOMEM or _EDAMAGED */
 	pthread_mutex_t pieces_lock; /**< initialised for mapped layers only */
 	const void *piece_recs; /**< the checked records pieces are built from (mapped layers) */
 	int point_recs;         /**< piece_recs are snapshot_point_recs (a layer of points) */
@@ -68,6 +88,8 @@ struct geodata_layer {
 	char *strings;
 	geodata_layer_stats stats;
 	int mapped; /**< coords, lens, boxes, index and strings live in the snapshot mapping */
+	/** The snapshot's block checksums the coordinates are checked against (mapped layers). */
+	snapshot_blocks *blocks;
 };
 
 struct geodata {
@@ -75,6 +97,7 @@ struct geodata {
 	void *map; /**< the snapshot file mapping, when loaded from one */
 	int from_snapshot;
 	size_t map_len;
+	snapshot_blocks *blocks; /**< owned; NULL unless loaded from a snapshot */
 	/** Why a snapshot beside the data was not used and was rebuilt; "" if none was. */
 	char snapshot_note[512];
 };
@@ -84,9 +107,10 @@ int snapshot_write(const geodata *gd, const char *path, uint64_t fingerprint);
 /**
  * Maps a snapshot; NULL if it is missing, stale (other fingerprint) or
  * damaged. `why` (may be NULL) gets the reason, or stays empty when the file
- * is simply missing.
+ * is simply missing. With `check_all` every block's checksum is checked now;
+ * else the records are, and each block of coordinates when it is first read.
  */
-geodata *snapshot_load(const char *path, uint64_t fingerprint, geodata_error *why);
+geodata *snapshot_load(const char *path, uint64_t fingerprint, int check_all, geodata_error *why);
 /** Frees what a layer owns (layers.c); the geodata itself goes with geodata_destroy. */
 void layer_finish(geodata_layer *L);
 

@@ -30,18 +30,11 @@ static uint64_t layout_id(void)
 	       (uint64_t)sizeof(rtree_node) << 52;
 }
 
-/* Output with a running checksum of everything after the header. */
+/* Output counting the bytes after the header; the blocks are checksummed once it is whole. */
 typedef struct {
 	FILE *f;
-	uint32_t crc;
 	uint64_t len;
 } writer;
-
-/* zlib's CRC-32 (the same values), several times faster where the CPU has carry-less multiply. */
-static uint32_t crc_add(uint32_t crc, const void *p, size_t n)
-{
-	return libdeflate_crc32(crc, p, n);
-}
 
 static int put(writer *w, const void *p, size_t n)
 {
@@ -51,10 +44,6 @@ static int put(writer *w, const void *p, size_t n)
 	size_t pad = (8 - n % 8) % 8;
 	if (pad && fwrite(zero, 1, pad, w->f) != pad)
 		return -1;
-	if (n)
-		w->crc = crc_add(w->crc, p, n);
-	if (pad)
-		w->crc = crc_add(w->crc, zero, pad);
 	w->len += n + pad;
 	return 0;
 }
@@ -64,8 +53,6 @@ static int put_raw(writer *w, const void *p, size_t n)
 {
 	if (n && fwrite(p, 1, n, w->f) != n)
 		return -1;
-	if (n)
-		w->crc = crc_add(w->crc, p, n);
 	w->len += n;
 	return 0;
 }
@@ -278,6 +265,22 @@ out:
 	return rc;
 }
 
+size_t snapshot_table_size(uint64_t body_end)
+{
+	size_t n = snapshot_nblocks(body_end - sizeof(file_header)) * sizeof(uint32_t);
+	return n + (8 - n % 8) % 8;
+}
+
+/* The block table and the header's length and checksum, through a shared mapping of the file. */
+static int seal_file(int fd, size_t len)
+{
+	void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return GEODATA_EIO;
+	snapshot_seal(m, len);
+	return munmap(m, len) ? GEODATA_EIO : 0;
+}
+
 int snapshot_write(const geodata *gd, const char *path, uint64_t fingerprint)
 {
 	size_t n = strlen(path) + 16;
@@ -298,23 +301,19 @@ int snapshot_write(const geodata *gd, const char *path, uint64_t fingerprint)
 			close(fd);
 		goto out;
 	}
-	file_header h = {{0}, fingerprint, layout_id(), geodata_layer_count(), 0, 0};
+	file_header h = {{0}, fingerprint, layout_id(), geodata_layer_count(), 0, 0, 0};
 	memcpy(h.magic, SNAPSHOT_MAGIC, 8);
-	writer w = {f, 0, 0};
+	writer w = {f, 0};
 	if (put(&w, &h, sizeof(h)))
 		goto out_close;
-	/* The header is not part of its own checksum. */
-	w.crc = 0;
 	for (size_t i = 0; i < geodata_layer_count(); i++)
 		if ((rc = write_layer(&w, &gd->layers[i])))
 			goto out_close;
-	h.length = w.len;
-	h.crc = w.crc;
 	rc = GEODATA_EIO;
-	if (fseek(f, 0, SEEK_SET) || fwrite(&h, 1, sizeof(h), f) != sizeof(h))
-		goto out_close;
-	rc = GEODATA_EIO;
-	if (fflush(f) || fsync(fileno(f)))
+	h.body_end = w.len;
+	size_t len = (size_t)h.body_end + snapshot_table_size(h.body_end);
+	if (fseek(f, 0, SEEK_SET) || fwrite(&h, 1, sizeof(h), f) != sizeof(h) || fflush(f) ||
+	    ftruncate(fileno(f), (off_t)len) || seal_file(fileno(f), len) || fsync(fileno(f)))
 		goto out_close;
 	if (fclose(f)) {
 		f = NULL;
@@ -337,10 +336,12 @@ out:
 
 typedef struct {
 	const char *p, *end;
+	snapshot_blocks *blocks;
+	int damaged; /* a block taken did not match its checksum */
 } cursor;
 
 /* `count` records of `size` bytes, or NULL when the rest of the file is shorter. */
-static const void *take(cursor *c, uint64_t count, size_t size)
+static const void *take_unchecked(cursor *c, uint64_t count, size_t size)
 {
 	size_t left = (size_t)(c->end - c->p);
 	if (count > left / size)
@@ -350,6 +351,17 @@ static const void *take(cursor *c, uint64_t count, size_t size)
 		return NULL;
 	const void *r = c->p;
 	c->p += padded;
+	return r;
+}
+
+/* The same, its blocks checked before anything reads it: what the checks at load read. */
+static const void *take(cursor *c, uint64_t count, size_t size)
+{
+	const void *r = take_unchecked(c, count, size);
+	if (r && snapshot_blocks_check(c->blocks, r, (size_t)count * size)) {
+		c->damaged = 1;
+		return NULL;
+	}
 	return r;
 }
 
@@ -477,7 +489,7 @@ static const char *read_layer(cursor *c, geodata_layer *L, geodata_layer_id id, 
 {
 	const layer_header *lh = take(c, 1, sizeof(*lh));
 	if (!lh)
-		return "truncated";
+		return c->damaged ? "checksum mismatch" : "truncated";
 	layer_view v = {.release = mapped, .lh = lh};
 	v.fr = take(c, lh->nfeatures, sizeof(*v.fr));
 	v.first = lh->nfeatures < UINT64_MAX ? take(c, lh->nfeatures + 1, sizeof(uint32_t)) : NULL;
@@ -490,9 +502,12 @@ static const char *read_layer(cursor *c, geodata_layer *L, geodata_layer_id id, 
 	const geodata_bbox *boxes = take(c, lh->npieces, sizeof(geodata_bbox));
 	const rtree_node *nodes = take(c, lh->nnodes, sizeof(rtree_node));
 	const uint32_t *items = take(c, lh->nitems, sizeof(uint32_t));
-	const double *coords = take(c, lh->ncoords, sizeof(double));
+	/* Checked when a render first reads them (blocks.c). */
+	const double *coords = take_unchecked(c, lh->ncoords, sizeof(double));
 	v.lens = take(c, lh->nlens, sizeof(uint32_t));
 	v.pool = take(c, lh->nstrings, 1);
+	if (c->damaged)
+		return "checksum mismatch";
 	if (!v.fr || !v.first || !recs || !boxes || !nodes || !items || !coords || !v.lens ||
 	    !v.pool)
 		return "an array runs past the end of the file";
@@ -507,6 +522,7 @@ static const char *read_layer(cursor *c, geodata_layer *L, geodata_layer_id id, 
 	if (pthread_mutex_init(&L->pieces_lock, NULL))
 		return "out of memory";
 	L->mapped = 1; /* from here layer_finish destroys the lock and leaves the mapping alone */
+	L->blocks = c->blocks;
 	L->id = id;
 	L->attribution = geodata_layer_info_get(id)->attribution;
 	L->nfeatures = lh->nfeatures;
@@ -559,7 +575,10 @@ static void point_geom(const geodata_layer *L, uint64_t coff, uint64_t loff, geo
 	g->bbox = point_box(g->xy);
 }
 
-/* The pieces from records read_layer has checked: every run and offset lies in its arrays. */
+/*
+ * The pieces from records read_layer has checked: every run and offset lies in its arrays.
+ * 0, GEODATA_ENOMEM, or GEODATA_EDAMAGED when a point's coordinates fail their checksum.
+ */
 int snapshot_layer_pieces(geodata_layer *L)
 {
 	const piece_rec *pr = L->piece_recs;
@@ -568,6 +587,12 @@ int snapshot_layer_pieces(geodata_layer *L)
 		return GEODATA_ENOMEM;
 	for (size_t i = 0; L->point_recs && i < L->npieces; i++) {
 		const point_rec *pt = (const point_rec *)L->piece_recs + i;
+		/* The points' boxes are computed from their coordinates: check those first. */
+		if (snapshot_blocks_check(L->blocks, L->coords + pt->coff, 2 * sizeof(double)) ||
+		    snapshot_blocks_check(L->blocks, L->coords + pt->lonlat_coff, 2 * sizeof(double))) {
+			free(pieces);
+			return GEODATA_EDAMAGED;
+		}
 		pieces[i].feature = (uint32_t)pt->feature;
 		point_geom(L, pt->coff, pt->loff, &pieces[i].level[0]);
 		for (int z = 1; z < GEODATA_LEVELS; z++)
@@ -592,9 +617,14 @@ static void say(geodata_error *why, const char *what, const char *detail)
 		         detail ? detail : "");
 }
 
-static uint32_t body_crc(const void *buf, size_t len)
+/* The block table of a header's body_end, or NULL when it does not fit the buffer. */
+static const uint32_t *table_of(const void *buf, size_t len)
 {
-	return crc_add(0, (const char *)buf + sizeof(file_header), len - sizeof(file_header));
+	const file_header *h = buf;
+	if (len < sizeof(*h) || h->body_end < sizeof(*h) || h->body_end > len || h->body_end % 8 ||
+	    snapshot_table_size(h->body_end) != len - h->body_end)
+		return NULL;
+	return (const uint32_t *)((const char *)buf + h->body_end);
 }
 
 uint64_t snapshot_seal(void *buf, size_t len)
@@ -603,17 +633,26 @@ uint64_t snapshot_seal(void *buf, size_t len)
 		return 0;
 	file_header *h = buf;
 	h->length = len;
-	h->crc = body_crc(buf, len);
+	uint32_t *table = (uint32_t *)table_of(buf, len);
+	if (!table)
+		return h->fingerprint;
+	const char *body = (const char *)buf + sizeof(*h);
+	size_t blen = h->body_end - sizeof(*h), n = snapshot_nblocks(blen);
+	for (size_t k = 0; k < n; k++) {
+		size_t off = k * SNAPSHOT_BLOCK;
+		table[k] = snapshot_crc(0, body + off,
+		                        blen - off < SNAPSHOT_BLOCK ? blen - off : SNAPSHOT_BLOCK);
+	}
+	h->crc = snapshot_crc(0, table, n * sizeof(*table));
 	return h->fingerprint;
 }
 
-/* `body_ok`: `buf` is the file mapping, whose bytes the caller has checksummed. */
-static geodata *parse(const void *buf, size_t len, uint64_t fingerprint, int body_ok,
-                      geodata_error *why)
+/* The header, and the block table it checksums; NULL (and `why`) when either is unsound. */
+static snapshot_blocks *header_blocks(const void *buf, size_t len, uint64_t fingerprint,
+                                      geodata_error *why)
 {
-	cursor c = {buf, (const char *)buf + len};
-	const file_header *h = take(&c, 1, sizeof(*h));
-	if (!h || memcmp(h->magic, SNAPSHOT_MAGIC, 8) || h->layout != layout_id() ||
+	const file_header *h = buf;
+	if (len < sizeof(*h) || memcmp(h->magic, SNAPSHOT_MAGIC, 8) || h->layout != layout_id() ||
 	    h->nlayers != geodata_layer_count()) {
 		say(why, "not a snapshot of this version", NULL);
 		return NULL;
@@ -622,23 +661,47 @@ static geodata *parse(const void *buf, size_t len, uint64_t fingerprint, int bod
 		say(why, "made from another version of the data", NULL);
 		return NULL;
 	}
-	if (h->length != len) {
+	const uint32_t *table = h->length == len ? table_of(buf, len) : NULL;
+	if (!table) {
 		say(why, "truncated or extended", NULL);
 		return NULL;
 	}
-	if (!body_ok && h->crc != body_crc(buf, len)) {
-		say(why, "checksum mismatch", NULL);
+	size_t blen = h->body_end - sizeof(*h);
+	if (h->crc != snapshot_crc(0, table, snapshot_nblocks(blen) * sizeof(*table))) {
+		say(why, "checksum mismatch", "block table");
 		return NULL;
 	}
+	snapshot_blocks *b = snapshot_blocks_create((const char *)buf + sizeof(*h), blen, table);
+	if (!b)
+		say(why, "out of memory", NULL);
+	return b;
+}
+
+/* `mapped`: `buf` is the file mapping, whose checked pages may be given back. */
+static geodata *parse(const void *buf, size_t len, uint64_t fingerprint, int check_all,
+                      int mapped, geodata_error *why)
+{
+	snapshot_blocks *blocks = header_blocks(buf, len, fingerprint, why);
+	if (!blocks)
+		return NULL;
+	if (check_all && snapshot_blocks_check_all(blocks, mapped)) {
+		say(why, "checksum mismatch", NULL);
+		snapshot_blocks_destroy(blocks);
+		return NULL;
+	}
+	const file_header *h = buf;
+	cursor c = {(const char *)buf + sizeof(*h), (const char *)buf + h->body_end, blocks, 0};
 	geodata *gd = calloc(1, sizeof(*gd));
 	if (!gd) {
 		say(why, "out of memory", NULL);
+		snapshot_blocks_destroy(blocks);
 		return NULL;
 	}
+	gd->blocks = blocks;
 	for (int i = 0; i < GEODATA_LAYER_COUNT; i++) {
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		const char *bad = read_layer(&c, &gd->layers[i], (geodata_layer_id)i, body_ok);
+		const char *bad = read_layer(&c, &gd->layers[i], (geodata_layer_id)i, mapped);
 		if (bad) {
 			char what[64];
 			snprintf(what, sizeof(what), "layer '%s'", geodata_layer_name(i));
@@ -662,52 +725,10 @@ static geodata *parse(const void *buf, size_t len, uint64_t fingerprint, int bod
 
 geodata *snapshot_parse(const void *buf, size_t len, uint64_t fingerprint, geodata_error *why)
 {
-	return parse(buf, len, fingerprint, 0, why);
+	return parse(buf, len, fingerprint, 1, 0, why);
 }
 
-#ifndef MAP_POPULATE
-#define MAP_POPULATE 0
-#endif
-
-/*
- * The checksum of the file read through short-lived mappings of a few
- * megabytes rather than through the mapping kept: the page cache serves it
- * either way, but pages read through the kept mapping would all stay
- * resident in this process, while a render only touches the layers and
- * zooms it draws. The file is replaced by rename, never rewritten in place,
- * so the bytes mapped are the bytes checked.
- */
-static int file_body_ok(int fd, size_t len, uint64_t fingerprint, geodata_error *why)
-{
-	enum { CHUNK = 8 << 20 }; /* a multiple of the page size */
-	file_header h;
-	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
-		say(why, "cannot read", strerror(errno));
-		return 0;
-	}
-	/* A header that does not fit is refused by the parser, with its reason. */
-	if (memcmp(h.magic, SNAPSHOT_MAGIC, 8) || h.fingerprint != fingerprint || h.length != len)
-		return 1;
-	uint32_t crc = 0;
-	for (size_t off = 0; off < len; off += CHUNK) {
-		size_t n = len - off < CHUNK ? len - off : CHUNK;
-		const char *m = mmap(NULL, n, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, (off_t)off);
-		if (m == MAP_FAILED) {
-			say(why, "cannot map", strerror(errno));
-			return 0;
-		}
-		size_t skip = off ? 0 : sizeof(h);
-		crc = crc_add(crc, m + skip, n - skip);
-		munmap((void *)m, n);
-	}
-	if (h.crc != crc) {
-		say(why, "checksum mismatch", NULL);
-		return 0;
-	}
-	return 1;
-}
-
-geodata *snapshot_load(const char *path, uint64_t fingerprint, geodata_error *why)
+geodata *snapshot_load(const char *path, uint64_t fingerprint, int check_all, geodata_error *why)
 {
 	if (why)
 		why->msg[0] = 0;
@@ -728,14 +749,12 @@ geodata *snapshot_load(const char *path, uint64_t fingerprint, geodata_error *wh
 		say(why, "truncated", NULL);
 		goto out;
 	}
-	if (!file_body_ok(fd, (size_t)st.st_size, fingerprint, why))
-		goto out;
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (map == MAP_FAILED) {
 		say(why, "cannot map", strerror(errno));
 		goto out;
 	}
-	gd = parse(map, (size_t)st.st_size, fingerprint, 1, why);
+	gd = parse(map, (size_t)st.st_size, fingerprint, check_all, 1, why);
 	if (gd) {
 		gd->map = map;
 		gd->map_len = (size_t)st.st_size;

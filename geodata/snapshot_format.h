@@ -11,21 +11,35 @@
  * lengths (uint32) and the string pool; each array padded to 8 bytes. A layer whose every
  * piece is one point has point records in place of piece records. Coordinates and
  * run lengths are grouped by slot (zoom 0 to 12, then degrees): one zoom's lie together.
- * `crc` is zlib's CRC-32 of every byte after the header.
+ *
+ * The layers end at `body_end`; then comes the block table: zlib's CRC-32 of each
+ * SNAPSHOT_BLOCK bytes of [sizeof(file_header), body_end) (the last block shorter), padded to
+ * 8 bytes. `crc` is the CRC-32 of the table. A load checks the table, then the blocks of
+ * everything but the coordinates before it reads them; the coordinates' blocks are checked
+ * when they are first drawn (blocks.c), or all at load when the caller asks.
  */
 
 /* Bump on any change to what the loader computes: a snapshot of older output must not be used. */
-#define SNAPSHOT_MAGIC "BRFMSNPA"
+#define SNAPSHOT_MAGIC "BRFMSNPB"
 #define SNAPSHOT_SLOTS (GEODATA_LEVELS + 1)
+/* Small enough that a view's coordinates cost little more than themselves to check. */
+#define SNAPSHOT_BLOCK ((size_t)64 << 10)
 
 typedef struct {
 	char magic[8];
 	uint64_t fingerprint;
 	uint64_t layout; /* sizes of the records, so that a different build never misreads a file */
 	uint64_t nlayers;
-	uint64_t length; /* of the whole file: a truncated copy is told at once */
-	uint64_t crc;
+	uint64_t length;   /* of the whole file: a truncated copy is told at once */
+	uint64_t body_end; /* where the layers end and the block table begins */
+	uint64_t crc;      /* of the block table */
 } snapshot_file_header;
+
+/** Blocks of checksum in a body of `body` bytes. */
+static inline size_t snapshot_nblocks(uint64_t body)
+{
+	return (size_t)((body + SNAPSHOT_BLOCK - 1) / SNAPSHOT_BLOCK);
+}
 
 typedef struct {
 	uint64_t nfeatures, npieces, ncoords, nlens, nstrings, nnodes, nitems, root;
@@ -71,7 +85,12 @@ typedef struct {
  * array. Whatever the bytes, it never reads outside `buf`.
  */
 geodata *snapshot_parse(const void *buf, size_t len, uint64_t fingerprint, geodata_error *why);
-/** Recomputes the checksum and length of a snapshot in memory; returns its fingerprint. */
+/**
+ * Recomputes the block table, its checksum and the length of a snapshot in memory whose
+ * header's `body_end` is set and whose `len` has room for the table; returns its fingerprint.
+ */
 uint64_t snapshot_seal(void *buf, size_t len);
+/** Bytes of the table after a body ending at `body_end`, padding included. */
+size_t snapshot_table_size(uint64_t body_end);
 
 #endif

@@ -272,6 +272,11 @@ int cli_loaded_open(cli_common *c, cli_loaded *l, int scene)
 		return 0;
 	geodata_problems pr = {0};
 	l->ev = geodata_events_load(l->gd, c->events, &pr);
+	if (!l->ev && geodata_damaged(l->gd)) {
+		/* Said by cli_loaded_draw, which loads again. */
+		geodata_problems_finish(&pr);
+		return CLI_EXIT_RUNTIME;
+	}
 	if (!l->ev)
 		return cli_events_rejected(c->events, &pr);
 	geodata_problems_finish(&pr);
@@ -280,6 +285,27 @@ int cli_loaded_open(cli_common *c, cli_loaded *l, int scene)
 	if (!l->scene)
 		return cli_fail(CLI_EXIT_RUNTIME, "%s", te.msg);
 	return 0;
+}
+
+int cli_loaded_draw(cli_common *c, const char *cmd, cli_draw_fn draw, void *ud)
+{
+	cli_loaded l;
+	/* One view: the snapshot's coordinates are checked as they are drawn, not all 300 MB. */
+	c->gopts.check_lazily = 1;
+	int rc = cli_loaded_open(c, &l, 1);
+	if (!rc)
+		rc = draw(c, &l, ud);
+	if (geodata_damaged(l.gd)) {
+		cli_loaded_close(&l);
+		fprintf(stderr, "briefmap %s: the base data snapshot fails its checksum: rebuilding it\n",
+		        cmd);
+		c->gopts.check_lazily = 0;
+		rc = cli_loaded_open(c, &l, 1);
+		if (!rc)
+			rc = draw(c, &l, ud);
+	}
+	cli_loaded_close(&l);
+	return rc;
 }
 
 int cli_briefing_options(int argc, char **argv, cli_common *c, const char *cmd, const char *help)

@@ -134,6 +134,19 @@ typedef struct cli_loaded {
 /** Loads data, views and, with `scene`, the events and a scene; 0 or an exit status. */
 int cli_loaded_open(cli_common *c, cli_loaded *l, int scene);
 void cli_loaded_close(cli_loaded *l);
+/**
+ * Draws what a command writes, into its own buffers: returns 0 or an exit
+ * status, and says nothing when geodata_damaged(l->gd).
+ */
+typedef int (*cli_draw_fn)(cli_common *c, cli_loaded *l, void *ud);
+/**
+ * Loads the data and events and calls `draw`, the snapshot's coordinates
+ * checked as they are read; when they fail their checksum, nothing drawn from
+ * them is kept: the data are loaded again, checked whole (which rebuilds the
+ * snapshot), and `draw` is called again. Returns `draw`'s status or the
+ * load's.
+ */
+int cli_loaded_draw(cli_common *c, const char *cmd, cli_draw_fn draw, void *ud);
 
 /* The subcommands with files of their own; argv[0] is the subcommand's name. */
 int cli_cmd_new(int argc, char **argv, cli_common *c);

@@ -103,41 +103,43 @@ static int render_options(int argc, char **argv, cli_common *c, params_sheet *p,
 	return -1;
 }
 
+typedef struct {
+	params_sheet p;
+	tile_buffer buf;
+} render_job;
+
+static int render_draw(cli_common *c, cli_loaded *l, void *ud)
+{
+	(void)c;
+	render_job *j = ud;
+	tile_error te;
+	tile_buffer_finish(&j->buf);
+	if (params_sheet_view(&j->p, l->views) != 0)
+		return cli_fail(CLI_EXIT_USAGE, "render: unknown view '%s' (see `briefmap views`)",
+		                j->p.view);
+	int trc = tile_sheet_render(l->scene, &j->p.req, &j->buf, &te);
+	if (trc && geodata_damaged(l->gd))
+		return CLI_EXIT_RUNTIME;
+	if (trc)
+		return cli_fail(trc == TILE_EINVAL || trc == TILE_ETOOBIG || trc == TILE_ECRS
+		                    ? CLI_EXIT_USAGE
+		                    : CLI_EXIT_RUNTIME,
+		                "render: %s", te.msg);
+	return 0;
+}
+
 static int cmd_render(int argc, char **argv, cli_common *c)
 {
-	params_sheet p;
+	render_job j = {0};
 	const char *out = NULL;
-	params_sheet_init(&p);
-	int orc = render_options(argc, argv, c, &p, &out);
+	params_sheet_init(&j.p);
+	int orc = render_options(argc, argv, c, &j.p, &out);
 	if (orc >= 0)
 		return orc;
-	int frc = cli_common_finish(c, "render");
-	if (frc)
-		return frc;
-
-	cli_loaded l;
-	tile_buffer buf = {0};
-	tile_error te;
-	int rc = cli_loaded_open(c, &l, 1);
-	if (rc)
-		goto out;
-	if (params_sheet_view(&p, l.views) != 0) {
-		rc = cli_fail(CLI_EXIT_USAGE, "render: unknown view '%s' (see `briefmap views`)",
-		              p.view);
-		goto out;
-	}
-	int trc = tile_sheet_render(l.scene, &p.req, &buf, &te);
-	if (trc) {
-		rc = cli_fail(trc == TILE_EINVAL || trc == TILE_ETOOBIG || trc == TILE_ECRS
-		                  ? CLI_EXIT_USAGE
-		                  : CLI_EXIT_RUNTIME,
-		              "render: %s", te.msg);
-		goto out;
-	}
-	rc = cli_write_file_atomic(out, buf.data, buf.len);
-out:
-	tile_buffer_finish(&buf);
-	cli_loaded_close(&l);
+	int rc = cli_common_finish(c, "render");
+	if (!rc && !(rc = cli_loaded_draw(c, "render", render_draw, &j)))
+		rc = cli_write_file_atomic(out, j.buf.data, j.buf.len);
+	tile_buffer_finish(&j.buf);
 	return rc;
 }
 
@@ -198,35 +200,39 @@ static int tile_options(int argc, char **argv, cli_common *c, params_tile *t, co
 	return -1;
 }
 
-static int cmd_tile(int argc, char **argv, cli_common *c)
-{
+typedef struct {
 	params_tile t;
-	const char *out = NULL;
-	params_tile_init(&t);
-	int orc = tile_options(argc, argv, c, &t, &out);
-	if (orc >= 0)
-		return orc;
-	int frc = cli_common_finish(c, "tile");
-	if (frc)
-		return frc;
-	cli_loaded l;
-	tile_buffer buf = {0};
+	tile_buffer buf;
+} tile_job;
+
+static int tile_draw(cli_common *c, cli_loaded *l, void *ud)
+{
+	tile_job *j = ud;
+	const params_tile *t = &j->t;
 	tile_error te = {"tile outside the pyramid"};
 	tile_key k;
-	int rc = cli_loaded_open(c, &l, 1);
-	if (rc)
-		goto out;
-	const geodata_events *ev = tile_scene_events(l.scene);
-	if (tile_key_init(&k, t.tileset, t.z, t.x, t.y, t.scale, t.format, t.until,
+	tile_buffer_finish(&j->buf);
+	const geodata_events *ev = tile_scene_events(l->scene);
+	if (tile_key_init(&k, t->tileset, t->z, t->x, t->y, t->scale, t->format, t->until,
 	                  ev ? geodata_events_hash(ev) : 0, c->slug) != 0 ||
-	    (tile_key_set_lang(&k, t.lang), tile_key_render(l.scene, &k, &buf, &te))) {
-		rc = cli_fail(CLI_EXIT_RUNTIME, "tile: %s", te.msg);
-		goto out;
-	}
-	rc = cli_write_file_atomic(out, buf.data, buf.len);
-out:
-	tile_buffer_finish(&buf);
-	cli_loaded_close(&l);
+	    (tile_key_set_lang(&k, t->lang), tile_key_render(l->scene, &k, &j->buf, &te)))
+		return geodata_damaged(l->gd) ? CLI_EXIT_RUNTIME
+		                              : cli_fail(CLI_EXIT_RUNTIME, "tile: %s", te.msg);
+	return 0;
+}
+
+static int cmd_tile(int argc, char **argv, cli_common *c)
+{
+	tile_job j = {0};
+	const char *out = NULL;
+	params_tile_init(&j.t);
+	int orc = tile_options(argc, argv, c, &j.t, &out);
+	if (orc >= 0)
+		return orc;
+	int rc = cli_common_finish(c, "tile");
+	if (!rc && !(rc = cli_loaded_draw(c, "tile", tile_draw, &j)))
+		rc = cli_write_file_atomic(out, j.buf.data, j.buf.len);
+	tile_buffer_finish(&j.buf);
 	return rc;
 }
 

@@ -259,6 +259,18 @@ int render_path_geom(render_ctx *ctx, const geodata_geom *merc, const geodata_ge
 	return 0;
 }
 
+int render_path_piece(render_ctx *ctx, const geodata_layer *layer, const geodata_piece *p)
+{
+	const geodata_geom *merc = geodata_piece_geom(layer, p, ctx->zoom);
+	if (merc && !merc->npoints)
+		return 0;
+	/* Degrees only where the view reprojects them: their blocks are the file's biggest. */
+	const geodata_geom *ll = ctx->proj ? geodata_piece_geom(layer, p, GEODATA_SLOT_LONLAT) : NULL;
+	if (!merc || (ctx->proj && !ll))
+		return TILE_EDATA;
+	return render_path_geom(ctx, merc, ll);
+}
+
 int render_lonlat_to_px(render_ctx *ctx, double lon, double lat, double *px, double *py)
 {
 	double xy[2] = {lon, lat};

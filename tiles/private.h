@@ -140,6 +140,11 @@ static inline void render_merc_to_px(const render_ctx *ctx, double x, double y, 
  * Points add nothing. Returns 0, or a negative TILE_E* code.
  */
 int render_path_geom(render_ctx *ctx, const geodata_geom *merc, const geodata_geom *lonlat);
+/**
+ * Adds a base-layer piece of `layer` as render_path_geom does, reading its geometry through
+ * geodata_piece_geom; TILE_EDATA when those bytes fail their checksum.
+ */
+int render_path_piece(render_ctx *ctx, const geodata_layer *layer, const geodata_piece *p);
 /** Maps a point in degrees to logical pixels; returns 0, or -1 if it cannot be projected. */
 int render_lonlat_to_px(render_ctx *ctx, double lon, double lat, double *px, double *py);
 

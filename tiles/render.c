@@ -32,6 +32,7 @@ void render_ctx_init_merc(render_ctx *ctx, const tile_scene *s, const tile_view 
 
 typedef struct {
 	render_ctx *ctx;
+	const geodata_layer *layer;
 	int mode; /* 0: every piece, 1: emphasised countries only */
 	int rc;
 } path_walk;
@@ -41,20 +42,19 @@ static int add_piece(const geodata_piece *p, const geodata_feature *f, void *ud)
 	path_walk *w = ud;
 	if (w->mode == 1 && !tile_emphasis_has(w->ctx->emphasis, f->code))
 		return 0;
-	const geodata_geom *g = &p->level[w->ctx->zoom];
-	if (!g->npoints)
-		return 0;
-	w->rc = render_path_geom(w->ctx, g, &p->lonlat);
+	w->rc = render_path_piece(w->ctx, w->layer, p);
 	return w->rc;
 }
 
 static int layer_path(render_ctx *ctx, geodata_layer_id id, int mode, int path_mode)
 {
 	const geodata_layer *L = geodata_layer_get(tile_scene_data(ctx->scene), id);
-	path_walk w = {ctx, mode, 0};
+	path_walk w = {ctx, L, mode, 0};
 	cairo_new_path(ctx->cr);
 	ctx->path_mode = path_mode;
-	geodata_layer_query(L, &ctx->query, add_piece, &w);
+	int qrc = geodata_layer_query(L, &ctx->query, add_piece, &w);
+	if (qrc && !w.rc)
+		w.rc = qrc == GEODATA_EDAMAGED ? TILE_EDATA : TILE_ENOMEM;
 	ctx->path_mode = RENDER_PATH_PLAIN;
 	return w.rc;
 }

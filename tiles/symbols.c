@@ -452,8 +452,8 @@ static int area_path(render_ctx *ctx, const geodata_events *ev, const geodata_ev
 	if (n > 0 && n <= 64) {
 		for (size_t i = 0; i < n && !rc; i++) {
 			const geodata_piece *p = geodata_layer_piece(states, idx[i]);
-			if (p && p->level[ctx->zoom].npoints)
-				rc = render_path_geom(ctx, &p->level[ctx->zoom], &p->lonlat);
+			if (p)
+				rc = render_path_piece(ctx, states, p);
 		}
 		return rc;
 	}

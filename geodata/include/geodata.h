@@ -39,7 +39,8 @@ enum {
 	GEODATA_ENOMEM = -2,   /**< allocation failed */
 	GEODATA_EIO = -3,      /**< a source could not be opened or read */
 	GEODATA_EPROJ = -4,    /**< PROJ could not build or run a transformation */
-	GEODATA_ENOTFOUND = -5 /**< no such view, event or layer */
+	GEODATA_ENOTFOUND = -5, /**< no such view, event or layer */
+	GEODATA_EDAMAGED = -6   /**< the base data snapshot's bytes fail their checksum */
 };
 
 /** An error message buffer owned by the caller. */
@@ -129,6 +130,8 @@ typedef struct geodata_piece {
 	geodata_geom level[GEODATA_LEVELS]; /**< EPSG:3857, generalised for each zoom */
 	geodata_geom lonlat;               /**< source geometry in degrees, full detail */
 } geodata_piece;
+/** The slot of geodata_piece_geom that is the piece's `lonlat`; zooms are slots 0 to 12. */
+#define GEODATA_SLOT_LONLAT GEODATA_LEVELS
 
 typedef struct geodata geodata;
 typedef struct geodata_layer geodata_layer;
@@ -218,6 +221,12 @@ typedef struct geodata_options {
 	 * must be in a CRS with a known definition; it is reprojected.
 	 */
 	const char *layer_source[GEODATA_LAYERS_MAX];
+	/**
+	 * 1: of a snapshot, check the records at load and each block of coordinates when
+	 * first read (geodata_piece_geom), for a command that draws one view; 0 (a server):
+	 * check the whole file at load.
+	 */
+	int check_lazily;
 } geodata_options;
 
 /** Load timing and size of one layer, for `briefmap check`. */
@@ -237,6 +246,12 @@ geodata *geodata_load(const geodata_options *opts, geodata_error *err);
 void geodata_destroy(geodata *gd);
 
 const geodata_layer *geodata_layer_get(const geodata *gd, geodata_layer_id id);
+/**
+ * Whether bytes of the snapshot read since load (with `check_lazily`) failed
+ * their checksum. A command checks it before it writes anything drawn: then
+ * it loads again without `check_lazily`, which rebuilds the snapshot.
+ */
+int geodata_damaged(const geodata *gd);
 /** Whether the layers were mapped from the prepared snapshot rather than read through OGR. */
 int geodata_from_snapshot(const geodata *gd);
 /**
@@ -265,6 +280,15 @@ size_t geodata_layer_feature_count(const geodata_layer *layer);
 const geodata_feature *geodata_layer_feature(const geodata_layer *layer, size_t i);
 size_t geodata_layer_piece_count(const geodata_layer *layer);
 const geodata_piece *geodata_layer_piece(const geodata_layer *layer, size_t i);
+/**
+ * A piece's geometry of one slot (a zoom, or GEODATA_SLOT_LONLAT), to be read
+ * only through this: the coordinates of a snapshot loaded with
+ * `check_lazily` are checked against their checksums here, on first read.
+ * Returns NULL for a bad slot or when they fail the check (the snapshot is
+ * damaged: load again without `check_lazily`, which rebuilds it). Thread-safe.
+ */
+const geodata_geom *geodata_piece_geom(const geodata_layer *layer, const geodata_piece *p,
+                                       int slot);
 void geodata_layer_stats_get(const geodata_layer *layer, geodata_layer_stats *out);
 /** Finds a state by ISO 3166-2 code ("MX-SIN"); returns its feature index or -1. */
 long geodata_state_find(const geodata *gd, const char *iso_3166_2);

@@ -424,9 +424,78 @@ def test_render_ok():
         os.unlink(out)
 
 
+def coordinate_blocks(path):
+    """The 64 KiB blocks of a snapshot lying wholly inside its layers' coordinates, walking its
+    headers as geodata/snapshot.c does (record sizes of geodata/snapshot_format.h)."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    pad8 = lambda n: n + (-n % 8)
+    magic, _fp, _layout, nlayers, length, body_end, _crc = struct.unpack_from('<8s6Q', data, 0)
+    check(magic == b'BRFMSNPB' and length == len(data), '%s: not a snapshot this test knows' % path)
+    off, header, block, spans = 56, 56, 64 << 10, []
+    for _ in range(nlayers):
+        nf, npc, nco, nle, nst, nno, nit, _root, points = struct.unpack_from('<9Q', data, off)
+        off += pad8(9 * 8 + 3 * 8 + 2 * 32 + 8)
+        off += pad8(nf * 88) + pad8((nf + 1) * 4) + pad8(npc * (40 if points else 904))
+        off += pad8(npc * 32) + pad8(nno * 48) + pad8(nit * 4)
+        spans.append((off, off + nco * 8))
+        off += pad8(nco * 8) + pad8(nle * 4) + pad8(nst)
+    check(off == body_end, '%s: layers end at %d, the header says %d' % (path, off, body_end))
+    blocks = []
+    for a, b in spans:
+        first = (a - header + block - 1) // block
+        while header + (first + 1) * block <= b:
+            blocks.append(header + first * block)
+            first += 1
+    return blocks
+
+
+def test_damaged_snapshot_rebuilt():
+    """Damaged coordinates are found when a render reads them: nothing drawn from them is
+    written, the snapshot is rebuilt from the GeoPackage and the image is the sound one."""
+    data = os.path.join(TMP, 'data')
+    os.makedirs(data)
+    shutil.copy(os.path.join(os.environ.get('BRIEFMAP_DATA', os.path.join(ROOT, 'var/data')),
+                             'base.gpkg'), data)
+    env = dict(os.environ, SOURCE_DATE_EPOCH='1700000000')
+    cases = [['render', '--view', 'region', '--size', '800x500'], ['tile', '5/7/14']]
+
+    def draw(args, out):
+        return subprocess.run([BIN] + args + ['--data', data, '-o', out], capture_output=True,
+                              text=True, cwd=TMP, env=env, timeout=600)
+    good = []
+    for i, args in enumerate(cases):
+        out = os.path.join(TMP, 'good%d.png' % i)
+        p = draw(args, out)
+        check(p.returncode == 0, '%s: exit %d, %r' % (args[0], p.returncode, p.stderr))
+        with open(out, 'rb') as f:
+            good.append(f.read())
+    snap = os.path.join(data, 'base.snapshot')
+    blocks = coordinate_blocks(snap)
+    check(len(blocks) > 1000, 'only %d blocks of coordinates' % len(blocks))
+    for i, args in enumerate(cases):
+        with open(snap, 'r+b') as f:
+            for at in blocks:
+                f.seek(at + 1000)
+                byte = f.read(1)
+                f.seek(at + 1000)
+                f.write(bytes([byte[0] ^ 0x10]))
+        out = os.path.join(TMP, 'again%d.png' % i)
+        p = draw(args, out)
+        check(p.returncode == 0, '%s, damaged: exit %d, %r' % (args[0], p.returncode, p.stderr))
+        check('fails its checksum: rebuilding it' in p.stderr,
+              '%s, damaged: nothing said on stderr: %r' % (args[0], p.stderr))
+        with open(out, 'rb') as f:
+            check(f.read() == good[i], '%s, damaged: not the sound image' % args[0])
+        p = draw(args, out)
+        check(p.returncode == 0 and p.stderr == '', '%s after the rebuild: exit %d, %r'
+              % (args[0], p.returncode, p.stderr))
+
+
 TESTS = [test_help, test_unknown_command, test_render_usage_errors, test_tile_usage_errors,
          test_unwritable_outputs, test_failure_keeps_old_file, test_views, test_check_ok,
-         test_check_broken_events, test_check_quotes, test_tile_ok, test_render_ok]
+         test_check_broken_events, test_check_quotes, test_tile_ok, test_render_ok,
+         test_damaged_snapshot_rebuilt]
 
 
 def main():

@@ -161,10 +161,13 @@ static void find_sections(const unsigned char *buf, size_t len, sections *out)
 		s->pool = off += pad8(s->lh.nlens * sizeof(uint32_t));
 		off += pad8(s->lh.nstrings);
 	}
-	assert_int_equal(off, len);
+	const snapshot_file_header *h = (const snapshot_file_header *)buf;
+	assert_int_equal(off, h->body_end);
+	assert_int_equal(len, h->body_end + snapshot_table_size(h->body_end));
 }
 
 typedef struct walk {
+	const geodata_layer *layer;
 	size_t pieces;
 	double sum;
 } walk;
@@ -174,8 +177,9 @@ static int touch(const geodata_piece *p, const geodata_feature *f, void *ud)
 	walk *w = ud;
 	w->pieces++;
 	w->sum += (double)strlen(f->name) + strlen(f->name_es) + strlen(f->code) + strlen(f->country);
-	for (int z = 0; z <= GEODATA_LEVELS; z++) {
-		const geodata_geom *g = z < GEODATA_LEVELS ? &p->level[z] : &p->lonlat;
+	for (int z = 0; z <= GEODATA_SLOT_LONLAT; z++) {
+		const geodata_geom *g = geodata_piece_geom(w->layer, p, z);
+		assert_non_null(g);
 		size_t k = 0;
 		for (uint32_t r = 0; r < g->nparts; r++)
 			for (uint32_t i = 0; i < g->part_len[r]; i++, k++)
@@ -192,7 +196,7 @@ static void walk_all(const geodata *gd)
 	                                   GEODATA_MERC_HALF, GEODATA_MERC_HALF};
 	for (int i = 0; i < GEODATA_LAYER_COUNT; i++) {
 		const geodata_layer *L = geodata_layer_get(gd, (geodata_layer_id)i);
-		walk w = {0};
+		walk w = {L, 0, 0};
 		geodata_layer_query(L, &world, touch, &w);
 		for (size_t f = 0; f < geodata_layer_feature_count(L); f++) {
 			size_t idx[8];
@@ -417,9 +421,20 @@ static void test_damaged_file_is_rebuilt(void **state)
 	                                   "coordinate", "truncated",   "flip"};
 	test_rng rng = {0x5eed0003};
 	for (size_t i = 0; i < sizeof what / sizeof what[0]; i++) {
-		corrupt_file(fx, what[i], &rng);
 		geodata_error err = {{0}};
-		geodata *gd = load(fx, &err);
+		geodata *gd;
+		if (strcmp(what[i], "coordinate") && strcmp(what[i], "flip")) {
+			/* Records are checked at load even when coordinates wait for their first read. */
+			corrupt_file(fx, what[i], &rng);
+			geodata_options lazily = {.data_dir = fx->dir, .check_lazily = 1};
+			gd = geodata_load(&lazily, &err);
+			assert_non_null(gd);
+			if (geodata_from_snapshot(gd))
+				fail_msg("%s: accepted by a load checking coordinates lazily", what[i]);
+			geodata_destroy(gd);
+		}
+		corrupt_file(fx, what[i], &rng);
+		gd = load(fx, &err);
 		if (!gd)
 			fail_msg("%s: not rebuilt: %s", what[i], err.msg);
 		assert_false(geodata_from_snapshot(gd));
@@ -551,6 +566,7 @@ static void test_load_leaves_checked_records_unread(void **state)
 }
 
 typedef struct zoom_walk {
+	const geodata_layer *layer;
 	int zoom;
 	size_t bytes;
 	double sum;
@@ -560,7 +576,8 @@ static int touch_zoom(const geodata_piece *p, const geodata_feature *f, void *ud
 {
 	(void)f;
 	zoom_walk *w = ud;
-	const geodata_geom *g = &p->level[w->zoom];
+	const geodata_geom *g = geodata_piece_geom(w->layer, p, w->zoom);
+	assert_non_null(g);
 	for (uint32_t i = 0; i < 2 * g->npoints; i++)
 		w->sum += g->xy[i];
 	w->bytes += 2 * (size_t)g->npoints * sizeof(double);
@@ -587,8 +604,10 @@ static void test_one_zoom_stays_compact(void **state)
 	for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++)
 		assert_non_null(geodata_layer_piece(geodata_layer_get(gd, layers[i]), 0));
 	long before = mapped_rss_kb(fx->snap);
-	for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++)
-		geodata_layer_query(geodata_layer_get(gd, layers[i]), &world, touch_zoom, &w);
+	for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
+		w.layer = geodata_layer_get(gd, layers[i]);
+		geodata_layer_query(w.layer, &world, touch_zoom, &w);
+	}
 	long grew = mapped_rss_kb(fx->snap) - before;
 	/* Pages are mapped in by the kernel's fault-around windows and folios, not one by one:
 	 * four times what was read is still far below the 190 MB a file with the zooms of each
@@ -601,6 +620,84 @@ static void test_one_zoom_stays_compact(void **state)
 		         "coordinates (at most %ld kB allowed)",
 		         grew, w.bytes / 1024, bound);
 	geodata_destroy(gd);
+}
+
+/* The countries' piece with the longest full-detail run of its own (not shared with zoom 2). */
+static size_t longest_own_run(const unsigned char *buf, const sections *s)
+{
+	const snapshot_piece_rec *pr =
+	    (const snapshot_piece_rec *)(buf + s[GEODATA_COUNTRIES].pieces);
+	size_t best = 0;
+	for (size_t i = 0; i < s[GEODATA_COUNTRIES].lh.npieces; i++)
+		if (pr[i].g[GEODATA_MAX_ZOOM].coff != pr[i].g[2].coff &&
+		    pr[i].g[GEODATA_MAX_ZOOM].npoints > pr[best].g[GEODATA_MAX_ZOOM].npoints)
+			best = i;
+	return best;
+}
+
+/*
+ * Loaded to draw one view, a snapshot checks its records at load and each block of
+ * coordinates when first read: damaged coordinates a render does not read leave its image as
+ * it was; those it reads are refused, never drawn, and loading again checked whole rebuilds
+ * the snapshot.
+ */
+static void test_lazy_check_refuses_what_it_reads(void **state)
+{
+	fixture *fx = *state;
+	sections s[GEODATA_LAYER_COUNT];
+	find_sections(fx->good, fx->len, s);
+	unsigned char *buf = malloc(fx->len);
+	assert_non_null(buf);
+	memcpy(buf, fx->good, fx->len);
+	size_t p = longest_own_run(buf, s);
+	const snapshot_geom_rec *g =
+	    &((const snapshot_piece_rec *)(buf + s[GEODATA_COUNTRIES].pieces))[p].g[GEODATA_MAX_ZOOM];
+	double *xy = (double *)(buf + s[GEODATA_COUNTRIES].coords) + g->coff + 2 * (g->npoints / 2);
+	double mx = xy[0], my = xy[1];
+	xy[0] += 1e5;
+	assert_int_equal(write_file(fx->snap, buf, fx->len), 0);
+	free(buf);
+
+	geodata_options opts = {.data_dir = fx->dir, .check_lazily = 1};
+	geodata_error err = {{0}};
+	geodata *gd = geodata_load(&opts, &err);
+	assert_non_null(gd);
+	assert_true(geodata_from_snapshot(gd));
+	assert_false(geodata_damaged(gd));
+	tile_error te = {{0}};
+	tile_scene *sc = tile_scene_create(gd, NULL, 0, &te);
+	assert_non_null(sc);
+	tile_buffer out = {0};
+	assert_int_equal(
+	    tile_render_xyz(sc, TILE_TILESET_BASE, tiles[0][0], tiles[0][1], tiles[0][2], 1,
+	                    GEODATA_DAY_OPEN, &out, &te),
+	    0);
+	assert_true(out.len == fx->ref[0].len && !memcmp(out.data, fx->ref[0].data, out.len));
+	tile_buffer_finish(&out);
+	assert_false(geodata_damaged(gd));
+
+	/* The zoom-12 tile on the damaged point reads it: refused, and the damage is known. */
+	double n = (double)(1 << GEODATA_MAX_ZOOM), w = 2 * GEODATA_MERC_HALF;
+	long tx = (long)((mx + GEODATA_MERC_HALF) / w * n), ty = (long)((GEODATA_MERC_HALF - my) / w * n);
+	assert_int_equal(tile_render_xyz(sc, TILE_TILESET_BASE, GEODATA_MAX_ZOOM, tx, ty, 1,
+	                                 GEODATA_DAY_OPEN, &out, &te),
+	                 TILE_EDATA);
+	tile_buffer_finish(&out);
+	assert_true(geodata_damaged(gd));
+	const geodata_layer *L = geodata_layer_get(gd, GEODATA_COUNTRIES);
+	assert_null(geodata_piece_geom(L, geodata_layer_piece(L, p), GEODATA_MAX_ZOOM));
+	assert_non_null(geodata_piece_geom(L, geodata_layer_piece(L, p), 2));
+	tile_scene_unref(sc);
+	geodata_destroy(gd);
+
+	opts.check_lazily = 0;
+	gd = geodata_load(&opts, &err);
+	assert_non_null(gd);
+	assert_false(geodata_from_snapshot(gd));
+	if (!strstr(geodata_snapshot_note(gd), "checksum mismatch"))
+		fail_msg("the note does not say why: '%s'", geodata_snapshot_note(gd));
+	geodata_destroy(gd);
+	printf("lazy check: zoom 2 drawn as before, tile 12/%ld/%ld refused, then rebuilt\n", tx, ty);
 }
 
 /*
@@ -712,6 +809,7 @@ int main(void)
 	    cmocka_unit_test(test_one_zoom_stays_compact),
 	    cmocka_unit_test(test_load_leaves_checked_records_unread),
 	    cmocka_unit_test(test_points_kept_small),
+	    cmocka_unit_test(test_lazy_check_refuses_what_it_reads),
 	    cmocka_unit_test(test_mapped_as_read),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -34,7 +34,8 @@ enum {
 	TILE_ETOOBIG = -4, /**< the requested image exceeds the size limits */
 	TILE_ECRS = -5,    /**< unknown or unusable CRS */
 	TILE_ERANGE = -6,  /**< tile coordinates out of range */
-	TILE_EIO = -7      /**< writing the output failed */
+	TILE_EIO = -7,     /**< writing the output failed */
+	TILE_EDATA = -8    /**< the base data snapshot is damaged (load it again, checked whole) */
 };
 
 typedef struct tile_error {
