@@ -115,8 +115,10 @@ static void hatch_clip(cairo_t *cr, double gx0, double gy0, double step, double 
  */
 /*
  * One period of the stipple (step x 2 steps of the global grid) as a repeating image, for
- * an image target whose device pixels sit on whole pixels of that grid: painting it gives
- * the dots of stipple_clip without filling hundreds of discs through the clip per tile.
+ * an image target whose device pixels are a whole number of them per period: painting it
+ * gives the dots of stipple_clip without filling hundreds of discs through the clip. Where
+ * the grid's origin falls between device pixels (a sheet's map), the period is drawn with
+ * that same fraction, so that every dot keeps the coverage it would have had.
  * Returns 1 when painted, 0 when the target does not qualify, and the caller fills instead.
  */
 static int stipple_paint(cairo_t *cr, double gx0, double gy0, double step, double radius)
@@ -126,16 +128,20 @@ static int stipple_paint(cairo_t *cr, double gx0, double gy0, double step, doubl
 	double sc = m.xx, tw = step * sc, th = 2 * step * sc;
 	double ox = m.x0 - gx0 * sc, oy = m.y0 - gy0 * sc; /* the grid's origin, device pixels */
 	/* A tile's origin is a whole pixel up to the rounding of its extent in metres. */
+	if (fabs(ox - round(ox)) < 1e-6)
+		ox = round(ox);
+	if (fabs(oy - round(oy)) < 1e-6)
+		oy = round(oy);
 	if (cairo_surface_get_type(cairo_get_target(cr)) != CAIRO_SURFACE_TYPE_IMAGE ||
 	    m.xy != 0 || m.yx != 0 || m.yy != sc || !(sc >= 1 && sc <= 4) || tw != floor(tw) ||
-	    fabs(ox - round(ox)) > 1e-6 || fabs(oy - round(oy)) > 1e-6)
+	    !isfinite(ox) || !isfinite(oy) || fabs(ox) > 1e9 || fabs(oy) > 1e9)
 		return 0;
-	gx0 = (m.x0 - round(ox)) / sc;
-	gy0 = (m.y0 - round(oy)) / sc;
+	double ix = floor(ox), iy = floor(oy);
 	cairo_surface_t *t = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, (int)tw, (int)th);
 	cairo_t *tc = cairo_create(t);
 	cairo_set_source(tc, cairo_get_source(cr));
 	cairo_set_antialias(tc, cairo_get_antialias(cr));
+	cairo_translate(tc, ox - ix, oy - iy);
 	cairo_scale(tc, sc, sc);
 	/* Each dot with its copies one period away, so that dots on the period's edges wrap. */
 	for (int r = -1; r <= 3; r++)
@@ -151,8 +157,8 @@ static int stipple_paint(cairo_t *cr, double gx0, double gy0, double step, doubl
 	cairo_pattern_t *p = cairo_pattern_create_for_surface(t);
 	cairo_surface_destroy(t);
 	cairo_matrix_t pm;
-	/* User space to the period's pixels: the global grid at the device's scale. */
-	cairo_matrix_init(&pm, sc, 0, 0, sc, gx0 * sc, gy0 * sc);
+	/* User space to the period's pixels: device pixels counted from the period's corner. */
+	cairo_matrix_init(&pm, sc, 0, 0, sc, m.x0 - ix, m.y0 - iy);
 	cairo_pattern_set_matrix(p, &pm);
 	cairo_pattern_set_extend(p, CAIRO_EXTEND_REPEAT);
 	cairo_pattern_set_filter(p, CAIRO_FILTER_NEAREST);
