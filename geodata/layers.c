@@ -1,5 +1,6 @@
 /* layers.c: the one table of base layers (source, fields, drawing, labels) and their accessors. */
 #include <math.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -111,6 +112,7 @@ void layer_finish(geodata_layer *L)
 		/* Only the fixed-up copies are ours; the rest belongs to the mapping. */
 		free(L->features);
 		free(L->pieces);
+		free((void *)L->piece_state);
 		pthread_mutex_destroy(&L->pieces_lock);
 		memset(L, 0, sizeof(*L));
 		return;
@@ -183,35 +185,72 @@ size_t geodata_layer_piece_count(const geodata_layer *layer)
 	return layer->npieces;
 }
 
-const geodata_piece *layer_pieces(const geodata_layer *cL)
+enum { PIECE_UNBUILT, PIECE_BUILDING, PIECE_READY };
+
+/* A mapped layer's arrays of pieces and their states, allocated once; 0 or GEODATA_ENOMEM. */
+static int pieces_alloc(geodata_layer *L)
 {
-	/* Shared read-only by every thread: the one lazy member is built once, under its lock. */
-	geodata_layer *L = (geodata_layer *)cL;
-	if (atomic_load_explicit(&L->pieces_ready, memory_order_acquire))
-		return L->pieces;
+	if (atomic_load_explicit(&L->pieces_alloced, memory_order_acquire))
+		return 0;
 	pthread_mutex_lock(&L->pieces_lock);
-	if (!atomic_load_explicit(&L->pieces_ready, memory_order_relaxed)) {
-		int rc = snapshot_layer_pieces(L);
-		if (rc == 0)
-			atomic_store_explicit(&L->pieces_ready, 1, memory_order_release);
-		else
-			atomic_store_explicit(&L->pieces_error, rc, memory_order_relaxed);
+	if (!atomic_load_explicit(&L->pieces_alloced, memory_order_relaxed)) {
+		/* calloc of this size maps zero pages: a piece never asked for costs no memory. */
+		if (!L->pieces)
+			L->pieces = calloc(L->npieces + 1, sizeof(geodata_piece));
+		if (!L->piece_state)
+			L->piece_state = calloc(L->npieces + 1, 1);
+		if (L->pieces && L->piece_state)
+			atomic_store_explicit(&L->pieces_alloced, 1, memory_order_release);
 	}
 	pthread_mutex_unlock(&L->pieces_lock);
-	return atomic_load_explicit(&L->pieces_ready, memory_order_acquire) ? L->pieces : NULL;
+	return atomic_load_explicit(&L->pieces_alloced, memory_order_acquire) ? 0 : GEODATA_ENOMEM;
 }
 
-/* Why layer_pieces gave NULL. */
-static int pieces_error(const geodata_layer *L)
+const geodata_piece *layer_piece_at(const geodata_layer *cL, size_t i, int *why)
 {
-	int rc = atomic_load_explicit(&((geodata_layer *)L)->pieces_error, memory_order_relaxed);
-	return rc ? rc : GEODATA_ENOMEM;
+	/* Shared read-only by every thread: the lazy members are built once each. */
+	geodata_layer *L = (geodata_layer *)cL;
+	if (atomic_load_explicit(&L->pieces_ready, memory_order_acquire))
+		return &L->pieces[i];
+	int rc = pieces_alloc(L);
+	if (rc) {
+		if (why)
+			*why = rc;
+		return NULL;
+	}
+	_Atomic unsigned char *st = &L->piece_state[i];
+	unsigned char s = atomic_load_explicit(st, memory_order_acquire);
+	while (s != PIECE_READY) {
+		unsigned char unbuilt = PIECE_UNBUILT;
+		if (s == PIECE_UNBUILT && atomic_compare_exchange_strong(st, &unbuilt, PIECE_BUILDING)) {
+			rc = snapshot_piece_build(L, i, &L->pieces[i]);
+			/* Damaged bytes stay damaged: the next caller finds them again. */
+			atomic_store_explicit(st, rc ? PIECE_UNBUILT : PIECE_READY,
+			                      memory_order_release);
+			if (rc) {
+				if (why)
+					*why = rc;
+				return NULL;
+			}
+			break;
+		}
+		sched_yield(); /* another thread is building it: a few hundred nanoseconds */
+		s = atomic_load_explicit(st, memory_order_acquire);
+	}
+	return &L->pieces[i];
+}
+
+const geodata_piece *layer_pieces(const geodata_layer *L)
+{
+	for (size_t i = 0; i < L->npieces; i++)
+		if (!layer_piece_at(L, i, NULL))
+			return NULL;
+	return L->npieces ? layer_piece_at(L, 0, NULL) : L->pieces;
 }
 
 const geodata_piece *geodata_layer_piece(const geodata_layer *layer, size_t i)
 {
-	const geodata_piece *pieces = i < layer->npieces ? layer_pieces(layer) : NULL;
-	return pieces ? &pieces[i] : NULL;
+	return i < layer->npieces ? layer_piece_at(layer, i, NULL) : NULL;
 }
 
 const geodata_geom *geodata_piece_geom(const geodata_layer *layer, const geodata_piece *p,
@@ -293,15 +332,13 @@ int geodata_layer_query(const geodata_layer *layer, const geodata_bbox *bbox, ge
 	h.len = 0;
 	h.cap = sizeof(h.small) / sizeof(h.small[0]);
 	int rc = rtree_search(&layer->index, layer->piece_boxes, bbox, collect, &h);
-	const geodata_piece *pieces = !rc && h.len ? layer_pieces(layer) : NULL;
-	if (!rc && h.len && !pieces)
-		rc = pieces_error(layer);
 	if (!rc) {
 		/* Source order keeps overlapping strokes identical from one tile to the next. */
 		qsort(h.v, h.len, sizeof(uint32_t), u32_cmp);
 		for (size_t i = 0; i < h.len && !rc; i++) {
-			const geodata_piece *p = &pieces[h.v[i]];
-			rc = fn(p, &layer->features[p->feature], ud);
+			int why = 0;
+			const geodata_piece *p = layer_piece_at(layer, h.v[i], &why);
+			rc = p ? fn(p, &layer->features[p->feature], ud) : why;
 		}
 	}
 	if (h.v != h.small)

@@ -38,10 +38,16 @@ void rtree_finish(rtree *t);
 int rtree_search(const rtree *t, const geodata_bbox *boxes, const geodata_bbox *q,
                  int (*fn)(uint32_t item, void *ud), void *ud);
 
-/** The pieces of `L` (built from the snapshot on first use; thread-safe), NULL when out of memory. */
+/**
+ * Piece `i` of `L` (i < npieces): a mapped layer's is built from its record on first use
+ * (thread-safe). NULL when out of memory or when a point's coordinates fail their checksum
+ * (`*why`, may be NULL, says which: GEODATA_ENOMEM or GEODATA_EDAMAGED).
+ */
+const geodata_piece *layer_piece_at(const geodata_layer *L, size_t i, int *why);
+/** Every piece of `L`, for writing a snapshot; NULL as layer_piece_at. */
 const geodata_piece *layer_pieces(const geodata_layer *L);
-/** Builds a mapped layer's pieces from its records (snapshot.c); 0 or GEODATA_ENOMEM. */
-int snapshot_layer_pieces(geodata_layer *L);
+/** Fills `p` from piece `i`'s checked record (snapshot.c); 0 or GEODATA_EDAMAGED. */
+int snapshot_piece_build(const geodata_layer *L, size_t i, geodata_piece *p);
 
 /*
  * A snapshot's block checksums (blocks.c): each block of the file is checked
@@ -74,8 +80,11 @@ struct geodata_layer {
 	 * features. A layer read through OGR has them from the start (pieces_ready set).
 	 */
 	geodata_piece *pieces;
-	atomic_int pieces_ready;
-	atomic_int pieces_error; /**< why they could not be built: GEODATA_ENOMEM or _EDAMAGED */
+	atomic_int pieces_ready; /**< every piece is built (a layer read through OGR) */
+	/* Of a mapped layer: allocated on first use, under pieces_lock, untouched pages staying
+	 * out of memory; each piece built when first asked for, as piece_state says. */
+	_Atomic unsigned char *piece_state;
+	atomic_int pieces_alloced; /**< pieces and piece_state are allocated */
 	pthread_mutex_t pieces_lock; /**< initialised for mapped layers only */
 	const void *piece_recs; /**< the checked records pieces are built from (mapped layers) */
 	int point_recs;         /**< piece_recs are snapshot_point_recs (a layer of points) */

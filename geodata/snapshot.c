@@ -575,38 +575,26 @@ static void point_geom(const geodata_layer *L, uint64_t coff, uint64_t loff, geo
 	g->bbox = point_box(g->xy);
 }
 
-/*
- * The pieces from records read_layer has checked: every run and offset lies in its arrays.
- * 0, GEODATA_ENOMEM, or GEODATA_EDAMAGED when a point's coordinates fail their checksum.
- */
-int snapshot_layer_pieces(geodata_layer *L)
+int snapshot_piece_build(const geodata_layer *L, size_t i, geodata_piece *p)
 {
-	const piece_rec *pr = L->piece_recs;
-	geodata_piece *pieces = calloc(L->npieces + 1, sizeof(geodata_piece));
-	if (!pieces)
-		return GEODATA_ENOMEM;
-	for (size_t i = 0; L->point_recs && i < L->npieces; i++) {
+	if (L->point_recs) {
 		const point_rec *pt = (const point_rec *)L->piece_recs + i;
-		/* The points' boxes are computed from their coordinates: check those first. */
+		/* The point's boxes are computed from its coordinates: check those first. */
 		if (snapshot_blocks_check(L->blocks, L->coords + pt->coff, 2 * sizeof(double)) ||
-		    snapshot_blocks_check(L->blocks, L->coords + pt->lonlat_coff, 2 * sizeof(double))) {
-			free(pieces);
+		    snapshot_blocks_check(L->blocks, L->coords + pt->lonlat_coff, 2 * sizeof(double)))
 			return GEODATA_EDAMAGED;
-		}
-		pieces[i].feature = (uint32_t)pt->feature;
-		point_geom(L, pt->coff, pt->loff, &pieces[i].level[0]);
+		p->feature = (uint32_t)pt->feature;
+		point_geom(L, pt->coff, pt->loff, &p->level[0]);
 		for (int z = 1; z < GEODATA_LEVELS; z++)
-			pieces[i].level[z] = pieces[i].level[0];
-		point_geom(L, pt->lonlat_coff, pt->lonlat_loff, &pieces[i].lonlat);
+			p->level[z] = p->level[0];
+		point_geom(L, pt->lonlat_coff, pt->lonlat_loff, &p->lonlat);
+		return 0;
 	}
-	for (size_t i = 0; !L->point_recs && i < L->npieces; i++) {
-		geodata_piece *p = &pieces[i];
-		p->feature = (uint32_t)pr[i].feature;
-		for (int z = 0; z < GEODATA_LEVELS; z++)
-			rec_to_geom(L, &pr[i].g[z], &p->level[z]);
-		rec_to_geom(L, &pr[i].g[GEODATA_LEVELS], &p->lonlat);
-	}
-	L->pieces = pieces;
+	const piece_rec *pr = (const piece_rec *)L->piece_recs + i;
+	p->feature = (uint32_t)pr->feature;
+	for (int z = 0; z < GEODATA_LEVELS; z++)
+		rec_to_geom(L, &pr->g[z], &p->level[z]);
+	rec_to_geom(L, &pr->g[GEODATA_LEVELS], &p->lonlat);
 	return 0;
 }
 
