@@ -280,6 +280,8 @@ int cli_loaded_open(cli_common *c, cli_loaded *l, int scene)
 	if (!l->ev)
 		return cli_events_rejected(c->events, &pr);
 	geodata_problems_finish(&pr);
+	/* The events copied the areas they name, in full detail: pages the drawing never reads. */
+	geodata_mapping_release(l->gd);
 	tile_error te;
 	l->scene = tile_scene_create(l->gd, l->ev, 0, &te);
 	if (!l->scene)

@@ -22,6 +22,12 @@ void tile_emphasis_find(const geodata *gd, const geodata_events *ev, tile_emphas
 int tile_emphasis_has(const tile_emphasis *e, const char *code);
 /** The scene's emphasised countries (none for a scene without events). */
 const tile_emphasis *scene_emphasis(const tile_scene *s);
+/**
+ * Said when an image's drawing is over and only its encoding is left: a one-off command's
+ * scene gives the snapshot's mapped pages back then (they stay in the page cache), so that
+ * its resident set does not peak with them and the encoder's buffers at once.
+ */
+void scene_drawn(const tile_scene *s);
 
 /* ---- scene.c: what is computed once per scene ------------------------- */
 

@@ -24,12 +24,20 @@ struct tile_scene {
 	int warming; /* warm-up threads started */
 	atomic_int stop; /* set when the scene goes away before the warm-up ends */
 	atomic_int warm_left; /* warm-up threads still running */
+	int one_off; /* made for one command's drawing, not a server's (not eager) */
 };
 _Static_assert(offsetof(struct tile_scene, d) == 0, "scene_data_of reads the scene's first member");
 
 const tile_emphasis *scene_emphasis(const tile_scene *s)
 {
 	return &s->d.emphasis;
+}
+
+void scene_drawn(const tile_scene *s)
+{
+	/* A server's upkeep thread decides when to give its pages back: drawing goes on. */
+	if (s->one_off)
+		geodata_mapping_release(s->d.gd);
 }
 
 /* The distance lines from each event of a `from` kind to each of a `to` kind, with PROJ's geodesics. */
@@ -148,6 +156,7 @@ tile_scene *tile_scene_create(const geodata *gd, geodata_events *events, int eag
 		return NULL;
 	}
 	atomic_init(&s->refs, 1);
+	s->one_off = !eager;
 	s->d.gd = gd;
 	s->d.measures = label_measures_create(); /* NULL only costs time: placements measure */
 	s->d.sprites = label_sprites_create(LABEL_SPRITE_BUDGET); /* NULL: labels drawn as text */

@@ -358,6 +358,7 @@ int tile_sheet_render(const tile_scene *s, const tile_sheet_request *req, tile_b
 	sheet_textkit_finish(&tk);
 	cairo_destroy(cr);
 	cr = NULL;
+	scene_drawn(s);
 	sheet_meta m = meta_of(&st);
 	rc = fmt->writer->write(surf, &sink, &m, out, err);
 done:
