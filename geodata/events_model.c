@@ -37,6 +37,7 @@ void events_free(geodata_events *ev)
 	arena_finish(&ev->mem);
 	free(ev->feature_json); /* the strings are in the arena */
 	free(ev->collection_json);
+	pthread_mutex_destroy(&ev->json_lock);
 	free(ev->by_id);
 	free(ev->area_feature);
 	free(ev->article);
@@ -336,16 +337,6 @@ const geodata_event *geodata_events_find(const geodata_events *ev, const char *i
 uint64_t geodata_events_hash(const geodata_events *ev)
 {
 	return ev ? ev->hash : 0;
-}
-
-const char *geodata_events_geojson(const geodata_events *ev)
-{
-	return ev ? ev->collection_json : NULL;
-}
-
-const char *geodata_event_geojson(const geodata_events *ev, size_t i)
-{
-	return ev && i < ev->count ? ev->feature_json[i] : NULL;
 }
 
 const geodata_kinds *geodata_events_kinds(const geodata_events *ev)

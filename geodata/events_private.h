@@ -2,6 +2,7 @@
 #ifndef BRIEFMAP_GEODATA_EVENTS_PRIVATE_H
 #define BRIEFMAP_GEODATA_EVENTS_PRIVATE_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 
@@ -9,10 +10,10 @@
 
 /*
  * Who calls whom, never in a circle:
- *   events_read.c     (file, JSON parse, geometry, one feature) -> validate, model, geom, json,
+ *   events_read.c     (file, JSON parse, geometry, one feature) -> validate, model, geom,
  *                                                                  problems
  *   events_validate.c (structure, size limits, properties)       -> model, geom, problems
- *   events_json.c     (GeoJSON for the API)                      -> model
+ *   events_json.c     (GeoJSON for the API, on first demand)     -> model
  *   events_model.c    (storage, areas, projection, lookups)      -> problems
  *   events_geom.c     (positions counted, zoom levels, stacks)   -> arena
  *   events_problems.c (one-line problems)
@@ -34,6 +35,10 @@ struct geodata_events {
 	size_t *by_id; /* event indices sorted by id, for lookups */
 	/* Per event: the base-layer feature its `area` resolved to at load, or -1. */
 	long *area_feature;
+	/* The API's GeoJSON, written on first demand (only `serve` sends it): `json_ready` is set
+	 * once both are complete, under `json_lock`, and never cleared. */
+	pthread_mutex_t json_lock;
+	atomic_int json_ready;
 	char **feature_json;
 	char *collection_json;
 	uint64_t hash;
@@ -121,7 +126,10 @@ int events_finite_numbers(struct json_object *v, int depth);
 int events_check_area_code(events_loader *L, const char *code);
 
 /* ---- events_json.c ---- */
-/** Writes each event's Feature and the whole collection; 0 or -1 when memory is exhausted. */
-int events_json_write(geodata_events *ev);
+/**
+ * Writes each event's Feature and the whole collection once, whichever thread asks first;
+ * 0, or -1 when memory is exhausted (nothing is kept then, and a later call tries again).
+ */
+int events_json_ensure(geodata_events *ev);
 
 #endif

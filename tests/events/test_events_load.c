@@ -198,7 +198,7 @@ static void test_good_file_loads(void **state)
 	assert_true(b->anchor_lat > 12 && b->anchor_lat < 16);
 	assert_true(b->merc_bbox.minx < b->anchor_x && b->anchor_x < b->merc_bbox.maxx);
 
-	/* Serialised once: RFC 7946 with the model's properties. */
+	/* Written on first demand: RFC 7946 with the model's properties. */
 	json_object *fc = json_tokener_parse(geodata_events_geojson(ev));
 	assert_non_null(fc);
 	assert_string_equal(json_object_get_string(json_object_object_get(fc, "type")),
