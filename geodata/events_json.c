@@ -309,6 +309,7 @@ const char *geodata_events_geojson(const geodata_events *ev)
 
 const char *geodata_event_geojson(const geodata_events *ev, size_t i)
 {
-	return ev && i < ev->count && !events_json_ensure((geodata_events *)ev) ? ev->feature_json[i]
-	                                                                         : NULL;
+	return ev && i < ev->count && !events_json_ensure((geodata_events *)ev)
+	           ? ev->feature_json[i]
+	           : NULL;
 }

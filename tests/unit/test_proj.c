@@ -104,11 +104,24 @@ static void test_web_mercator_as_the_database_gives_it(void **state)
 	assert_non_null(ctx);
 	PJ *db = database_route(ctx);
 
-	enum { FIXED = 14, RANDOM = 2000 };
-	double pts[2 * (FIXED + RANDOM)] = {
-	    180, 0, -180, 0, 180, 85.05112878, -180, -85.05112878, 0, 85.05112878, 0, -85.05112878,
-	    -180, 85.05, 180, -85.05, 0, 0, -99.1332, 19.4326, -66.9036, 10.4806, 179.9999999, 45,
-	    -179.9999999, -45, 1e-12, -1e-12};
+	/* The corners and edges of the square world, the antimeridian, and places. */
+	static const double fixed[][2] = {{180, 0},
+	                                  {-180, 0},
+	                                  {180, 85.05112878},
+	                                  {-180, -85.05112878},
+	                                  {0, 85.05112878},
+	                                  {0, -85.05112878},
+	                                  {-180, 85.05},
+	                                  {180, -85.05},
+	                                  {0, 0},
+	                                  {-99.1332, 19.4326},
+	                                  {-66.9036, 10.4806},
+	                                  {179.9999999, 45},
+	                                  {-179.9999999, -45},
+	                                  {1e-12, -1e-12}};
+	enum { FIXED = sizeof fixed / sizeof *fixed, RANDOM = 2000 };
+	double pts[2 * (FIXED + RANDOM)];
+	memcpy(pts, fixed, sizeof fixed);
 	test_rng rng = {4326};
 	for (int i = 0; i < RANDOM; i++) {
 		pts[2 * (FIXED + i)] = test_rng_uniform(&rng, -180, 180);
