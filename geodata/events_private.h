@@ -52,6 +52,18 @@ struct geodata_events {
 	int oom;
 };
 
+/*
+ * One area as the load resolved it: its copied pieces and, once found, its
+ * anchor in degrees. Events on one area (statements about one country) share
+ * both: the copies are read-only, and the anchor would come out the same.
+ */
+typedef struct events_area {
+	const geodata_geom *lonlat, *merc;
+	size_t n;
+	int anchored;
+	double lon, lat;
+} events_area;
+
 /* State of one load: where problems go and what is being built. Not shared between threads. */
 typedef struct events_loader {
 	const geodata *gd;
@@ -60,6 +72,11 @@ typedef struct events_loader {
 	geodata_events *ev;
 	geodata_proj *proj;
 	int proj_failed;
+	/* Areas resolved so far, per feature of the countries and the states layers (NULL until
+	 * the first area of that layer). */
+	events_area *areas[2];
+	/* The current feature's area, or NULL. */
+	events_area *area;
 	/* The article quotes are checked against, or NULL. */
 	const char *article;
 	size_t article_len;
@@ -98,11 +115,14 @@ geodata_bbox events_geoms_bbox(const geodata_geom *g, size_t n);
 void events_geom_bbox(geodata_geom *g);
 /**
  * Resolves a checked ISO 3166-2 or ISO 3166-1 alpha-2 code against the base data
- * and copies its polygons into `e` (the events outlive the base data). Sets
- * `*feature` to the feature index in the states or countries layer. Returns
- * 0, or -1 with a problem.
+ * and copies its polygons into the model (the events outlive the base data),
+ * once per area: `e` shares them with earlier events on the same area. Sets
+ * `*feature` to the feature index in the states or countries layer and
+ * `L->area` to the area. Returns 0, or -1 with a problem.
  */
 int events_area_resolve(events_loader *L, const char *code, geodata_event *e, long *feature);
+/** Frees what the load kept of the areas it resolved. */
+void events_areas_finish(events_loader *L);
 /** Fills `e->merc` from `e->lonlat`; 0 or -1 with a problem. */
 int events_project(events_loader *L, geodata_event *e);
 /** Sets the anchor (degrees and metres) and `merc_bbox`; 0 or -1 with a problem. */

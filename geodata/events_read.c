@@ -410,6 +410,7 @@ static geodata_events *load_with_article(const geodata *gd, const void *data, si
 done:
 	json_object_put(root);
 	geodata_proj_destroy(L.proj);
+	events_areas_finish(&L);
 	if (len > EVENTS_TRIM_BYTES)
 		malloc_trim(0); /* the parse's transient tree is gone: give its pages back */
 	events_problems_close(&L);
