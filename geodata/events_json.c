@@ -1,5 +1,5 @@
-/* events_json.c: writes the events model as the API's GeoJSON, once at load: each event's Feature
- * and the FeatureCollection of them all. */
+/* events_json.c: writes the events model as the API's GeoJSON, once, when it is first asked for:
+ * each event's Feature and the FeatureCollection of them all. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,11 +232,19 @@ static char *collection_join(const geodata_events *ev, size_t total)
 	return out;
 }
 
+static void json_drop(geodata_events *ev)
+{
+	free(ev->feature_json); /* the strings are in the arena */
+	free(ev->collection_json);
+	ev->feature_json = NULL;
+	ev->collection_json = NULL;
+}
+
 /*
  * Each feature's tree lives only while it is written out; the collection is
  * the features' strings joined, never a second tree of the whole file.
  */
-int events_json_write(geodata_events *ev)
+static int json_write(geodata_events *ev)
 {
 	const int flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
 	ev->feature_json = calloc(ev->count ? ev->count : 1, sizeof *ev->feature_json);
@@ -266,5 +274,42 @@ int events_json_write(geodata_events *ev)
 	free(first);
 	if (rc == 0 && !(ev->collection_json = collection_join(ev, total)))
 		rc = -1;
+	if (rc)
+		json_drop(ev);
 	return rc;
+}
+
+/*
+ * Only `serve` sends these strings, and they cost a one-off command about half
+ * of its events' load time: the first caller writes them, later ones (of any
+ * thread) only read. A failed write keeps nothing, so that a later call can
+ * try again.
+ */
+int events_json_ensure(geodata_events *ev)
+{
+	if (atomic_load_explicit(&ev->json_ready, memory_order_acquire))
+		return 0;
+	int rc = 0;
+	pthread_mutex_lock(&ev->json_lock);
+	if (!atomic_load_explicit(&ev->json_ready, memory_order_relaxed)) {
+		rc = json_write(ev);
+		if (rc == 0)
+			atomic_store_explicit(&ev->json_ready, 1, memory_order_release);
+	}
+	pthread_mutex_unlock(&ev->json_lock);
+	return rc;
+}
+
+/* The one part of a loaded model written after its load, under its own lock: the model is
+ * not const where it was allocated. */
+const char *geodata_events_geojson(const geodata_events *ev)
+{
+	return ev && !events_json_ensure((geodata_events *)ev) ? ev->collection_json : NULL;
+}
+
+const char *geodata_event_geojson(const geodata_events *ev, size_t i)
+{
+	return ev && i < ev->count && !events_json_ensure((geodata_events *)ev)
+	           ? ev->feature_json[i]
+	           : NULL;
 }

@@ -37,6 +37,7 @@ void events_free(geodata_events *ev)
 	arena_finish(&ev->mem);
 	free(ev->feature_json); /* the strings are in the arena */
 	free(ev->collection_json);
+	pthread_mutex_destroy(&ev->json_lock);
 	free(ev->by_id);
 	free(ev->area_feature);
 	free(ev->article);
@@ -77,29 +78,11 @@ static int geom_copy(events_loader *L, const geodata_geom *src, geodata_geom *ds
 }
 
 /* Copies, so that the events do not depend on the base data's lifetime. */
-int events_area_resolve(events_loader *L, const char *code, geodata_event *e, long *feature)
+static int area_copy(events_loader *L, const geodata_layer *layer, long f, events_area *a)
 {
-	char q[64];
-	events_quote(code, q, sizeof q);
-	int country = strlen(code) == 2;
-	if (!L->gd) {
-		events_problem_field(L, "area", "cannot resolve %s: no base data loaded", q);
-		return -1;
-	}
-	long f = country ? geodata_country_find(L->gd, code) : geodata_state_find(L->gd, code);
-	const geodata_layer *layer =
-	    geodata_layer_get(L->gd, country ? GEODATA_COUNTRIES : GEODATA_STATES);
-	if (f < 0 || !layer) {
-		events_problem_field(L, "area", "unknown %s code %s (not in the %s layer)",
-		                     country ? "country" : "state", q,
-		                     country ? "countries" : "states");
-		return -1;
-	}
 	size_t n = geodata_layer_feature_pieces(layer, (size_t)f, NULL, 0);
-	if (n == 0) {
-		events_problem_field(L, "area", "the state %s has no geometry", q);
-		return -1;
-	}
+	if (n == 0)
+		return 1;
 	size_t *idx = malloc(n * sizeof *idx);
 	geodata_geom *ll = events_alloc(L->ev, n * sizeof *ll);
 	geodata_geom *merc = events_alloc(L->ev, n * sizeof *merc);
@@ -122,14 +105,69 @@ int events_area_resolve(events_loader *L, const char *code, geodata_event *e, lo
 		if (geom_copy(L, gll, &ll[i]) || geom_copy(L, gm, &merc[i]))
 			goto done;
 	}
-	e->lonlat = ll;
-	e->merc = merc;
-	e->ngeoms = n;
-	*feature = f;
+	a->lonlat = ll;
+	a->merc = merc;
+	a->n = n;
 	rc = 0;
 done:
 	free(idx);
 	return rc;
+}
+
+/* The slot of feature `f` of the countries (0) or states (1) layer; NULL when out of memory. */
+static events_area *area_slot(events_loader *L, int states, const geodata_layer *layer, long f)
+{
+	size_t nf = geodata_layer_feature_count(layer);
+	if ((size_t)f >= nf)
+		return NULL;
+	if (!L->areas[states] && !(L->areas[states] = calloc(nf, sizeof *L->areas[states]))) {
+		L->ev->oom = 1;
+		return NULL;
+	}
+	return &L->areas[states][f];
+}
+
+int events_area_resolve(events_loader *L, const char *code, geodata_event *e, long *feature)
+{
+	char q[64];
+	events_quote(code, q, sizeof q);
+	int country = strlen(code) == 2;
+	L->area = NULL;
+	if (!L->gd) {
+		events_problem_field(L, "area", "cannot resolve %s: no base data loaded", q);
+		return -1;
+	}
+	long f = country ? geodata_country_find(L->gd, code) : geodata_state_find(L->gd, code);
+	const geodata_layer *layer =
+	    geodata_layer_get(L->gd, country ? GEODATA_COUNTRIES : GEODATA_STATES);
+	if (f < 0 || !layer) {
+		events_problem_field(L, "area", "unknown %s code %s (not in the %s layer)",
+		                     country ? "country" : "state", q,
+		                     country ? "countries" : "states");
+		return -1;
+	}
+	events_area *a = area_slot(L, !country, layer, f);
+	if (!a)
+		return -1;
+	int rc = a->n ? 0 : area_copy(L, layer, f, a);
+	if (rc > 0)
+		events_problem_field(L, "area", "the state %s has no geometry", q);
+	if (rc)
+		return -1;
+	e->lonlat = a->lonlat;
+	e->merc = a->merc;
+	e->ngeoms = a->n;
+	*feature = f;
+	L->area = a;
+	return 0;
+}
+
+void events_areas_finish(events_loader *L)
+{
+	free(L->areas[0]);
+	free(L->areas[1]);
+	L->areas[0] = L->areas[1] = NULL;
+	L->area = NULL;
 }
 
 static geodata_proj *loader_proj(events_loader *L)
@@ -203,8 +241,9 @@ static int point_on_surface(const geodata_geom *g, double *lon, double *lat)
 		OGRGeometryH ring = OGR_G_CreateGeometry(wkbLinearRing);
 		if (!ring)
 			goto done;
-		for (uint32_t i = 0; i < g->part_len[r]; i++)
-			OGR_G_AddPoint_2D(ring, xy[2 * i], xy[2 * i + 1]);
+		/* All at once: point by point, the ring grew by reallocation. */
+		OGR_G_SetPoints(ring, (int)g->part_len[r], xy, 2 * sizeof *xy, xy + 1,
+		                2 * sizeof *xy, NULL, 0);
 		xy += 2 * (size_t)g->part_len[r];
 		OGRErr oe = OGR_G_AddGeometryDirectly(poly, ring);
 		if (oe != OGRERR_NONE)
@@ -222,6 +261,24 @@ done:
 	return rc;
 }
 
+/* A point inside the largest polygon of `e`. */
+static void polygon_anchor(const geodata_event *e, double *lon, double *lat)
+{
+	size_t best = 0;
+	double best_area = -1;
+	for (size_t i = 0; i < e->ngeoms; i++) {
+		double a = fabs(events_ring_area(e->merc[i].xy, e->merc[i].part_len[0]));
+		if (a > best_area)
+			best = i, best_area = a;
+	}
+	const geodata_geom *g = &e->lonlat[best];
+	if (point_on_surface(g, lon, lat)) {
+		/* Without GEOS: the middle of the box, which is inside for compact shapes. */
+		*lon = (g->bbox.minx + g->bbox.maxx) / 2;
+		*lat = (g->bbox.miny + g->bbox.maxy) / 2;
+	}
+}
+
 /* Where the symbol and label go: the point itself, or a point inside the largest polygon. */
 int events_anchor(events_loader *L, geodata_event *e)
 {
@@ -231,19 +288,13 @@ int events_anchor(events_loader *L, geodata_event *e)
 		uint32_t mid = g0->part_len[0] / 2;
 		lon = g0->xy[2 * mid], lat = g0->xy[2 * mid + 1];
 	} else if (g0->type == GEODATA_GEOM_POLYGON) {
-		size_t best = 0;
-		double best_area = -1;
-		for (size_t i = 0; i < e->ngeoms; i++) {
-			double a = fabs(events_ring_area(e->merc[i].xy, e->merc[i].part_len[0]));
-			if (a > best_area)
-				best = i, best_area = a;
-		}
-		const geodata_geom *g = &e->lonlat[best];
-		if (point_on_surface(g, &lon, &lat)) {
-			/* Without GEOS: the middle of the box, which is inside for compact shapes.
-			 */
-			lon = (g->bbox.minx + g->bbox.maxx) / 2;
-			lat = (g->bbox.miny + g->bbox.maxy) / 2;
+		events_area *a = e->area ? L->area : NULL;
+		if (a && a->anchored) {
+			lon = a->lon, lat = a->lat;
+		} else {
+			polygon_anchor(e, &lon, &lat);
+			if (a)
+				a->anchored = 1, a->lon = lon, a->lat = lat;
 		}
 	}
 	e->anchor_lon = lon;
@@ -343,16 +394,6 @@ const geodata_event *geodata_events_find(const geodata_events *ev, const char *i
 uint64_t geodata_events_hash(const geodata_events *ev)
 {
 	return ev ? ev->hash : 0;
-}
-
-const char *geodata_events_geojson(const geodata_events *ev)
-{
-	return ev ? ev->collection_json : NULL;
-}
-
-const char *geodata_event_geojson(const geodata_events *ev, size_t i)
-{
-	return ev && i < ev->count ? ev->feature_json[i] : NULL;
 }
 
 const geodata_kinds *geodata_events_kinds(const geodata_events *ev)

@@ -2,6 +2,7 @@
 #ifndef BRIEFMAP_GEODATA_EVENTS_PRIVATE_H
 #define BRIEFMAP_GEODATA_EVENTS_PRIVATE_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 
@@ -9,10 +10,10 @@
 
 /*
  * Who calls whom, never in a circle:
- *   events_read.c     (file, JSON parse, geometry, one feature) -> validate, model, geom, json,
+ *   events_read.c     (file, JSON parse, geometry, one feature) -> validate, model, geom,
  *                                                                  problems
  *   events_validate.c (structure, size limits, properties)       -> model, geom, problems
- *   events_json.c     (GeoJSON for the API)                      -> model
+ *   events_json.c     (GeoJSON for the API, on first demand)     -> model
  *   events_model.c    (storage, areas, projection, lookups)      -> problems
  *   events_geom.c     (positions counted, zoom levels, stacks)   -> arena
  *   events_problems.c (one-line problems)
@@ -34,6 +35,10 @@ struct geodata_events {
 	size_t *by_id; /* event indices sorted by id, for lookups */
 	/* Per event: the base-layer feature its `area` resolved to at load, or -1. */
 	long *area_feature;
+	/* The API's GeoJSON, written on first demand (only `serve` sends it): `json_ready` is set
+	 * once both are complete, under `json_lock`, and never cleared. */
+	pthread_mutex_t json_lock;
+	atomic_int json_ready;
 	char **feature_json;
 	char *collection_json;
 	uint64_t hash;
@@ -47,6 +52,18 @@ struct geodata_events {
 	int oom;
 };
 
+/*
+ * One area as the load resolved it: its copied pieces and, once found, its
+ * anchor in degrees. Events on one area (statements about one country) share
+ * both: the copies are read-only, and the anchor would come out the same.
+ */
+typedef struct events_area {
+	const geodata_geom *lonlat, *merc;
+	size_t n;
+	int anchored;
+	double lon, lat;
+} events_area;
+
 /* State of one load: where problems go and what is being built. Not shared between threads. */
 typedef struct events_loader {
 	const geodata *gd;
@@ -55,6 +72,11 @@ typedef struct events_loader {
 	geodata_events *ev;
 	geodata_proj *proj;
 	int proj_failed;
+	/* Areas resolved so far, per feature of the countries and the states layers (NULL until
+	 * the first area of that layer). */
+	events_area *areas[2];
+	/* The current feature's area, or NULL. */
+	events_area *area;
 	/* The article quotes are checked against, or NULL. */
 	const char *article;
 	size_t article_len;
@@ -93,11 +115,14 @@ geodata_bbox events_geoms_bbox(const geodata_geom *g, size_t n);
 void events_geom_bbox(geodata_geom *g);
 /**
  * Resolves a checked ISO 3166-2 or ISO 3166-1 alpha-2 code against the base data
- * and copies its polygons into `e` (the events outlive the base data). Sets
- * `*feature` to the feature index in the states or countries layer. Returns
- * 0, or -1 with a problem.
+ * and copies its polygons into the model (the events outlive the base data),
+ * once per area: `e` shares them with earlier events on the same area. Sets
+ * `*feature` to the feature index in the states or countries layer and
+ * `L->area` to the area. Returns 0, or -1 with a problem.
  */
 int events_area_resolve(events_loader *L, const char *code, geodata_event *e, long *feature);
+/** Frees what the load kept of the areas it resolved. */
+void events_areas_finish(events_loader *L);
 /** Fills `e->merc` from `e->lonlat`; 0 or -1 with a problem. */
 int events_project(events_loader *L, geodata_event *e);
 /** Sets the anchor (degrees and metres) and `merc_bbox`; 0 or -1 with a problem. */
@@ -121,7 +146,10 @@ int events_finite_numbers(struct json_object *v, int depth);
 int events_check_area_code(events_loader *L, const char *code);
 
 /* ---- events_json.c ---- */
-/** Writes each event's Feature and the whole collection; 0 or -1 when memory is exhausted. */
-int events_json_write(geodata_events *ev);
+/**
+ * Writes each event's Feature and the whole collection once, whichever thread asks first;
+ * 0, or -1 when memory is exhausted (nothing is kept then, and a later call tries again).
+ */
+int events_json_ensure(geodata_events *ev);
 
 #endif

@@ -1,5 +1,5 @@
 /* events_read.c: reads an events file: the bytes from disk, the JSON parsed once, each feature's
- * properties and geometry into the model, then the model's GeoJSON. */
+ * properties and geometry into the model, then its stacks. */
 #include <malloc.h>
 #include <math.h>
 #include <stdatomic.h>
@@ -381,6 +381,8 @@ static geodata_events *load_with_article(const geodata *gd, const void *data, si
 		events_problem_file(&L, "out of memory");
 		return NULL;
 	}
+	pthread_mutex_init(&L.ev->json_lock, NULL);
+	atomic_init(&L.ev->json_ready, 0);
 	L.ev->briefing = briefing;
 	if (!data || len == 0) {
 		events_problem_file(&L, "empty file");
@@ -401,14 +403,14 @@ static geodata_events *load_with_article(const geodata *gd, const void *data, si
 	/* The parsed tree is converted: free it before the next big allocations. */
 	json_object_put(root);
 	root = NULL;
-	if (!L.nproblems && !L.ev->oom &&
-	    (events_stacks_compute(L.ev->events, L.ev->count) || events_json_write(L.ev)))
+	if (!L.nproblems && !L.ev->oom && events_stacks_compute(L.ev->events, L.ev->count))
 		L.ev->oom = 1;
 	if (L.ev->oom)
 		events_problem_file(&L, "out of memory");
 done:
 	json_object_put(root);
 	geodata_proj_destroy(L.proj);
+	events_areas_finish(&L);
 	if (len > EVENTS_TRIM_BYTES)
 		malloc_trim(0); /* the parse's transient tree is gone: give its pages back */
 	events_problems_close(&L);

@@ -115,19 +115,23 @@ static enum MHD_Result handle_events(request *r, const char *id)
 		return reply_json(r, j, &o);
 	}
 	const char *body = NULL;
+	int found = !id;
 	if (id) {
 		size_t n = geodata_events_count(ev);
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n && !found; i++)
 			if (strcmp(geodata_events_get(ev, i)->id, id) == 0) {
 				body = geodata_event_geojson(ev, i);
-				break;
+				found = 1;
 			}
-		if (!body) {
-			geodata_events_unref(ev);
-			return reply_error(r, MHD_HTTP_NOT_FOUND, "no such event");
-		}
 	} else {
 		body = geodata_events_geojson(ev);
+	}
+	if (!body) {
+		geodata_events_unref(ev);
+		/* Written when the briefing was loaded; NULL here means memory ran out since. */
+		return found ? reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		                           "out of memory writing the events' GeoJSON")
+		             : reply_error(r, MHD_HTTP_NOT_FOUND, "no such event");
 	}
 	return reply_events_owned(r, ev, body, strlen(body), "application/geo+json", id ? id : "");
 }

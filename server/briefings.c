@@ -234,6 +234,11 @@ static brief *load_version(briefings *bs, const char *slug, const brief *prev,
 		problem = problem_text(what, &probs);
 		for (size_t i = 0; i < probs.count; i++)
 			log_line("briefmap: briefing %s: %s", slug, probs.lines[i]);
+	} else if (!geodata_events_geojson(ev)) {
+		/* Written here, once, so that no request pays for it or meets its failure. */
+		problem = strdup("out of memory writing the events' GeoJSON");
+		geodata_events_unref(ev);
+		ev = NULL;
 	} else {
 		views = views_load(p->f[F_VIEWS], &problem);
 	}

@@ -675,9 +675,22 @@ long geodata_events_area(const geodata_events *ev, const geodata_event *e,
                          geodata_layer_id *layer);
 /** A hash of the file's content, for ETags: changes whenever the events do. */
 uint64_t geodata_events_hash(const geodata_events *ev);
-/** The whole set as an RFC 7946 FeatureCollection, serialised once at load. */
+/**
+ * The whole set as an RFC 7946 FeatureCollection. The first call of this or
+ * of `geodata_event_geojson` writes the GeoJSON of every event (a one-off
+ * command that never sends it never pays for it); later calls only read it.
+ * Thread-safe: concurrent first calls wait for one writer, under a lock
+ * inside `ev`. The string lives as long as `ev`. NULL when `ev` is NULL or
+ * memory is exhausted while writing it (nothing is kept: a later call tries
+ * again); a server wanting no such failure on a request calls it once after
+ * loading.
+ */
 const char *geodata_events_geojson(const geodata_events *ev);
-/** One event as an RFC 7946 Feature, serialised once at load. */
+/**
+ * Event `i` as an RFC 7946 Feature, written as `geodata_events_geojson`
+ * says (the first call writes every event's). NULL when `i` is out of range
+ * or memory is exhausted.
+ */
 const char *geodata_event_geojson(const geodata_events *ev, size_t i);
 /**
  * Whether an event is shown under a date filter: with no filter

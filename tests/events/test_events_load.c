@@ -198,7 +198,7 @@ static void test_good_file_loads(void **state)
 	assert_true(b->anchor_lat > 12 && b->anchor_lat < 16);
 	assert_true(b->merc_bbox.minx < b->anchor_x && b->anchor_x < b->merc_bbox.maxx);
 
-	/* Serialised once: RFC 7946 with the model's properties. */
+	/* Written on first demand: RFC 7946 with the model's properties. */
 	json_object *fc = json_tokener_parse(geodata_events_geojson(ev));
 	assert_non_null(fc);
 	assert_string_equal(json_object_get_string(json_object_object_get(fc, "type")),
@@ -811,6 +811,68 @@ static void test_area_codes(void **state)
 	free(text);
 }
 
+/*
+ * Events on one area (several statements about one country) share one copy
+ * of its pieces and one anchor, as the base layer has them; other areas have
+ * their own.
+ */
+static void test_area_shared(void **state)
+{
+	const geodata *gd = *state;
+	static const char *const areas[] = {"MX", "MX-SIN", "MX", "MX-SIN", "VE", "MX"};
+	enum { N = sizeof areas / sizeof *areas };
+	json_object *f[N];
+	for (size_t i = 0; i < N; i++) {
+		char id[16], code[16];
+		snprintf(id, sizeof id, "on-area-%zu", i);
+		snprintf(code, sizeof code, "\"%s\"", areas[i]);
+		f[i] = good_feature(id);
+		set_prop(f[i], "area", code);
+		set_geometry(f[i], "null");
+	}
+	char *text = collection(f, N);
+	geodata_problems p = {0};
+	geodata_events *ev = geodata_events_load_buffer(gd, text, strlen(text), &p);
+	free(text);
+	for (size_t i = 0; i < p.count; i++)
+		print_message("  problem: %s\n", p.lines[i]);
+	assert_non_null(ev);
+	for (size_t i = 0; i < N; i++) {
+		const geodata_event *e = geodata_events_get(ev, i);
+		size_t first = 0;
+		while (strcmp(areas[first], areas[i]))
+			first++;
+		const geodata_event *a = geodata_events_get(ev, first);
+		assert_ptr_equal(e->lonlat, a->lonlat);
+		assert_ptr_equal(e->merc, a->merc);
+		assert_int_equal(e->ngeoms, a->ngeoms);
+		assert_true(e->anchor_lon == a->anchor_lon && e->anchor_lat == a->anchor_lat);
+		assert_true(e->anchor_x == a->anchor_x && e->anchor_y == a->anchor_y);
+		/* The copy is the base layer's pieces, point for point. */
+		geodata_layer_id lid;
+		long feature = geodata_events_area(ev, e, &lid);
+		assert_true(feature >= 0);
+		const geodata_layer *layer = geodata_layer_get(gd, lid);
+		size_t idx[256], n = geodata_layer_feature_pieces(layer, (size_t)feature, idx, 256);
+		assert_int_equal(n, e->ngeoms);
+		for (size_t k = 0; k < n; k++) {
+			const geodata_piece *piece = geodata_layer_piece(layer, idx[k]);
+			assert_int_equal(e->lonlat[k].npoints, piece->lonlat.npoints);
+			assert_memory_equal(e->lonlat[k].xy, piece->lonlat.xy,
+			                    2 * sizeof(double) * piece->lonlat.npoints);
+			assert_int_equal(e->merc[k].npoints,
+			                 piece->level[GEODATA_MAX_ZOOM].npoints);
+			assert_memory_equal(e->merc[k].xy, piece->level[GEODATA_MAX_ZOOM].xy,
+			                    2 * sizeof(double) *
+			                        piece->level[GEODATA_MAX_ZOOM].npoints);
+		}
+	}
+	assert_ptr_not_equal(geodata_events_get(ev, 0)->lonlat, geodata_events_get(ev, 1)->lonlat);
+	assert_ptr_not_equal(geodata_events_get(ev, 0)->lonlat, geodata_events_get(ev, 4)->lonlat);
+	geodata_events_unref(ev);
+	geodata_problems_finish(&p);
+}
+
 /* ---- many problems at once -------------------------------------------------------------- */
 
 static void test_all_problems_reported(void **state)
@@ -885,6 +947,7 @@ int main(void)
 	    cmocka_unit_test(test_geometry),
 	    cmocka_unit_test(test_area_without_base_data),
 	    cmocka_unit_test(test_area_codes),
+	    cmocka_unit_test(test_area_shared),
 	    cmocka_unit_test(test_all_problems_reported),
 	    cmocka_unit_test(test_problem_lines_stay_single),
 	};

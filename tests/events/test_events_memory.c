@@ -1,4 +1,5 @@
-/* test_events_memory.c: what a big events file costs while loaded, and that it is given back. */
+/* test_events_memory.c: what a big events file costs while loaded, that it is given back, and that
+ * its GeoJSON is written only when asked for, once, whichever threads ask. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <pthread.h>
 
 #include <cmocka.h>
 #include "testcase.h"
@@ -76,6 +79,8 @@ static void test_memory_given_back(void **state)
 	assert_non_null(ev);
 	assert_int_equal(geodata_events_count(ev), EVENTS);
 	free(text);
+	/* What serve holds: the model and its GeoJSON, both given back below. */
+	assert_non_null(geodata_events_geojson(ev));
 	long loaded = rss_kb();
 	geodata_events_unref(ev);
 	long after = rss_kb();
@@ -119,10 +124,94 @@ static void test_colocated_stacks(void **state)
 	geodata_problems_finish(&pr);
 }
 
+#define THREADS 8
+
+typedef struct asker {
+	pthread_barrier_t *start;
+	const geodata_events *ev;
+	size_t first; /* the event this thread asks for first */
+	const char *collection, *feature;
+} asker;
+
+static void *ask(void *arg)
+{
+	asker *a = arg;
+	pthread_barrier_wait(a->start);
+	/* Half the threads start with one event, half with the whole set. */
+	if (a->first % 2) {
+		a->feature = geodata_event_geojson(a->ev, a->first);
+		a->collection = geodata_events_geojson(a->ev);
+	} else {
+		a->collection = geodata_events_geojson(a->ev);
+		a->feature = geodata_event_geojson(a->ev, a->first);
+	}
+	return NULL;
+}
+
+/*
+ * A one-off command never sends the GeoJSON: loading does not write it, the
+ * first call does, and threads asking at once all get the one copy.
+ */
+static void test_geojson_on_first_demand(void **state)
+{
+	(void)state;
+	size_t len;
+	char *text = events_text(EVENTS, 0, &len);
+	geodata_problems pr = {0};
+	long before = rss_kb();
+	geodata_events *ev = geodata_events_load_buffer(NULL, text, len, &pr);
+	free(text);
+	assert_non_null(ev);
+	long loaded = rss_kb();
+
+	pthread_barrier_t start;
+	assert_int_equal(pthread_barrier_init(&start, NULL, THREADS), 0);
+	asker a[THREADS];
+	pthread_t t[THREADS];
+	for (size_t i = 0; i < THREADS; i++) {
+		a[i] = (asker){.start = &start, .ev = ev, .first = i * (EVENTS / THREADS)};
+		assert_int_equal(pthread_create(&t[i], NULL, ask, &a[i]), 0);
+	}
+	for (size_t i = 0; i < THREADS; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	pthread_barrier_destroy(&start);
+	long written = rss_kb();
+	printf("%d events: RSS %ld KB before, %ld KB loaded, %ld KB once the GeoJSON (%zu "
+	       "bytes) is written\n",
+	       EVENTS, before, loaded, written, strlen(a[0].collection));
+
+	size_t total = 0;
+	for (size_t i = 0; i < THREADS; i++) {
+		assert_non_null(a[i].collection);
+		assert_ptr_equal(a[i].collection, a[0].collection);
+		assert_ptr_equal(a[i].feature, geodata_event_geojson(ev, a[i].first));
+		char want[64];
+		snprintf(want, sizeof want, "\"id\":\"event-%zu\"", a[i].first);
+		assert_non_null(strstr(a[i].feature, want));
+		/* Each Feature is in the collection as written on its own. */
+		assert_non_null(strstr(a[i].collection, a[i].feature));
+	}
+	for (size_t i = 0; i < EVENTS; i++)
+		total += strlen(geodata_event_geojson(ev, i)) + 1;
+	assert_int_equal(strlen(a[0].collection),
+	                 total - 1 + strlen("{\"type\":\"FeatureCollection\",\"features\":[]}"));
+#if defined(__SANITIZE_ADDRESS__)
+	/* AddressSanitizer's allocator reuses its quarantine: the growth is not this process's. */
+	(void)written;
+#else
+	/* Loading wrote none of it: what the strings take came with the first call. */
+	assert_true(written - loaded > (long)(total / 1024));
+#endif
+	assert_null(geodata_event_geojson(ev, EVENTS));
+	geodata_events_unref(ev);
+	geodata_problems_finish(&pr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_memory_given_back),
+	    cmocka_unit_test(test_geojson_on_first_demand),
 	    cmocka_unit_test(test_colocated_stacks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,10 @@
 #include <cmocka.h>
 #include "testcase.h"
 #include <math.h>
+#include <proj.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -71,6 +75,134 @@ static void test_web_mercator_known_values(void **state)
 	assert_int_equal(geodata_proj_trans(p, NULL, 0, 0), 0);
 	geodata_proj_destroy(p);
 	geodata_proj_destroy(NULL);
+}
+
+/* EPSG:4326 -> EPSG:3857 as PROJ's database resolves it, axes east then north. */
+static PJ *database_route(PJ_CONTEXT *ctx)
+{
+	PJ *raw = proj_create_crs_to_crs(ctx, "EPSG:4326", "EPSG:3857", NULL);
+	assert_non_null(raw);
+	PJ *pj = proj_normalize_for_visualization(ctx, raw);
+	proj_destroy(raw);
+	assert_non_null(pj);
+	return pj;
+}
+
+/*
+ * geodata_proj_create builds EPSG:4326 -> EPSG:3857 without PROJ's database:
+ * the numbers, both ways, are the database route's, the square world's edges
+ * and the antimeridian included.
+ */
+static void test_web_mercator_as_the_database_gives_it(void **state)
+{
+	(void)state;
+	geodata_error err = {{0}};
+	geodata_proj *p = geodata_proj_create("EPSG:4326", "EPSG:3857", &err);
+	assert_non_null(p);
+	assert_false(geodata_proj_target_is_geographic(p));
+	PJ_CONTEXT *ctx = proj_context_create();
+	assert_non_null(ctx);
+	PJ *db = database_route(ctx);
+
+	/* The corners and edges of the square world, the antimeridian, and places. */
+	static const double fixed[][2] = {{180, 0},
+	                                  {-180, 0},
+	                                  {180, 85.05112878},
+	                                  {-180, -85.05112878},
+	                                  {0, 85.05112878},
+	                                  {0, -85.05112878},
+	                                  {-180, 85.05},
+	                                  {180, -85.05},
+	                                  {0, 0},
+	                                  {-99.1332, 19.4326},
+	                                  {-66.9036, 10.4806},
+	                                  {179.9999999, 45},
+	                                  {-179.9999999, -45},
+	                                  {1e-12, -1e-12}};
+	enum { FIXED = sizeof fixed / sizeof *fixed, RANDOM = 2000 };
+	double pts[2 * (FIXED + RANDOM)];
+	memcpy(pts, fixed, sizeof fixed);
+	test_rng rng = {4326};
+	for (int i = 0; i < RANDOM; i++) {
+		pts[2 * (FIXED + i)] = test_rng_uniform(&rng, -180, 180);
+		pts[2 * (FIXED + i) + 1] = test_rng_uniform(&rng, -85.05112878, 85.05112878);
+	}
+	size_t n = FIXED + RANDOM;
+	double *ours = malloc(sizeof pts), *theirs = malloc(sizeof pts);
+	assert_non_null(ours);
+	assert_non_null(theirs);
+	memcpy(ours, pts, sizeof pts);
+	memcpy(theirs, pts, sizeof pts);
+	assert_int_equal(geodata_proj_trans(p, ours, n, 0), 0);
+	assert_int_equal(proj_trans_generic(db, PJ_FWD, theirs, 2 * sizeof(double), n, theirs + 1,
+	                                    2 * sizeof(double), n, NULL, 0, 0, NULL, 0, 0),
+	                 n);
+	for (size_t i = 0; i < 2 * n; i++) {
+		assert_true(isfinite(ours[i]));
+		assert_near(ours[i], theirs[i], 1e-9);
+	}
+	assert_near(ours[0], GEODATA_MERC_HALF, 1e-6);
+	assert_near(ours[5], GEODATA_MERC_HALF, 1e-2);
+	/* And back, the same way. */
+	assert_int_equal(geodata_proj_trans(p, ours, n, 1), 0);
+	assert_int_equal(proj_trans_generic(db, PJ_INV, theirs, 2 * sizeof(double), n, theirs + 1,
+	                                    2 * sizeof(double), n, NULL, 0, 0, NULL, 0, 0),
+	                 n);
+	for (size_t i = 0; i < 2 * n; i++) {
+		assert_near(ours[i], theirs[i], 1e-9);
+		assert_near(ours[i], pts[i], 1e-9);
+	}
+	free(ours);
+	free(theirs);
+	proj_destroy(db);
+	proj_context_destroy(ctx);
+	geodata_proj_destroy(p);
+}
+
+/* Whether PROJ's database was opened since the last call: inotify's record of `fd`'s watch. */
+static int opened_since(int fd)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	int opened = 0;
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ie = (const struct inotify_event *)p;
+			opened |= (ie->mask & IN_OPEN) != 0;
+			p += sizeof *ie + ie->len;
+		}
+	return opened;
+}
+
+/* Only that pair leaves the database out; other CRSs still open it. */
+static void test_web_mercator_needs_no_database(void **state)
+{
+	(void)state;
+	PJ_CONTEXT *ctx = proj_context_create();
+	assert_non_null(ctx);
+	const char *db = proj_context_get_database_path(ctx);
+	assert_non_null(db);
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_true(inotify_add_watch(fd, db, IN_OPEN) >= 0);
+	proj_context_destroy(ctx);
+	opened_since(fd);
+
+	geodata_error err = {{0}};
+	geodata_proj *p = geodata_proj_create("EPSG:4326", "EPSG:3857", &err);
+	assert_non_null(p);
+	assert_false(opened_since(fd));
+	double xy[] = {-99.1332, 19.4326};
+	assert_int_equal(geodata_proj_trans(p, xy, 1, 0), 0);
+	assert_near(xy[0], -11035457.3447, 0.01);
+	assert_near(xy[1], 2205934.3610, 0.01);
+	/* The watch sees the database when it is opened. */
+	geodata_proj *other = geodata_proj_create("EPSG:4326", "EPSG:6372", &err);
+	assert_non_null(other);
+	assert_true(opened_since(fd));
+	geodata_proj_destroy(other);
+	geodata_proj_destroy(p);
+	close(fd);
 }
 
 /* Mexico's INEGI Lambert conformal conic: its origin is (102 W, 12 N) at false easting 2500000. */
@@ -179,6 +311,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_web_mercator_known_values),
+	    cmocka_unit_test(test_web_mercator_as_the_database_gives_it),
+	    cmocka_unit_test(test_web_mercator_needs_no_database),
 	    cmocka_unit_test(test_epsg6372_round_trip),
 	    cmocka_unit_test(test_unknown_crs),
 	    cmocka_unit_test(test_geodesic_distances),
