@@ -77,8 +77,12 @@ static int geom_copy(events_loader *L, const geodata_geom *src, geodata_geom *ds
 	return 0;
 }
 
-/* Copies, so that the events do not depend on the base data's lifetime. */
-static int area_copy(events_loader *L, const geodata_layer *layer, long f, events_area *a)
+/*
+ * Copies, so that the events do not depend on the base data's lifetime; `q` names the area.
+ * 0, 1 when the feature has no pieces, -1 on failure (a problem said when the bytes are bad).
+ */
+static int area_copy(events_loader *L, const geodata_layer *layer, long f, const char *q,
+                     events_area *a)
 {
 	size_t n = geodata_layer_feature_pieces(layer, (size_t)f, NULL, 0);
 	if (n == 0)
@@ -149,7 +153,7 @@ int events_area_resolve(events_loader *L, const char *code, geodata_event *e, lo
 	events_area *a = area_slot(L, !country, layer, f);
 	if (!a)
 		return -1;
-	int rc = a->n ? 0 : area_copy(L, layer, f, a);
+	int rc = a->n ? 0 : area_copy(L, layer, f, q, a);
 	if (rc > 0)
 		events_problem_field(L, "area", "the state %s has no geometry", q);
 	if (rc)
