@@ -9,7 +9,7 @@
 struct geodata_crs {
 	char *def; /* as the caller wrote it */
 	int web_mercator;
-	PJ_CONTEXT *ctx;           /* the one context of both transformations */
+	PJ_CONTEXT *ctx;           /* the one context of both transformations; NULL for Web Mercator */
 	geodata_proj *from_lonlat; /* EPSG:4326 -> the CRS; NULL for Web Mercator */
 	geodata_proj *to_merc;     /* EPSG:4326 -> EPSG:3857 */
 };
@@ -105,6 +105,12 @@ geodata_crs *geodata_crs_create(const char *def, geodata_error *err)
 		goto fail;
 	}
 	c->web_mercator = geodata_crs_def_is_web_mercator(def);
+	if (c->web_mercator) {
+		/* The one transformation is built without PROJ's database: no context of ours. */
+		if (!(c->to_merc = geodata_proj_create("EPSG:4326", "EPSG:3857", err)))
+			goto fail;
+		return c;
+	}
 	c->ctx = proj_context_create();
 	if (!c->ctx) {
 		geodata_proj_error_set(err, "cannot create a PROJ context for", c->def, NULL);
@@ -117,7 +123,7 @@ geodata_crs *geodata_crs_create(const char *def, geodata_error *err)
 		geodata_proj_error_set(err, "unknown CRS", "EPSG:4326", c->ctx);
 		goto fail;
 	}
-	if (!c->web_mercator && crs_parse(c, geo, err))
+	if (crs_parse(c, geo, err))
 		goto fail;
 	merc = proj_create(c->ctx, "EPSG:3857");
 	if (!merc) {
