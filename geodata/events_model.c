@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <ogr_api.h>
 
 #include "events_private.h"
 
@@ -233,40 +232,50 @@ double events_ring_area(const double *xy, uint32_t n)
 	return a / 2;
 }
 
-/* Builds an OGR polygon of one piece so GEOS can find a point inside it. */
-static int point_on_surface(const geodata_geom *g, double *lon, double *lat)
+/*
+ * GEOS's point on the surface of one piece. GEOS directly, not through OGR, so that drawing a
+ * briefing does not load GDAL and its hundred libraries. A ring GEOS refuses (not closed, too
+ * short) fails the whole polygon, and the caller falls back.
+ */
+static int point_on_surface(GEOSContextHandle_t h, const geodata_geom *g, double *lon,
+                            double *lat)
 {
-	OGRGeometryH poly = OGR_G_CreateGeometry(wkbPolygon);
+	if (!h || !g->nparts)
+		return -1;
+	GEOSGeometry **rings = calloc(g->nparts, sizeof *rings);
+	GEOSGeometry *poly = NULL, *pt = NULL;
 	int rc = -1;
-	if (!poly)
+	uint32_t made = 0;
+	if (!rings)
 		return -1;
 	const double *xy = g->xy;
-	for (uint32_t r = 0; r < g->nparts; r++) {
-		OGRGeometryH ring = OGR_G_CreateGeometry(wkbLinearRing);
-		if (!ring)
-			goto done;
-		/* All at once: point by point, the ring grew by reallocation. */
-		OGR_G_SetPoints(ring, (int)g->part_len[r], xy, 2 * sizeof *xy, xy + 1,
-		                2 * sizeof *xy, NULL, 0);
-		xy += 2 * (size_t)g->part_len[r];
-		OGRErr oe = OGR_G_AddGeometryDirectly(poly, ring);
-		if (oe != OGRERR_NONE)
+	for (; made < g->nparts; made++) {
+		GEOSCoordSequence *seq =
+		    GEOSCoordSeq_copyFromBuffer_r(h, xy, g->part_len[made], 0, 0);
+		xy += 2 * (size_t)g->part_len[made];
+		/* Takes the sequence, even when it refuses it. */
+		if (!seq || !(rings[made] = GEOSGeom_createLinearRing_r(h, seq)))
 			goto done;
 	}
-	OGRGeometryH pt = OGR_G_PointOnSurface(poly);
-	if (pt && !OGR_G_IsEmpty(pt)) {
-		*lon = OGR_G_GetX(pt, 0);
-		*lat = OGR_G_GetY(pt, 0);
+	/* Takes the rings, even when it refuses them. */
+	poly = GEOSGeom_createPolygon_r(h, rings[0], rings + 1, g->nparts - 1);
+	made = 0;
+	if (!poly)
+		goto done;
+	pt = GEOSPointOnSurface_r(h, poly);
+	if (pt && !GEOSisEmpty_r(h, pt) && GEOSGeomGetX_r(h, pt, lon) && GEOSGeomGetY_r(h, pt, lat))
 		rc = isfinite(*lon) && isfinite(*lat) ? 0 : -1;
-	}
-	OGR_G_DestroyGeometry(pt);
 done:
-	OGR_G_DestroyGeometry(poly);
+	for (uint32_t i = 0; i < made; i++)
+		GEOSGeom_destroy_r(h, rings[i]);
+	free(rings);
+	GEOSGeom_destroy_r(h, pt);
+	GEOSGeom_destroy_r(h, poly);
 	return rc;
 }
 
 /* A point inside the largest polygon of `e`. */
-static void polygon_anchor(const geodata_event *e, double *lon, double *lat)
+static void polygon_anchor(events_loader *L, const geodata_event *e, double *lon, double *lat)
 {
 	size_t best = 0;
 	double best_area = -1;
@@ -276,7 +285,10 @@ static void polygon_anchor(const geodata_event *e, double *lon, double *lat)
 			best = i, best_area = a;
 	}
 	const geodata_geom *g = &e->lonlat[best];
-	if (point_on_surface(g, lon, lat)) {
+	/* Made on first use, quiet: a GEOS complaint about one piece has a fallback here. */
+	if (!L->geos)
+		L->geos = GEOS_init_r();
+	if (point_on_surface(L->geos, g, lon, lat)) {
 		/* Without GEOS: the middle of the box, which is inside for compact shapes. */
 		*lon = (g->bbox.minx + g->bbox.maxx) / 2;
 		*lat = (g->bbox.miny + g->bbox.maxy) / 2;
@@ -296,7 +308,7 @@ int events_anchor(events_loader *L, geodata_event *e)
 		if (a && a->anchored) {
 			lon = a->lon, lat = a->lat;
 		} else {
-			polygon_anchor(e, &lon, &lat);
+			polygon_anchor(L, e, &lon, &lat);
 			if (a)
 				a->anchored = 1, a->lon = lon, a->lat = lat;
 		}

@@ -2,6 +2,8 @@
 #ifndef BRIEFMAP_GEODATA_EVENTS_PRIVATE_H
 #define BRIEFMAP_GEODATA_EVENTS_PRIVATE_H
 
+#define GEOS_USE_ONLY_R_API
+#include <geos_c.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -72,6 +74,7 @@ typedef struct events_loader {
 	geodata_events *ev;
 	geodata_proj *proj;
 	int proj_failed;
+	GEOSContextHandle_t geos; /* for polygons' anchors; made on first use */
 	/* Areas resolved so far, per feature of the countries and the states layers (NULL until
 	 * the first area of that layer). */
 	events_area *areas[2];

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cpl_error.h>
 #include <json.h>
 
 #include "events_private.h"
@@ -352,8 +351,6 @@ static void read_features(events_loader *L, json_object *features)
 		return;
 	}
 	ev->count = n;
-	/* GEOS finding a polygon's anchor may complain on stderr: a failure there has a fallback. */
-	CPLPushErrorHandler(CPLQuietErrorHandler);
 	for (size_t i = 0; i < n; i++) {
 		L->index = i;
 		L->id = NULL;
@@ -361,7 +358,6 @@ static void read_features(events_loader *L, json_object *features)
 		read_feature(L, json_object_array_get_idx(features, i), &ev->events[i],
 		             &ev->area_feature[i]);
 	}
-	CPLPopErrorHandler();
 }
 
 /* ---- loading ----------------------------------------------------------------------- */
@@ -410,6 +406,8 @@ static geodata_events *load_with_article(const geodata *gd, const void *data, si
 done:
 	json_object_put(root);
 	geodata_proj_destroy(L.proj);
+	if (L.geos)
+		GEOS_finish_r(L.geos);
 	events_areas_finish(&L);
 	if (len > EVENTS_TRIM_BYTES)
 		malloc_trim(0); /* the parse's transient tree is gone: give its pages back */

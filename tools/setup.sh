@@ -9,7 +9,7 @@ mode="${1:-run}"
 say() { printf 'briefmap setup: %s\n' "$*" >&2; }
 
 pkgs="gcc libc6-dev pkg-config meson ninja-build git ca-certificates
-libgdal-dev gdal-bin libproj-dev proj-data libcairo2-dev libpango1.0-dev libpng-dev libdeflate-dev libwebp-dev
+libgdal-dev gdal-bin libgeos-dev libproj-dev proj-data libcairo2-dev libpango1.0-dev libpng-dev libdeflate-dev libwebp-dev
 libmicrohttpd-dev libjson-c-dev libsqlite3-dev zlib1g-dev fonts-noto-core fonts-dejavu-core python3"
 if [ "$mode" = test ]; then
 	pkgs="$pkgs libcmocka-dev chromium poppler-utils libxml2-utils proj-bin clang libclang-rt-14-dev
