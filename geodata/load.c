@@ -1,9 +1,5 @@
-/* load.c: reads the base layers through GDAL/OGR once, reprojects, generalises and indexes them. */
-#include <cpl_conv.h>
-#include <gdal.h>
+/* load.c: the base layers read once (through the GDAL/OGR reader module), reprojected, generalised and indexed, or mapped from the snapshot. */
 #include <math.h>
-#include <ogr_api.h>
-#include <ogr_srs_api.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,287 +8,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "private.h"
+#include "build.h"
 
 #define MERC_MAX_LAT 85.05112878
 
-/* ---- growable arrays ------------------------------------------------------ */
-
-typedef struct {
-	double *v;
-	size_t len, cap;
-} dvec;
-typedef struct {
-	uint32_t *v;
-	size_t len, cap;
-} uvec;
-
-static int dvec_reserve(dvec *d, size_t extra)
-{
-	if (d->len + extra <= d->cap)
-		return 0;
-	size_t cap = d->cap ? d->cap : 4096;
-	while (cap < d->len + extra)
-		cap *= 2;
-	double *v = realloc(d->v, cap * sizeof(double));
-	if (!v)
-		return GEODATA_ENOMEM;
-	d->v = v;
-	d->cap = cap;
-	return 0;
-}
-
-static int uvec_push(uvec *u, uint32_t x)
-{
-	if (u->len == u->cap) {
-		size_t cap = u->cap ? u->cap * 2 : 1024;
-		uint32_t *v = realloc(u->v, cap * sizeof(uint32_t));
-		if (!v)
-			return GEODATA_ENOMEM;
-		u->v = v;
-		u->cap = cap;
-	}
-	u->v[u->len++] = x;
-	return 0;
-}
-
-/* ---- building a layer ----------------------------------------------------- */
-
-#define SLOT_LONLAT GEODATA_LEVELS
-#define SLOT_MERC (GEODATA_LEVELS + 1)
-#define SLOTS (GEODATA_LEVELS + 2)
-
-/* While loading, geometry lives as offsets into growable arrays that move. */
-typedef struct {
-	size_t coff[SLOTS], loff[SLOTS];
-	uint32_t nparts[SLOTS], npts[SLOTS];
-} piece_build;
-
-typedef struct {
-	geodata_layer *layer;
-	dvec coords;
-	uvec lens;
-	piece_build *pb;
-	size_t npb, cappb;
-	size_t capfeat;
-	OGRGeometryH best_poly; /* largest polygon of the current feature, for its label */
-	int geographic;         /* coordinates come in degrees */
-	double best_area;
-} builder;
-
-static void set_err(geodata_error *err, const char *fmt, const char *a, const char *b)
-{
-	if (!err)
-		return;
-	/* Messages are cut to the buffer: a long path must not hide the start of the message. */
-	char tmp[sizeof(err->msg) * 2];
-	snprintf(tmp, sizeof(tmp), fmt, a, b ? b : "");
-	snprintf(err->msg, sizeof(err->msg), "%.*s", (int)sizeof(err->msg) - 1, tmp);
-}
-
-static int add_piece(builder *b)
-{
-	if (b->npb == b->cappb) {
-		size_t cap = b->cappb ? b->cappb * 2 : 256;
-		piece_build *p = realloc(b->pb, cap * sizeof(*p));
-		if (!p)
-			return GEODATA_ENOMEM;
-		b->pb = p;
-		b->cappb = cap;
-	}
-	piece_build *p = &b->pb[b->npb++];
-	memset(p, 0, sizeof(*p));
-	p->coff[SLOT_LONLAT] = b->coords.len;
-	p->loff[SLOT_LONLAT] = b->lens.len;
-	return 0;
-}
-
-static int add_run(builder *b, OGRGeometryH g)
-{
-	int n = OGR_G_GetPointCount(g);
-	if (n <= 0)
-		return 0;
-	if (dvec_reserve(&b->coords, 2 * (size_t)n))
-		return GEODATA_ENOMEM;
-	double *dst = b->coords.v + b->coords.len;
-	OGR_G_GetPoints(g, dst, 2 * sizeof(double), dst + 1, 2 * sizeof(double), NULL, 0);
-	b->coords.len += 2 * (size_t)n;
-	if (uvec_push(&b->lens, (uint32_t)n))
-		return GEODATA_ENOMEM;
-	piece_build *p = &b->pb[b->npb - 1];
-	p->nparts[SLOT_LONLAT]++;
-	p->npts[SLOT_LONLAT] += (uint32_t)n;
-	return 0;
-}
-
-/*
- * Natural Earth's world layers carry a few rings that cross the antimeridian
- * with an edge jumping from +180 to -180: drawn flat they become lines across
- * the whole world. Such an edge marks the piece for dropping, except near the
- * poles, where Antarctica's closing edge runs along the bottom of the world.
- */
-static int crosses_antimeridian(const builder *b, const piece_build *p)
-{
-	const double *xy = b->coords.v + p->coff[SLOT_LONLAT];
-	for (uint32_t i = 1; i < p->npts[SLOT_LONLAT]; i++) {
-		const double *a = xy + 2 * (i - 1), *c = a + 2;
-		if (fabs(c[0] - a[0]) > 180 && fmax(fabs(a[1]), fabs(c[1])) < 80)
-			return 1;
-	}
-	return 0;
-}
-
-static int add_polygon(builder *b, OGRGeometryH poly)
-{
-	int nrings = OGR_G_GetGeometryCount(poly);
-	if (nrings <= 0)
-		return 0;
-	if (add_piece(b))
-		return GEODATA_ENOMEM;
-	for (int r = 0; r < nrings; r++)
-		if (add_run(b, OGR_G_GetGeometryRef(poly, r)))
-			return GEODATA_ENOMEM;
-	piece_build *p = &b->pb[b->npb - 1];
-	if (p->npts[SLOT_LONLAT] == 0 || (b->geographic && crosses_antimeridian(b, p))) {
-		/* Not a piece after all: take back what it appended. */
-		b->coords.len = p->coff[SLOT_LONLAT];
-		b->lens.len = p->loff[SLOT_LONLAT];
-		b->npb--;
-		return 0;
-	}
-	double area = OGR_G_Area(poly);
-	if (area > b->best_area) {
-		b->best_area = area;
-		b->best_poly = poly;
-	}
-	return 0;
-}
-
-static int add_geometry(builder *b, OGRGeometryH g)
-{
-	OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
-	int rc = 0;
-	switch (t) {
-	case wkbPoint:
-		if (OGR_G_IsEmpty(g))
-			return 0;
-		if ((rc = add_piece(b)))
-			return rc;
-		return add_run(b, g);
-	case wkbLineString:
-		if ((rc = add_piece(b)))
-			return rc;
-		return add_run(b, g);
-	case wkbPolygon:
-		return add_polygon(b, g);
-	case wkbMultiPolygon:
-	case wkbMultiPoint:
-	case wkbMultiLineString:
-	case wkbGeometryCollection:
-		for (int i = 0; i < OGR_G_GetGeometryCount(g) && !rc; i++)
-			rc = add_geometry(b, OGR_G_GetGeometryRef(g, i));
-		return rc;
-	default:
-		return 0; /* curves and the like are not part of a briefing map */
-	}
-}
-
-static char *dup_field(OGRFeatureH f, int idx)
-{
-	const char *s =
-	    idx >= 0 && OGR_F_IsFieldSetAndNotNull(f, idx) ? OGR_F_GetFieldAsString(f, idx) : "";
-	return strdup(s ? s : "");
-}
-
-static geodata_capital parse_capital(const char *s)
-{
-	if (!strcmp(s, "primary"))
-		return GEODATA_CAPITAL_PRIMARY;
-	if (!strcmp(s, "admin"))
-		return GEODATA_CAPITAL_ADMIN;
-	if (!strcmp(s, "minor"))
-		return GEODATA_CAPITAL_MINOR;
-	return GEODATA_CAPITAL_NONE;
-}
-
-/* A label point inside the polygon: its centroid when that falls inside, else a point on its
- * surface. */
-static void polygon_anchor(OGRGeometryH poly, double *lon, double *lat)
-{
-	OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
-	if (!pt)
-		return;
-	if (OGR_G_Centroid(poly, pt) == OGRERR_NONE && OGR_G_Contains(poly, pt)) {
-		*lon = OGR_G_GetX(pt, 0);
-		*lat = OGR_G_GetY(pt, 0);
-	} else {
-		OGRGeometryH s = OGR_G_PointOnSurface(poly);
-		if (s) {
-			*lon = OGR_G_GetX(s, 0);
-			*lat = OGR_G_GetY(s, 0);
-			OGR_G_DestroyGeometry(s);
-		}
-	}
-	OGR_G_DestroyGeometry(pt);
-}
-
-/* `fi`: the indices of the table's fields (name, code, country, population, capital, rank, lat,
- * lon, name_es), -1 where absent. */
-static int add_feature(builder *b, OGRFeatureH f, const int *fi)
-{
-	geodata_layer *L = b->layer;
-	OGRGeometryH g = OGR_F_GetGeometryRef(f);
-	if (!g || OGR_G_IsEmpty(g))
-		return 0;
-	if (L->nfeatures == b->capfeat) {
-		size_t cap = b->capfeat ? b->capfeat * 2 : 256;
-		geodata_feature *nf = realloc(L->features, cap * sizeof(*nf));
-		uint32_t *np = realloc(L->feature_first_piece, (cap + 1) * sizeof(uint32_t));
-		if (nf)
-			L->features = nf;
-		if (np)
-			L->feature_first_piece = np;
-		if (!nf || !np)
-			return GEODATA_ENOMEM;
-		b->capfeat = cap;
-	}
-	uint32_t idx = (uint32_t)L->nfeatures;
-	size_t first = b->npb;
-	b->best_poly = NULL;
-	b->best_area = -1;
-	int rc = add_geometry(b, g);
-	if (rc)
-		return rc;
-	if (b->npb == first)
-		return 0;
-	geodata_feature *ft = &L->features[L->nfeatures++];
-	memset(ft, 0, sizeof(*ft));
-	L->feature_first_piece[idx] = (uint32_t)first;
-	ft->name = dup_field(f, fi[0]);
-	ft->code = dup_field(f, fi[1]);
-	ft->country = dup_field(f, fi[2]);
-	ft->name_es = dup_field(f, fi[8]);
-	if (!ft->name || !ft->code || !ft->country || !ft->name_es)
-		return GEODATA_ENOMEM;
-	ft->population = fi[3] >= 0 ? (long)OGR_F_GetFieldAsInteger64(f, fi[3]) : 0;
-	ft->capital = fi[4] >= 0 ? parse_capital(OGR_F_GetFieldAsString(f, fi[4])) : 0;
-	ft->rank = fi[5] >= 0 ? OGR_F_GetFieldAsInteger(f, fi[5]) : 0;
-	ft->lon = ft->lat = NAN;
-	if (fi[6] >= 0 && fi[7] >= 0 && OGR_F_IsFieldSetAndNotNull(f, fi[6])) {
-		ft->lat = OGR_F_GetFieldAsDouble(f, fi[6]);
-		ft->lon = OGR_F_GetFieldAsDouble(f, fi[7]);
-	}
-	if (!isfinite(ft->lon) || !isfinite(ft->lat) || (ft->lon == 0 && ft->lat == 0)) {
-		if (b->best_poly) {
-			polygon_anchor(b->best_poly, &ft->lon, &ft->lat);
-		} else {
-			const piece_build *p = &b->pb[first];
-			ft->lon = b->coords.v[p->coff[SLOT_LONLAT]];
-			ft->lat = b->coords.v[p->coff[SLOT_LONLAT] + 1];
-		}
-	}
-	return 0;
-}
+#define set_err build_err_set
 
 /* Generalises one run into the coordinate array; returns the kept count (0 = dropped). */
 static uint32_t simplify_run(builder *b, size_t src_off, uint32_t n, double tol, int polygon,
@@ -430,30 +150,6 @@ static char *source_name(const char *spec, const char **layer_name)
 	return s;
 }
 
-static char *srs_definition(OGRSpatialReferenceH srs)
-{
-	if (!srs)
-		return strdup("EPSG:4326");
-	const char *auth = OSRGetAuthorityName(srs, NULL);
-	const char *code = OSRGetAuthorityCode(srs, NULL);
-	if (auth && code) {
-		size_t n = strlen(auth) + strlen(code) + 2;
-		char *s = malloc(n);
-		if (s)
-			snprintf(s, n, "%s:%s", auth, code);
-		return s;
-	}
-	char *wkt = NULL;
-	const char *opts[] = {"FORMAT=WKT2_2019", NULL};
-	if (OSRExportToWktEx(srs, &wkt, opts) != OGRERR_NONE) {
-		CPLFree(wkt);
-		return NULL;
-	}
-	char *s = strdup(wkt);
-	CPLFree(wkt);
-	return s;
-}
-
 /*
  * Turns the builder's arrays into the layer's (offsets into pointers, now that
  * they no longer move): pieces per zoom, their boxes, feature areas and label
@@ -534,56 +230,11 @@ static void layer_stats(geodata_layer *L)
 	L->stats.extent_merc = em;
 }
 
-/* Opens the source read-only and finds its layer (the first when `lname` is NULL); NULL with
- * `err` filled, `*ds` to close either way. */
-static OGRLayerH open_layer(const char *path, const char *lname, GDALDatasetH *ds,
-                           geodata_error *err)
-{
-	/* GDAL would block opening a FIFO; folders (Shapefile sets) and "PG:..." are fine. */
-	struct stat st;
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-		set_err(err, "data source '%s': %s", path,
-		        "not a regular file (a FIFO, socket or device)");
-		return NULL;
-	}
-	*ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
-	if (!*ds) {
-		set_err(err, "cannot open data source '%s'%s", path,
-		        "; run the setup (tools/prepare-data.sh) or pass --data DIR");
-		return NULL;
-	}
-	OGRLayerH ol = lname ? GDALDatasetGetLayerByName(*ds, lname) : GDALDatasetGetLayer(*ds, 0);
-	if (!ol)
-		set_err(err, "no layer '%s' in '%s'", lname ? lname : "?", path);
-	return ol;
-}
-
-/* Every feature of the layer into the builder, with the fields the layer table names. */
-static int read_features(builder *b, OGRLayerH ol, const geodata_layer_fields *fl)
-{
-	OGRFeatureDefnH defn = OGR_L_GetLayerDefn(ol);
-	const char *names[9] = {fl->name, fl->code,    fl->country, fl->population, fl->capital,
-	                        fl->rank, fl->lat,     fl->lon,     fl->name_es};
-	int fi[9];
-	for (int k = 0; k < 9; k++)
-		fi[k] = names[k] ? OGR_FD_GetFieldIndex(defn, names[k]) : -1;
-	OGR_L_ResetReading(ol);
-	OGRFeatureH f;
-	while ((f = OGR_L_GetNextFeature(ol))) {
-		int rc = add_feature(b, f, fi);
-		OGR_F_Destroy(f);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
-static int load_layer(geodata_layer *L, geodata_layer_id id, const char *spec,
-                      const char *default_layer, geodata_error *err)
+static int load_layer(geodata_layer *L, geodata_layer_id id, const ogr_reader *ogr,
+                      const char *spec, const char *default_layer, geodata_error *err)
 {
 	double t0 = now_ms();
 	builder b = {.layer = L};
-	GDALDatasetH ds = NULL;
 	char *path = NULL, *srsdef = NULL;
 	geodata_proj *to_lonlat = NULL, *to_merc = NULL;
 	int rc = GEODATA_EIO;
@@ -597,35 +248,22 @@ static int load_layer(geodata_layer *L, geodata_layer_id id, const char *spec,
 		rc = GEODATA_ENOMEM;
 		goto out;
 	}
-	OGRLayerH ol = open_layer(path, lname, &ds, err);
-	if (!ol)
+	if ((rc = ogr->read(&b, path, lname, &info->fields, &srsdef, err)))
 		goto out;
-	srsdef = srs_definition(OGR_L_GetSpatialRef(ol));
-	if (!srsdef) {
-		set_err(err, "layer '%s' of '%s' has a CRS that cannot be described", lname, path);
-		goto out;
-	}
 	geodata_error perr;
-	b.geographic = strcmp(srsdef, "EPSG:4326") == 0;
+	rc = GEODATA_EPROJ;
 	if (!b.geographic) {
 		to_lonlat = geodata_proj_create(srsdef, "EPSG:4326", &perr);
 		if (!to_lonlat) {
 			set_err(err, "layer '%s': %s", lname ? lname : path, perr.msg);
-			rc = GEODATA_EPROJ;
 			goto out;
 		}
 	}
 	to_merc = geodata_proj_create("EPSG:4326", "EPSG:3857", &perr);
 	if (!to_merc) {
 		set_err(err, "%s%s", perr.msg, NULL);
-		rc = GEODATA_EPROJ;
 		goto out;
 	}
-
-	rc = read_features(&b, ol, &info->fields);
-	if (rc)
-		goto out;
-	rc = GEODATA_EPROJ;
 	if (to_lonlat && geodata_proj_trans(to_lonlat, b.coords.v, b.coords.len / 2, 0)) {
 		set_err(err, "layer '%s': cannot reproject to EPSG:4326%s", lname, NULL);
 		goto out;
@@ -653,8 +291,6 @@ out:
 	geodata_proj_destroy(to_merc);
 	geodata_proj_destroy(to_lonlat);
 	free(srsdef);
-	if (ds)
-		GDALClose(ds);
 	free(path);
 	return rc;
 }
@@ -682,6 +318,8 @@ geodata *geodata_load(const geodata_options *opts, geodata_error *err)
 		err->msg[0] = 0;
 	geodata *gd = NULL;
 	char *base = NULL, *snap = NULL;
+	const ogr_reader *ogr = NULL;
+	void *ogr_handle = NULL;
 	const char *dir = opts->data_dir ? opts->data_dir : "var/data";
 	size_t n = strlen(dir) + 32;
 	base = malloc(n);
@@ -707,11 +345,13 @@ geodata *geodata_load(const geodata_options *opts, geodata_error *err)
 	if (why.msg[0])
 		snprintf(gd->snapshot_note, sizeof(gd->snapshot_note), "snapshot '%.200s' not used (%.200s)",
 		         snap, why.msg);
-	GDALAllRegister();
+	ogr = ogr_reader_open(&ogr_handle, err);
+	if (!ogr)
+		goto fail;
 	for (int i = 0; i < nlayers; i++) {
 		const char *spec = opts->layer_source[i] ? opts->layer_source[i] : base;
 		const char *lname = opts->layer_source[i] ? NULL : geodata_layer_name(i);
-		if (load_layer(&gd->layers[i], (geodata_layer_id)i, spec, lname, err)) {
+		if (load_layer(&gd->layers[i], (geodata_layer_id)i, ogr, spec, lname, err)) {
 			if (gd->snapshot_note[0] && err) {
 				/* Say both: the damaged snapshot and why it could not be rebuilt. */
 				char tmp[sizeof(err->msg)];
@@ -725,6 +365,7 @@ geodata *geodata_load(const geodata_options *opts, geodata_error *err)
 	/* A cache, not a requirement: a read-only data folder just means slower starts. */
 	if (fp)
 		snapshot_write(gd, snap, fp);
+	ogr_reader_close(ogr_handle);
 	free(snap);
 	free(base);
 	return gd;
@@ -732,6 +373,7 @@ nomem:
 	if (err)
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 fail:
+	ogr_reader_close(ogr_handle);
 	free(snap);
 	free(base);
 	geodata_destroy(gd);

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include <cairo.h>
-#include <gdal.h>
+#include <gdal_version.h> /* the GDAL of the reader module: loaded only to read OGR sources */
 #include <microhttpd.h>
 #include <proj.h>
 
@@ -27,7 +27,7 @@ int server_version_libraries(char *out, size_t cap)
 {
 	PJ_INFO pi = proj_info();
 	return snprintf(out, cap, "GDAL %s, PROJ %s, cairo %s, libmicrohttpd %s",
-	                GDALVersionInfo("RELEASE_NAME"), pi.version, cairo_version_string(),
+	                GDAL_RELEASE_NAME, pi.version, cairo_version_string(),
 	                MHD_get_version());
 }
 
@@ -124,7 +124,7 @@ char *procmetrics_text(void)
 	    "# TYPE briefmap_build_info gauge\n"
 	    "briefmap_build_info{version=\"%s\",gdal=\"%s\",proj=\"%s\",cairo=\"%s\","
 	    "libmicrohttpd=\"%s\"} 1\n",
-	    BRIEFMAP_VERSION, GDALVersionInfo("RELEASE_NAME"), pi.version, cairo_version_string(),
+	    BRIEFMAP_VERSION, GDAL_RELEASE_NAME, pi.version, cairo_version_string(),
 	    MHD_get_version());
 	long rss = resident_bytes();
 	if (rss >= 0)
