@@ -777,15 +777,18 @@ static void draw_label(render_ctx *ctx, const label_set *ls, size_t i, double gx
 	}
 }
 
-/* Whether a label (with an event's leader line, which may cross this view alone) meets it. */
-static int label_meets_view(const render_ctx *ctx, const placed_label *l, double gx, double gy)
+/*
+ * Whether a label (with an event's leader line, which may cross this view alone) meets the
+ * visible box `v` of the view.
+ */
+static int label_meets_view(const double v[4], const placed_label *l, double gx, double gy)
 {
 	int is_event = l->cls == LABEL_EVENT;
 	double x = l->x - gx, y = l->y - gy, m = DRAW_MARGIN;
 	double x0 = is_event ? fmin(x, l->ax - gx) : x, y0 = is_event ? fmin(y, l->ay - gy) : y;
 	double x1 = is_event ? fmax(x + l->w, l->ax - gx) : x + l->w,
 	       y1 = is_event ? fmax(y + l->h, l->ay - gy) : y + l->h;
-	return !(x1 < -m || y1 < -m || x0 > ctx->width + m || y0 > ctx->height + m);
+	return !(x1 < v[0] - m || y1 < v[1] - m || x0 > v[2] + m || y0 > v[3] + m);
 }
 
 int labels_draw(render_ctx *ctx, const label_set *ls, double gx, double gy, int base, int events)
@@ -793,20 +796,21 @@ int labels_draw(render_ctx *ctx, const label_set *ls, double gx, double gy, int 
 	if (!ls || !ls->count)
 		return 0;
 	cairo_t *cr = ctx->cr;
-	double m = DRAW_MARGIN;
+	double m = DRAW_MARGIN, v[4];
+	render_visible(ctx, v);
 	/* A tile reads the labels filed in its own cell of the grid, not every label of the zoom. */
 	const uint32_t *idx = NULL;
 	uint32_t *scratch = NULL;
 	long n = (long)ls->count;
 	if (ls->grid.ready &&
-	    (n = label_grid_query(&ls->grid, gx, gy, gx + ctx->width - 1e-3,
-	                          gy + ctx->height - 1e-3, &idx, &scratch)) < 0)
+	    (n = label_grid_query(&ls->grid, gx + v[0], gy + v[1], gx + v[2] - 1e-3,
+	                          gy + v[3] - 1e-3, &idx, &scratch)) < 0)
 		return TILE_ENOMEM;
 	/* Dots under every text, so that no label is hidden by a neighbour's dot. */
 	for (long k = 0; base && k < n; k++) {
 		const placed_label *l = &ls->labels[idx ? idx[k] : (size_t)k];
 		double x = l->ax - gx, y = l->ay - gy;
-		if (l->dot && x >= -m && y >= -m && x <= ctx->width + m && y <= ctx->height + m)
+		if (l->dot && x >= v[0] - m && y >= v[1] - m && x <= v[2] + m && y <= v[3] + m)
 			draw_dot(cr, l->dot, x, y);
 	}
 	PangoLayout *lay = pango_cairo_create_layout(cr);
@@ -834,7 +838,7 @@ int labels_draw(render_ctx *ctx, const label_set *ls, double gx, double gy, int 
 		const placed_label *l = &ls->labels[i];
 		int is_event = l->cls == LABEL_EVENT;
 		if ((is_event && !events) || (!is_event && !base) ||
-		    !label_meets_view(ctx, l, gx, gy))
+		    !label_meets_view(v, l, gx, gy))
 			continue;
 		draw_label(ctx, ls, i, gx, gy, sprites ? c : NULL, lay, fd);
 	}

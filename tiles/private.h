@@ -133,6 +133,21 @@ enum {
 	RENDER_PATH_STROKE /**< only segments near the view, dashed by ctx->dash if set */
 };
 
+/**
+ * The part of the view that the clip of ctx->cr lets through, in logical pixels: x0, y0, x1,
+ * y1 within (0, 0)-(width, height). What lies wholly outside it cannot change a pixel, so a
+ * band of an image (bands.c) skips what only the other band shows.
+ */
+static inline void render_visible(const render_ctx *ctx, double box[4])
+{
+	double x0, y0, x1, y1;
+	cairo_clip_extents(ctx->cr, &x0, &y0, &x1, &y1);
+	box[0] = x0 > 0 ? x0 : 0;
+	box[1] = y0 > 0 ? y0 : 0;
+	box[2] = x1 < ctx->width ? x1 : ctx->width;
+	box[3] = y1 < ctx->height ? y1 : ctx->height;
+}
+
 static inline void render_merc_to_px(const render_ctx *ctx, double x, double y, double *px,
                                      double *py)
 {

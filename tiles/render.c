@@ -50,9 +50,19 @@ static int layer_path(render_ctx *ctx, geodata_layer_id id, int mode, int path_m
 {
 	const geodata_layer *L = geodata_layer_get(tile_scene_data(ctx->scene), id);
 	path_walk w = {ctx, L, mode, 0};
+	geodata_bbox q = ctx->query;
+	if (!ctx->proj) {
+		/* Only the pieces near what the clip shows, with the query's own margin. */
+		double v[4], m = 32 * ctx->res;
+		render_visible(ctx, v);
+		q.minx = fmax(q.minx, ctx->ox + v[0] * ctx->res - m);
+		q.maxx = fmin(q.maxx, ctx->ox + v[2] * ctx->res + m);
+		q.miny = fmax(q.miny, ctx->oy - v[3] * ctx->res - m);
+		q.maxy = fmin(q.maxy, ctx->oy - v[1] * ctx->res + m);
+	}
 	cairo_new_path(ctx->cr);
 	ctx->path_mode = path_mode;
-	int qrc = geodata_layer_query(L, &ctx->query, add_piece, &w);
+	int qrc = geodata_layer_query(L, &q, add_piece, &w);
 	if (qrc && !w.rc)
 		w.rc = qrc == GEODATA_EDAMAGED ? TILE_EDATA : TILE_ENOMEM;
 	ctx->path_mode = RENDER_PATH_PLAIN;
@@ -207,6 +217,50 @@ static int check_size(int w, int h, int scale, tile_error *err)
 	return 0;
 }
 
+/* One band of a view's drawing: a context of its own over the shared, read-only labels. */
+typedef struct view_band {
+	render_ctx ctx;
+	int base, events;
+	const label_set *ls;
+	double gx, gy;
+} view_band;
+
+static int view_band_draw(void *ud, cairo_t *cr)
+{
+	view_band *b = ud;
+	b->ctx.cr = cr;
+	return render_map(&b->ctx, b->base, b->events, b->ls, b->gx, b->gy);
+}
+
+/*
+ * render_map, in two bands on two threads when the image is bigger than a tile and big
+ * enough to pay (bands.c):
+ * the second band's working buffers and lazily made transformation are its own, the scene
+ * and the labels are only read (label images are made and shared under their own lock).
+ */
+static int view_draw(render_ctx *ctx, int base, int events, const label_set *ls, double gx,
+                     double gy)
+{
+	cairo_t *cr = ctx->cr;
+	double h = (double)ctx->height * ctx->scale;
+	/* A tile stays on its caller's thread: a server draws many at once already. */
+	if ((ctx->width <= TILE_SIZE && ctx->height <= TILE_SIZE) || !bands_worth_it(cr, 0, h))
+		return render_map(ctx, base, events, ls, gx, gy);
+	view_band top = {*ctx, base, events, ls, gx, gy}, bottom = top;
+	bottom.ctx.px = bottom.ctx.clip_a = bottom.ctx.clip_b = bottom.ctx.scratch = NULL;
+	bottom.ctx.px_cap = bottom.ctx.clip_a_cap = bottom.ctx.clip_b_cap = 0;
+	bottom.ctx.scratch_cap = 0;
+	bottom.ctx.to_merc = NULL;
+	int rc = bands_draw(cr, 0, h, view_band_draw, &top, &bottom);
+	/* The top band grew the caller's buffers; they stay the caller's to free. */
+	top.ctx.cr = cr;
+	*ctx = top.ctx;
+	render_ctx_finish(&bottom.ctx);
+	if (!rc && cairo_status(cr) != CAIRO_STATUS_SUCCESS)
+		rc = TILE_ECAIRO;
+	return rc;
+}
+
 int tile_view_render(const tile_scene *s, const tile_view *v, void **surface, tile_error *err)
 {
 	int rc = check_size(v->width, v->height, v->scale, err);
@@ -255,7 +309,7 @@ int tile_view_render(const tile_scene *s, const tile_view *v, void **surface, ti
 		goto out_ctx;
 	}
 	int base = v->tileset != TILE_TILESET_EVENTS, events = tile_tileset_uses_events(v->tileset);
-	rc = render_map(&ctx, base, events, ls, gx, gy);
+	rc = view_draw(&ctx, base, events, ls, gx, gy);
 	if (rc)
 		tile_error_set(err, "drawing failed: %s", cairo_status_to_string(cairo_status(cr)));
 out_ctx:

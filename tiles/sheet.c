@@ -203,6 +203,7 @@ static int bare_merc_png(const tile_scene *s, const tile_sheet_request *req, geo
 	                       &v.extent, err);
 	void *surf = NULL;
 	if (!rc && !(rc = tile_view_render(s, &v, &surf, err))) {
+		scene_drawn(s);
 		sheet_meta m = meta_of(&st);
 		rc =
 		    tile_sheet_format_get(TILE_FORMAT_PNG)->writer->write(surf, NULL, &m, out, err);

@@ -147,9 +147,10 @@ typedef struct tile_view {
  * Draws a view in EPSG:3857 into a new ARGB32 image surface of
  * width*scale x height*scale. When the view's resolution is that of an
  * integer zoom, labels come from that zoom's global placement, so tiles and
- * renders of the same extent agree pixel for pixel. The caller destroys the
- * surface (cairo_surface_t *, passed as void * to keep cairo out of this
- * header's users that do not draw).
+ * renders of the same extent agree pixel for pixel. A view bigger than a tile
+ * is drawn in two bands on a second thread as well, with the same pixels. The
+ * caller destroys the surface (cairo_surface_t *, passed as void * to keep
+ * cairo out of this header's users that do not draw).
  */
 int tile_view_render(const tile_scene *s, const tile_view *v, void **surface, tile_error *err);
 
