@@ -93,6 +93,12 @@ int snapshot_blocks_damaged(const snapshot_blocks *b)
 	return b ? atomic_load(&((snapshot_blocks *)b)->damaged) : 0;
 }
 
+void snapshot_blocks_damaged_set(snapshot_blocks *b)
+{
+	if (b)
+		atomic_store(&b->damaged, 1);
+}
+
 int snapshot_blocks_check_all(snapshot_blocks *b, int release)
 {
 	/* Given back every few megabytes when the bytes are a file mapping: a server checks the

@@ -61,8 +61,10 @@ void snapshot_blocks_destroy(snapshot_blocks *b);
 /** 0 when the blocks holding [p, p + n) match their checksums (or p is not in them), else
  * GEODATA_EDAMAGED. */
 int snapshot_blocks_check(snapshot_blocks *b, const void *p, size_t n);
-/** Whether any block has failed its check. */
+/** Whether any block has failed its check, or a record checked late was unsound. */
 int snapshot_blocks_damaged(const snapshot_blocks *b);
+/** Records that a record checked at first use was unsound (its checksum was right). */
+void snapshot_blocks_damaged_set(snapshot_blocks *b);
 /** Checks every block; with `release`, gives the checked pages of a file mapping back. */
 int snapshot_blocks_check_all(snapshot_blocks *b, int release);
 /** zlib's CRC-32, as the snapshot uses it. */
@@ -88,6 +90,9 @@ struct geodata_layer {
 	pthread_mutex_t pieces_lock; /**< initialised for mapped layers only */
 	const void *piece_recs; /**< the checked records pieces are built from (mapped layers) */
 	int point_recs;         /**< piece_recs are snapshot_point_recs (a layer of points) */
+	/** piece_recs and lens are checked piece by piece when built (a lazily checked load) */
+	int recs_unchecked;
+	uint64_t ncoords, nlens; /**< sizes of coords and lens (mapped layers) */
 	size_t npieces;
 	geodata_bbox *piece_boxes;
 	rtree index;

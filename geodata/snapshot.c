@@ -338,6 +338,7 @@ typedef struct {
 	const char *p, *end;
 	snapshot_blocks *blocks;
 	int damaged; /* a block taken did not match its checksum */
+	int lazy;    /* records of polygon pieces checked at first use, not here */
 } cursor;
 
 /* `count` records of `size` bytes, or NULL when the rest of the file is shorter. */
@@ -375,12 +376,19 @@ static void rec_to_geom(const geodata_layer *L, const geom_rec *r, geodata_geom 
 	g->bbox = r->bbox;
 }
 
-/* Whether a geometry's runs lie inside the layer's arrays and add up to its point count. */
-static int geom_sound(const geom_rec *g, const layer_header *lh, const uint32_t *lens)
+/*
+ * Whether a geometry's runs lie inside the layer's arrays (`ncoords` doubles, `nlens` run
+ * lengths) and add up to its point count. `blocks`: the run lengths' blocks are checked first
+ * (records checked at first use); NULL when they were at load.
+ */
+static int geom_sound(const geom_rec *g, uint64_t ncoords, uint64_t nlens, const uint32_t *lens,
+                      snapshot_blocks *blocks)
 {
-	if (g->type > GEODATA_GEOM_POLYGON || g->coff > lh->ncoords ||
-	    2 * (uint64_t)g->npoints > lh->ncoords - g->coff || g->loff > lh->nlens ||
-	    g->nparts > lh->nlens - g->loff)
+	if (g->type > GEODATA_GEOM_POLYGON || g->coff > ncoords ||
+	    2 * (uint64_t)g->npoints > ncoords - g->coff || g->loff > nlens ||
+	    g->nparts > nlens - g->loff)
+		return 0;
+	if (blocks && snapshot_blocks_check(blocks, lens + g->loff, g->nparts * sizeof(*lens)))
 		return 0;
 	uint64_t sum = 0;
 	for (uint32_t k = 0; k < g->nparts; k++)
@@ -408,6 +416,7 @@ static void release(int on, const void *p, size_t n)
 
 typedef struct {
 	int release; /* the buffer is the file mapping: checked pages may be given back */
+	int lazy;    /* piece records and run lengths checked when each piece is first built */
 	const layer_header *lh;
 	const feature_rec *fr;
 	const uint32_t *first;
@@ -439,7 +448,7 @@ static const char *layer_unsound(const layer_view *v)
 	for (size_t i = 0; i < lh->nfeatures; i++)
 		if (v->first[i] > v->first[i + 1])
 			return "feature piece ranges out of order";
-	return lh->points ? points_unsound(v) : pieces_unsound(v);
+	return lh->points ? points_unsound(v) : v->lazy ? NULL : pieces_unsound(v);
 }
 
 static int piece_of_feature(const layer_view *v, size_t i, uint64_t f)
@@ -456,7 +465,8 @@ static const char *points_unsound(const layer_view *v)
 		geom_rec ll = {GEODATA_GEOM_POINT, 1, 1, 0, p->lonlat_coff, p->lonlat_loff, {0, 0, 0, 0}};
 		if (!piece_of_feature(v, i, p->feature))
 			return "piece of no feature";
-		if (!geom_sound(&merc, v->lh, v->lens) || !geom_sound(&ll, v->lh, v->lens))
+		if (!geom_sound(&merc, v->lh->ncoords, v->lh->nlens, v->lens, NULL) ||
+		    !geom_sound(&ll, v->lh->ncoords, v->lh->nlens, v->lens, NULL))
 			return "geometry outside its arrays";
 	}
 	return NULL;
@@ -478,7 +488,7 @@ static const char *pieces_unsound(const layer_view *v)
 			runs += v->pr[i].g[z].nparts;
 			if (runs > max_runs)
 				return "more runs than the layer holds";
-			if (!geom_sound(&v->pr[i].g[z], lh, v->lens))
+			if (!geom_sound(&v->pr[i].g[z], lh->ncoords, lh->nlens, v->lens, NULL))
 				return "geometry outside its arrays";
 		}
 	}
@@ -490,12 +500,14 @@ static const char *read_layer(cursor *c, geodata_layer *L, geodata_layer_id id, 
 	const layer_header *lh = take(c, 1, sizeof(*lh));
 	if (!lh)
 		return c->damaged ? "checksum mismatch" : "truncated";
-	layer_view v = {.release = mapped, .lh = lh};
+	/* A view checked lazily reads the records of the pieces it draws, when it draws them. */
+	layer_view v = {.release = mapped, .lazy = c->lazy && lh->points == 0, .lh = lh};
 	v.fr = take(c, lh->nfeatures, sizeof(*v.fr));
 	v.first = lh->nfeatures < UINT64_MAX ? take(c, lh->nfeatures + 1, sizeof(uint32_t)) : NULL;
 	if (lh->points > 1)
 		return "unknown kind of piece records";
-	const void *recs = take(c, lh->npieces, lh->points ? sizeof(*v.pt) : sizeof(*v.pr));
+	const void *recs = (v.lazy ? take_unchecked : take)(c, lh->npieces,
+	                                                    lh->points ? sizeof(*v.pt) : sizeof(*v.pr));
 	size_t recs_size = lh->npieces * (lh->points ? sizeof(*v.pt) : sizeof(*v.pr));
 	v.pr = lh->points ? NULL : recs;
 	v.pt = lh->points ? recs : NULL;
@@ -504,7 +516,7 @@ static const char *read_layer(cursor *c, geodata_layer *L, geodata_layer_id id, 
 	const uint32_t *items = take(c, lh->nitems, sizeof(uint32_t));
 	/* Checked when a render first reads them (blocks.c). */
 	const double *coords = take_unchecked(c, lh->ncoords, sizeof(double));
-	v.lens = take(c, lh->nlens, sizeof(uint32_t));
+	v.lens = (v.lazy ? take_unchecked : take)(c, lh->nlens, sizeof(uint32_t));
 	v.pool = take(c, lh->nstrings, 1);
 	if (c->damaged)
 		return "checksum mismatch";
@@ -536,6 +548,9 @@ static const char *read_layer(cursor *c, geodata_layer *L, geodata_layer_id id, 
 	L->stats = lh->stats;
 	L->piece_recs = recs;
 	L->point_recs = lh->points != 0;
+	L->recs_unchecked = v.lazy;
+	L->ncoords = lh->ncoords;
+	L->nlens = lh->nlens;
 	L->features = calloc(lh->nfeatures + 1, sizeof(geodata_feature));
 	if (!L->features)
 		return "out of memory";
@@ -575,6 +590,18 @@ static void point_geom(const geodata_layer *L, uint64_t coff, uint64_t loff, geo
 	g->bbox = point_box(g->xy);
 }
 
+/* The checks pieces_unsound makes at load, for one piece, with its blocks' checksums first. */
+static int piece_unsound(const geodata_layer *L, size_t i, const piece_rec *pr)
+{
+	if (snapshot_blocks_check(L->blocks, pr, sizeof(*pr)) || pr->feature >= L->nfeatures ||
+	    i < L->feature_first_piece[pr->feature] || i >= L->feature_first_piece[pr->feature + 1])
+		return 1;
+	for (int z = 0; z < NSLOTS; z++)
+		if (!geom_sound(&pr->g[z], L->ncoords, L->nlens, L->lens, L->blocks))
+			return 1;
+	return 0;
+}
+
 int snapshot_piece_build(const geodata_layer *L, size_t i, geodata_piece *p)
 {
 	if (L->point_recs) {
@@ -591,6 +618,10 @@ int snapshot_piece_build(const geodata_layer *L, size_t i, geodata_piece *p)
 		return 0;
 	}
 	const piece_rec *pr = (const piece_rec *)L->piece_recs + i;
+	if (L->recs_unchecked && piece_unsound(L, i, pr)) {
+		snapshot_blocks_damaged_set(L->blocks);
+		return GEODATA_EDAMAGED;
+	}
 	p->feature = (uint32_t)pr->feature;
 	for (int z = 0; z < GEODATA_LEVELS; z++)
 		rec_to_geom(L, &pr->g[z], &p->level[z]);
@@ -678,7 +709,8 @@ static geodata *parse(const void *buf, size_t len, uint64_t fingerprint, int che
 		return NULL;
 	}
 	const file_header *h = buf;
-	cursor c = {(const char *)buf + sizeof(*h), (const char *)buf + h->body_end, blocks, 0};
+	cursor c = {(const char *)buf + sizeof(*h), (const char *)buf + h->body_end, blocks, 0,
+	            !check_all};
 	geodata *gd = calloc(1, sizeof(*gd));
 	if (!gd) {
 		say(why, "out of memory", NULL);
@@ -714,6 +746,12 @@ static geodata *parse(const void *buf, size_t len, uint64_t fingerprint, int che
 geodata *snapshot_parse(const void *buf, size_t len, uint64_t fingerprint, geodata_error *why)
 {
 	return parse(buf, len, fingerprint, 1, 0, why);
+}
+
+geodata *snapshot_parse_lazily(const void *buf, size_t len, uint64_t fingerprint,
+                               geodata_error *why)
+{
+	return parse(buf, len, fingerprint, 0, 0, why);
 }
 
 geodata *snapshot_load(const char *path, uint64_t fingerprint, int check_all, geodata_error *why)

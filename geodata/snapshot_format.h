@@ -86,6 +86,13 @@ typedef struct {
  */
 geodata *snapshot_parse(const void *buf, size_t len, uint64_t fingerprint, geodata_error *why);
 /**
+ * The same as a command drawing one view loads it: records of polygon pieces and the
+ * coordinates are checked when first used (geodata_layer_piece, geodata_piece_geom), and
+ * geodata_damaged says when they were not sound.
+ */
+geodata *snapshot_parse_lazily(const void *buf, size_t len, uint64_t fingerprint,
+                               geodata_error *why);
+/**
  * Recomputes the block table, its checksum and the length of a snapshot in memory whose
  * header's `body_end` is set and whose `len` has room for the table; returns its fingerprint.
  */
