@@ -1,5 +1,6 @@
 /* render.c: draws the base map (land, borders, coasts) and composes events and labels over it. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,12 +177,18 @@ static int draw_base(render_ctx *ctx)
 	return 0;
 }
 
-int render_map(render_ctx *ctx, int base, int events, const label_set *ls, double gx, double gy)
+/* The base map: what lies under the events and the labels, and needs neither. */
+static int map_base(render_ctx *ctx, int base, int events)
 {
-	int rc = 0;
 	ctx->emphasis = events ? scene_emphasis(ctx->scene) : NULL;
-	if (base && (rc = draw_base(ctx)))
-		return rc;
+	return base ? draw_base(ctx) : 0;
+}
+
+/* The events and the labels over the base map (the events' own text keeps clear of labels). */
+static int map_over(render_ctx *ctx, int base, int events, const label_set *ls, double gx,
+                    double gy)
+{
+	int rc;
 	geodata_events *ev = tile_scene_events(ctx->scene);
 	ctx->labels = ls;
 	ctx->labels_gx = gx;
@@ -191,6 +198,12 @@ int render_map(render_ctx *ctx, int base, int events, const label_set *ls, doubl
 	if ((rc = labels_draw(ctx, ls, gx, gy, base, events)))
 		return rc;
 	return cairo_status(ctx->cr) == CAIRO_STATUS_SUCCESS ? 0 : TILE_ECAIRO;
+}
+
+int render_map(render_ctx *ctx, int base, int events, const label_set *ls, double gx, double gy)
+{
+	int rc = map_base(ctx, base, events);
+	return rc ? rc : map_over(ctx, base, events, ls, gx, gy);
 }
 
 static int check_size(int w, int h, int scale, tile_error *err)
@@ -217,19 +230,54 @@ static int check_size(int w, int h, int scale, tile_error *err)
 	return 0;
 }
 
+/*
+ * A view's labels placed by the top band's thread while the bottom band draws its base map:
+ * placement is the longest step before drawing, and the base map does not need it.
+ */
+typedef struct view_labels {
+	label_set set;
+	int placing; /* until the top band has placed them */
+	int rc;
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+} view_labels;
+
 /* One band of a view's drawing: a context of its own over the shared, read-only labels. */
 typedef struct view_band {
 	render_ctx ctx;
 	int base, events;
 	const label_set *ls;
 	double gx, gy;
+	view_labels *place; /* NULL when `ls` is ready */
+	int top;
 } view_band;
 
 static int view_band_draw(void *ud, cairo_t *cr)
 {
 	view_band *b = ud;
+	view_labels *vl = b->place;
 	b->ctx.cr = cr;
-	return render_map(&b->ctx, b->base, b->events, b->ls, b->gx, b->gy);
+	if (!vl)
+		return render_map(&b->ctx, b->base, b->events, b->ls, b->gx, b->gy);
+	int rc;
+	if (b->top) {
+		/* Placement reads the view's geometry, not the band's clip. */
+		rc = labels_place_view(&b->ctx, &vl->set);
+		pthread_mutex_lock(&vl->lock);
+		vl->rc = rc;
+		vl->placing = 0;
+		pthread_cond_broadcast(&vl->done);
+		pthread_mutex_unlock(&vl->lock);
+		return rc ? rc : render_map(&b->ctx, b->base, b->events, &vl->set, b->gx, b->gy);
+	}
+	if ((rc = map_base(&b->ctx, b->base, b->events)))
+		return rc;
+	pthread_mutex_lock(&vl->lock);
+	while (vl->placing)
+		pthread_cond_wait(&vl->done, &vl->lock);
+	rc = vl->rc;
+	pthread_mutex_unlock(&vl->lock);
+	return rc ? rc : map_over(&b->ctx, b->base, b->events, &vl->set, b->gx, b->gy);
 }
 
 /*
@@ -237,25 +285,41 @@ static int view_band_draw(void *ud, cairo_t *cr)
  * enough to pay (bands.c):
  * the second band's working buffers and lazily made transformation are its own, the scene
  * and the labels are only read (label images are made and shared under their own lock).
+ * Without `ls`, the labels are placed for the view into `placed` first (the caller finishes
+ * it); a failure there sets `*placing_failed`.
  */
 static int view_draw(render_ctx *ctx, int base, int events, const label_set *ls, double gx,
-                     double gy)
+                     double gy, label_set *placed, int *placing_failed)
 {
 	cairo_t *cr = ctx->cr;
 	double h = (double)ctx->height * ctx->scale;
+	int rc;
 	/* A tile stays on its caller's thread: a server draws many at once already. */
-	if ((ctx->width <= TILE_SIZE && ctx->height <= TILE_SIZE) || !bands_worth_it(cr, 0, h))
-		return render_map(ctx, base, events, ls, gx, gy);
-	view_band top = {*ctx, base, events, ls, gx, gy}, bottom = top;
+	if ((ctx->width <= TILE_SIZE && ctx->height <= TILE_SIZE) || !bands_worth_it(cr, 0, h)) {
+		if (!ls && (*placing_failed = (rc = labels_place_view(ctx, placed)) != 0))
+			return rc;
+		return render_map(ctx, base, events, ls ? ls : placed, gx, gy);
+	}
+	view_labels vl = {.placing = 1};
+	view_band top = {*ctx, base, events, ls, gx, gy, ls ? NULL : &vl, 1}, bottom = top;
+	bottom.top = 0;
+	if (!ls && (pthread_mutex_init(&vl.lock, NULL) || pthread_cond_init(&vl.done, NULL)))
+		return TILE_ENOMEM;
 	bottom.ctx.px = bottom.ctx.clip_a = bottom.ctx.clip_b = bottom.ctx.scratch = NULL;
 	bottom.ctx.px_cap = bottom.ctx.clip_a_cap = bottom.ctx.clip_b_cap = 0;
 	bottom.ctx.scratch_cap = 0;
 	bottom.ctx.to_merc = NULL;
-	int rc = bands_draw(cr, 0, h, view_band_draw, &top, &bottom);
+	rc = bands_draw(cr, 0, h, view_band_draw, &top, &bottom);
 	/* The top band grew the caller's buffers; they stay the caller's to free. */
 	top.ctx.cr = cr;
 	*ctx = top.ctx;
 	render_ctx_finish(&bottom.ctx);
+	if (!ls) {
+		*placed = vl.set;
+		*placing_failed = vl.rc != 0;
+		pthread_cond_destroy(&vl.done);
+		pthread_mutex_destroy(&vl.lock);
+	}
 	if (!rc && cairo_status(cr) != CAIRO_STATUS_SUCCESS)
 		rc = TILE_ECAIRO;
 	return rc;
@@ -302,17 +366,14 @@ int tile_view_render(const tile_scene *s, const tile_view *v, void **surface, ti
 			gx = round(gx);
 		if (fabs(gy - round(gy)) < 1e-6)
 			gy = round(gy);
-	} else if ((rc = labels_place_view(&ctx, &local)) == 0) {
-		ls = &local;
-	} else {
-		tile_error_set(err, "label placement failed");
-		goto out_ctx;
 	}
 	int base = v->tileset != TILE_TILESET_EVENTS, events = tile_tileset_uses_events(v->tileset);
-	rc = view_draw(&ctx, base, events, ls, gx, gy);
-	if (rc)
+	int placing_failed = 0;
+	rc = view_draw(&ctx, base, events, ls, gx, gy, &local, &placing_failed);
+	if (rc && placing_failed)
+		tile_error_set(err, "label placement failed");
+	else if (rc)
 		tile_error_set(err, "drawing failed: %s", cairo_status_to_string(cairo_status(cr)));
-out_ctx:
 	labels_finish(&local);
 	render_ctx_finish(&ctx);
 	scene_sprites_trim(s);
