@@ -187,6 +187,22 @@ size_t geodata_layer_piece_count(const geodata_layer *layer)
 
 enum { PIECE_UNBUILT, PIECE_BUILDING, PIECE_READY };
 
+/*
+ * Every piece of a layer, at once: what a server wants, which reads each record once and then
+ * never again, where one by one the records' pages would come in all along its drawing.
+ */
+static int pieces_build_all(geodata_layer *L)
+{
+	int rc = 0;
+	pthread_mutex_lock(&L->pieces_lock);
+	for (size_t i = 0; !atomic_load(&L->pieces_ready) && i < L->npieces && !rc; i++)
+		rc = snapshot_piece_build(L, i, &L->pieces[i]);
+	if (!rc)
+		atomic_store_explicit(&L->pieces_ready, 1, memory_order_release);
+	pthread_mutex_unlock(&L->pieces_lock);
+	return rc;
+}
+
 /* A mapped layer's arrays of pieces and their states, allocated once; 0 or GEODATA_ENOMEM. */
 static int pieces_alloc(geodata_layer *L)
 {
@@ -213,6 +229,8 @@ const geodata_piece *layer_piece_at(const geodata_layer *cL, size_t i, int *why)
 	if (atomic_load_explicit(&L->pieces_ready, memory_order_acquire))
 		return &L->pieces[i];
 	int rc = pieces_alloc(L);
+	if (!rc && L->pieces_whole && !(rc = pieces_build_all(L)))
+		return &L->pieces[i];
 	if (rc) {
 		if (why)
 			*why = rc;

@@ -84,9 +84,11 @@ struct geodata_layer {
 	geodata_piece *pieces;
 	atomic_int pieces_ready; /**< every piece is built (a layer read through OGR) */
 	/* Of a mapped layer: allocated on first use, under pieces_lock, untouched pages staying
-	 * out of memory; each piece built when first asked for, as piece_state says. */
+	 * out of memory; each piece built when first asked for, as piece_state says, or all at
+	 * once when pieces_whole. */
 	_Atomic unsigned char *piece_state;
 	atomic_int pieces_alloced; /**< pieces and piece_state are allocated */
+	int pieces_whole; /**< a mapped layer checked whole at load: all its pieces built at once */
 	pthread_mutex_t pieces_lock; /**< initialised for mapped layers only */
 	const void *piece_recs; /**< the checked records pieces are built from (mapped layers) */
 	int point_recs;         /**< piece_recs are snapshot_point_recs (a layer of points) */

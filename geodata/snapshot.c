@@ -549,6 +549,7 @@ static const char *read_layer(cursor *c, geodata_layer *L, geodata_layer_id id, 
 	L->piece_recs = recs;
 	L->point_recs = lh->points != 0;
 	L->recs_unchecked = v.lazy;
+	L->pieces_whole = !c->lazy;
 	L->ncoords = lh->ncoords;
 	L->nlens = lh->nlens;
 	L->features = calloc(lh->nfeatures + 1, sizeof(geodata_feature));
