@@ -12,7 +12,6 @@
 
 #define MERC_MAX_LAT 85.05112878
 
-#define set_err build_err_set
 
 /* Generalises one run into the coordinate array; returns the kept count (0 = dropped). */
 static uint32_t simplify_run(builder *b, size_t src_off, uint32_t n, double tol, int polygon,
@@ -255,21 +254,21 @@ static int load_layer(geodata_layer *L, geodata_layer_id id, const ogr_reader *o
 	if (!b.geographic) {
 		to_lonlat = geodata_proj_create(srsdef, "EPSG:4326", &perr);
 		if (!to_lonlat) {
-			set_err(err, "layer '%s': %s", lname ? lname : path, perr.msg);
+			build_err_set(err, "layer '%s': %s", lname ? lname : path, perr.msg);
 			goto out;
 		}
 	}
 	to_merc = geodata_proj_create("EPSG:4326", "EPSG:3857", &perr);
 	if (!to_merc) {
-		set_err(err, "%s%s", perr.msg, NULL);
+		build_err_set(err, "%s%s", perr.msg, NULL);
 		goto out;
 	}
 	if (to_lonlat && geodata_proj_trans(to_lonlat, b.coords.v, b.coords.len / 2, 0)) {
-		set_err(err, "layer '%s': cannot reproject to EPSG:4326%s", lname, NULL);
+		build_err_set(err, "layer '%s': cannot reproject to EPSG:4326%s", lname, NULL);
 		goto out;
 	}
 	if (project_layer(&b, to_merc)) {
-		set_err(err, "layer '%s': cannot reproject to EPSG:3857%s", lname, NULL);
+		build_err_set(err, "layer '%s': cannot reproject to EPSG:3857%s", lname, NULL);
 		goto out;
 	}
 	rc = GEODATA_ENOMEM;

@@ -11,9 +11,6 @@
 
 #include "build.h"
 
-#define set_err build_err_set
-#define add_piece build_piece_add
-
 static int add_run(builder *b, OGRGeometryH g)
 {
 	int n = OGR_G_GetPointCount(g);
@@ -54,7 +51,7 @@ static int add_polygon(builder *b, OGRGeometryH poly)
 	int nrings = OGR_G_GetGeometryCount(poly);
 	if (nrings <= 0)
 		return 0;
-	if (add_piece(b))
+	if (build_piece_add(b))
 		return GEODATA_ENOMEM;
 	for (int r = 0; r < nrings; r++)
 		if (add_run(b, OGR_G_GetGeometryRef(poly, r)))
@@ -83,11 +80,11 @@ static int add_geometry(builder *b, OGRGeometryH g)
 	case wkbPoint:
 		if (OGR_G_IsEmpty(g))
 			return 0;
-		if ((rc = add_piece(b)))
+		if ((rc = build_piece_add(b)))
 			return rc;
 		return add_run(b, g);
 	case wkbLineString:
-		if ((rc = add_piece(b)))
+		if ((rc = build_piece_add(b)))
 			return rc;
 		return add_run(b, g);
 	case wkbPolygon:
@@ -233,19 +230,19 @@ static OGRLayerH open_layer(const char *path, const char *lname, GDALDatasetH *d
 	/* GDAL would block opening a FIFO; folders (Shapefile sets) and "PG:..." are fine. */
 	struct stat st;
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-		set_err(err, "data source '%s': %s", path,
+		build_err_set(err, "data source '%s': %s", path,
 		        "not a regular file (a FIFO, socket or device)");
 		return NULL;
 	}
 	*ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
 	if (!*ds) {
-		set_err(err, "cannot open data source '%s'%s", path,
+		build_err_set(err, "cannot open data source '%s'%s", path,
 		        "; run the setup (tools/prepare-data.sh) or pass --data DIR");
 		return NULL;
 	}
 	OGRLayerH ol = lname ? GDALDatasetGetLayerByName(*ds, lname) : GDALDatasetGetLayer(*ds, 0);
 	if (!ol)
-		set_err(err, "no layer '%s' in '%s'", lname ? lname : "?", path);
+		build_err_set(err, "no layer '%s' in '%s'", lname ? lname : "?", path);
 	return ol;
 }
 
@@ -281,7 +278,7 @@ static int read_layer(builder *b, const char *path, const char *lname, const geo
 		goto out;
 	*srsdef = srs_definition(OGR_L_GetSpatialRef(ol));
 	if (!*srsdef) {
-		set_err(err, "layer '%s' of '%s' has a CRS that cannot be described", lname, path);
+		build_err_set(err, "layer '%s' of '%s' has a CRS that cannot be described", lname, path);
 		goto out;
 	}
 	b->geographic = strcmp(*srsdef, "EPSG:4326") == 0;

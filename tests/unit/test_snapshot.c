@@ -632,6 +632,32 @@ static void test_one_zoom_stays_compact(void **state)
 	geodata_destroy(gd);
 }
 
+/* A copy of the sound snapshot to damage, with where its arrays are. */
+static unsigned char *good_copy(const fixture *fx, sections *s)
+{
+	find_sections(fx->good, fx->len, s);
+	unsigned char *buf = malloc(fx->len);
+	assert_non_null(buf);
+	memcpy(buf, fx->good, fx->len);
+	return buf;
+}
+
+/*
+ * Loaded again checked whole, the damaged snapshot is refused and rebuilt from the GeoPackage,
+ * the note saying `why` (NULL: any reason).
+ */
+static void assert_rebuilt(const fixture *fx, const char *why)
+{
+	geodata_options opts = {.data_dir = fx->dir};
+	geodata_error err = {{0}};
+	geodata *gd = geodata_load(&opts, &err);
+	assert_non_null(gd);
+	assert_false(geodata_from_snapshot(gd));
+	if (why && !strstr(geodata_snapshot_note(gd), why))
+		fail_msg("the note does not say why: '%s'", geodata_snapshot_note(gd));
+	geodata_destroy(gd);
+}
+
 /* The countries' piece with the longest full-detail run of its own (not shared with zoom 2). */
 static size_t longest_own_run(const unsigned char *buf, const sections *s)
 {
@@ -655,10 +681,7 @@ static void test_lazy_check_refuses_what_it_reads(void **state)
 {
 	fixture *fx = *state;
 	sections s[GEODATA_LAYER_COUNT];
-	find_sections(fx->good, fx->len, s);
-	unsigned char *buf = malloc(fx->len);
-	assert_non_null(buf);
-	memcpy(buf, fx->good, fx->len);
+	unsigned char *buf = good_copy(fx, s);
 	size_t p = longest_own_run(buf, s);
 	const snapshot_geom_rec *g =
 	    &((const snapshot_piece_rec *)(buf + s[GEODATA_COUNTRIES].pieces))[p].g[GEODATA_MAX_ZOOM];
@@ -700,13 +723,7 @@ static void test_lazy_check_refuses_what_it_reads(void **state)
 	tile_scene_unref(sc);
 	geodata_destroy(gd);
 
-	opts.check_lazily = 0;
-	gd = geodata_load(&opts, &err);
-	assert_non_null(gd);
-	assert_false(geodata_from_snapshot(gd));
-	if (!strstr(geodata_snapshot_note(gd), "checksum mismatch"))
-		fail_msg("the note does not say why: '%s'", geodata_snapshot_note(gd));
-	geodata_destroy(gd);
+	assert_rebuilt(fx, "checksum mismatch");
 	printf("lazy check: zoom 2 drawn as before, tile 12/%ld/%ld refused, then rebuilt\n", tx, ty);
 }
 
@@ -719,10 +736,7 @@ static void test_lazy_check_refuses_unsound_record(void **state)
 {
 	fixture *fx = *state;
 	sections s[GEODATA_LAYER_COUNT];
-	find_sections(fx->good, fx->len, s);
-	unsigned char *buf = malloc(fx->len);
-	assert_non_null(buf);
-	memcpy(buf, fx->good, fx->len);
+	unsigned char *buf = good_copy(fx, s);
 	test_rng rng = {0x5eed0004};
 	damage_piece(buf, s, GEODATA_COUNTRIES, &rng);
 	snapshot_seal(buf, fx->len);
@@ -742,11 +756,7 @@ static void test_lazy_check_refuses_unsound_record(void **state)
 	assert_true(geodata_damaged(gd));
 	geodata_destroy(gd);
 
-	opts.check_lazily = 0;
-	gd = geodata_load(&opts, &err);
-	assert_non_null(gd);
-	assert_false(geodata_from_snapshot(gd));
-	geodata_destroy(gd);
+	assert_rebuilt(fx, NULL);
 	printf("lazy check: 1 unsound piece record of %zu refused when built, then rebuilt\n", n);
 }
 
