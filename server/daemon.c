@@ -145,14 +145,15 @@ struct MHD_Daemon *daemon_start(const char *listen, const limits_policy *p, limi
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	if (ncpu < 1)
 		ncpu = 1;
-	/* Several event-loop threads per core: each turn of a thread's loop serves every one of
-	 * its connections that is ready, and under a flood of busy keep-alive connections (wrk
-	 * -c1000 on a cached tile) a turn of a thread holding half of them took tens of
-	 * milliseconds, which a fresh connection (a health check) waited once or twice. With
-	 * more threads, one of them is mostly idle in epoll_wait when it arrives and answers it
-	 * at once: /healthz p99 went from 130-240 ms to 30-40 ms on 2 busy cores with 4 threads a
-	 * core, and the tile rate did not drop. */
-	unsigned io_threads = ncpu * 4 < 4 ? 4 : ncpu * 4 > 32 ? 32 : (unsigned)ncpu * 4;
+	/* One event-loop thread per core, as nginx has one worker per core. With four a core,
+	 * the threads took turns on the CPU and a request caught behind a thread waiting for its
+	 * turn made the tail of the latency: cached tile p99 under wrk -c64 on 2 cores was 5.3 ms
+	 * with 8 threads and 4.0 ms with 2 (nginx 4.6 ms), at -c256 13.9 and 7.3 ms (nginx 8.0),
+	 * and the rate rose from 88 to 95 thousand a second. What more threads were for, a fresh
+	 * connection (a health check) answered at once under a flood of busy ones, holds with
+	 * epoll's same-turn reads (MHD_USE_TURBO below): /healthz p99 31-35 ms under wrk -c1000
+	 * with 2 threads, 8-9 ms with 8. */
+	unsigned io_threads = ncpu > 32 ? 32 : (unsigned)ncpu;
 	/* A pool of event-loop threads, each with its own epoll set: thousands of idle
 	 * connections cost no thread each. At the connection limit libmicrohttpd takes the
 	 * listening socket out of its epoll set, so further clients wait unanswered in the

@@ -388,8 +388,8 @@ def main():
         return 2
     exe = os.path.abspath(sys.argv[1])
     root = os.path.abspath(sys.argv[2])
-    events = os.environ.get("BRIEFMAP_EVENTS") or os.path.join(root, "geodata", "events",
-                                                                "article.geojson")
+    events = os.environ.get("BRIEFMAP_EVENTS") or os.path.join(
+        root, "briefings", "us-mexico-cartels", "events.geojson")
     data_dir = os.environ.get("BRIEFMAP_DATA") or os.path.join(root, "var", "data")
     n_idle = int(os.environ.get("FLOOD_IDLE", "2000"))
     n_slow = int(os.environ.get("FLOOD_SLOW", "1000"))

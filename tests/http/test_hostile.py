@@ -169,8 +169,8 @@ def main():
         return 2
     exe = os.path.abspath(sys.argv[1])
     root = os.path.abspath(sys.argv[2])
-    events = os.environ.get("BRIEFMAP_EVENTS") or os.path.join(root, "geodata", "events",
-                                                                "article.geojson")
+    events = os.environ.get("BRIEFMAP_EVENTS") or os.path.join(
+        root, "briefings", "us-mexico-cartels", "events.geojson")
     data_dir = os.environ.get("BRIEFMAP_DATA") or os.path.join(root, "var", "data")
     srv = th.Server(exe, root, ["--events", events, "--data", data_dir], name="hostile server")
     try:

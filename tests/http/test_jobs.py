@@ -181,7 +181,7 @@ def main():
     exe = os.path.abspath(sys.argv[1])
     root = os.path.abspath(sys.argv[2])
     events = os.environ.get("BRIEFMAP_EVENTS") or os.path.join(
-        root, "geodata", "events", "article.geojson")
+        root, "briefings", "us-mexico-cartels", "events.geojson")
     data = os.environ.get("BRIEFMAP_DATA") or os.path.join(root, "var", "data")
     common = ["--events", events, "--data", data]
 
