@@ -3,7 +3,7 @@
 under wrk beside nginx serving the same bytes from disk.
 
 usage: tests/bench/serve_tiles.py --briefmap BIN --list TILES [--max-zoom Z] [--seconds S]
-                                  [--connections C] [--threads N]
+                                  [--connections C] [--threads N] [--rounds R]
 Run from the top of the source tree. Starts `briefmap serve` and nginx on free loopback ports
 and stops both. Prints one `result ...` line per figure, for run.sh.
 """
@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import socket
 import subprocess
 import sys
@@ -123,6 +124,8 @@ def main():
     ap.add_argument("--connections", type=lambda v: [int(c) for c in v.split(",")],
                     default=[64, 256], help="wrk connection counts, comma-separated (64,256)")
     ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--rounds", type=int, default=5,
+                    help="wrk runs per server and connection count, interleaved; medians kept")
     a = ap.parse_args()
     with open(a.list) as f:
         tiles = [tuple(int(v) for v in line.split()) for line in f if line.strip()]
@@ -193,14 +196,24 @@ def main():
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(ng)
         wait_up(nport, ng, "nginx")
-        # Each connection count, briefmap then nginx, back to back so that both see the same load.
+        # Each connection count, briefmap then nginx, back to back so that both see the same
+        # load, for several rounds: one run's tail latency swings with what else the two cores
+        # do, so the result is the median of the rounds, each run printed.
         for conns in a.connections:
-            for tool, p in (("briefmap_serve", port), ("nginx", nport)):
-                rps, p99 = wrk("http://127.0.0.1:%d%s" % (p, path), a.seconds, conns, a.threads)
-                print("cached tile %s (%d bytes): %s, wrk -t%d -c%d -d%ds: %.0f requests/s, "
-                      "p99 %.2f ms" % (path, len(body), tool, a.threads, conns, a.seconds, rps, p99))
+            runs = {"briefmap_serve": [], "nginx": []}
+            for rnd in range(a.rounds):
+                for tool, p in (("briefmap_serve", port), ("nginx", nport)):
+                    rps, p99 = wrk("http://127.0.0.1:%d%s" % (p, path), a.seconds, conns,
+                                   a.threads)
+                    runs[tool].append((rps, p99))
+                    print("cached tile %s (%d bytes): %s, wrk -t%d -c%d -d%ds, round %d: "
+                          "%.0f requests/s, p99 %.2f ms" % (path, len(body), tool, a.threads,
+                                                            conns, a.seconds, rnd + 1, rps, p99))
+            for tool, v in runs.items():
+                rps = statistics.median(r for r, _ in v)
+                p99 = statistics.median(q for _, q in v)
                 print("result tool=%s mode=cached_tile_c%d connections=%d requests_per_s=%.0f "
-                      "p99_ms=%.3f" % (tool, conns, conns, rps, p99))
+                      "p99_ms=%.3f rounds=%d" % (tool, conns, conns, rps, p99, len(v)))
     finally:
         for p in procs:
             p.send_signal(signal.SIGTERM)
