@@ -152,7 +152,11 @@ struct MHD_Daemon *daemon_start(const char *listen, const limits_policy *p, limi
 	 * and the rate rose from 88 to 95 thousand a second. What more threads were for, a fresh
 	 * connection (a health check) answered at once under a flood of busy ones, holds with
 	 * epoll's same-turn reads (MHD_USE_TURBO below): /healthz p99 31-35 ms under wrk -c1000
-	 * with 2 threads, 8-9 ms with 8. */
+	 * with 2 threads, 8-9 ms with 8. The workers race to accept, so connections opened
+	 * together are not shared exactly evenly (146 and 110 of 256 seen); accepting on a thread
+	 * of our own and handing each out with MHD_add_connection() would even them, but with
+	 * libmicrohttpd 0.9.75 it left every connection of a wrk -c256 run unanswered after a
+	 * second or so, requests unread while both workers slept in epoll_wait. */
 	unsigned io_threads = ncpu > 32 ? 32 : (unsigned)ncpu;
 	/* A pool of event-loop threads, each with its own epoll set: thousands of idle
 	 * connections cost no thread each. At the connection limit libmicrohttpd takes the
