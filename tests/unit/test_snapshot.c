@@ -642,6 +642,19 @@ static unsigned char *good_copy(const fixture *fx, sections *s)
 	return buf;
 }
 
+/* Writes `buf` (taken) as the snapshot and loads it as a one-off command does: checked lazily. */
+static geodata *load_lazily(const fixture *fx, unsigned char *buf)
+{
+	assert_int_equal(write_file(fx->snap, buf, fx->len), 0);
+	free(buf);
+	geodata_options opts = {.data_dir = fx->dir, .check_lazily = 1};
+	geodata_error err = {{0}};
+	geodata *gd = geodata_load(&opts, &err);
+	assert_non_null(gd);
+	assert_true(geodata_from_snapshot(gd));
+	return gd;
+}
+
 /*
  * Loaded again checked whole, the damaged snapshot is refused and rebuilt from the GeoPackage,
  * the note saying `why` (NULL: any reason).
@@ -688,14 +701,7 @@ static void test_lazy_check_refuses_what_it_reads(void **state)
 	double *xy = (double *)(buf + s[GEODATA_COUNTRIES].coords) + g->coff + 2 * (g->npoints / 2);
 	double mx = xy[0], my = xy[1];
 	xy[0] += 1e5;
-	assert_int_equal(write_file(fx->snap, buf, fx->len), 0);
-	free(buf);
-
-	geodata_options opts = {.data_dir = fx->dir, .check_lazily = 1};
-	geodata_error err = {{0}};
-	geodata *gd = geodata_load(&opts, &err);
-	assert_non_null(gd);
-	assert_true(geodata_from_snapshot(gd));
+	geodata *gd = load_lazily(fx, buf);
 	assert_false(geodata_damaged(gd));
 	tile_error te = {{0}};
 	tile_scene *sc = tile_scene_create(gd, NULL, 0, &te);
@@ -740,14 +746,7 @@ static void test_lazy_check_refuses_unsound_record(void **state)
 	test_rng rng = {0x5eed0004};
 	damage_piece(buf, s, GEODATA_COUNTRIES, &rng);
 	snapshot_seal(buf, fx->len);
-	assert_int_equal(write_file(fx->snap, buf, fx->len), 0);
-	free(buf);
-
-	geodata_options opts = {.data_dir = fx->dir, .check_lazily = 1};
-	geodata_error err = {{0}};
-	geodata *gd = geodata_load(&opts, &err);
-	assert_non_null(gd);
-	assert_true(geodata_from_snapshot(gd));
+	geodata *gd = load_lazily(fx, buf);
 	const geodata_layer *L = geodata_layer_get(gd, GEODATA_COUNTRIES);
 	size_t refused = 0, n = geodata_layer_piece_count(L);
 	for (size_t i = 0; i < n; i++)
